@@ -1,0 +1,119 @@
+/**
+ * Access control as an Apollo Server plugin:
+ *  - schemaDidLoadOrUpdate: reads the @authenticated / @requiresScopes requirements out of the
+ *    supergraph and builds the policy;
+ *  - didResolveOperation: replaces the operation with the filtered one (fields the caller may not
+ *    read taken out, hidden jurisdiction/audit fields added) before the query planner sees it;
+ *  - willSendResponse: puts the refused fields back as null with FORBIDDEN errors, withholds
+ *    records outside the caller's jurisdiction, and hands the personal records read to
+ *    `recordReads` (the audit log), which must succeed before any of them leaves (fail closed).
+ */
+import { createHash } from 'node:crypto';
+import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
+import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { LRUCache } from 'lru-cache';
+import type { Principal } from '../../lib/principal';
+import type { GatewayContext } from '../context';
+import { FilteredOperation, filterOperation, OperationRefused } from './operation-filter';
+import { AccessPolicy, createAccessPolicy } from './policy';
+import { extractAccessRequirements } from './requirements';
+import { RecordRead, settleResponse } from './response-settler';
+
+export interface AccessControlOptions {
+  /** Called with every personal record about to be returned; a rejection withholds them all. */
+  recordReads(reads: RecordRead[], context: GatewayContext, policy: AccessPolicy): Promise<void>;
+  /** Filtered operations kept, by query and access level. */
+  cacheSize?: number;
+}
+
+/** What changes the filtering: the scopes held and whether a purpose is stated. */
+function accessKey(principal: Principal): string {
+  return `${[...principal.scopes].sort().join(' ')}|${principal.purpose ? 'purpose' : 'no-purpose'}|${principal.subject === 'anonymous' ? 'anon' : 'auth'}`;
+}
+
+function pathStartsWith(path: readonly (string | number)[] | undefined, prefix: readonly (string | number)[]): boolean {
+  return !!path && prefix.length <= path.length && prefix.every((part, i) => path[i] === part);
+}
+
+export function accessControlPlugin(options: AccessControlOptions): ApolloServerPlugin<GatewayContext> {
+  let schema: GraphQLSchema | null = null;
+  let policy: AccessPolicy | null = null;
+  const filtered = new LRUCache<string, FilteredOperation>({ max: options.cacheSize ?? 2000 });
+
+  return {
+    async serverWillStart() {
+      return {
+        schemaDidLoadOrUpdate({ apiSchema, coreSupergraphSdl }) {
+          if (!coreSupergraphSdl) return;
+          schema = apiSchema;
+          policy = createAccessPolicy(apiSchema, extractAccessRequirements(coreSupergraphSdl));
+          filtered.clear();
+        },
+      };
+    },
+
+    async requestDidStart() {
+      let operation: FilteredOperation | null = null;
+      return {
+        async didResolveOperation(requestContext: GraphQLRequestContextDidResolveOperation<GatewayContext>) {
+          if (!schema || !policy) throw new GraphQLError('The gateway has no schema loaded yet', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+          const { principal } = requestContext.contextValue;
+          const key = `${requestContext.queryHash}|${requestContext.operationName ?? ''}|${accessKey(principal)}`;
+          operation = filtered.get(key) ?? null;
+          if (!operation) {
+            try {
+              operation = filterOperation(schema, requestContext.document, requestContext.operationName, principal, policy);
+            } catch (error) {
+              if (error instanceof OperationRefused) {
+                throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+              }
+              throw error;
+            }
+            filtered.set(key, operation);
+          }
+          if (operation.changed) {
+            const mutable = requestContext as { document: typeof requestContext.document; queryHash: string };
+            mutable.document = operation.document;
+            // The gateway caches query plans by this hash: callers with different access must
+            // never share a plan made for someone else's filtered operation.
+            mutable.queryHash = createHash('sha256').update(key).digest('hex');
+          }
+        },
+
+        async willSendResponse(requestContext) {
+          if (!operation || !policy || requestContext.response.body.kind !== 'single') return;
+          const result = requestContext.response.body.singleResult;
+          const { principal } = requestContext.contextValue;
+          const settled = settleResponse(
+            result.data as Record<string, unknown> | null | undefined,
+            operation.plan,
+            principal,
+            (requestContext.request.variables ?? {}) as Record<string, unknown>,
+          );
+          // A record the gateway withheld for jurisdiction needs no second word from a subgraph.
+          const withheld = settled.errors.filter((e) => String(e.extensions?.reason ?? '').startsWith('JURISDICTION') || e.extensions?.reason === 'OUTSIDE_JURISDICTION');
+          const upstream = (result.errors ?? []).filter(
+            (e: GraphQLFormattedError) => e.extensions?.code !== 'FORBIDDEN' || !withheld.some((w) => pathStartsWith(e.path, w.path ?? [])),
+          );
+          const errors = [...upstream, ...settled.errors];
+          result.data = settled.data;
+          result.errors = errors.length > 0 ? errors : undefined;
+
+          if (settled.reads.size === 0) return;
+          try {
+            await options.recordReads([...settled.reads.values()], requestContext.contextValue, policy);
+          } catch {
+            result.data = null;
+            result.errors = [
+              {
+                message: 'The read could not be recorded in the audit log, so no personal data is returned. Try again shortly.',
+                extensions: { code: 'AUDIT_UNAVAILABLE' },
+              },
+            ];
+            requestContext.response.http.status = 503;
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * Turns the personal records a response is about to carry into audit entries: one per citizen
+ * per request, naming who (sub, client), why (purpose), what (fields and their sources) and the
+ * request id. No entry, no data: the caller awaits this before the response leaves.
+ */
+import type { GatewayContext } from '../context';
+import type { AccessPolicy } from '../access/policy';
+import type { RecordRead } from '../access/response-settler';
+import type { AuditRecord } from '../../lib/audit/entry';
+import type { AuditSink } from '../../lib/audit/sink';
+
+export function auditRecordsFor(reads: RecordRead[], context: GatewayContext, policy: AccessPolicy, now = new Date()): AuditRecord[] {
+  const at = now.toISOString();
+  return reads.map((read) => {
+    const fields = [...read.fields].sort();
+    const sources = new Set<string>();
+    for (const coordinate of fields) {
+      const owners = policy.ownersOf(coordinate);
+      // Key fields are known to every subgraph; they say nothing about which source was read.
+      if (owners.length === 1) sources.add(owners[0]);
+    }
+    if (fields.some((f) => f === 'Query.accessLog')) sources.add('audit');
+    return {
+      at,
+      requestId: context.requestId,
+      subject: context.principal.subject,
+      clientId: context.principal.clientId,
+      purpose: context.principal.purpose,
+      personalId: read.personalId,
+      fields,
+      sources: [...sources].sort(),
+      locationIndependent: read.locationIndependent,
+    };
+  });
+}
+
+export function createAuditRecorder(sink: AuditSink) {
+  return (reads: RecordRead[], context: GatewayContext, policy: AccessPolicy): Promise<void> =>
+    sink.append(auditRecordsFor(reads, context, policy));
+}

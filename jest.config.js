@@ -1,0 +1,9 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
+  // Only packages that ship ESM alone need transforming to CommonJS for jest.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|p-limit|yocto-queue)/)'],
+  testMatch: ['<rootDir>/tests/**/*.test.ts', '<rootDir>/{gateway,subgraphs,mocks,lib}/**/*.test.ts'],
+  testTimeout: 30000,
+};

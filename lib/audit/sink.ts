@@ -1,0 +1,23 @@
+/** Where audit entries are kept. The gateway appends; the audit subgraph and `npm run audit:verify` read. */
+import type { AuditEntry, AuditRecord } from './entry';
+
+export interface AuditSink {
+  /**
+   * Appends records and resolves only once they are durable (survive a crash of this process
+   * or the machine's power loss, as far as the storage honours fsync/commit).
+   */
+  append(records: AuditRecord[]): Promise<void>;
+  /** The newest entries about one citizen, newest first. */
+  readByPersonalId(personalId: string, first: number): Promise<AuditEntry[]>;
+  /** Every entry in chain order, as stored (unparsable ones as null), for verification. */
+  readAll(): AsyncIterable<unknown>;
+  close(): Promise<void>;
+}
+
+export class AuditUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('The audit log cannot be written');
+    this.name = 'AuditUnavailableError';
+    this.cause = cause;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * The national and sector systems the product reads from. Each has its own mock service, its own
+ * API key and (except the catalogue, which two subgraphs share) its own subgraph.
+ */
+export const SOURCES = ['population', 'civil-status', 'land', 'social-insurance', 'budget', 'catalogue'] as const;
+export type SourceName = (typeof SOURCES)[number];
+
+/**
+ * The subgraphs composed into the supergraph, in composition order: one per source, plus the
+ * internal audit subgraph that serves citizens' access history from the audit log.
+ */
+export const SUBGRAPHS = ['population', 'civil-status', 'land', 'social-insurance', 'budget', 'audit'] as const;
+export type SubgraphName = (typeof SUBGRAPHS)[number];
+
+/** `civil-status` → `CIVIL_STATUS`, the prefix of a source's environment variables. */
+export function envPrefix(name: string): string {
+  return name.toUpperCase().replace(/-/g, '_');
+}
+
+/** Default local ports: mocks at 4201–4206, subgraphs at 4101–4106, gateway at 4000. */
+export function defaultSourcePort(name: SourceName): number {
+  return 4201 + SOURCES.indexOf(name);
+}
+export function defaultSubgraphPort(name: SubgraphName): number {
+  return 4101 + SUBGRAPHS.indexOf(name);
+}

@@ -1,0 +1,14 @@
+/** `npm run compose`: writes schema/supergraph.graphql from rover.yaml. */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { composeFromConfig } from '../schema/compose';
+
+const root = resolve(__dirname, '..');
+const outcome = composeFromConfig(resolve(root, 'rover.yaml'));
+if (!outcome.ok) {
+  console.error(`Composition failed with ${outcome.errors.length} error(s):\n`);
+  for (const error of outcome.errors) console.error(`  • ${error}\n`);
+  process.exit(1);
+}
+writeFileSync(resolve(root, 'schema/supergraph.graphql'), outcome.supergraphSdl);
+console.log('Wrote schema/supergraph.graphql');

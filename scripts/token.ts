@@ -1,0 +1,110 @@
+/**
+ * `npm run token -- --scope "…" --jurisdiction 24 --purpose "…" [--ttl 1h] [--sub …] [--client …]
+ *                   [--location-independent]`
+ * Prints a development JWT signed by the local issuer in `.dev/`, which `npm start`'s gateway
+ * trusts. Production gateways trust only their real issuer and never accept these.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { importJWK, JWK, SignJWT } from 'jose';
+import { devDirectory, Env } from '../lib/config';
+import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys } from '../lib/keys';
+import { parseJurisdiction } from '../lib/principal';
+
+const USAGE = `Usage: npm run token -- --scope "population:read civil-status:read" --jurisdiction 24 --purpose "1.001234 HS-2026-000123"
+Options:
+  --scope                 space-separated scopes (population:read civil-status:read land:read
+                          social-insurance:read budget:read audit:read)
+  --jurisdiction          province (2-digit) and/or commune (5-digit) codes, or "*"
+  --purpose               why personal data is read: procedure code and dossier number
+  --ttl                   lifetime: 30m, 1h, 8h, 1d (default 1h)
+  --sub                   officer or system (default dev-officer)
+  --client                calling system (default dev-tthc-system)
+  --location-independent  may read outside the jurisdiction, with a purpose (thủ tục phi địa giới)`;
+
+function parseTtl(text: string): number | null {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
+  if (!match) return null;
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2]] as number;
+  const seconds = Number(match[1]) * unit;
+  return seconds > 0 && seconds <= 7 * 86400 ? seconds : null;
+}
+
+export interface DevTokenRequest {
+  scope: string;
+  jurisdiction: string;
+  purpose?: string;
+  ttlSeconds?: number;
+  sub?: string;
+  client?: string;
+  locationIndependent?: boolean;
+}
+
+/** Signs a development token with the local issuer's key (creating the keys if needed). */
+export async function mintDevToken(request: DevTokenRequest, env: Env = process.env): Promise<string> {
+  const paths = await ensureDevKeys(devDirectory(env));
+  const privateJwk = JSON.parse(readFileSync(paths.issuerPrivateKey, 'utf8')) as JWK;
+  const key = await importJWK(privateJwk, privateJwk.alg);
+  return new SignJWT({
+    client_id: request.client ?? 'dev-tthc-system',
+    scope: request.scope,
+    jurisdiction: request.jurisdiction,
+    ...(request.purpose ? { purpose: request.purpose } : {}),
+    ...(request.locationIndependent ? { location_independent: true } : {}),
+  })
+    .setProtectedHeader({ alg: privateJwk.alg as string, kid: privateJwk.kid, typ: 'JWT' })
+    .setSubject(request.sub ?? 'dev-officer')
+    .setIssuer(env.JWT_ISSUER || DEV_ISSUER)
+    .setAudience(env.JWT_AUDIENCE || DEV_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${request.ttlSeconds ?? 3600}s`)
+    .sign(key);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      scope: { type: 'string' },
+      jurisdiction: { type: 'string' },
+      purpose: { type: 'string' },
+      ttl: { type: 'string', default: '1h' },
+      sub: { type: 'string' },
+      client: { type: 'string' },
+      'location-independent': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const problems: string[] = [];
+  if (!values.scope) problems.push('--scope is required');
+  const jurisdiction = parseJurisdiction(values.jurisdiction ?? '');
+  if (typeof jurisdiction === 'string') problems.push(`--jurisdiction: ${values.jurisdiction ? jurisdiction : 'required'}`);
+  const ttlSeconds = parseTtl(values.ttl ?? '1h');
+  if (ttlSeconds === null) problems.push('--ttl: expected a duration such as 30m, 1h or 1d (at most 7d)');
+  if (values['location-independent'] && !values.purpose) problems.push('--location-independent needs a --purpose');
+  if (problems.length > 0) {
+    console.error(`${problems.join('\n')}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  console.log(
+    await mintDevToken({
+      scope: values.scope as string,
+      jurisdiction: values.jurisdiction as string,
+      purpose: values.purpose,
+      ttlSeconds: ttlSeconds as number,
+      sub: values.sub,
+      client: values.client,
+      locationIndependent: values['location-independent'],
+    }),
+  );
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(`token: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * Per-request loaders. The treasury exports one fiscal year for up to 50 units per call, so unit
+ * lookups are keyed `${fiscalYear}:${unitCode}`, grouped by year and cut into exports of at most 50
+ * units; a province's communes and its own lines all go through this one loader, so they share
+ * exports. A failed export fails only the keys it carried.
+ */
+import DataLoader from 'dataloader';
+import type { CatalogueClient, ProvinceWithCommunes } from '../common/catalogue-client';
+import { toGraphQLError } from '../common/errors';
+import { singleLoader } from '../common/loaders';
+import type { SourceCache } from '../common/source-cache';
+import { BUDGET_MAX_UNITS, BudgetClient, BudgetRow } from './source-client';
+
+export interface BudgetLoaders {
+  /** A unit's rows for a year, keyed by budgetKey(); null when the export has none. */
+  rows: DataLoader<string, BudgetRow[] | null>;
+  /** A province and its communes from the catalogue; null for an unknown code. */
+  province: DataLoader<string, ProvinceWithCommunes | null>;
+}
+
+export function budgetKey(fiscalYear: number, unitCode: string): string {
+  return `${fiscalYear}:${unitCode}`;
+}
+
+/** The exports that cover `keys`: per year, units in the order asked, at most BUDGET_MAX_UNITS each. */
+export function planExports(keys: readonly string[]): { fiscalYear: number; unitCodes: string[] }[] {
+  const byYear = new Map<number, string[]>();
+  for (const key of keys) {
+    const separator = key.indexOf(':');
+    const fiscalYear = Number(key.slice(0, separator));
+    const units = byYear.get(fiscalYear) ?? [];
+    units.push(key.slice(separator + 1));
+    byYear.set(fiscalYear, units);
+  }
+  const exports: { fiscalYear: number; unitCodes: string[] }[] = [];
+  for (const [fiscalYear, units] of byYear) {
+    for (let start = 0; start < units.length; start += BUDGET_MAX_UNITS) {
+      exports.push({ fiscalYear, unitCodes: units.slice(start, start + BUDGET_MAX_UNITS) });
+    }
+  }
+  return exports;
+}
+
+export interface BudgetCaches {
+  budget: SourceCache;
+  catalogue: SourceCache;
+}
+
+export function createLoaders(budget: BudgetClient, catalogue: CatalogueClient, concurrency: number, caches: BudgetCaches): BudgetLoaders {
+  // Cached per unit and year; only the units not in the cache go into an export.
+  const exportRows = (fiscalYear: number, unitCodes: string[]) =>
+    caches.budget.batch(`rows:${fiscalYear}`, (units) => budget.exportBudgets(fiscalYear, units))(unitCodes);
+  const rows = new DataLoader<string, BudgetRow[] | null>(async (keys) => {
+    const results = new Map<string, BudgetRow[] | Error | null>();
+    await Promise.all(
+      planExports(keys).map(async ({ fiscalYear, unitCodes }) => {
+        try {
+          const found = await exportRows(fiscalYear, unitCodes);
+          for (const unit of unitCodes) results.set(budgetKey(fiscalYear, unit), found.get(unit) ?? null);
+        } catch (error) {
+          const graphqlError = toGraphQLError(error);
+          for (const unit of unitCodes) results.set(budgetKey(fiscalYear, unit), graphqlError);
+        }
+      }),
+    );
+    return keys.map((key) => results.get(key) ?? null);
+  });
+  const province = singleLoader(concurrency, caches.catalogue.one('province', (code) => catalogue.getProvince(code)));
+  return { rows, province };
+}

@@ -1,0 +1,102 @@
+/**
+ * Client for the budget source (Kho bạc / TABMIS): a CSV export of one fiscal year for up to 50
+ * units (5-digit commune codes, or 2-digit province codes for a province's own lines), key in
+ * `X-Treasury-Token`. Item names are quoted and may contain commas, so the body goes through a
+ * real CSV parser; the header and every row's types are checked before anything is summed.
+ */
+import { parse } from 'csv-parse/sync';
+import { SourceError } from '../common/errors';
+import { SourceClient } from '../common/source-client';
+
+/** The source exports at most this many units per call. */
+export const BUDGET_MAX_UNITS = 50;
+
+const HEADER = ['unit_code', 'fiscal_year', 'section', 'item_code', 'item_name', 'estimate_vnd', 'actual_vnd'];
+
+export type BudgetSectionCode = 'THU' | 'CHI';
+
+/** One line of a unit's budget, as exported. Amounts are whole đồng. */
+export interface BudgetRow {
+  unitCode: string;
+  fiscalYear: number;
+  section: BudgetSectionCode;
+  itemCode: string;
+  itemName: string;
+  estimate: number;
+  actual: number;
+}
+
+export class BudgetClient extends SourceClient {
+  readonly source = 'budget' as const;
+
+  protected authHeaders(): Record<string, string> {
+    return { 'x-treasury-token': this.apiKey };
+  }
+
+  /** The rows of each unit among `unitCodes` (at most BUDGET_MAX_UNITS) that has any for the year. */
+  async exportBudgets(fiscalYear: number, unitCodes: readonly string[]): Promise<Map<string, BudgetRow[]>> {
+    if (unitCodes.length === 0) return new Map();
+    if (unitCodes.length > BUDGET_MAX_UNITS) throw new RangeError(`The budget source exports at most ${BUDGET_MAX_UNITS} units per call`);
+    const response = await this.send({
+      path: '/tabmis/exports/budget.csv',
+      query: { fiscalYear, units: unitCodes.join(',') },
+    });
+    if (response.status === 404) {
+      throw new SourceError(this.source, 'SOURCE_UNAVAILABLE', `The ${this.source} source answered HTTP 404`, 404);
+    }
+    const requested = new Set(unitCodes);
+    const byUnit = new Map<string, BudgetRow[]>();
+    for (const row of this.parseRows(response.text)) {
+      if (row.fiscalYear !== fiscalYear || !requested.has(row.unitCode)) {
+        throw this.badResponse('rows for a year or unit that was not asked for');
+      }
+      const rows = byUnit.get(row.unitCode);
+      if (rows) rows.push(row);
+      else byUnit.set(row.unitCode, [row]);
+    }
+    return byUnit;
+  }
+
+  private parseRows(text: string): BudgetRow[] {
+    let records: string[][];
+    try {
+      records = parse(text, { bom: true, skip_empty_lines: true }) as string[][];
+    } catch {
+      // The parser's message may quote the data; the caller needs only the kind of failure.
+      throw this.badResponse('a body that is not valid CSV');
+    }
+    const [header, ...rows] = records;
+    if (!header || header.length !== HEADER.length || header.some((name, i) => name.trim() !== HEADER[i])) {
+      throw this.badResponse('a CSV export without the expected header');
+    }
+    return rows.map((row) => this.mapRow(row));
+  }
+
+  private mapRow([unitCode, fiscalYear, section, itemCode, itemName, estimate, actual]: string[]): BudgetRow {
+    if (
+      !/^(\d{2}|\d{5})$/.test(unitCode) ||
+      !/^\d{4}$/.test(fiscalYear) ||
+      (section !== 'THU' && section !== 'CHI') ||
+      !/^[A-Za-z0-9.-]{1,32}$/.test(itemCode) ||
+      itemName.trim() === '' ||
+      !isWholeDong(estimate) ||
+      !isWholeDong(actual)
+    ) {
+      throw this.badResponse('a budget row with missing or unexpected fields');
+    }
+    return {
+      unitCode,
+      fiscalYear: Number(fiscalYear),
+      section,
+      itemCode,
+      itemName,
+      estimate: Number(estimate),
+      actual: Number(actual),
+    };
+  }
+}
+
+/** A whole amount of đồng that a JavaScript number holds exactly. */
+function isWholeDong(text: string): boolean {
+  return /^-?\d+$/.test(text) && Number.isSafeInteger(Number(text));
+}

@@ -1,0 +1,13 @@
+/** Per-request loaders: the civil-status source takes up to 50 IDs per SOAP call. */
+import type DataLoader from 'dataloader';
+import { batchLoader } from '../common/loaders';
+import type { SourceCache } from '../common/source-cache';
+import { CIVIL_STATUS_MAX_BATCH, type CivilStatusClient, type CivilStatusRecord } from './source-client';
+
+export interface CivilStatusLoaders {
+  civilStatus: DataLoader<string, CivilStatusRecord | null>;
+}
+
+export function createLoaders(client: CivilStatusClient, cache: SourceCache): CivilStatusLoaders {
+  return { civilStatus: batchLoader(CIVIL_STATUS_MAX_BATCH, cache.batch('record', (personalIds) => client.getRecords(personalIds))) };
+}

@@ -1,0 +1,123 @@
+/**
+ * Client for the administrative-units catalogue (danh mục đơn vị hành chính): provinces and
+ * their communes, in the official catalogue's PascalCase shape. Shared by the population
+ * subgraph (which owns Province and Commune) and the budget subgraph (which needs a province's
+ * communes to aggregate their budgets).
+ */
+import { SourceClient } from './source-client';
+
+export type CommuneKind = 'COMMUNE' | 'WARD' | 'SPECIAL_ZONE';
+
+export interface ProvinceRecord {
+  code: string;
+  name: string;
+  nameEn: string;
+}
+
+export interface CommuneRecord {
+  code: string;
+  name: string;
+  nameEn: string;
+  kind: CommuneKind;
+  provinceCode: string;
+}
+
+export interface ProvinceWithCommunes extends ProvinceRecord {
+  communes: CommuneRecord[];
+}
+
+// A Map, not an object literal: a lookup of "toString" or "constructor" must find nothing.
+const KIND = new Map<string, CommuneKind>([
+  ['Xã', 'COMMUNE'],
+  ['Phường', 'WARD'],
+  ['Đặc khu', 'SPECIAL_ZONE'],
+]);
+
+interface WireUnit {
+  Code?: unknown;
+  Name?: unknown;
+  NameEn?: unknown;
+  FullName?: unknown;
+  FullNameEn?: unknown;
+  ProvinceCode?: unknown;
+  AdministrativeUnitShortName?: unknown;
+  Wards?: unknown;
+}
+
+/**
+ * The unit's English name: FullNameEn, else NameEn, else the Vietnamese FullName. Undefined when
+ * one of them has a wrong type, so that garbage is reported rather than shown as "[object Object]".
+ */
+function englishName(unit: WireUnit): string | undefined {
+  for (const candidate of [unit?.FullNameEn, unit?.NameEn, unit?.FullName]) {
+    if (candidate === undefined || candidate === null) continue;
+    return typeof candidate === 'string' ? candidate : undefined;
+  }
+  return undefined;
+}
+
+/** Most communes are looked up in batches; the catalogue takes up to 200 codes per call. */
+export const CATALOGUE_MAX_BATCH = 200;
+
+export class CatalogueClient extends SourceClient {
+  readonly source = 'catalogue' as const;
+
+  protected authHeaders(): Record<string, string> {
+    return { 'x-api-key': this.apiKey };
+  }
+
+  async listProvinces(): Promise<ProvinceRecord[]> {
+    const wire = this.parseJson<unknown>(await this.send({ path: '/api/units/provinces' }));
+    if (!Array.isArray(wire)) throw this.badResponse('a province list that is not an array');
+    return wire.map((unit: WireUnit) => this.mapProvince(unit));
+  }
+
+  /** The province and its communes, or null for an unknown code. */
+  async getProvince(code: string): Promise<ProvinceWithCommunes | null> {
+    const response = await this.send({ path: `/api/units/provinces/${encodeURIComponent(code)}` });
+    if (response.status === 404) return null;
+    const wire = this.parseJson<WireUnit>(response);
+    if (!Array.isArray(wire?.Wards)) throw this.badResponse('a province without its list of communes');
+    return { ...this.mapProvince(wire), communes: wire.Wards.map((ward: WireUnit) => this.mapCommune(ward)) };
+  }
+
+  /** The communes found among `codes` (at most CATALOGUE_MAX_BATCH), by code. */
+  async getCommunes(codes: readonly string[]): Promise<Map<string, CommuneRecord>> {
+    const found = new Map<string, CommuneRecord>();
+    // The catalogue takes 1–200 codes; asking for none would be refused as a bad request.
+    if (codes.length === 0) return found;
+    const response = await this.send({ path: '/api/units/communes', query: { codes: codes.join(',') } });
+    if (response.status === 404) return found;
+    const wire = this.parseJson<unknown>(response);
+    if (!Array.isArray(wire)) throw this.badResponse('a commune list that is not an array');
+    for (const unit of wire) {
+      const commune = this.mapCommune(unit as WireUnit);
+      found.set(commune.code, commune);
+    }
+    return found;
+  }
+
+  private mapProvince(unit: WireUnit): ProvinceRecord {
+    const nameEn = englishName(unit);
+    if (typeof unit?.Code !== 'string' || typeof unit.FullName !== 'string' || nameEn === undefined) {
+      throw this.badResponse('a province with missing or unexpected fields');
+    }
+    return { code: unit.Code, name: unit.FullName, nameEn };
+  }
+
+  private mapCommune(unit: WireUnit): CommuneRecord {
+    const shortName = unit?.AdministrativeUnitShortName;
+    const kind = typeof shortName === 'string' ? KIND.get(shortName.normalize('NFC')) : undefined;
+    const nameEn = englishName(unit);
+    if (
+      typeof unit?.Code !== 'string' ||
+      typeof unit.FullName !== 'string' ||
+      typeof unit.ProvinceCode !== 'string' ||
+      !kind ||
+      nameEn === undefined
+    ) {
+      throw this.badResponse('a commune with missing or unexpected fields');
+    }
+    return { code: unit.Code, name: unit.FullName, nameEn, kind, provinceCode: unit.ProvinceCode };
+  }
+}

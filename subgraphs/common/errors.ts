@@ -1,0 +1,34 @@
+/**
+ * The errors a subgraph returns, each with `extensions.code` (what kind of failure, for the
+ * caller's program) and, for source failures, `extensions.source` (which national system).
+ * Messages never carry personal data: they name the field or rule, not the value.
+ */
+import { GraphQLError } from 'graphql';
+import type { SourceName } from '../../lib/sources';
+
+export type SourceErrorCode = 'SOURCE_UNAVAILABLE' | 'SOURCE_TIMEOUT' | 'SOURCE_BAD_RESPONSE';
+
+export class SourceError extends Error {
+  constructor(
+    public readonly source: SourceName,
+    public readonly code: SourceErrorCode,
+    message: string,
+    public readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'SourceError';
+  }
+}
+
+export function badUserInput(message: string, argument?: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...(argument ? { argument } : {}) } });
+}
+
+/** Turns whatever a source call threw into the GraphQL error the caller sees. */
+export function toGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  if (error instanceof SourceError) {
+    return new GraphQLError(error.message, { extensions: { code: error.code, source: error.source } });
+  }
+  return new GraphQLError('Internal error in the subgraph', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}

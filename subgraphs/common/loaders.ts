@@ -1,0 +1,48 @@
+/**
+ * DataLoader factories for the two batching rules sources have: "up to N IDs per call" and "one
+ * ID per call". Both turn a source failure into a per-key GraphQL error, so one failed batch
+ * nulls only the fields that needed it, and the rest of the answer still arrives.
+ */
+import DataLoader from 'dataloader';
+import pLimit from 'p-limit';
+import { toGraphQLError } from './errors';
+
+/**
+ * For sources that take a list of IDs: keys are split into batches of at most `maxBatchSize`,
+ * each batch is one source call. `fetchBatch` returns what it found; missing keys resolve to null.
+ */
+export function batchLoader<V>(
+  maxBatchSize: number,
+  fetchBatch: (keys: readonly string[]) => Promise<Map<string, V>>,
+): DataLoader<string, V | null> {
+  return new DataLoader<string, V | null>(
+    async (keys) => {
+      try {
+        const found = await fetchBatch(keys);
+        return keys.map((key) => found.get(key) ?? null);
+      } catch (error) {
+        const graphqlError = toGraphQLError(error);
+        return keys.map(() => graphqlError);
+      }
+    },
+    { maxBatchSize },
+  );
+}
+
+/**
+ * For sources that take one ID per call: all keys of a tick are fetched with at most
+ * `concurrency` calls in flight, so a household of ten does not open ten sockets at once to a
+ * source that rate-limits.
+ */
+export function singleLoader<V>(concurrency: number, fetchOne: (key: string) => Promise<V | null>): DataLoader<string, V | null> {
+  const limit = pLimit(concurrency);
+  return new DataLoader<string, V | null>(
+    (keys) =>
+      Promise.all(
+        keys.map((key) =>
+          limit(() => fetchOne(key)).catch((error: unknown) => toGraphQLError(error)),
+        ),
+      ),
+    { batch: true },
+  );
+}

@@ -1,0 +1,126 @@
+/**
+ * Starts one subgraph as an HTTP service: `POST /graphql`, `GET /health`, `GET /ready`.
+ * Every subgraph folder exports a SubgraphDefinition; this file is the only place that turns one
+ * into a running server, so all five behave alike.
+ */
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { DocumentNode, GraphQLFormattedError } from 'graphql';
+import { createForwardingVerifier, FORWARDING_HEADER, ForwardingVerifier } from '../../lib/forwarding';
+import { handleGraphQLRequest, sendJson } from '../../lib/graphql-http';
+import { readJwkFile } from '../../lib/keys';
+import type { Principal } from '../../lib/principal';
+import type { SubgraphName } from '../../lib/sources';
+import { withDeclaredAccess } from './access';
+
+export interface SubgraphDefinition<TContext extends BaseContext = BaseContext> {
+  name: SubgraphName;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<TContext>;
+  /**
+   * A fresh context per request: DataLoaders must never outlive the request they batch. The
+   * server adds `principal`, the caller the gateway vouched for.
+   */
+  createContext(): Omit<TContext, 'principal'>;
+  /** Releases source connections. */
+  close(): Promise<void>;
+}
+
+export interface RunningService {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Error codes a subgraph may pass through; anything else is masked as an internal error. */
+const PASSED_CODES = new Set([
+  'BAD_USER_INPUT',
+  'SOURCE_UNAVAILABLE',
+  'SOURCE_TIMEOUT',
+  'SOURCE_BAD_RESPONSE',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+]);
+
+export function maskUnexpectedError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && PASSED_CODES.has(code)) return formatted;
+  return { message: 'Internal error in the subgraph', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+export interface SubgraphServerOptions {
+  host?: string;
+  port?: number;
+  /** The gateway's forwarding public key (JWK file); requests it did not sign are refused. */
+  forwardingPublicKeyFile?: string;
+  /** Or the verifier itself (tests and in-process stacks). */
+  forwardingVerifier?: ForwardingVerifier;
+}
+
+type WithPrincipal = BaseContext & { principal: Principal };
+
+export async function startSubgraph<TContext extends WithPrincipal>(
+  definition: SubgraphDefinition<TContext>,
+  options: SubgraphServerOptions,
+): Promise<RunningService> {
+  const verifier =
+    options.forwardingVerifier ??
+    (options.forwardingPublicKeyFile ? await createForwardingVerifier(readJwkFile(options.forwardingPublicKeyFile)) : null);
+  if (!verifier) throw new Error(`subgraph ${definition.name}: no gateway forwarding key configured`);
+  const resolvers = withDeclaredAccess(definition.typeDefs, definition.resolvers);
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }),
+    includeStacktraceInErrorResponses: false,
+    formatError: maskUnexpectedError,
+    // The gateway is the only intended caller; it sends JSON with the right content type.
+    csrfPrevention: true,
+    // Usage reporting to Apollo's cloud is not used: traces would only cost time.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health') return sendJson(res, 200, { status: 'ok', subgraph: definition.name });
+    if (path === '/ready') return sendJson(res, 200, { status: 'ready', subgraph: definition.name });
+    if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
+    const forwarded = req.headers[FORWARDING_HEADER];
+    verifier
+      .verify(typeof forwarded === 'string' ? forwarded : undefined)
+      .then(
+        (principal) =>
+          handleGraphQLRequest(apollo, req, res, {
+            context: async () => ({ ...definition.createContext(), principal }) as TContext,
+          }),
+        (error: Error) =>
+          sendJson(res, 401, { errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] }),
+      )
+      .catch(() => {
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        else res.destroy();
+      });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}/graphql`,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await apollo.stop();
+      await definition.close();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/** The land subgraph: Citizen.landRights, LandParcel and Query.landParcel from CSDL đất đai. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'graphql';
+import type { SubgraphConfig } from '../../lib/config';
+import { CatalogueClient } from '../common/catalogue-client';
+import type { SubgraphDefinition } from '../common/server';
+import { sourceCacheFor } from '../common/source-cache';
+import { createLoaders } from './loaders';
+import { LandContext, resolvers } from './resolvers';
+import { LandClient } from './source-client';
+
+export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+
+export function createLandSubgraph(config: SubgraphConfig): SubgraphDefinition<LandContext> {
+  const connection = config.sources.land;
+  const catalogueConnection = config.sources.catalogue;
+  if (!connection || !catalogueConnection) throw new Error('land subgraph needs the land and catalogue source connections');
+  const client = new LandClient({
+    ...connection,
+    timeoutMs: config.sourceTimeoutMs,
+    connections: config.sourceConcurrency,
+  });
+  // The catalogue places a parcel's commune in its province, for the owners' jurisdiction check.
+  const catalogue = new CatalogueClient({ ...catalogueConnection, timeoutMs: config.sourceTimeoutMs });
+  const caches = { land: sourceCacheFor('land', config), catalogue: sourceCacheFor('catalogue', config) };
+  return {
+    name: 'land',
+    typeDefs,
+    resolvers,
+    createContext: () => ({ loaders: createLoaders(client, catalogue, caches) }),
+    close: async () => {
+      await Promise.all([client.close(), catalogue.close()]);
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * Per-request loaders. The land source searches by up to 100 owners or 100 parcels per query, so
+ * both loaders batch to that limit; every parcel met while loading rights is primed into the
+ * parcel loader, so a parcel reached through a citizen costs no second call.
+ */
+import type DataLoader from 'dataloader';
+import { CATALOGUE_MAX_BATCH, CatalogueClient, CommuneRecord } from '../common/catalogue-client';
+import { batchLoader } from '../common/loaders';
+import type { SourceCache } from '../common/source-cache';
+import { LAND_MAX_IDS, LandClient, ParcelRecord } from './source-client';
+
+/** One parcel a citizen holds, in the shape of the schema's LandRight. */
+export interface LandRightRecord {
+  parcel: ParcelRecord;
+  certificateNumber: string;
+  issuedOn: string;
+  share: number;
+}
+
+export interface LandLoaders {
+  parcel: DataLoader<string, ParcelRecord | null>;
+  /** A citizen's rights, by personalId; a citizen without land gets an empty list. */
+  rightsByOwner: DataLoader<string, LandRightRecord[] | null>;
+  /** Communes from the catalogue, for the jurisdiction of a parcel's owners. */
+  commune: DataLoader<string, CommuneRecord | null>;
+}
+
+export interface LandCaches {
+  land: SourceCache;
+  catalogue: SourceCache;
+}
+
+export function createLoaders(client: LandClient, catalogue: CatalogueClient, caches: LandCaches): LandLoaders {
+  const parcel = batchLoader(LAND_MAX_IDS, caches.land.batch('parcel', (parcelIds) => client.findByIds(parcelIds)));
+  const rightsByOwner = batchLoader(LAND_MAX_IDS, caches.land.batch('rights', async (personalIds) => {
+    const rights = new Map<string, LandRightRecord[]>(personalIds.map((id) => [id, []]));
+    for (const found of await client.findByOwners(personalIds)) {
+      parcel.prime(found.parcelId, found);
+      for (const owner of found.owners) {
+        rights.get(owner.citizen.personalId)?.push({
+          parcel: found,
+          certificateNumber: owner.certificateNumber,
+          issuedOn: owner.issuedOn,
+          share: owner.share,
+        });
+      }
+    }
+    return rights;
+  }));
+  const commune = batchLoader(CATALOGUE_MAX_BATCH, caches.catalogue.batch('commune', (codes) => catalogue.getCommunes(codes)));
+  return { parcel, rightsByOwner, commune };
+}

@@ -1,0 +1,60 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { isPersonalId } from '../../lib/personal-id';
+import { formatJurisdictionKey } from '../../lib/principal';
+import { badUserInput, SourceError, toGraphQLError } from '../common/errors';
+import type { LandLoaders } from './loaders';
+import type { ParcelRecord } from './source-client';
+
+export interface LandContext {
+  loaders: LandLoaders;
+}
+
+interface CitizenRef {
+  personalId: string;
+  /** Sent by the gateway's query plan (@requires); checked before any personal field is served. */
+  jurisdictionKey?: string;
+}
+
+interface LandParcelRef {
+  parcelId: string;
+}
+
+const PARCEL_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+function isParcelId(value: unknown): value is string {
+  return typeof value === 'string' && PARCEL_ID.test(value);
+}
+
+export function requireParcelId(value: unknown, argument = 'parcelId'): string {
+  if (!isParcelId(value)) {
+    throw badUserInput(`Invalid ${argument}: a parcel ID has 1 to 64 letters, digits or dashes`, argument);
+  }
+  return value;
+}
+
+export const resolvers: GraphQLResolverMap<LandContext> = {
+  Query: {
+    landParcel: (_root: unknown, args: { parcelId: unknown }, { loaders }: LandContext) =>
+      loaders.parcel.load(requireParcelId(args.parcelId)),
+  },
+  Citizen: {
+    __resolveReference: (ref: CitizenRef) => ({ ...ref }),
+    landRights: async (citizen: CitizenRef, _args: unknown, { loaders }: LandContext) =>
+      isPersonalId(citizen.personalId) ? ((await loaders.rightsByOwner.load(citizen.personalId)) ?? []) : [],
+  },
+  LandParcel: {
+    __resolveReference: (ref: LandParcelRef, { loaders }: LandContext) =>
+      isParcelId(ref.parcelId) ? loaders.parcel.load(ref.parcelId) : null,
+    // Owners carry their parcel's commune: their jurisdiction is where the land lies.
+    owners: (parcel: ParcelRecord) => parcel.owners.map((owner) => ({ ...owner, communeCode: parcel.commune.code })),
+  },
+  LandOwner: {
+    jurisdictionKey: async (owner: { communeCode: string }, _args: unknown, { loaders }: LandContext) => {
+      const commune = await loaders.commune.load(owner.communeCode);
+      if (!commune) {
+        throw toGraphQLError(new SourceError('land', 'SOURCE_BAD_RESPONSE', 'The land source places a parcel in a commune the catalogue does not list'));
+      }
+      return formatJurisdictionKey({ provinceCode: commune.provinceCode, communeCode: commune.code });
+    },
+  },
+};

@@ -1,0 +1,30 @@
+/** The social-insurance subgraph: Citizen.socialInsurance from BHXH. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'graphql';
+import type { SubgraphConfig } from '../../lib/config';
+import type { SubgraphDefinition } from '../common/server';
+import { sourceCacheFor } from '../common/source-cache';
+import { createLoaders } from './loaders';
+import { resolvers, SocialInsuranceContext } from './resolvers';
+import { SocialInsuranceClient } from './source-client';
+
+export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+
+export function createSocialInsuranceSubgraph(config: SubgraphConfig): SubgraphDefinition<SocialInsuranceContext> {
+  const connection = config.sources['social-insurance'];
+  if (!connection) throw new Error('social-insurance subgraph needs the social-insurance source connection');
+  const client = new SocialInsuranceClient({
+    ...connection,
+    timeoutMs: config.sourceTimeoutMs,
+    connections: config.sourceConcurrency,
+  });
+  const cache = sourceCacheFor('social-insurance', config);
+  return {
+    name: 'social-insurance',
+    typeDefs,
+    resolvers,
+    createContext: () => ({ loaders: createLoaders(client, config.sourceConcurrency, cache) }),
+    close: () => client.close(),
+  };
+}

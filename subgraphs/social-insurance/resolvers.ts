@@ -1,0 +1,29 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { isPersonalId } from '../../lib/personal-id';
+import { todayInVietnam } from '../common/dates';
+import type { SocialInsuranceLoaders } from './loaders';
+import type { HealthInsuranceCardRecord } from './source-client';
+
+export interface SocialInsuranceContext {
+  loaders: SocialInsuranceLoaders;
+}
+
+interface CitizenRef {
+  personalId: string;
+  /** Sent by the gateway's query plan (@requires); checked before any personal field is served. */
+  jurisdictionKey?: string;
+}
+
+export const resolvers: GraphQLResolverMap<SocialInsuranceContext> = {
+  Citizen: {
+    __resolveReference: (ref: CitizenRef) => ({ ...ref }),
+    socialInsurance: (citizen: CitizenRef, _args: unknown, { loaders }: SocialInsuranceContext) =>
+      isPersonalId(citizen.personalId) ? loaders.participant.load(citizen.personalId) : null,
+  },
+  HealthInsuranceCard: {
+    isValid: (card: HealthInsuranceCardRecord) => {
+      const today = todayInVietnam();
+      return card.validFrom <= today && today <= card.validTo;
+    },
+  },
+};

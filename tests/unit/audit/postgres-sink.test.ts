@@ -1,0 +1,316 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { graphql } from 'graphql';
+import { Client, Pool } from 'pg';
+import { AuditEntry, AuditRecord, verifyChain } from '../../../lib/audit/entry';
+import { createAuditSink } from '../../../lib/audit';
+import { FileAuditSink } from '../../../lib/audit/file-sink';
+import { PostgresAuditSink, PostgresAuditSinkOptions } from '../../../lib/audit/postgres-sink';
+import { AuditUnavailableError } from '../../../lib/audit/sink';
+import { loadSubgraphConfig } from '../../../lib/config';
+import { verifyAuditDatabase } from '../../../scripts/audit-verify';
+import { createAuditSubgraph } from '../../../subgraphs/audit';
+import { describeWithPostgres, startPostgres, ThrowawayPostgres } from '../../support/postgres';
+
+const PURPOSE = '1.001234 HS-2026-000123';
+
+function record(requestId: string, personalId = '024190000001', second = 0): AuditRecord {
+  return {
+    at: new Date(Date.UTC(2026, 0, 1, 8, 0, second)).toISOString(),
+    requestId,
+    subject: 'officer-1',
+    clientId: 'tthc',
+    purpose: PURPOSE,
+    personalId,
+    fields: ['Citizen.dateOfBirth', 'Citizen.fullName'],
+    sources: ['population'],
+    locationIndependent: requestId.endsWith('0'),
+  };
+}
+
+async function entriesOf(sink: PostgresAuditSink): Promise<AuditEntry[]> {
+  const entries: AuditEntry[] = [];
+  for await (const entry of sink.readAll()) entries.push(entry as AuditEntry);
+  return entries;
+}
+
+function seqs(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i + 1);
+}
+
+describeWithPostgres('PostgresAuditSink (against a throwaway PostgreSQL)', () => {
+  let server: ThrowawayPostgres;
+  let tables = 0;
+  const opened: PostgresAuditSink[] = [];
+
+  /** A sink on a table of its own, unless `table` names one to share. */
+  function sinkOn(table = `audit_t${++tables}`, options: PostgresAuditSinkOptions = {}): PostgresAuditSink {
+    const sink = new PostgresAuditSink(server.url, { table, ...options });
+    opened.push(sink);
+    return sink;
+  }
+
+  async function sql(text: string, url = server.url): Promise<unknown[]> {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(text)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 60_000);
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((sink) => sink.close().catch(() => undefined)));
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('creates its table and chains concurrent appends, batched, with consecutive seq', async () => {
+    const sink = sinkOn('audit_concurrent');
+    const transactions = jest.spyOn(Pool.prototype, 'connect'); // one connection per transaction
+    try {
+      await Promise.all(Array.from({ length: 200 }, (_, i) => sink.append([record(`r${i}`), record(`r${i}-b`)])));
+      // Creating the table, then a few batches: not one transaction per caller.
+      expect(transactions.mock.calls.length).toBeGreaterThanOrEqual(2);
+      expect(transactions.mock.calls.length).toBeLessThanOrEqual(5);
+    } finally {
+      transactions.mockRestore();
+    }
+    const entries = await entriesOf(sink);
+    expect(entries.map((e) => e.seq)).toEqual(seqs(400));
+    // Each caller's records stay together, in the order given.
+    for (let i = 0; i < 400; i += 2) expect(entries[i + 1].requestId).toBe(`${entries[i].requestId}-b`);
+    expect(entries[0]).toEqual({ ...record(entries[0].requestId), seq: 1, prevHash: '0'.repeat(64), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    await expect(verifyChain(entries)).resolves.toEqual({ ok: true, entries: 400 });
+
+    const columns = (await sql(
+      "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'audit_concurrent' ORDER BY ordinal_position",
+    )) as { column_name: string; data_type: string }[];
+    expect(Object.fromEntries(columns.map((c) => [c.column_name, c.data_type]))).toEqual({
+      seq: 'bigint',
+      at: 'timestamp with time zone',
+      request_id: 'text',
+      subject: 'text',
+      client_id: 'text',
+      purpose: 'text',
+      personal_id: 'text',
+      fields: 'ARRAY',
+      sources: 'ARRAY',
+      location_independent: 'boolean',
+      prev_hash: 'text',
+      hash: 'text',
+    });
+    const indexes = (await sql("SELECT indexdef FROM pg_indexes WHERE tablename = 'audit_concurrent'")) as { indexdef: string }[];
+    expect(indexes.map((i) => i.indexdef)).toContainEqual(expect.stringContaining('(personal_id, seq DESC)'));
+  });
+
+  it('keeps one chain when two replicas append to the same table at once', async () => {
+    const [a, b] = [sinkOn('audit_shared'), sinkOn('audit_shared')];
+    for (let wave = 0; wave < 5; wave++) {
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).append([record(`${i % 2 === 0 ? 'a' : 'b'}-${wave}-${i}`)])),
+      );
+    }
+    const entries = await entriesOf(a);
+    expect(entries.map((e) => e.seq)).toEqual(seqs(200));
+    expect(entries.filter((e) => e.requestId.startsWith('a-'))).toHaveLength(100);
+    expect(entries.filter((e) => e.requestId.startsWith('b-'))).toHaveLength(100);
+    await expect(verifyChain(entries)).resolves.toEqual({ ok: true, entries: 200 });
+    await expect(verifyChain(b.readAll())).resolves.toEqual({ ok: true, entries: 200 });
+  });
+
+  it("reads one citizen's entries newest first, at most `first`", async () => {
+    const sink = sinkOn();
+    await expect(sink.readByPersonalId('024190000001', 5)).resolves.toEqual([]); // no table yet
+    for (let n = 1; n <= 6; n++) await sink.append([record(`mine-${n}`, '024190000001', n), record(`other-${n}`, '001200000002', n)]);
+    const mine = await sink.readByPersonalId('024190000001', 4);
+    expect(mine.map((e) => e.requestId)).toEqual(['mine-6', 'mine-5', 'mine-4', 'mine-3']);
+    expect(mine.map((e) => e.seq)).toEqual([11, 9, 7, 5]);
+    expect(mine[0]).toMatchObject({ at: '2026-01-01T08:00:06.000Z', purpose: PURPOSE, fields: ['Citizen.dateOfBirth', 'Citizen.fullName'] });
+    await expect(sink.readByPersonalId('024190000001', 100)).resolves.toHaveLength(6);
+    await expect(sink.readByPersonalId('079300000003', 10)).resolves.toEqual([]);
+  });
+
+  it('streams the whole log past one page, and names a tampered row by its seq', async () => {
+    const table = 'audit_tamper';
+    const sink = sinkOn(table);
+    await sink.append(Array.from({ length: 2345 }, (_, i) => record(`r${i + 1}`, '024190000001', i % 60)));
+    await expect(verifyChain(sink.readAll())).resolves.toEqual({ ok: true, entries: 2345 });
+    await expect(verifyAuditDatabase(server.url, { table })).resolves.toMatchObject({ status: 0, message: expect.stringContaining('2345 entries') });
+
+    await sql(`UPDATE ${table} SET purpose = '1.000000 HS-FORGED' WHERE seq = 1234`);
+    await expect(verifyChain(sink.readAll())).resolves.toMatchObject({ ok: false, brokenAt: 1234, problem: expect.stringContaining('changed') });
+    const verdict = await verifyAuditDatabase(server.url, { table });
+    expect(verdict).toMatchObject({ status: 1, message: expect.stringContaining('BROKEN at entry 1234') });
+    expect(verdict.message).not.toContain('024190000001');
+    expect(verdict.message).not.toContain('HS-');
+
+    await sql(`DELETE FROM ${table} WHERE seq = 2000`);
+    await sql(`UPDATE ${table} SET purpose = '${PURPOSE}' WHERE seq = 1234`);
+    await expect(verifyChain(sink.readAll())).resolves.toMatchObject({ ok: false, brokenAt: 2000, problem: expect.stringContaining('removed') });
+    await expect(verifyAuditDatabase(server.url, { table: 'audit_never_written' })).resolves.toMatchObject({ status: 2 });
+  });
+
+  it("refuses one caller's unstorable record without failing the others in its batch", async () => {
+    const sink = sinkOn();
+    const results = await Promise.allSettled([
+      sink.append([record('ok-1')]),
+      sink.append([{ ...record('bad'), purpose: 'HS\u0000' }]),
+      sink.append([{ ...record('bad-time'), at: 'yesterday' }]),
+      sink.append([record('ok-2')]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(AuditUnavailableError);
+    const entries = await entriesOf(sink);
+    expect(entries.map((e) => e.requestId)).toEqual(['ok-1', 'ok-2']);
+    await expect(verifyChain(entries)).resolves.toEqual({ ok: true, entries: 2 });
+  });
+
+  it('stores `at` as the ISO form it reads back, so the chain verifies', async () => {
+    const sink = sinkOn();
+    await sink.append([{ ...record('offset'), at: '2026-03-01T15:30:00+07:00' }]);
+    const [entry] = await entriesOf(sink);
+    expect(entry.at).toBe('2026-03-01T08:30:00.000Z');
+    await expect(verifyChain([entry])).resolves.toEqual({ ok: true, entries: 1 });
+  });
+
+  it('accepts schema.table and refuses names that are not plain identifiers', async () => {
+    const sink = sinkOn('audit_schema.entries');
+    await sink.append([record('in-schema')]);
+    await expect(sql("SELECT count(*)::int AS n FROM audit_schema.entries")).resolves.toEqual([{ n: 1 }]);
+    for (const table of ['audit_log; DROP TABLE x', 'Audit', 'a.b.c', '"quoted"', '']) {
+      expect(() => new PostgresAuditSink(server.url, { table })).toThrow(/audit table name/);
+    }
+    expect(() => new PostgresAuditSink('mysql://db/audit')).toThrow(/postgres/);
+  });
+
+  it('is what createAuditSink makes when a database URL is configured', async () => {
+    const sink = createAuditSink({ auditFile: '', auditDatabaseUrl: server.url });
+    expect(sink).toBeInstanceOf(PostgresAuditSink);
+    await sink.close();
+    const file = createAuditSink({ auditFile: '/tmp/never-written/audit.log' });
+    expect(file).toBeInstanceOf(FileAuditSink);
+    await file.close();
+  });
+
+  it('answers the audit subgraph: accessLog newest first through a SubgraphConfig with auditDatabaseUrl', async () => {
+    await sql('CREATE DATABASE subgraph_audit');
+    const url = server.urlFor('subgraph_audit');
+    const config = loadSubgraphConfig('audit', { AUDIT_DATABASE_URL: url });
+    expect(config.auditDatabaseUrl).toBe(url);
+    const definition = createAuditSubgraph(config);
+    const schema = buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> });
+    const ask = (personalId: string) =>
+      graphql({
+        schema,
+        source: 'query ($id: ID!) { accessLog(personalId: $id, first: 3) { sequence at subject clientId purpose fields sources requestId locationIndependent } }',
+        variableValues: { id: personalId },
+        contextValue: definition.createContext(),
+      });
+    try {
+      // Before the gateway has written anything, the table does not exist: an empty history.
+      await expect(ask('024190000001')).resolves.toEqual({ data: { accessLog: [] } });
+
+      const gateway = createAuditSink(config); // the gateway's sink, default table
+      opened.push(gateway as PostgresAuditSink);
+      for (let n = 1; n <= 5; n++) await gateway.append([record(`req-${n}`, '024190000001', n), record(`else-${n}`, '001200000002', n)]);
+
+      const result = await ask('024190000001');
+      expect(result.errors).toBeUndefined();
+      const log = result.data?.accessLog as { sequence: number; requestId: string; at: string }[];
+      expect(log.map((e) => [e.sequence, e.requestId])).toEqual([
+        [9, 'req-5'],
+        [7, 'req-4'],
+        [5, 'req-3'],
+      ]);
+      expect(log[0]).toEqual({
+        sequence: 9,
+        at: '2026-01-01T08:00:05.000Z',
+        subject: 'officer-1',
+        clientId: 'tthc',
+        purpose: PURPOSE,
+        fields: ['Citizen.dateOfBirth', 'Citizen.fullName'],
+        sources: ['population'],
+        requestId: 'req-5',
+        locationIndependent: false,
+      });
+    } finally {
+      await definition.close();
+    }
+  });
+
+  it('rejects appends with AuditUnavailableError while the database is down, and resumes the chain after it is back', async () => {
+    const sink = sinkOn('audit_outage', { connectTimeoutMs: 2000 });
+    await sink.append([record('before-1'), record('before-2')]);
+    const fresh = sinkOn('audit_outage_fresh', { connectTimeoutMs: 2000 }); // its table is not made yet
+
+    await server.halt('fast');
+    try {
+      const during = await Promise.allSettled([sink.append([record('during-1')]), sink.append([record('during-2')]), fresh.append([record('during-3')])]);
+      for (const result of during) {
+        expect(result.status).toBe('rejected');
+        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(AuditUnavailableError);
+      }
+      await expect(verifyAuditDatabase(server.url, { table: 'audit_outage' })).resolves.toMatchObject({ status: 2, message: expect.stringContaining('cannot be read') });
+    } finally {
+      await server.start();
+    }
+
+    await sink.append([record('after-1')]);
+    await fresh.append([record('after-2')]);
+    const entries = await entriesOf(sink);
+    expect(entries.map((e) => [e.seq, e.requestId])).toEqual([
+      [1, 'before-1'],
+      [2, 'before-2'],
+      [3, 'after-1'],
+    ]);
+    await expect(verifyChain(entries)).resolves.toEqual({ ok: true, entries: 3 });
+    await expect(verifyChain(fresh.readAll())).resolves.toEqual({ ok: true, entries: 1 });
+  });
+
+  it('keeps every acknowledged entry, with a valid chain, when the server is killed (immediate stop) and restarted', async () => {
+    const table = 'audit_crash';
+    const sink = sinkOn(table, { connectTimeoutMs: 2000 });
+    const acknowledged = new Set<string>();
+    let written = 0;
+    let failures = 0;
+    // Eight callers appending in a loop: batches are in flight when the server dies.
+    const caller = async (who: number) => {
+      for (let n = 0; n < 10_000; n++) {
+        const id = `c${who}-${n}`;
+        try {
+          await sink.append([record(id)]);
+          acknowledged.add(id);
+          written++;
+        } catch (error) {
+          expect(error).toBeInstanceOf(AuditUnavailableError);
+          failures++;
+          return;
+        }
+      }
+    };
+    const callers = Array.from({ length: 8 }, (_, who) => caller(who));
+    while (written < 150) await new Promise((r) => setTimeout(r, 5));
+    await server.halt('immediate');
+    await Promise.all(callers);
+    expect(failures).toBe(8);
+    await server.start();
+
+    const after = sinkOn(table);
+    const entries = await entriesOf(after);
+    const stored = new Set(entries.map((e) => e.requestId));
+    for (const id of acknowledged) expect(stored.has(id)).toBe(true);
+    await expect(verifyChain(entries)).resolves.toEqual({ ok: true, entries: entries.length });
+
+    // Appends continue the chain, from either sink.
+    await Promise.all([sink.append([record('resumed-1')]), after.append([record('resumed-2')])]);
+    const resumed = await entriesOf(after);
+    expect(resumed.map((e) => e.seq)).toEqual(seqs(entries.length + 2));
+    await expect(verifyChain(resumed)).resolves.toEqual({ ok: true, entries: entries.length + 2 });
+  });
+});

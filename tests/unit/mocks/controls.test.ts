@@ -1,0 +1,143 @@
+/** Faults, latency and counters, which every source shares: /__control, /__stats, /__health. */
+import { XMLValidator } from 'fast-xml-parser';
+import { SOURCES } from '../../../lib/sources';
+import type { RunningMocks } from '../../../mocks';
+import { call, callJson, parseCsv, postSoap, soapBody, soapRequest, startTestMocks, TEST_KEYS } from './helpers';
+
+let mocks: RunningMocks;
+
+beforeAll(async () => {
+  mocks = await startTestMocks();
+});
+afterAll(() => mocks.close());
+afterEach(() => {
+  for (const source of SOURCES) mocks.setControl(source, { latencyMs: 0, jitterMs: 0, errorRate: 0, outage: false, malformedRate: 0 });
+});
+
+/** One ordinary, successful call to each source. */
+function sampleCall(source: (typeof SOURCES)[number]) {
+  const id = [...mocks.world.insurance.keys()][0];
+  const base = mocks.urls[source];
+  switch (source) {
+    case 'population':
+      return call(`${base}/api/v1/citizens:batchGet`, { method: 'POST', headers: { 'x-api-key': TEST_KEYS.population }, body: JSON.stringify({ soDinhDanh: [id] }) });
+    case 'civil-status':
+      return postSoap(base, soapRequest([id]));
+    case 'land':
+      return call(`${base}/land/v2/parcels?ownerIds=${id}`, { headers: { authorization: `Bearer ${TEST_KEYS.land}` } });
+    case 'social-insurance':
+      return call(`${base}/bhxh/api/v1/nguoi-tham-gia/${id}`, { headers: { 'x-bhxh-key': TEST_KEYS['social-insurance'] } });
+    case 'budget':
+      return call(`${base}/tabmis/exports/budget.csv?fiscalYear=2026&units=00004`, { headers: { 'x-treasury-token': TEST_KEYS.budget } });
+    case 'catalogue':
+      return call(`${base}/api/units/provinces`, { headers: { 'x-api-key': TEST_KEYS.catalogue } });
+  }
+}
+
+/** The error as each source words it: its code field, SOAP faultcode, or plain text. */
+function errorOf(source: (typeof SOURCES)[number], text: string): string {
+  if (source === 'civil-status') return soapBody(text).Fault.faultcode;
+  if (source === 'budget') return 'text';
+  const body = JSON.parse(text);
+  return body.maLoi ?? body.ma_loi ?? body.error?.code ?? (typeof body.message === 'string' ? 'message' : 'unknown');
+}
+
+describe.each(SOURCES)('%s', (source) => {
+  it('answers normally by default and reports health', async () => {
+    expect((await sampleCall(source)).status).toBe(200);
+    expect(await callJson(`${mocks.urls[source]}/__health`)).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('answers every call with 503 in its own style during an outage', async () => {
+    const put = await callJson(`${mocks.urls[source]}/__control`, { method: 'PUT', body: JSON.stringify({ outage: true }) });
+    expect(put.body.outage).toBe(true);
+    const answer = await sampleCall(source);
+    expect(answer.status).toBe(503);
+    expect(errorOf(source, answer.text)).toBe({ population: 'UNAVAILABLE', 'civil-status': 'soap:Server', land: 'UNAVAILABLE', 'social-insurance': 'TAM_NGUNG_DICH_VU', budget: 'text', catalogue: 'message' }[source]);
+  });
+
+  it('answers with 500 in its own style at errorRate 1', async () => {
+    mocks.setControl(source, { errorRate: 1 });
+    const answer = await sampleCall(source);
+    expect(answer.status).toBe(500);
+    expect(errorOf(source, answer.text)).toBe({ population: 'INTERNAL', 'civil-status': 'soap:Server', land: 'INTERNAL', 'social-insurance': 'LOI_HE_THONG', budget: 'text', catalogue: 'message' }[source]);
+  });
+
+  it('answers 200 with a body a careful client rejects at malformedRate 1', async () => {
+    mocks.setControl(source, { malformedRate: 1 });
+    for (let i = 0; i < 4; i++) {
+      const answer = await sampleCall(source);
+      expect(answer.status).toBe(200);
+      if (source === 'civil-status') expect(XMLValidator.validate(answer.text)).not.toBe(true);
+      else if (source === 'budget') expect(() => parseCsv(answer.text)).toThrow();
+      else expect(malformedJson(answer.text)).toBe(true);
+    }
+  });
+
+  it('adds the configured latency', async () => {
+    mocks.setControl(source, { latencyMs: 150, jitterMs: 50 });
+    const started = performance.now();
+    await sampleCall(source);
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(145);
+    expect(elapsed).toBeLessThan(1000);
+  });
+});
+
+/** Truncated JSON, or JSON whose text fields arrive as numbers. */
+function malformedJson(text: string): boolean {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return true;
+  }
+  const strings: unknown[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    else strings.push(v);
+  };
+  walk(body);
+  return strings.every((v) => typeof v !== 'string' || /^\d+$/.test(v)) && strings.some((v) => typeof v === 'number');
+}
+
+describe('/__control', () => {
+  it('shows the settings and refuses bad ones with 400', async () => {
+    const base = mocks.urls.land;
+    expect(await callJson(`${base}/__control`)).toEqual({ status: 200, body: { latencyMs: 0, jitterMs: 0, errorRate: 0, outage: false, malformedRate: 0 } });
+    for (const body of ['{"errorRate": 2}', '{"outage": "yes"}', '{"latency": 5}', 'not json', '[]']) {
+      const answer = await callJson(`${base}/__control`, { method: 'PUT', body });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toEqual(expect.any(String));
+    }
+    expect((await callJson(`${base}/__control`)).body.errorRate).toBe(0);
+    expect(() => mocks.setControl('land', { errorRate: -1 })).toThrow(RangeError);
+  });
+
+  it('needs no key', async () => {
+    expect((await call(`${mocks.urls.budget}/__control`)).status).toBe(200);
+  });
+});
+
+describe('/__stats', () => {
+  it('counts calls by operation, including refused ones, and resets', async () => {
+    const base = mocks.urls.population;
+    await callJson(`${base}/__stats`, { method: 'DELETE' });
+    await sampleCall('population');
+    await sampleCall('population');
+    await call(`${base}/api/v1/communes/00004/residents`, { headers: { 'x-api-key': 'wrong-key-123' } });
+    await call(`${base}/api/v1/unknown`);
+    await call(`${base}/__truth/sample`); // test endpoints are not counted
+    expect((await callJson(`${base}/__stats`)).body).toEqual({
+      requests: 4,
+      byOperation: { 'citizens:batchGet': 2, 'communes:residents': 1, unknown: 1 },
+    });
+    expect(mocks.stats('population').requests).toBe(4);
+    mocks.resetStats();
+    expect(mocks.stats('population')).toEqual({ requests: 0, byOperation: {} });
+    await sampleCall('civil-status');
+    expect((await callJson(`${mocks.urls['civil-status']}/__stats`)).body).toEqual({ requests: 1, byOperation: { LayHoSoHoTich: 1 } });
+    expect((await callJson(`${mocks.urls['civil-status']}/__stats`, { method: 'DELETE' })).body.requests).toBe(0);
+  });
+});

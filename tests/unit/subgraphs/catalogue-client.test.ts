@@ -1,0 +1,177 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import nock from 'nock';
+import { CatalogueClient } from '../../../subgraphs/common/catalogue-client';
+import { SourceError } from '../../../subgraphs/common/errors';
+
+const BASE = 'http://catalogue.test';
+const ADMIN_UNITS_FILE = resolve(__dirname, '../../../../shared/data/vn-admin-units.json');
+
+function ward(code: string, shortName = 'Phường', name = 'Bắc Giang') {
+  return {
+    Type: 'ward',
+    Code: code,
+    Name: name,
+    NameEn: 'Bac Giang',
+    FullName: `${shortName} ${name}`,
+    FullNameEn: 'Bac Giang Ward',
+    CodeName: 'bac_giang',
+    ProvinceCode: '24',
+    AdministrativeUnitId: 3,
+    AdministrativeUnitShortName: shortName,
+  };
+}
+
+const BAC_NINH = {
+  Type: 'province',
+  Code: '24',
+  Name: 'Bắc Ninh',
+  NameEn: 'Bac Ninh',
+  FullName: 'Tỉnh Bắc Ninh',
+  FullNameEn: 'Bac Ninh Province',
+  CodeName: 'bac_ninh',
+  AdministrativeUnitShortName: 'Tỉnh',
+};
+
+describe('catalogue source client', () => {
+  let client: CatalogueClient;
+  beforeAll(() => nock.disableNetConnect());
+  afterAll(() => nock.enableNetConnect());
+  beforeEach(() => {
+    client = new CatalogueClient({ url: BASE, apiKey: 'test-catalogue-key', timeoutMs: 300 });
+  });
+  afterEach(async () => {
+    nock.cleanAll();
+    await client.close();
+  });
+
+  it('lists provinces with the key and maps the PascalCase shape', async () => {
+    nock(BASE, { reqheaders: { 'x-api-key': 'test-catalogue-key' } })
+      .get('/api/units/provinces')
+      .reply(200, [BAC_NINH, { ...BAC_NINH, Code: '01', FullName: 'Thành phố Hà Nội', FullNameEn: 'Hanoi City', AdministrativeUnitShortName: 'Thành phố' }]);
+    await expect(client.listProvinces()).resolves.toEqual([
+      { code: '24', name: 'Tỉnh Bắc Ninh', nameEn: 'Bac Ninh Province' },
+      { code: '01', name: 'Thành phố Hà Nội', nameEn: 'Hanoi City' },
+    ]);
+  });
+
+  it('reads a province with its communes, mapping each kind of unit', async () => {
+    nock(BASE)
+      .get('/api/units/provinces/24')
+      .reply(200, { ...BAC_NINH, Wards: [ward('07210'), ward('07213', 'Xã', 'Tân An'), ward('07999', 'Đặc khu', 'Thử')] });
+    const province = await client.getProvince('24');
+    expect(province).toMatchObject({ code: '24', name: 'Tỉnh Bắc Ninh', nameEn: 'Bac Ninh Province' });
+    expect(province?.communes).toEqual([
+      { code: '07210', name: 'Phường Bắc Giang', nameEn: 'Bac Giang Ward', kind: 'WARD', provinceCode: '24' },
+      { code: '07213', name: 'Xã Tân An', nameEn: 'Bac Giang Ward', kind: 'COMMUNE', provinceCode: '24' },
+      { code: '07999', name: 'Đặc khu Thử', nameEn: 'Bac Giang Ward', kind: 'SPECIAL_ZONE', provinceCode: '24' },
+    ]);
+  });
+
+  it('returns null for an unknown province', async () => {
+    nock(BASE).get('/api/units/provinces/99').reply(404, { message: 'not found' });
+    await expect(client.getProvince('99')).resolves.toBeNull();
+  });
+
+  it('looks communes up by a comma-separated list of codes and keys them by code', async () => {
+    nock(BASE, { reqheaders: { 'x-api-key': 'test-catalogue-key' } })
+      .get('/api/units/communes')
+      .query({ codes: '07210,07213,99999' })
+      .reply(200, [ward('07213', 'Xã', 'Tân An'), ward('07210')]);
+    const found = await client.getCommunes(['07210', '07213', '99999']);
+    expect([...found.keys()].sort()).toEqual(['07210', '07213']);
+    expect(found.get('07210')).toMatchObject({ name: 'Phường Bắc Giang', kind: 'WARD', provinceCode: '24' });
+    expect(found.has('99999')).toBe(false);
+  });
+
+  it('treats a 404 for a commune batch as none found', async () => {
+    nock(BASE).get('/api/units/communes').query({ codes: '99998,99999' }).reply(404, { message: 'not found' });
+    await expect(client.getCommunes(['99998', '99999'])).resolves.toEqual(new Map());
+  });
+
+  it('makes no call for an empty list of codes', async () => {
+    await expect(client.getCommunes([])).resolves.toEqual(new Map());
+  });
+
+  it('falls back to NameEn, then the Vietnamese name, when FullNameEn is absent', async () => {
+    const { FullNameEn: _full, ...withoutFull } = ward('07210');
+    const { NameEn: _name, ...withoutEither } = withoutFull;
+    nock(BASE).get('/api/units/communes').query(true).reply(200, [withoutFull, { ...withoutEither, Code: '07213' }]);
+    const found = await client.getCommunes(['07210', '07213']);
+    expect(found.get('07210')?.nameEn).toBe('Bac Giang');
+    expect(found.get('07213')?.nameEn).toBe('Phường Bắc Giang');
+  });
+
+  it('accepts decomposed (NFD) Vietnamese unit kinds', async () => {
+    nock(BASE).get('/api/units/communes').query(true).reply(200, [ward('07213', 'Xã'.normalize('NFD'))]);
+    await expect(client.getCommunes(['07213'])).resolves.toEqual(new Map([['07213', expect.objectContaining({ kind: 'COMMUNE' })]]));
+  });
+
+  it.each([
+    [500, 'SOURCE_UNAVAILABLE'],
+    [503, 'SOURCE_UNAVAILABLE'],
+    [401, 'SOURCE_UNAVAILABLE'],
+    [400, 'SOURCE_BAD_RESPONSE'],
+  ])('maps HTTP %i to %s naming the source', async (status, code) => {
+    nock(BASE).get('/api/units/provinces').reply(status, { message: 'x' });
+    nock(BASE).get('/api/units/provinces/24').reply(status, { message: 'x' });
+    nock(BASE).get('/api/units/communes').query(true).reply(status, { message: 'x' });
+    await expect(client.listProvinces()).rejects.toMatchObject({ code, source: 'catalogue' });
+    await expect(client.getProvince('24')).rejects.toMatchObject({ code, source: 'catalogue' });
+    await expect(client.getCommunes(['07210'])).rejects.toMatchObject({ code, source: 'catalogue' });
+  });
+
+  it('reports a body that is not JSON as SOURCE_BAD_RESPONSE', async () => {
+    nock(BASE).get('/api/units/provinces').reply(200, '[{"Code": "24", "Fu', { 'content-type': 'application/json' });
+    await expect(client.listProvinces()).rejects.toMatchObject({ code: 'SOURCE_BAD_RESPONSE', source: 'catalogue' });
+  });
+
+  it.each([
+    ['a province list that is an object', '/api/units/provinces', { provinces: [] }, (c: CatalogueClient) => c.listProvinces()],
+    ['a province code that is a number', '/api/units/provinces', [{ ...BAC_NINH, Code: 24 }], (c: CatalogueClient) => c.listProvinces()],
+    ['an English name that is an object', '/api/units/provinces', [{ ...BAC_NINH, FullNameEn: { en: 'x' } }], (c: CatalogueClient) => c.listProvinces()],
+    ['a null entry in the list', '/api/units/provinces', [null], (c: CatalogueClient) => c.listProvinces()],
+    ['a province without Wards', '/api/units/provinces/24', BAC_NINH, (c: CatalogueClient) => c.getProvince('24')],
+    ['a ward that is a string', '/api/units/provinces/24', { ...BAC_NINH, Wards: ['07210'] }, (c: CatalogueClient) => c.getProvince('24')],
+    ['a commune list that is an object', '/api/units/communes', { items: [] }, (c: CatalogueClient) => c.getCommunes(['07210'])],
+    ['an unknown unit kind', '/api/units/communes', [ward('07210', 'Quận')], (c: CatalogueClient) => c.getCommunes(['07210'])],
+    ['a unit kind naming an Object.prototype member', '/api/units/communes', [ward('07210', 'toString')], (c: CatalogueClient) => c.getCommunes(['07210'])],
+    ['a ProvinceCode that is a number', '/api/units/communes', [{ ...ward('07210'), ProvinceCode: 24 }], (c: CatalogueClient) => c.getCommunes(['07210'])],
+    ['a commune English name that is a number', '/api/units/communes', [{ ...ward('07210'), FullNameEn: 7 }], (c: CatalogueClient) => c.getCommunes(['07210'])],
+  ])('reports %s as SOURCE_BAD_RESPONSE', async (_what, path, body, call) => {
+    nock(BASE).get(path).query(true).reply(200, body as nock.Body);
+    await expect(call(client)).rejects.toMatchObject({ code: 'SOURCE_BAD_RESPONSE', source: 'catalogue' });
+  });
+
+  it('gives up after the timeout with SOURCE_TIMEOUT', async () => {
+    nock(BASE).get('/api/units/provinces').delay(1000).reply(200, [BAC_NINH]);
+    const error = await client.listProvinces().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceError);
+    expect(error).toMatchObject({ code: 'SOURCE_TIMEOUT', source: 'catalogue' });
+  });
+
+  it('reports an unreachable catalogue as SOURCE_UNAVAILABLE', async () => {
+    nock(BASE).get('/api/units/provinces').replyWithError({ code: 'ECONNREFUSED' });
+    await expect(client.listProvinces()).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE', source: 'catalogue' });
+  });
+
+  const official = existsSync(ADMIN_UNITS_FILE);
+  (official ? it : it.skip)('maps every unit of the official catalogue (../shared/data/vn-admin-units.json)', async () => {
+    const units = JSON.parse(readFileSync(ADMIN_UNITS_FILE, 'utf8')) as Array<{ Code: string; Wards: unknown[] }>;
+    nock(BASE).get('/api/units/provinces').reply(200, units.map(({ Wards: _wards, ...province }) => province));
+    for (const unit of units) nock(BASE).get(`/api/units/provinces/${unit.Code}`).reply(200, unit);
+    const provinces = await client.listProvinces();
+    expect(provinces).toHaveLength(34);
+    const communes = (await Promise.all(provinces.map((p) => client.getProvince(p.code)))).flatMap((p) => p?.communes ?? []);
+    expect(communes).toHaveLength(3321);
+    expect(new Set(communes.map((c) => c.kind))).toEqual(new Set(['COMMUNE', 'WARD', 'SPECIAL_ZONE']));
+    const bacNinh = provinces.find((p) => p.code === '24');
+    expect(bacNinh).toEqual({ code: '24', name: 'Tỉnh Bắc Ninh', nameEn: expect.any(String) });
+    expect(communes.filter((c) => c.provinceCode === '24')).toHaveLength(99);
+  });
+  if (!official) {
+    it('notes that the official catalogue is missing', () => {
+      console.warn(`Skipped the official-catalogue test: ${ADMIN_UNITS_FILE} is missing`);
+    });
+  }
+});

@@ -1,0 +1,832 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { graphql, GraphQLSchema } from 'graphql';
+import nock from 'nock';
+import { CatalogueClient } from '../../../subgraphs/common/catalogue-client';
+import { SourceError } from '../../../subgraphs/common/errors';
+import { typeDefs } from '../../../subgraphs/population';
+import { createLoaders } from '../../../subgraphs/population/loaders';
+import { resolvers } from '../../../subgraphs/population/resolvers';
+import { PopulationClient } from '../../../subgraphs/population/source-client';
+import { uncached } from '../../support/uncached';
+
+const POP = 'http://population.test';
+const CAT = 'http://catalogue.test';
+const POP_KEY = 'test-population-key';
+const CAT_KEY = 'test-catalogue-key';
+const ID = '024190012345';
+
+/** A valid personal ID: born in Bắc Ninh (024) in 1990, male for even n, female for odd n. */
+function pid(n: number): string {
+  return `024${n % 2}90${String(n).padStart(6, '0')}`;
+}
+
+function citizenWire(id = ID, overrides: Record<string, unknown> = {}) {
+  return {
+    soDinhDanh: id,
+    hoVaTen: 'Nguyễn Văn An',
+    ngaySinh: '05/03/1990',
+    gioiTinh: 'Nam',
+    trangThai: 'CON_SONG',
+    tinhTrangHonNhan: 'DA_KET_HON',
+    noiThuongTru: { maXa: '07210', diaChiChiTiet: 'Số 12, thôn Đông' },
+    maHo: 'HK0000123',
+    quanHeVoiChuHo: 'CHU_HO',
+    ngayCapNhat: '2026-05-01T08:00:00Z',
+    ...overrides,
+  };
+}
+
+function householdWire(id = 'HK0000123', overrides: Record<string, unknown> = {}) {
+  return {
+    maHo: id,
+    maXa: '07210',
+    diaChi: 'Số 12, thôn Đông',
+    chuHo: ID,
+    thanhVien: [
+      { soDinhDanh: ID, quanHeVoiChuHo: 'CHU_HO' },
+      { soDinhDanh: '024300000001', quanHeVoiChuHo: 'CON' },
+    ],
+    ngayCapNhat: '2026-05-01T08:00:00Z',
+    ...overrides,
+  };
+}
+
+function ward(code: string, overrides: Record<string, unknown> = {}) {
+  return {
+    Code: code,
+    Name: `Xã ${code}`,
+    NameEn: `Commune ${code}`,
+    FullName: code === '07210' ? 'Phường Bắc Giang' : `Xã Số ${code}`,
+    FullNameEn: code === '07210' ? 'Bac Giang Ward' : `Commune ${code}`,
+    ProvinceCode: '24',
+    AdministrativeUnitShortName: code === '07210' ? 'Phường' : 'Xã',
+    ...overrides,
+  };
+}
+
+const PROVINCES = [
+  { Code: '24', Name: 'Bắc Ninh', NameEn: 'Bac Ninh', FullName: 'Tỉnh Bắc Ninh', FullNameEn: 'Bac Ninh Province', AdministrativeUnitShortName: 'Tỉnh' },
+  { Code: '01', Name: 'Hà Nội', NameEn: 'Hanoi', FullName: 'Thành phố Hà Nội', FullNameEn: 'Hanoi City', AdministrativeUnitShortName: 'Thành phố' },
+];
+
+let population: PopulationClient;
+let catalogue: CatalogueClient;
+
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => nock.enableNetConnect());
+beforeEach(() => {
+  population = new PopulationClient({ url: POP, apiKey: POP_KEY, timeoutMs: 300 });
+  catalogue = new CatalogueClient({ url: CAT, apiKey: CAT_KEY, timeoutMs: 300 });
+});
+afterEach(async () => {
+  nock.cleanAll();
+  await Promise.all([population.close(), catalogue.close()]);
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('population source client', () => {
+  it('posts the IDs with the key and maps a realistic record to the schema shape', async () => {
+    nock(POP, { reqheaders: { 'x-api-key': POP_KEY, 'content-type': 'application/json' } })
+      .post('/api/v1/citizens:batchGet', { soDinhDanh: [ID, '024300000001', '024190099999'] })
+      .reply(200, {
+        ketQua: [
+          citizenWire(ID, {
+            hoGiaDinh: {
+              maHo: 'HK0000123',
+              maXa: '07210',
+              diaChi: 'Số 12, thôn Đông',
+              chuHo: ID,
+              thanhVien: [{ soDinhDanh: ID, quanHeVoiChuHo: 'CHU_HO' }],
+              ngayCapNhat: '2026-05-01T08:00:00Z',
+            },
+          }),
+          citizenWire('024300000001', {
+            hoVaTen: 'Nguyễn Thị Bình',
+            ngaySinh: '29/02/2000',
+            gioiTinh: 'Nữ',
+            trangThai: 'DA_CHET',
+            tinhTrangHonNhan: 'CHUA_KET_HON',
+            quanHeVoiChuHo: 'CON',
+          }),
+        ],
+        khongTimThay: ['024190099999'],
+      });
+    const found = await population.getCitizens([ID, '024300000001', '024190099999']);
+    expect(found.get(ID)).toEqual({
+      personalId: ID,
+      fullName: 'Nguyễn Văn An',
+      dateOfBirth: '1990-03-05',
+      gender: 'MALE',
+      lifeStatus: 'LIVING',
+      permanentResidence: { communeCode: '07210', address: 'Số 12, thôn Đông' },
+      householdId: 'HK0000123',
+      relationToHead: 'HEAD',
+      maritalStatus: 'MARRIED',
+      updatedAt: '2026-05-01T08:00:00Z',
+      household: {
+        householdId: 'HK0000123',
+        communeCode: '07210',
+        address: 'Số 12, thôn Đông',
+        headId: ID,
+        members: [{ personalId: ID, relationToHead: 'HEAD' }],
+        updatedAt: '2026-05-01T08:00:00Z',
+      },
+    });
+    expect(found.get('024300000001')).toMatchObject({ household: null });
+    expect(found.get('024300000001')).toMatchObject({
+      dateOfBirth: '2000-02-29',
+      gender: 'FEMALE',
+      lifeStatus: 'DECEASED',
+      maritalStatus: 'SINGLE',
+      relationToHead: 'CHILD',
+    });
+    expect(found.has('024190099999')).toBe(false);
+  });
+
+  it('refuses a citizen whose embedded household names another household', async () => {
+    nock(POP)
+      .post('/api/v1/citizens:batchGet')
+      .reply(200, { ketQua: [citizenWire(ID, { hoGiaDinh: { ...householdWire('HK9999999') } })], khongTimThay: [] });
+    await expect(population.getCitizens([ID])).rejects.toMatchObject({ code: 'SOURCE_BAD_RESPONSE', source: 'population' });
+  });
+
+  it('maps every relation, marital status and the NFD spelling of Nữ', async () => {
+    const relations = ['CHU_HO', 'VO_CHONG', 'CON', 'CHA_ME', 'CHAU', 'ANH_CHI_EM', 'KHAC'];
+    const marital = ['CHUA_KET_HON', 'DA_KET_HON', 'LY_HON', 'GOA'];
+    nock(POP)
+      .post('/api/v1/citizens:batchGet')
+      .reply(200, {
+        ketQua: relations.map((relation, i) =>
+          citizenWire(pid(i), { quanHeVoiChuHo: relation, tinhTrangHonNhan: marital[i % 4], gioiTinh: 'Nữ'.normalize('NFD') }),
+        ),
+        khongTimThay: [],
+      });
+    const found = await population.getCitizens(relations.map((_, i) => pid(i)));
+    expect(relations.map((_, i) => found.get(pid(i))?.relationToHead)).toEqual(['HEAD', 'SPOUSE', 'CHILD', 'PARENT', 'GRANDCHILD', 'SIBLING', 'OTHER']);
+    expect(relations.slice(0, 4).map((_, i) => found.get(pid(i))?.maritalStatus)).toEqual(['SINGLE', 'MARRIED', 'DIVORCED', 'WIDOWED']);
+    expect(found.get(pid(0))?.gender).toBe('FEMALE');
+  });
+
+  it('accepts a citizen without a household', async () => {
+    nock(POP)
+      .post('/api/v1/citizens:batchGet')
+      .reply(200, { ketQua: [citizenWire(ID, { maHo: null, quanHeVoiChuHo: undefined })], khongTimThay: [] });
+    expect((await population.getCitizens([ID])).get(ID)).toMatchObject({ householdId: null, relationToHead: null });
+  });
+
+  it('posts household IDs and maps households with their members', async () => {
+    nock(POP, { reqheaders: { 'x-api-key': POP_KEY } })
+      .post('/api/v1/households:batchGet', { maHo: ['HK0000123', 'HK9999999'] })
+      .reply(200, { ketQua: [householdWire()], khongTimThay: ['HK9999999'] });
+    const found = await population.getHouseholds(['HK0000123', 'HK9999999']);
+    expect(found.get('HK0000123')).toEqual({
+      householdId: 'HK0000123',
+      communeCode: '07210',
+      address: 'Số 12, thôn Đông',
+      headId: ID,
+      members: [
+        { personalId: ID, relationToHead: 'HEAD' },
+        { personalId: '024300000001', relationToHead: 'CHILD' },
+      ],
+      updatedAt: '2026-05-01T08:00:00Z',
+    });
+    expect(found.has('HK9999999')).toBe(false);
+  });
+
+  it('reads a page of residents, passing limit and cursor through', async () => {
+    nock(POP, { reqheaders: { 'x-api-key': POP_KEY } })
+      .get('/api/v1/communes/07210/residents')
+      .query({ limit: '2', cursor: 'opaque/+cursor==' })
+      .reply(200, { tongSo: 123, ketQua: [citizenWire(), citizenWire('024300000001')], conTiep: true, conTroTiep: 'next-cursor' });
+    const page = await population.getResidents('07210', 2, 'opaque/+cursor==');
+    expect(page).toMatchObject({ totalCount: 123, hasNextPage: true, endCursor: 'next-cursor' });
+    expect(page?.citizens.map((c) => c.personalId)).toEqual([ID, '024300000001']);
+  });
+
+  it('sends no cursor for the first page and accepts a last page without one', async () => {
+    nock(POP)
+      .get('/api/v1/communes/07210/residents')
+      .query({ limit: '20' })
+      .reply(200, { tongSo: 1, ketQua: [citizenWire()], conTiep: false, conTroTiep: null });
+    await expect(population.getResidents('07210', 20)).resolves.toMatchObject({ hasNextPage: false, endCursor: null });
+  });
+
+  it('returns null for the residents of a commune the source does not know', async () => {
+    nock(POP).get('/api/v1/communes/99999/residents').query(true).reply(404, { maLoi: 'NOT_FOUND', thongDiep: 'x' });
+    await expect(population.getResidents('99999', 20)).resolves.toBeNull();
+  });
+
+  describe.each([
+    ['citizens:batchGet', (c: PopulationClient) => c.getCitizens([ID])],
+    ['households:batchGet', (c: PopulationClient) => c.getHouseholds(['HK0000123'])],
+    ['residents', (c: PopulationClient) => c.getResidents('07210', 20)],
+  ])('%s', (operation, call) => {
+    const intercept = () =>
+      operation === 'residents'
+        ? nock(POP).get('/api/v1/communes/07210/residents').query(true)
+        : nock(POP).post(`/api/v1/${operation}`);
+
+    it.each([
+      [400, 'BAD_REQUEST', 'SOURCE_BAD_RESPONSE'],
+      [401, 'UNAUTHORIZED', 'SOURCE_UNAVAILABLE'],
+      [500, 'INTERNAL', 'SOURCE_UNAVAILABLE'],
+      [503, 'UNAVAILABLE', 'SOURCE_UNAVAILABLE'],
+    ])('maps HTTP %i (%s) to %s naming the source', async (status, maLoi, code) => {
+      intercept().reply(status, { maLoi, thongDiep: 'x' });
+      await expect(call(population)).rejects.toMatchObject({ code, source: 'population' });
+    });
+
+    it('reports a body that is not JSON as SOURCE_BAD_RESPONSE', async () => {
+      intercept().reply(200, '{"ketQua": [{"soDinhDanh": "0241', { 'content-type': 'application/json' });
+      await expect(call(population)).rejects.toMatchObject({ code: 'SOURCE_BAD_RESPONSE', source: 'population' });
+    });
+
+    it('gives up after the timeout with SOURCE_TIMEOUT', async () => {
+      intercept().delay(1000).reply(200, {});
+      const error = await call(population).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SourceError);
+      expect(error).toMatchObject({ code: 'SOURCE_TIMEOUT', source: 'population' });
+    });
+  });
+
+  it('reports a 404 from a batch endpoint as SOURCE_UNAVAILABLE (unknown IDs come in khongTimThay)', async () => {
+    nock(POP).post('/api/v1/citizens:batchGet').reply(404, { maLoi: 'NOT_FOUND', thongDiep: 'x' });
+    await expect(population.getCitizens([ID])).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE', source: 'population' });
+  });
+
+  it.each([
+    ['ketQua missing', { khongTimThay: [] }],
+    ['ketQua an object', { ketQua: { soDinhDanh: ID } }],
+    ['khongTimThay of numbers', { ketQua: [citizenWire()], khongTimThay: [24190012345] }],
+    ['a null record', { ketQua: [null] }],
+    ['soDinhDanh a number', { ketQua: [citizenWire(ID, { soDinhDanh: 24190012345 })] }],
+    ['soDinhDanh not a personal ID', { ketQua: [citizenWire(ID, { soDinhDanh: '999999999999' })] }],
+    ['hoVaTen missing', { ketQua: [citizenWire(ID, { hoVaTen: undefined })] }],
+    ['ngaySinh in ISO form', { ketQua: [citizenWire(ID, { ngaySinh: '1990-03-05' })] }],
+    ['ngaySinh not a calendar date', { ketQua: [citizenWire(ID, { ngaySinh: '31/02/1990' })] }],
+    ['ngaySinh a number', { ketQua: [citizenWire(ID, { ngaySinh: 5031990 })] }],
+    ['gioiTinh unknown', { ketQua: [citizenWire(ID, { gioiTinh: 'Nu' })] }],
+    ['trangThai an Object.prototype member', { ketQua: [citizenWire(ID, { trangThai: 'toString' })] }],
+    ['tinhTrangHonNhan unknown', { ketQua: [citizenWire(ID, { tinhTrangHonNhan: 'DANG_CO_VO_CHONG' })] }],
+    ['noiThuongTru a string', { ketQua: [citizenWire(ID, { noiThuongTru: '07210' })] }],
+    ['maXa a number', { ketQua: [citizenWire(ID, { noiThuongTru: { maXa: 7210, diaChiChiTiet: 'x' } })] }],
+    ['maHo a number', { ketQua: [citizenWire(ID, { maHo: 123 })] }],
+    ['quanHeVoiChuHo unknown', { ketQua: [citizenWire(ID, { quanHeVoiChuHo: 'constructor' })] }],
+    ['ngayCapNhat missing', { ketQua: [citizenWire(ID, { ngayCapNhat: undefined })] }],
+  ])('reports a citizens answer with %s as SOURCE_BAD_RESPONSE', async (_what, body) => {
+    nock(POP).post('/api/v1/citizens:batchGet').reply(200, body);
+    await expect(population.getCitizens([ID])).rejects.toMatchObject({ code: 'SOURCE_BAD_RESPONSE', source: 'population' });
+  });
+
+  it.each([
+    ['chuHo a number', householdWire('HK0000123', { chuHo: 24190012345 })],
+    ['thanhVien an object', householdWire('HK0000123', { thanhVien: { soDinhDanh: ID } })],
+    ['a member with an unknown relation', householdWire('HK0000123', { thanhVien: [{ soDinhDanh: ID, quanHeVoiChuHo: 'BAN' }] })],
+    ['a member without an ID', householdWire('HK0000123', { thanhVien: [{ quanHeVoiChuHo: 'CHU_HO' }] })],
+    ['maXa of four digits', householdWire('HK0000123', { maXa: '7210' })],
+    ['diaChi null', householdWire('HK0000123', { diaChi: null })],
+  ])('reports a household with %s as SOURCE_BAD_RESPONSE', async (_what, household) => {
+    nock(POP).post('/api/v1/households:batchGet').reply(200, { ketQua: [household], khongTimThay: [] });
+    await expect(population.getHouseholds(['HK0000123'])).rejects.toMatchObject({ code: 'SOURCE_BAD_RESPONSE', source: 'population' });
+  });
+
+  it.each([
+    ['tongSo a string', { tongSo: '1', ketQua: [], conTiep: false }],
+    ['tongSo negative', { tongSo: -1, ketQua: [], conTiep: false }],
+    ['conTiep a string', { tongSo: 1, ketQua: [], conTiep: 'false' }],
+    ['a next page without a cursor', { tongSo: 30, ketQua: [], conTiep: true, conTroTiep: null }],
+    ['a cursor that is a number', { tongSo: 30, ketQua: [], conTiep: true, conTroTiep: 20 }],
+    ['a bad resident', { tongSo: 1, ketQua: [citizenWire(ID, { gioiTinh: 1 })], conTiep: false }],
+  ])('reports a residents page with %s as SOURCE_BAD_RESPONSE', async (_what, body) => {
+    nock(POP).get('/api/v1/communes/07210/residents').query(true).reply(200, body);
+    await expect(population.getResidents('07210', 20)).rejects.toMatchObject({ code: 'SOURCE_BAD_RESPONSE', source: 'population' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('population loaders', () => {
+  it('splits citizen and household lookups into calls of at most 100 IDs', async () => {
+    const citizenCalls: number[] = [];
+    const householdCalls: number[] = [];
+    nock(POP)
+      .persist()
+      .post('/api/v1/citizens:batchGet')
+      .reply((_uri, body) => {
+        const ids = (body as { soDinhDanh: string[] }).soDinhDanh;
+        citizenCalls.push(ids.length);
+        return [200, { ketQua: ids.map((id) => citizenWire(id)), khongTimThay: [] }];
+      })
+      .post('/api/v1/households:batchGet')
+      .reply((_uri, body) => {
+        const ids = (body as { maHo: string[] }).maHo;
+        householdCalls.push(ids.length);
+        return [200, { ketQua: ids.map((id) => householdWire(id)), khongTimThay: [] }];
+      });
+    const loaders = createLoaders(population, catalogue, 4, { population: uncached('population'), catalogue: uncached('catalogue') });
+    const ids = Array.from({ length: 250 }, (_, i) => pid(i));
+    const householdIds = Array.from({ length: 150 }, (_, i) => `HK${String(i).padStart(7, '0')}`);
+    const [citizens, households] = await Promise.all([
+      Promise.all(ids.map((id) => loaders.citizen.load(id))),
+      Promise.all(householdIds.map((id) => loaders.household.load(id))),
+    ]);
+    expect(citizens.map((c) => c?.personalId)).toEqual(ids);
+    expect(households.map((h) => h?.householdId)).toEqual(householdIds);
+    expect(citizenCalls.sort((a, b) => b - a)).toEqual([100, 100, 50]);
+    expect(householdCalls.sort((a, b) => b - a)).toEqual([100, 50]);
+  });
+
+  it('splits commune lookups into catalogue calls of at most 200 codes', async () => {
+    const calls: number[] = [];
+    nock(CAT)
+      .persist()
+      .get('/api/units/communes')
+      .query(true)
+      .reply((uri) => {
+        const codes = new URL(uri, CAT).searchParams.get('codes')!.split(',');
+        calls.push(codes.length);
+        return [200, codes.map((code) => ward(code))];
+      });
+    const loaders = createLoaders(population, catalogue, 4, { population: uncached('population'), catalogue: uncached('catalogue') });
+    const codes = Array.from({ length: 450 }, (_, i) => String(10000 + i));
+    const communes = await Promise.all(codes.map((code) => loaders.commune.load(code)));
+    expect(communes.map((c) => c?.code)).toEqual(codes);
+    expect(calls.sort((a, b) => b - a)).toEqual([200, 200, 50]);
+  });
+
+  it('turns a failed batch into a GraphQL error naming the source for each key of it', async () => {
+    nock(POP).post('/api/v1/citizens:batchGet').reply(503, { maLoi: 'UNAVAILABLE', thongDiep: 'x' });
+    const loaders = createLoaders(population, catalogue, 4, { population: uncached('population'), catalogue: uncached('catalogue') });
+    const results = await Promise.allSettled([loaders.citizen.load(ID), loaders.citizen.load(pid(1))]);
+    for (const result of results) {
+      expect(result).toMatchObject({ status: 'rejected', reason: { extensions: { code: 'SOURCE_UNAVAILABLE', source: 'population' } } });
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Resolvers end to end: the subgraph schema run in-process against nock'd sources.
+
+interface World {
+  citizens: Map<string, ReturnType<typeof citizenWire>>;
+  households: Map<string, ReturnType<typeof householdWire>>;
+  communes: Map<string, ReturnType<typeof ward>>;
+}
+
+interface Calls {
+  citizens: string[][];
+  households: string[][];
+  communes: string[][];
+  provinces: number;
+  province: string[];
+  residents: string[];
+}
+
+/**
+ * 100 citizens in 25 households of four (head, spouse, two children), living in four communes.
+ * Members of household h are citizens 4h … 4h+3.
+ */
+function buildWorld(): World {
+  const citizens = new Map<string, ReturnType<typeof citizenWire>>();
+  const households = new Map<string, ReturnType<typeof householdWire>>();
+  const communeCodes = ['07210', '07213', '07216', '07219'];
+  const relations = ['CHU_HO', 'VO_CHONG', 'CON', 'CON'];
+  for (let h = 0; h < 25; h++) {
+    const householdId = `HK${String(h).padStart(7, '0')}`;
+    const maXa = communeCodes[h % 4];
+    const members = relations.map((relation, i) => ({ soDinhDanh: pid(4 * h + i), quanHeVoiChuHo: relation }));
+    for (const [i, member] of members.entries()) {
+      citizens.set(
+        member.soDinhDanh,
+        citizenWire(member.soDinhDanh, {
+          hoVaTen: `Công dân ${4 * h + i}`,
+          gioiTinh: (4 * h + i) % 2 ? 'Nữ' : 'Nam',
+          noiThuongTru: { maXa, diaChiChiTiet: `Số ${h}, thôn Đông` },
+          maHo: householdId,
+          quanHeVoiChuHo: member.quanHeVoiChuHo,
+        }),
+      );
+    }
+    households.set(householdId, householdWire(householdId, { maXa, diaChi: `Số ${h}, thôn Đông`, chuHo: members[0].soDinhDanh, thanhVien: members }));
+  }
+  const communes = new Map(communeCodes.map((code) => [code, ward(code)]));
+  return { citizens, households, communes };
+}
+
+/** Serves `world` from nock'd population and catalogue sources, recording every call. */
+function serve(world: World): Calls {
+  const calls: Calls = { citizens: [], households: [], communes: [], provinces: 0, province: [], residents: [] };
+  nock(POP, { reqheaders: { 'x-api-key': POP_KEY } })
+    .persist()
+    .post('/api/v1/citizens:batchGet')
+    .reply((_uri, body) => {
+      const ids = (body as { soDinhDanh: string[] }).soDinhDanh;
+      calls.citizens.push(ids);
+      if (ids.length > 100) return [400, { maLoi: 'BATCH_TOO_LARGE', thongDiep: 'x' }];
+      return [200, { ketQua: ids.filter((id) => world.citizens.has(id)).map((id) => world.citizens.get(id)), khongTimThay: ids.filter((id) => !world.citizens.has(id)) }];
+    })
+    .post('/api/v1/households:batchGet')
+    .reply((_uri, body) => {
+      const ids = (body as { maHo: string[] }).maHo;
+      calls.households.push(ids);
+      if (ids.length > 100) return [400, { maLoi: 'BATCH_TOO_LARGE', thongDiep: 'x' }];
+      return [200, { ketQua: ids.filter((id) => world.households.has(id)).map((id) => world.households.get(id)), khongTimThay: ids.filter((id) => !world.households.has(id)) }];
+    });
+  nock(CAT, { reqheaders: { 'x-api-key': CAT_KEY } })
+    .persist()
+    .get('/api/units/communes')
+    .query(true)
+    .reply((uri) => {
+      const codes = new URL(uri, CAT).searchParams.get('codes')!.split(',');
+      calls.communes.push(codes);
+      if (codes.length > 200) return [400, { message: 'too many' }];
+      const found = codes.filter((code) => world.communes.has(code)).map((code) => world.communes.get(code));
+      return found.length ? [200, found] : [404, { message: 'not found' }];
+    })
+    .get('/api/units/provinces')
+    .reply(() => {
+      calls.provinces++;
+      return [200, PROVINCES];
+    })
+    .get(/^\/api\/units\/provinces\/\d+$/)
+    .reply((uri) => {
+      const code = uri.split('/').pop()!;
+      calls.province.push(code);
+      const province = PROVINCES.find((p) => p.Code === code);
+      return province ? [200, { ...province, Wards: [...world.communes.values()].filter((w) => w.ProvinceCode === code) }] : [404, { message: 'x' }];
+    });
+  return calls;
+}
+
+describe('population resolvers', () => {
+  let schema: GraphQLSchema;
+  beforeAll(() => {
+    schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> });
+  });
+
+  function run(source: string, variableValues?: Record<string, unknown>) {
+    return graphql({ schema, source, variableValues, contextValue: { loaders: createLoaders(population, catalogue, 4, { population: uncached('population'), catalogue: uncached('catalogue') }) } });
+  }
+
+  const CITIZEN_FIELDS = `
+    personalId fullName dateOfBirth gender lifeStatus
+    permanentResidence { address commune { code name nameEn kind province { code name nameEn } } }
+    household {
+      householdId address
+      head { personalId fullName }
+      commune { code name }
+      members { relationToHead citizen { personalId fullName gender permanentResidence { commune { name } } household { householdId } } }
+    }`;
+
+  it('resolves one citizen with residence, commune, province and household', async () => {
+    const calls = serve(buildWorld());
+    const result = await run(`{ citizen(personalId: "${pid(1)}") { ${CITIZEN_FIELDS} } }`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.citizen).toEqual({
+      personalId: pid(1),
+      fullName: 'Công dân 1',
+      dateOfBirth: '1990-03-05',
+      gender: 'FEMALE',
+      lifeStatus: 'LIVING',
+      permanentResidence: {
+        address: 'Số 0, thôn Đông',
+        commune: {
+          code: '07210',
+          name: 'Phường Bắc Giang',
+          nameEn: 'Bac Giang Ward',
+          kind: 'WARD',
+          province: { code: '24', name: 'Tỉnh Bắc Ninh', nameEn: 'Bac Ninh Province' },
+        },
+      },
+      household: {
+        householdId: 'HK0000000',
+        address: 'Số 0, thôn Đông',
+        head: { personalId: pid(0), fullName: 'Công dân 0' },
+        commune: { code: '07210', name: 'Phường Bắc Giang' },
+        members: [0, 1, 2, 3].map((i) => ({
+          relationToHead: ['HEAD', 'SPOUSE', 'CHILD', 'CHILD'][i],
+          citizen: {
+            personalId: pid(i),
+            fullName: `Công dân ${i}`,
+            gender: i % 2 ? 'FEMALE' : 'MALE',
+            permanentResidence: { commune: { name: 'Phường Bắc Giang' } },
+            household: { householdId: 'HK0000000' },
+          },
+        })),
+      },
+    });
+    // The citizen itself, then the three other members in one more call; the household once.
+    expect(calls.citizens).toEqual([[pid(1)], [pid(0), pid(2), pid(3)]]);
+    expect(calls.households).toHaveLength(1);
+    expect(calls.communes).toEqual([['07210']]);
+    expect(calls.provinces).toBe(1);
+  });
+
+  it('returns null for an unknown citizen and BAD_USER_INPUT for a malformed ID, before any call', async () => {
+    const calls = serve(buildWorld());
+    const unknown = await run('{ citizen(personalId: "024190999999") { fullName } }');
+    expect(unknown).toEqual({ data: { citizen: null } });
+    const bad = await run('{ citizen(personalId: "12345") { fullName } }');
+    expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'personalId' });
+    expect(calls.citizens).toEqual([['024190999999']]);
+  });
+
+  it('answers citizens for 100 IDs with every nested field in one call per source', async () => {
+    const world = buildWorld();
+    const calls = serve(world);
+    const ids = [...world.citizens.keys()].reverse();
+    const result = await run(`query ($ids: [ID!]!) { citizens(personalIds: $ids) { ${CITIZEN_FIELDS} } }`, { ids });
+    expect(result.errors).toBeUndefined();
+    const citizens = result.data?.citizens as Array<{ personalId: string; household: { members: unknown[] } }>;
+    expect(citizens.map((c) => c.personalId)).toEqual(ids);
+    expect(citizens.every((c) => c.household.members.length === 4)).toBe(true);
+    // Members are the same 100 citizens: the loader's per-request cache answers them.
+    expect(calls.citizens).toHaveLength(1);
+    expect(calls.citizens[0]).toHaveLength(100);
+    expect(calls.households).toHaveLength(1);
+    expect(calls.households[0]).toHaveLength(25);
+    expect(calls.communes).toHaveLength(1);
+    expect(calls.communes[0].sort()).toEqual(['07210', '07213', '07216', '07219']);
+    expect(calls.provinces).toBe(1);
+  });
+
+  it('keeps input order, repeats duplicates and gives null for unknown IDs', async () => {
+    const calls = serve(buildWorld());
+    const ids = [pid(5), '024190999999', pid(2), pid(5)];
+    const result = await run('query ($ids: [ID!]!) { citizens(personalIds: $ids) { personalId } }', { ids });
+    expect(result).toEqual({ data: { citizens: [{ personalId: pid(5) }, null, { personalId: pid(2) }, { personalId: pid(5) }] } });
+    expect(calls.citizens).toEqual([[pid(5), '024190999999', pid(2)]]);
+  });
+
+  it('refuses more than 100 IDs, naming the limit, before any call', async () => {
+    const calls = serve(buildWorld());
+    const ids = Array.from({ length: 101 }, (_, i) => pid(i));
+    const result = await run('query ($ids: [ID!]!) { citizens(personalIds: $ids) { personalId } }', { ids });
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'personalIds' });
+    expect(result.errors?.[0].message).toContain('100');
+    expect(calls.citizens).toEqual([]);
+  });
+
+  it('names the position of the first malformed ID but not its value', async () => {
+    const calls = serve(buildWorld());
+    const ids = [pid(1), pid(2), '999912345678', 'also-bad'];
+    const result = await run('query ($ids: [ID!]!) { citizens(personalIds: $ids) { personalId } }', { ids });
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'personalIds' });
+    expect(result.errors?.[0].message).toContain('personalIds[2]');
+    expect(result.errors?.[0].message).not.toContain('999912345678');
+    expect(calls.citizens).toEqual([]);
+  });
+
+  it('returns an empty list for no IDs without a call', async () => {
+    const calls = serve(buildWorld());
+    await expect(run('{ citizens(personalIds: []) { personalId } }')).resolves.toEqual({ data: { citizens: [] } });
+    expect(calls.citizens).toEqual([]);
+  });
+
+  it('costs one more call, of only the new IDs, for members outside the queried citizens', async () => {
+    const calls = serve(buildWorld());
+    const heads = [0, 1, 2].map((h) => pid(4 * h));
+    const result = await run('query ($ids: [ID!]!) { citizens(personalIds: $ids) { household { members { citizen { fullName } } } } }', { ids: heads });
+    expect(result.errors).toBeUndefined();
+    expect(calls.citizens).toHaveLength(2);
+    expect(calls.citizens[1].sort()).toEqual([1, 2, 3, 5, 6, 7, 9, 10, 11].map(pid).sort());
+  });
+
+  it('resolves a household and returns null for an unknown one', async () => {
+    const calls = serve(buildWorld());
+    const result = await run(`{
+      known: household(householdId: "HK0000001") { householdId head { fullName } members { relationToHead citizen { personalId } } }
+      unknown: household(householdId: "HK9999999") { householdId }
+    }`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.known).toMatchObject({ householdId: 'HK0000001', head: { fullName: 'Công dân 4' } });
+    expect(result.data?.unknown).toBeNull();
+    expect(calls.households).toEqual([['HK0000001', 'HK9999999']]);
+    // Head and members come from the same batch.
+    expect(calls.citizens).toEqual([[4, 5, 6, 7].map(pid)]);
+  });
+
+  it('refuses an empty householdId', async () => {
+    serve(buildWorld());
+    const result = await run('{ household(householdId: "") { householdId } }');
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'householdId' });
+  });
+
+  it('reports a household member the source does not return as an inconsistency, without the ID', async () => {
+    const world = buildWorld();
+    world.citizens.delete(pid(6));
+    serve(world);
+    const result = await run('{ household(householdId: "HK0000001") { members { citizen { fullName } } } }');
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'SOURCE_BAD_RESPONSE', source: 'population' });
+    expect(result.errors?.[0].message).not.toContain(pid(6));
+  });
+
+  it('lists provinces, reads one with its communes and primes the commune loader', async () => {
+    const calls = serve(buildWorld());
+    const result = await run(`{
+      provinces { code name nameEn }
+      province(code: "24") { name communes { code name kind province { code } } }
+    }`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.provinces).toEqual([
+      { code: '24', name: 'Tỉnh Bắc Ninh', nameEn: 'Bac Ninh Province' },
+      { code: '01', name: 'Thành phố Hà Nội', nameEn: 'Hanoi City' },
+    ]);
+    expect(result.data?.province).toMatchObject({ name: 'Tỉnh Bắc Ninh' });
+    expect((result.data?.province as { communes: unknown[] }).communes).toHaveLength(4);
+    expect(calls.provinces).toBe(1);
+    expect(calls.province).toEqual(['24']);
+    expect(calls.communes).toEqual([]);
+  });
+
+  it.each([
+    ['province', '2', 'a province code has exactly 2 digits'],
+    ['province', '99', 'no province with that code'],
+    ['commune', '7210', 'a commune code has exactly 5 digits'],
+    ['commune', '99999', 'no commune with that code'],
+  ])('refuses %s(code: "%s") with BAD_USER_INPUT: %s', async (field, code, message) => {
+    serve(buildWorld());
+    const result = await run(`{ ${field}(code: "${code}") { name } }`);
+    expect(result.data).toEqual({ [field]: null });
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'code' });
+    expect(result.errors?.[0].message).toContain(message);
+  });
+
+  it('resolves a commune with its catalogue FullName and a page of residents, passing the cursor through', async () => {
+    const calls = serve(buildWorld());
+    nock(POP, { reqheaders: { 'x-api-key': POP_KEY } })
+      .get('/api/v1/communes/07210/residents')
+      .query({ limit: '2', cursor: 'c-20' })
+      .reply(200, {
+        tongSo: 16,
+        ketQua: [citizenWire(pid(0), { maHo: 'HK0000000' }), citizenWire(pid(1), { maHo: 'HK0000000' })],
+        conTiep: true,
+        conTroTiep: 'c-22',
+      });
+    const result = await run(`{
+      commune(code: "07210") {
+        code name nameEn kind province { name }
+        residents(first: 2, after: "c-20") {
+          totalCount pageInfo { hasNextPage endCursor }
+          nodes { personalId fullName permanentResidence { commune { name } } household { members { citizen { personalId } } } }
+        }
+      }
+    }`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.commune).toEqual({
+      code: '07210',
+      name: 'Phường Bắc Giang',
+      nameEn: 'Bac Giang Ward',
+      kind: 'WARD',
+      province: { name: 'Tỉnh Bắc Ninh' },
+      residents: {
+        totalCount: 16,
+        pageInfo: { hasNextPage: true, endCursor: 'c-22' },
+        nodes: [0, 1].map((i) => ({
+          personalId: pid(i),
+          fullName: 'Nguyễn Văn An',
+          permanentResidence: { commune: { name: 'Phường Bắc Giang' } },
+          household: { members: [0, 1, 2, 3].map((m) => ({ citizen: { personalId: pid(m) } })) },
+        })),
+      },
+    });
+    expect(calls.communes).toEqual([['07210']]);
+    // The residents were primed into the citizen loader: only the other two members are fetched.
+    expect(calls.citizens).toEqual([[pid(2), pid(3)]]);
+  });
+
+  it('defaults residents to 20 per page and answers an empty page for a commune population does not know', async () => {
+    serve(buildWorld());
+    nock(POP).get('/api/v1/communes/07213/residents').query({ limit: '20' }).reply(404, { maLoi: 'NOT_FOUND', thongDiep: 'x' });
+    const result = await run('{ commune(code: "07213") { residents { totalCount nodes { personalId } pageInfo { hasNextPage endCursor } } } }');
+    expect(result).toEqual({
+      data: { commune: { residents: { totalCount: 0, nodes: [], pageInfo: { hasNextPage: false, endCursor: null } } } },
+    });
+  });
+
+  it.each([0, 101, -5])('refuses residents(first: %i) with BAD_USER_INPUT before calling population', async (first) => {
+    serve(buildWorld());
+    const result = await run(`{ commune(code: "07210") { residents(first: ${first}) { totalCount } } }`);
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'first' });
+    expect(result.errors?.[0].path).toEqual(['commune', 'residents']);
+  });
+
+  it('blames a cursor the source refuses on the caller, and a refused first page on the source', async () => {
+    serve(buildWorld());
+    nock(POP).get('/api/v1/communes/07210/residents').query({ limit: '20', cursor: 'forged' }).reply(400, { maLoi: 'BAD_REQUEST', thongDiep: 'x' });
+    nock(POP).get('/api/v1/communes/07213/residents').query({ limit: '20' }).reply(400, { maLoi: 'BAD_REQUEST', thongDiep: 'x' });
+    const result = await run(`{
+      a: commune(code: "07210") { residents(after: "forged") { totalCount } }
+      b: commune(code: "07213") { residents { totalCount } }
+    }`);
+    const byPath = Object.fromEntries((result.errors ?? []).map((e) => [e.path?.[0], e.extensions]));
+    expect(byPath.a).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'after' });
+    expect(byPath.b).toMatchObject({ code: 'SOURCE_BAD_RESPONSE', source: 'population' });
+  });
+
+  describe('_entities', () => {
+    const ENTITIES = `query ($reps: [_Any!]!) { _entities(representations: $reps) {
+      ... on Citizen { personalId fullName }
+      ... on Household { householdId head { personalId } }
+      ... on Commune { code name province { code } }
+      ... on Province { code name }
+    } }`;
+
+    it('resolves every kind of reference, batching each kind into one call, null for unknown or malformed keys', async () => {
+      const calls = serve(buildWorld());
+      const reps = [
+        { __typename: 'Commune', code: '07210' },
+        { __typename: 'Citizen', personalId: pid(3) },
+        { __typename: 'Commune', code: '07213' },
+        { __typename: 'Commune', code: '99999' },
+        { __typename: 'Commune', code: 'not-a-code' },
+        { __typename: 'Household', householdId: 'HK0000002' },
+        { __typename: 'Citizen', personalId: pid(40) },
+        { __typename: 'Citizen', personalId: 'garbage' },
+        { __typename: 'Province', code: '24' },
+        { __typename: 'Province', code: '01' },
+        { __typename: 'Province', code: '77' },
+      ];
+      const result = await run(ENTITIES, { reps });
+      expect(result.errors).toBeUndefined();
+      expect(result.data?._entities).toEqual([
+        { code: '07210', name: 'Phường Bắc Giang', province: { code: '24' } },
+        { personalId: pid(3), fullName: 'Công dân 3' },
+        { code: '07213', name: 'Xã Số 07213', province: { code: '24' } },
+        null,
+        null,
+        { householdId: 'HK0000002', head: { personalId: pid(8) } },
+        { personalId: pid(40), fullName: 'Công dân 40' },
+        null,
+        { code: '24', name: 'Tỉnh Bắc Ninh' },
+        { code: '01', name: 'Thành phố Hà Nội' },
+        null,
+      ]);
+      expect(calls.communes).toEqual([['07210', '07213', '99999']]);
+      expect(calls.citizens[0]).toEqual([pid(3), pid(40)]);
+      expect(calls.citizens).toHaveLength(2); // then the household head
+      expect(calls.households).toEqual([['HK0000002']]);
+      expect(calls.provinces).toBe(1);
+    });
+
+    it('resolves 300 commune references (e.g. LandParcel.commune) in two catalogue calls', async () => {
+      const world = buildWorld();
+      const codes = Array.from({ length: 300 }, (_, i) => String(20000 + i));
+      for (const code of codes) world.communes.set(code, ward(code));
+      const calls = serve(world);
+      const result = await run(ENTITIES, { reps: codes.map((code) => ({ __typename: 'Commune', code })) });
+      expect(result.errors).toBeUndefined();
+      expect((result.data?._entities as Array<{ code: string }>).map((c) => c.code)).toEqual(codes);
+      expect(calls.communes.map((batch) => batch.length)).toEqual([200, 100]);
+      expect(calls.provinces).toBe(1);
+    });
+  });
+
+  describe('source failures', () => {
+    it('surfaces a population outage on the field with the source named and no personal data', async () => {
+      nock(POP).post('/api/v1/citizens:batchGet').reply(503, { maLoi: 'UNAVAILABLE', thongDiep: 'x' });
+      const result = await run(`{ citizen(personalId: "${ID}") { fullName } }`);
+      expect(result.data).toEqual({ citizen: null });
+      expect(result.errors?.[0].extensions).toMatchObject({ code: 'SOURCE_UNAVAILABLE', source: 'population' });
+      expect(result.errors?.[0].message).not.toContain(ID);
+    });
+
+    it('fails citizens as a whole with the one error that caused it', async () => {
+      nock(POP).post('/api/v1/citizens:batchGet').reply(200, { ketQua: 'garbage' });
+      const result = await run('query ($ids: [ID!]!) { citizens(personalIds: $ids) { fullName } }', { ids: [ID, pid(1)] });
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors?.[0]).toMatchObject({ path: ['citizens'], extensions: { code: 'SOURCE_BAD_RESPONSE', source: 'population' } });
+    });
+
+    it('names the catalogue when the commune lookup fails, keeping the other root fields', async () => {
+      nock(POP).post('/api/v1/citizens:batchGet').reply(200, { ketQua: [citizenWire()], khongTimThay: [] });
+      nock(CAT).get('/api/units/communes').query(true).delay(1000).reply(200, []);
+      nock(CAT).get('/api/units/provinces').reply(200, PROVINCES);
+      const result = await run(`{
+        citizen(personalId: "${ID}") { fullName permanentResidence { commune { name } } }
+        provinces { code }
+      }`);
+      expect(result.errors?.[0]).toMatchObject({
+        path: ['citizen', 'permanentResidence', 'commune'],
+        extensions: { code: 'SOURCE_TIMEOUT', source: 'catalogue' },
+      });
+      expect(result.data?.provinces).toHaveLength(2);
+    });
+
+    it('names the catalogue when the province list fails', async () => {
+      nock(CAT).get('/api/units/provinces').reply(500, { message: 'x' });
+      const result = await run('{ provinces { code } }');
+      expect(result.errors?.[0].extensions).toMatchObject({ code: 'SOURCE_UNAVAILABLE', source: 'catalogue' });
+    });
+
+    it('reports a residence in a commune the catalogue does not list as a population inconsistency', async () => {
+      nock(POP).post('/api/v1/citizens:batchGet').reply(200, { ketQua: [citizenWire(ID, { noiThuongTru: { maXa: '99999', diaChiChiTiet: 'x' } })], khongTimThay: [] });
+      nock(CAT).get('/api/units/communes').query({ codes: '99999' }).reply(404, { message: 'x' });
+      const result = await run(`{ citizen(personalId: "${ID}") { permanentResidence { commune { name } } } }`);
+      expect(result.errors?.[0].extensions).toMatchObject({ code: 'SOURCE_BAD_RESPONSE', source: 'population' });
+    });
+  });
+});
