@@ -10,6 +10,7 @@
 import { LRUCache } from 'lru-cache';
 import type { SubgraphConfig } from '../../lib/config';
 import type { SourceName } from '../../lib/sources';
+import { markServedFromCache } from './provenance';
 
 export interface SourceCacheOptions {
   /** How long an answer is served from memory. 0 turns the cache off. */
@@ -48,7 +49,11 @@ export class SourceCache {
         const cacheKey = `${namespace}:${key}`;
         const hit = entries.get(cacheKey);
         if (hit !== undefined) {
-          if (hit !== NOT_FOUND) found.set(key, JSON.parse(hit) as V);
+          if (hit !== NOT_FOUND) {
+            const value = JSON.parse(hit) as V;
+            markServedFromCache(value);
+            found.set(key, value);
+          }
           continue;
         }
         const pending = this.inFlight.get(cacheKey);
