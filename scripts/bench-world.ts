@@ -82,7 +82,8 @@ function main(): void {
       `Node ${process.version}, ${platform()} ${arch()}.`,
     '',
     `The default world: ${fmt(SIZE)} citizens, seed \`${SEED}\`, inconsistency rate ${RATE}, as of ${DEFAULT_AS_OF}; ${RUNS} runs in one process ` +
-      '(the first includes warm-up). Time is `generateWorld` alone, catalogue loading included; heap is what the world keeps after a full garbage collection.',
+      '(the first includes warm-up). Time is `generateWorld` alone, catalogue loading included; heap is what the world keeps after a full garbage collection. ' +
+      'On a shared machine, other load moves the times by up to half again; under jest (whose sandbox slows global lookups) generation takes about twice as long.',
     '',
     table,
     '',

@@ -18,7 +18,7 @@ export function settleMaritalHistories(b: WorldBuilder, deceasedSpouses: number)
   const rng = b.stream('marital-history');
   const widowed: Citizen[] = [];
   const exes: Ex[] = [];
-  for (const citizen of [...b.citizens.values()]) {
+  for (const citizen of b.citizens.values()) {
     const age = ageOn(dayOf(citizen.dateOfBirth), b.asOfDay);
     if (citizen.maritalStatus === 'MARRIED') {
       // A few married people were divorced before this marriage.
@@ -30,10 +30,12 @@ export function settleMaritalHistories(b: WorldBuilder, deceasedSpouses: number)
     const r = rng.next();
     const pWidowed = widowedShare(age, citizen.relationToHead);
     // Widowhood needs a marriage that lasted a year and ended before today.
+    const couldBeWidowed = adultDay(citizen) <= b.asOfDay - 2 * YEAR;
     if (r < pWidowed) {
-      if (adultDay(citizen) <= b.asOfDay - 2 * YEAR) widowed.push(citizen);
+      if (couldBeWidowed) widowed.push(citizen);
+    } else if (r < pWidowed + divorcedShare(age, citizen.relationToHead)) {
+      exes.push({ citizen, latestEnd: b.asOfDay - 60 });
     }
-    else if (r < pWidowed + divorcedShare(age, citizen.relationToHead)) exes.push({ citizen, latestEnd: b.asOfDay - 60 });
   }
 
   rng.shuffle(widowed);

@@ -1,5 +1,6 @@
 /** Faults, latency and counters, which every source shares: /__control, /__stats, /__health. */
 import { XMLValidator } from 'fast-xml-parser';
+import { Agent, request } from 'node:http';
 import { SOURCES } from '../../../lib/sources';
 import type { RunningMocks } from '../../../mocks';
 import { call, callJson, parseCsv, postSoap, soapBody, soapRequest, startTestMocks, TEST_KEYS } from './helpers';
@@ -139,5 +140,28 @@ describe('/__stats', () => {
     await sampleCall('civil-status');
     expect((await callJson(`${mocks.urls['civil-status']}/__stats`)).body).toEqual({ requests: 1, byOperation: { LayHoSoHoTich: 1 } });
     expect((await callJson(`${mocks.urls['civil-status']}/__stats`, { method: 'DELETE' })).body.requests).toBe(0);
+  });
+});
+
+describe('oversized bodies', () => {
+  /** One call on a shared keep-alive connection; resolves with the status, or the failure. */
+  function post(agent: Agent, url: string, body: string): Promise<number | string> {
+    return new Promise((resolve) => {
+      const req = request(url, { method: 'POST', agent, headers: { 'x-api-key': TEST_KEYS.population }, timeout: 3000 }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', (error) => resolve(error.message));
+      req.end(body);
+    });
+  }
+
+  it('are refused with 413 and the connection closed, so the next call is served', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const url = `${mocks.urls.population}/api/v1/citizens:batchGet`;
+    expect(await post(agent, url, 'x'.repeat(2 * 1024 * 1024))).toBe(413);
+    expect(await post(agent, url, JSON.stringify({ soDinhDanh: [[...mocks.world.citizens.keys()][0]] }))).toBe(200);
+    agent.destroy();
   });
 });
