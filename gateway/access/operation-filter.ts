@@ -124,6 +124,8 @@ export function filterOperation(
     parentType: GraphQLObjectType,
     node: PlanNode,
     seenFragments: ReadonlySet<string>,
+    /** @skip/@include of the fragments this selection set sits in. */
+    inheritedConditions: readonly DirectiveNode[] = [],
   ): SelectionNode[] => {
     const kept: SelectionNode[] = [];
     for (const selection of selectionSet.selections) {
@@ -150,7 +152,7 @@ export function filterOperation(
           changed = true;
           continue;
         }
-        const inner = filterSelections(fragmentSelections, parentType, node, seen);
+        const inner = filterSelections(fragmentSelections, parentType, node, seen, [...inheritedConditions, ...conditionsOf(selection.directives)]);
         if (inner.length > 0) {
           kept.push({
             kind: Kind.INLINE_FRAGMENT,
@@ -186,7 +188,7 @@ export function filterOperation(
           responseKey,
           coordinate,
           nonNull: isNonNullType(definition.type),
-          conditions: conditionsOf(field.directives),
+          conditions: [...inheritedConditions, ...conditionsOf(field.directives)],
         });
         changed = true;
         continue;

@@ -181,6 +181,14 @@ describe('settling the answer', () => {
     expect(settled.data).toEqual({ citizens: [expect.not.objectContaining({ landRights: null }), expect.anything()] });
   });
 
+  it('adds nothing for a refused field inside a fragment the query skipped', () => {
+    const caller = principal('population:read');
+    const { plan } = filter(`query($show: Boolean!) { citizen(personalId: "${ID}") { fullName ... on Citizen @include(if: $show) { landRights { share } } } }`, caller);
+    const data = { citizen: { fullName: 'A', [HIDDEN.personalId]: ID, [HIDDEN.jurisdictionKey]: '24/07210' } };
+    expect(settleResponse(structuredClone(data), plan, caller, { show: false }).errors).toEqual([]);
+    expect(settleResponse(structuredClone(data), plan, caller, { show: true }).errors).toHaveLength(1);
+  });
+
   it('withholds a record outside the jurisdiction, and records no read of it', () => {
     const caller = principal('population:read civil-status:read land:read', { jurisdiction: '07210' });
     const settled = settleResponse(answer(['24/07210', '24/07213']), filter(query, caller).plan, caller, { show: false });
