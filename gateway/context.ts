@@ -1,6 +1,6 @@
 /** What the gateway knows about one request, available to every plugin and subgraph call. */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { requestIdFrom } from '../lib/log';
 import type { Principal } from '../lib/principal';
 
 export interface GatewayContext {
@@ -10,9 +10,6 @@ export interface GatewayContext {
   principal: Principal;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
 export function requestIdOf(req: IncomingMessage): string {
-  const offered = req.headers['x-request-id'];
-  return typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
+  return requestIdFrom(req.headers);
 }

@@ -1,27 +1,23 @@
 /** `npm run start:gateway`: the gateway alone, against SUPERGRAPH_PATH and its subgraph URLs. */
-import { ConfigError, loadGatewayConfig } from '../lib/config';
+import { loadGatewayConfig, loadShutdownConfig } from '../lib/config';
 import { ensureDevKeys } from '../lib/keys';
+import { stopGracefullyOnSignals } from '../lib/graceful-stop';
+import { log } from '../lib/log';
+import { logStartFailure, setUpLogsAndTraces } from '../lib/process-logging';
 import { startGateway } from './server';
 
 async function main(): Promise<void> {
+  setUpLogsAndTraces('gateway', { tracing: true });
   const config = loadGatewayConfig(process.env);
+  const shutdown = loadShutdownConfig(process.env);
   // Development trusts the local issuer in .dev/; production never makes or reads those keys.
   if (!config.production) await ensureDevKeys(config.devDir);
   const gateway = await startGateway(config);
-  console.log(`gateway: serving ${gateway.url} (health /health, readiness /ready)`);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`gateway: ${signal} received, finishing in-flight requests`);
-    await gateway.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  log.info('serving', { url: gateway.url, health: '/health', readiness: '/ready', metrics: '/metrics' });
+  stopGracefullyOnSignals(() => gateway.close(shutdown), shutdown, 'finishing requests in flight and flushing the audit log');
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `gateway: failed to start: ${(error as Error).message}`);
+  logStartFailure(error);
   process.exit(1);
 });

@@ -1,19 +1,22 @@
 /**
  * The gateway: Apollo Server over @apollo/gateway, composed from the supergraph file, with
- * subgraph calls through undici, on a plain node:http server with `/graphql`, `/health` and
- * `/ready`. Cross-cutting features are Apollo Server plugins passed in `plugins`.
+ * subgraph calls through undici, on a plain node:http server with `/graphql`, `/health`,
+ * `/ready` and `/metrics`. Cross-cutting features are Apollo Server plugins passed in `plugins`.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway, GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
-import type { GatewayInterface } from '@apollo/server-gateway-interface';
+import type { GatewayGraphQLResponse, GatewayInterface } from '@apollo/server-gateway-interface';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GatewayConfig } from '../lib/config';
 import { createForwardingSigner, FORWARDING_HEADER, ForwardingSigner } from '../lib/forwarding';
-import { handleGraphQLRequest, sendJson } from '../lib/graphql-http';
+import { handleGraphQLRequest, HttpError, sendJson } from '../lib/graphql-http';
+import { DrainOptions, drainHttpServer } from '../lib/http-drain';
 import { readJwkFile } from '../lib/keys';
+import { log, withRequestId } from '../lib/log';
+import { continueTrace, startTracing, traceHeaders } from '../lib/tracing';
 import type { SubgraphName } from '../lib/sources';
 import { accessControlPlugin } from './access/plugin';
 import { acceptSecurityFeatures } from './access/requirements';
@@ -25,6 +28,26 @@ import { createTokenVerifier, TokenVerifier } from './auth/token-verifier';
 import { GatewayContext, requestIdOf } from './context';
 import { formatGatewayError } from './errors';
 import { createSubgraphFetcher } from './subgraph-fetcher';
+import { openCacheBackend } from '../lib/kv';
+import { persistedQueries } from './cache/persisted-queries';
+import { responseCachePlugin } from './cache/response-cache';
+import { createResponseCompressor } from './compression';
+import { createServerTiming } from './server-timing';
+import { deduplicateSubgraphCalls } from './subgraph-deduplication';
+import { playgroundFromConfig } from './playground';
+import type { RouteHandler } from './routes';
+import { classifySubgraphFailure, subgraphFailureResponse } from './subgraph-failures';
+import { requestLimits, screenDocuments } from './limits';
+import { admitByRate, rateLimiterFor } from './rate-limit';
+import {
+  createGatewayMetrics,
+  metricsRoute,
+  observeAuditWrites,
+  observeHttpResponse,
+  observeSubgraphCalls,
+  operationMetricsPlugin,
+  requestLogPlugin,
+} from './observability';
 
 export interface GatewayOptions {
   /** The supergraph SDL; read from `config.supergraphPath` when absent. */
@@ -34,31 +57,50 @@ export interface GatewayOptions {
   tokenVerifier?: TokenVerifier;
   forwardingSigner?: ForwardingSigner;
   auditSink?: AuditSink;
+  /** Extra HTTP routes (metrics, …), tried in order after the playground and before `/graphql`. */
+  routes?: RouteHandler[];
 }
 
 export interface RunningGateway {
   url: string;
   port: number;
   server: Server;
-  /** Stops taking requests, lets in-flight ones finish, then releases everything. */
-  close(): Promise<void>;
+  /**
+   * Graceful stop: `/ready` answers 503 at once, requests in flight finish (their audit entries
+   * written), then the audit log is flushed and everything released.
+   */
+  close(options?: DrainOptions): Promise<void>;
 }
 
 /**
  * Forwards the request id (to follow one request across services) and the caller's identity,
- * signed, so subgraphs serve only the gateway and apply the same principal's limits.
+ * signed, so subgraphs serve only the gateway and apply the same principal's limits. A subgraph
+ * that is down or too slow nulls only its own fields (subgraph-failures.ts).
  */
 class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
     private readonly signer: ForwardingSigner,
+    private readonly subgraph: string,
   ) {
     super(config);
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      const failure = classifySubgraphFailure(error, this.subgraph);
+      if (!failure) throw error;
+      return subgraphFailureResponse(failure, this.subgraph, options.request, 'document' in options ? options.document : undefined);
+    }
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     if (!context?.principal) return; // the gateway's own calls (health checks) carry no caller
     request.http?.headers.set('x-request-id', context.requestId);
+    // W3C traceparent of the current span (@apollo/gateway's fetch span), continued by the subgraph.
+    for (const [name, value] of Object.entries(traceHeaders())) request.http?.headers.set(name, value);
     request.http?.headers.set(FORWARDING_HEADER, await this.signer.sign(context.principal));
   }
 }
@@ -80,13 +122,39 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     createTokenVerifier({ jwksUrl: config.jwksUrl, jwksFile: config.jwksFile, issuer: config.jwtIssuer, audience: config.jwtAudience });
   const authenticator = createAuthenticator(tokenVerifier, { allowAnonymous: config.allowAnonymous });
   const auditSink = options.auditSink ?? createAuditSink(config);
+  // Persisted queries and whole answers: in Redis when configured, shared by every replica.
+  const cache = openCacheBackend({ redisUrl: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, maxEntries: 10_000, role: 'gateway cache', invalidation: false });
+  const timing = config.serverTiming ? createServerTiming() : null;
+  // Concurrent identical subgraph calls for the same caller are made once (subgraph-deduplication.ts).
+  const sharedFetcher = config.subgraphDeduplication
+    ? deduplicateSubgraphCalls(subgraphFetcher.fetcher, { keyHeaders: [FORWARDING_HEADER] })
+    : subgraphFetcher.fetcher;
+  // Propagation works even when the process's main set up no tracing (tests, embedded use).
+  startTracing({ serviceName: 'gateway' });
+  const metrics = createGatewayMetrics();
+  const limits = requestLimits(config.limits, { introspection: config.introspection, onReject: (code) => metrics.rejections.inc({ code }) });
+  const rateLimiter = rateLimiterFor({ ...config.rateLimit, redisUrl: config.redisUrl, redisCommandTimeoutMs: config.redisCommandTimeoutMs });
+  const onRateLimited = (clientId: string, store: string) => metrics.rateLimitRejections.inc({ client_id: clientId, store });
+  const onRefused = (error: HttpError) => {
+    metrics.rejections.inc({ code: error.code });
+    log.info('request refused', { status: error.status, code: error.code });
+  };
+  const writeBody = config.compressionMinBytes === null ? undefined : createResponseCompressor({ minBytes: config.compressionMinBytes });
 
   const gateway = new ApolloGateway({
     // The directives stay in the schema; only the refusal to load them is lifted, because the
     // access plugin below is what enforces them.
     supergraphSdl: acceptSecurityFeatures(supergraphSdl),
+    experimental_approximateQueryPlanStoreMiB: config.queryPlanCacheMiB,
     buildService: ({ name, url }) =>
-      new SubgraphDataSource({ url: config.subgraphUrls[name as SubgraphName] ?? url, fetcher: subgraphFetcher.fetcher }, signer),
+      new SubgraphDataSource(
+        {
+          url: config.subgraphUrls[name as SubgraphName] ?? url,
+          fetcher: observeSubgraphCalls(metrics, name, timing ? timing.timed(sharedFetcher) : sharedFetcher),
+        },
+        signer,
+        name,
+      ),
   });
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -94,31 +162,66 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     // Apollo Server 5 accepts unchanged at run time.
     gateway: gateway as unknown as GatewayInterface,
     includeStacktraceInErrorResponses: false,
+    // Stopped by close() after the HTTP server has drained, not on its own at SIGTERM (which
+    // would fail the requests still in flight).
+    stopOnTerminationSignals: false,
     formatError: formatGatewayError,
     csrfPrevention: true,
+    introspection: config.introspection,
+    validationRules: limits.validationRules,
+    allowBatchedHttpRequests: config.limits.maxBatchOperations > 1,
+    persistedQueries: persistedQueries(cache.store, config.persistedQueryTtlS),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
-      accessControlPlugin({ recordReads: createAuditRecorder(auditSink) }),
+      // First: the limits price the operation as the caller sent it.
+      ...limits.plugins,
+      // Before the access plugin: it reads the operation as sent and the answer before settling.
+      ...(config.responseCacheTtlMs > 0 ? [responseCachePlugin({ store: cache.store, ttlMs: config.responseCacheTtlMs })] : []),
+      ...(timing ? [timing.plugin] : []),
+      accessControlPlugin({ recordReads: observeAuditWrites(metrics, createAuditRecorder(auditSink)) }),
+      // After the access plugin: they see the answer it settled.
+      operationMetricsPlugin(metrics),
+      requestLogPlugin(),
       ...(options.plugins ?? []),
     ],
   });
   await apollo.start();
 
+  const routes: RouteHandler[] = [...(config.playground ? [playgroundFromConfig(config)] : []), metricsRoute(metrics), ...(options.routes ?? [])];
   let ready = true;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/ready') return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
+    if (routes.some((route) => route(req, res))) return;
     if (path !== '/graphql') return sendJson(res, 404, { error: 'Not found. The GraphQL endpoint is /graphql.' });
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
-    authenticator
-      .authenticate(req, res)
-      .then((principal) => principal && handleGraphQLRequest(apollo, req, res, { context: async () => ({ requestId, principal }) }))
-      .catch(() => {
-        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-        else res.destroy();
-      });
+    observeHttpResponse(metrics, res);
+    // Every log line of this request carries its id; the caller's trace is continued.
+    void withRequestId(requestId, () =>
+      continueTrace(req.headers, 'POST /graphql', () =>
+        authenticator
+          .authenticate(req, res)
+          .then((principal) => {
+            if (!principal) return log.info('request refused', { status: res.statusCode, code: res.statusCode === 401 ? 'UNAUTHENTICATED' : 'SERVICE_UNAVAILABLE' });
+            return handleGraphQLRequest(apollo, req, res, {
+              context: async () => ({ requestId, principal }),
+              writeBody,
+              maxBodyBytes: config.limits.maxBodyBytes,
+              maxBatchOperations: config.limits.maxBatchOperations,
+              // The rate limit first (a batch costs one token per operation), then document sizes.
+              admit: async (operations) =>
+                (rateLimiter && (await admitByRate(rateLimiter, principal, operations.length, onRateLimited))) || screenDocuments(operations, config.limits),
+              onRefused,
+            });
+          })
+          .catch(() => {
+            if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+            else res.destroy();
+          }),
+      ),
+    );
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -127,20 +230,23 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  let closing: Promise<void> | undefined;
 
   return {
     url: `http://${host}:${port}/graphql`,
     port,
     server,
-    async close() {
+    close(drain?: DrainOptions) {
       ready = false;
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await apollo.stop();
-      await subgraphFetcher.close();
-      await auditSink.close();
+      closing ??= (async () => {
+        await drainHttpServer(server, drain);
+        await apollo.stop();
+        await subgraphFetcher.close();
+        await auditSink.close();
+        await cache.close();
+        await rateLimiter?.close();
+      })();
+      return closing;
     },
   };
 }

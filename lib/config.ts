@@ -23,6 +23,7 @@ const nonNegativeInt = z.coerce.number().int().min(0);
 const rate = z.coerce.number().min(0).max(1);
 const httpUrl = z.url({ protocol: /^https?$/ });
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, message: 'expected postgres://… or postgresql://…' });
+const redisUrl = z.string().regex(/^rediss?:\/\//, 'expected redis://… or rediss://…');
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -154,6 +155,77 @@ export interface SubgraphConfig {
   /** How long each source's answers are reused, in ms (0: not cached). */
   cacheTtlMs: Record<SourceName, number>;
   cacheMaxEntries: number;
+  /** The province's revenue-sharing rule table (YAML) the budget subgraph applies. */
+  budgetRulesFile: string;
+  /** How long a commune's reconciliation report is reused while its pages are read, in ms (0: not kept). */
+  reconciliationCacheTtlMs: number;
+  /** How long a commune's indicators are reused, in ms (0: not kept). */
+  indicatorsCacheTtlMs: number;
+  /** Most BHXH look-ups (one person per call) one indicators request may make. */
+  indicatorsMaxInsuranceLookups: number;
+  /** How long an expired answer may still be served when its source fails, in ms (0: never). */
+  staleIfErrorMs: Record<SourceName, number>;
+  /** Shared source cache and invalidation messages; unset: in-process memory only. */
+  redisUrl: string | undefined;
+  redisCommandTimeoutMs: number;
+  /** Bearer token that `POST /cache/invalidate` requires; unset: the endpoint is off. */
+  cacheInvalidationToken: string | undefined;
+  /** Benchmark mode: unsigned calls are served as a fixed benchmark principal. Never in production. */
+  trustUnsigned: boolean;
+  /** How each source is called (deadline, retries, circuit breaker, concurrency); defaults when absent. */
+  sourceResilience?: Partial<Record<SourceName, SourceResilience>>;
+}
+
+/** How a subgraph calls one source: what it does when the source is slow, failing or busy. */
+export interface SourceResilience {
+  /** Deadline for one source call: waiting for a slot, every attempt and the pauses between them. */
+  timeoutMs: number;
+  /** Further attempts after a transient failure (unreachable, HTTP 5xx or 429); sources are only read. */
+  retries: number;
+  /** Pause before the first retry; later pauses grow exponentially, with random jitter. */
+  retryBackoffMs: number;
+  /** Share of failed calls (0–1, exclusive) within `breakerWindowMs` that opens the circuit. */
+  breakerFailureRate: number;
+  /** Calls needed within the window before the circuit may open. */
+  breakerMinCalls: number;
+  breakerWindowMs: number;
+  /** How long an open circuit refuses calls before one probe call is let through. */
+  breakerCooldownMs: number;
+  /** Calls in flight to the source from one process (and connections kept to it). */
+  maxConcurrent: number;
+  /** Calls allowed to wait for a slot; beyond that a call fails at once. */
+  maxQueued: number;
+}
+
+/**
+ * Each setting's variable, rule and default. `SOURCE_<NAME>` sets it for every source,
+ * `<SOURCE>_SOURCE_<NAME>` (e.g. `LAND_SOURCE_RETRIES`) for one.
+ */
+const RESILIENCE_SETTINGS: { [K in keyof SourceResilience]: [name: string, rule: z.ZodType<number>, fallback: number] } = {
+  timeoutMs: ['TIMEOUT_MS', positiveInt.max(600_000), 5000],
+  retries: ['RETRIES', nonNegativeInt.max(10), 2],
+  retryBackoffMs: ['RETRY_BACKOFF_MS', nonNegativeInt.max(60_000), 100],
+  breakerFailureRate: ['BREAKER_FAILURE_RATE', z.coerce.number().gt(0).lt(1), 0.5],
+  breakerMinCalls: ['BREAKER_MIN_CALLS', positiveInt, 10],
+  breakerWindowMs: ['BREAKER_WINDOW_MS', positiveInt.min(1000).max(3_600_000), 10_000],
+  breakerCooldownMs: ['BREAKER_COOLDOWN_MS', positiveInt.max(3_600_000), 10_000],
+  maxConcurrent: ['CONCURRENCY', positiveInt.max(256), 16],
+  maxQueued: ['QUEUE_MAX', nonNegativeInt.max(100_000), 1000],
+};
+
+/** The defaults above, for clients built without configuration. */
+export const DEFAULT_SOURCE_RESILIENCE = Object.fromEntries(
+  Object.entries(RESILIENCE_SETTINGS).map(([key, [, , fallback]]) => [key, fallback]),
+) as unknown as SourceResilience;
+
+export function loadSourceResilience(source: SourceName, env: Env = process.env): SourceResilience {
+  const settings = {} as SourceResilience;
+  for (const [key, [name, rule, fallback]] of Object.entries(RESILIENCE_SETTINGS) as [keyof SourceResilience, [string, z.ZodType<number>, number]][]) {
+    const shared = read({ [`SOURCE_${name}`]: rule.default(fallback) }, env)[`SOURCE_${name}`] as number;
+    const own = `${envPrefix(source)}_SOURCE_${name}`;
+    settings[key] = read({ [own]: rule.default(shared) }, env)[own] as number;
+  }
+  return settings;
 }
 
 /**
@@ -169,6 +241,14 @@ export const DEFAULT_CACHE_TTL_S: Record<SourceName, number> = {
   catalogue: 3600,
 };
 
+/** How long an expired source answer may stand in for a failing source, in seconds. */
+export const DEFAULT_STALE_IF_ERROR_S = 300;
+/** A Redis command slower than this is given up and the in-process memory used instead. */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 250;
+
+/** The shipped example: Bắc Ninh's revenue-sharing rules for 2026–2030. */
+export const DEFAULT_BUDGET_RULES_FILE = resolve(__dirname, '..', 'config', 'budget-rules', 'bac-ninh-2026-2030.yaml');
+
 /** Which sources each subgraph reads. */
 export const SUBGRAPH_SOURCES: Record<SubgraphName, SourceName[]> = {
   population: ['population', 'catalogue'],
@@ -177,6 +257,8 @@ export const SUBGRAPH_SOURCES: Record<SubgraphName, SourceName[]> = {
   'social-insurance': ['social-insurance'],
   budget: ['budget', 'catalogue'],
   audit: [],
+  reconciliation: ['population', 'civil-status', 'catalogue'],
+  indicators: ['population', 'civil-status', 'land', 'social-insurance', 'budget', 'catalogue'],
 };
 
 export function loadSubgraphConfig(name: SubgraphName, env: Env = process.env): SubgraphConfig {
@@ -193,6 +275,14 @@ export function loadSubgraphConfig(name: SubgraphName, env: Env = process.env): 
       AUDIT_FILE: z.string().default(defaultAuditFile(env)),
       AUDIT_DATABASE_URL: postgresUrl.optional(),
       SOURCE_CACHE_MAX_ENTRIES: positiveInt.default(100_000),
+      BUDGET_RULES_FILE: z.string().default(DEFAULT_BUDGET_RULES_FILE),
+      RECONCILIATION_CACHE_TTL_S: nonNegativeInt.max(86_400).default(60),
+      INDICATORS_CACHE_TTL_S: nonNegativeInt.max(86_400).default(3600),
+      INDICATORS_MAX_INSURANCE_LOOKUPS: positiveInt.max(1_000_000).default(20_000),
+      REDIS_URL: redisUrl.optional(),
+      REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(10_000).default(DEFAULT_REDIS_COMMAND_TIMEOUT_MS),
+      CACHE_INVALIDATION_TOKEN: z.string().min(32, 'use at least 32 characters (a random secret)').optional(),
+      SUBGRAPH_TRUST_UNSIGNED: bool.default(false),
     },
     env,
   ) as Record<string, string & number> & { AUDIT_DATABASE_URL?: string };
@@ -201,8 +291,20 @@ export function loadSubgraphConfig(name: SubgraphName, env: Env = process.env): 
     const variable = `${envPrefix(source)}_CACHE_TTL_S`;
     cacheTtlMs[source] = (read({ [variable]: nonNegativeInt.max(86_400).default(DEFAULT_CACHE_TTL_S[source]) }, env)[variable] as number) * 1000;
   }
+  const staleIfErrorMs = {} as Record<SourceName, number>;
+  for (const source of SOURCES) {
+    const variable = `${envPrefix(source)}_STALE_IF_ERROR_S`;
+    staleIfErrorMs[source] = (read({ [variable]: nonNegativeInt.max(86_400).default(DEFAULT_STALE_IF_ERROR_S) }, env)[variable] as number) * 1000;
+  }
+  if (v.SUBGRAPH_TRUST_UNSIGNED && isProduction(env)) {
+    throw new ConfigError(['SUBGRAPH_TRUST_UNSIGNED=true: refused with NODE_ENV=production (it lets anyone call the subgraphs around the gateway)']);
+  }
   const sources: Partial<Record<SourceName, SourceConnection>> = {};
-  for (const source of SUBGRAPH_SOURCES[name]) sources[source] = loadSourceConnection(source, env);
+  const sourceResilience: Partial<Record<SourceName, SourceResilience>> = {};
+  for (const source of SUBGRAPH_SOURCES[name]) {
+    sources[source] = loadSourceConnection(source, env);
+    sourceResilience[source] = loadSourceResilience(source, env);
+  }
   return {
     name,
     host: v.SUBGRAPH_HOST,
@@ -215,7 +317,110 @@ export function loadSubgraphConfig(name: SubgraphName, env: Env = process.env): 
     auditDatabaseUrl: v.AUDIT_DATABASE_URL,
     cacheTtlMs,
     cacheMaxEntries: v.SOURCE_CACHE_MAX_ENTRIES,
+    budgetRulesFile: resolve(v.BUDGET_RULES_FILE),
+    reconciliationCacheTtlMs: v.RECONCILIATION_CACHE_TTL_S * 1000,
+    indicatorsCacheTtlMs: v.INDICATORS_CACHE_TTL_S * 1000,
+    indicatorsMaxInsuranceLookups: v.INDICATORS_MAX_INSURANCE_LOOKUPS,
+    staleIfErrorMs,
+    redisUrl: v.REDIS_URL as string | undefined,
+    redisCommandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
+    cacheInvalidationToken: v.CACHE_INVALIDATION_TOKEN as string | undefined,
+    trustUnsigned: v.SUBGRAPH_TRUST_UNSIGNED as unknown as boolean,
+    sourceResilience,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Graceful shutdown on SIGTERM, gateway and subgraphs alike
+
+export interface ShutdownConfig {
+  /** After SIGTERM, keep serving (with /ready at 503) this long so load balancers stop sending. */
+  delayMs: number;
+  /** Longest wait for requests in flight before the remaining connections are cut. */
+  timeoutMs: number;
+}
+
+export function loadShutdownConfig(env: Env = process.env): ShutdownConfig {
+  const v = read(
+    { SHUTDOWN_DELAY_MS: nonNegativeInt.max(300_000).default(0), SHUTDOWN_TIMEOUT_MS: positiveInt.max(600_000).default(25_000) },
+    env,
+  );
+  return { delayMs: v.SHUTDOWN_DELAY_MS, timeoutMs: v.SHUTDOWN_TIMEOUT_MS };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logs and traces, for every process
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export interface ObservabilityConfig {
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** OTLP/HTTP collector spans are exported to; unset: spans are not recorded. */
+  otlpEndpoint: string | undefined;
+}
+
+export function loadObservabilityConfig(env: Env = process.env): ObservabilityConfig {
+  const v = read({ LOG_LEVEL: z.enum(LOG_LEVELS).default('info'), OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional() }, env);
+  return { logLevel: v.LOG_LEVEL, otlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request limits and rate limits (gateway); README "Limits" says what each refusal means
+
+/** What one request may ask; each is refused before execution with its own error code. */
+export interface RequestLimits {
+  maxBodyBytes: number;
+  /** Operations in one batched request (a JSON array). */
+  maxBatchOperations: number;
+  /** Bytes of the query document itself. */
+  maxQueryBytes: number;
+  maxTokens: number;
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  /** Estimated values fetched, list sizes counted (gateway/limits/cost.ts). */
+  maxCost: number;
+}
+
+export interface RateLimitConfig {
+  /** Sustained requests per second per client_id; 0 turns rate limiting off. */
+  perSecond: number;
+  /** Requests a client may make at once above the sustained rate (the bucket's size). */
+  burst: number;
+}
+
+function loadRequestLimits(env: Env): RequestLimits {
+  const v = read(
+    {
+      MAX_BODY_BYTES: positiveInt.max(100_000_000).default(262_144),
+      MAX_BATCH_OPERATIONS: positiveInt.max(1000).default(10),
+      MAX_QUERY_BYTES: positiveInt.max(10_000_000).default(16_384),
+      MAX_QUERY_TOKENS: positiveInt.max(1_000_000).default(2000),
+      MAX_QUERY_DEPTH: positiveInt.max(1000).default(10),
+      MAX_QUERY_ALIASES: nonNegativeInt.max(100_000).default(20),
+      MAX_QUERY_DIRECTIVES: nonNegativeInt.max(100_000).default(20),
+      MAX_QUERY_COST: positiveInt.default(25_000),
+    },
+    env,
+  );
+  return {
+    maxBodyBytes: v.MAX_BODY_BYTES,
+    maxBatchOperations: v.MAX_BATCH_OPERATIONS,
+    maxQueryBytes: v.MAX_QUERY_BYTES,
+    maxTokens: v.MAX_QUERY_TOKENS,
+    maxDepth: v.MAX_QUERY_DEPTH,
+    maxAliases: v.MAX_QUERY_ALIASES,
+    maxDirectives: v.MAX_QUERY_DIRECTIVES,
+    maxCost: v.MAX_QUERY_COST,
+  };
+}
+
+function loadRateLimit(env: Env): RateLimitConfig {
+  const v = read(
+    { RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).max(1_000_000).default(50), RATE_LIMIT_BURST: positiveInt.max(1_000_000).default(100) },
+    env,
+  );
+  return { perSecond: v.RATE_LIMIT_PER_SECOND, burst: v.RATE_LIMIT_BURST };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -229,6 +434,19 @@ export interface GatewayConfig {
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   subgraphTimeoutMs: number;
   redisUrl: string | undefined;
+  redisCommandTimeoutMs: number;
+  /** How long an automatic persisted query is kept, in seconds. */
+  persistedQueryTtlS: number;
+  /** Whole-response cache for operations without personal data, in ms (0: off). */
+  responseCacheTtlMs: number;
+  /** Responses at least this large are gzip/brotli-compressed when the client accepts it; null: never. */
+  compressionMinBytes: number | null;
+  /** Approximate memory for query plans, in MiB. */
+  queryPlanCacheMiB: number;
+  /** Adds a Server-Timing header (time in the gateway vs. waiting on subgraphs). */
+  serverTiming: boolean;
+  /** Identical subgraph calls in flight for the same caller are made once. */
+  subgraphDeduplication: boolean;
   jwksUrl: string | undefined;
   jwksFile: string | undefined;
   jwtIssuer: string;
@@ -242,6 +460,12 @@ export interface GatewayConfig {
   auditDatabaseUrl: string | undefined;
   devDir: string;
   production: boolean;
+  /** Whether the API answers introspection (schema docs in the playground, code generators). */
+  introspection: boolean;
+  limits: RequestLimits;
+  rateLimit: RateLimitConfig;
+  /** Whether the gateway serves the GraphiQL playground at /playground (and /graphql to browsers). */
+  playground: boolean;
 }
 
 const subgraphUrlList = z
@@ -271,7 +495,15 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
       SUBGRAPH_URLS: subgraphUrlList.default({}),
       SUBGRAPH_TIMEOUT_MS: positiveInt.default(10_000),
-      REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis://… or rediss://…').optional(),
+      REDIS_URL: redisUrl.optional(),
+      REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(10_000).default(DEFAULT_REDIS_COMMAND_TIMEOUT_MS),
+      PERSISTED_QUERY_TTL_S: positiveInt.max(30 * 86_400).default(86_400),
+      RESPONSE_CACHE_TTL_S: nonNegativeInt.max(3600).default(10),
+      RESPONSE_COMPRESSION: bool.default(true),
+      RESPONSE_COMPRESSION_MIN_BYTES: nonNegativeInt.max(10_000_000).default(1024),
+      QUERY_PLAN_CACHE_MIB: positiveInt.max(4096).default(64),
+      SERVER_TIMING: bool.default(false),
+      SUBGRAPH_DEDUPLICATION: bool.default(true),
       JWKS_URL: httpUrl.optional(),
       JWKS_FILE: z.string().optional(),
       JWT_ISSUER: requiredInProduction('the token issuer (iss) to trust', DEV_ISSUER),
@@ -281,6 +513,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       // Required in production unless AUDIT_DATABASE_URL is set: checked below.
       AUDIT_FILE: production ? z.string().optional() : z.string().default(defaultAuditFile(env)),
       AUDIT_DATABASE_URL: postgresUrl.optional(),
+      INTROSPECTION: bool.default(!production),
+      PLAYGROUND: bool.default(true),
     },
     env,
   );
@@ -302,6 +536,13 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     subgraphUrls: v.SUBGRAPH_URLS,
     subgraphTimeoutMs: v.SUBGRAPH_TIMEOUT_MS,
     redisUrl: v.REDIS_URL,
+    redisCommandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
+    persistedQueryTtlS: v.PERSISTED_QUERY_TTL_S,
+    responseCacheTtlMs: v.RESPONSE_CACHE_TTL_S * 1000,
+    compressionMinBytes: v.RESPONSE_COMPRESSION ? v.RESPONSE_COMPRESSION_MIN_BYTES : null,
+    queryPlanCacheMiB: v.QUERY_PLAN_CACHE_MIB,
+    serverTiming: v.SERVER_TIMING,
+    subgraphDeduplication: v.SUBGRAPH_DEDUPLICATION,
     jwksUrl: v.JWKS_URL,
     jwksFile: v.JWKS_URL ? undefined : jwksFile,
     jwtIssuer: v.JWT_ISSUER,
@@ -312,5 +553,9 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     auditDatabaseUrl: v.AUDIT_DATABASE_URL,
     devDir: devDirectory(env),
     production,
+    introspection: v.INTROSPECTION,
+    limits: loadRequestLimits(env),
+    rateLimit: loadRateLimit(env),
+    playground: v.PLAYGROUND,
   };
 }

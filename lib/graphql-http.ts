@@ -10,20 +10,28 @@ export class HttpError extends Error {
     public readonly status: number,
     public readonly code: string,
     message: string,
+    /** Response headers the refusal needs (`Retry-After`). */
+    public readonly headers: Record<string, string> = {},
+    /** Further `extensions` beside `code` (`retryAfter`). */
+    public readonly extensions: Record<string, unknown> = {},
   ) {
     super(message);
   }
 }
 
+function payloadTooLarge(limitBytes: number): HttpError {
+  return new HttpError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${limitBytes} bytes. Send a smaller request (fewer operations or shorter variables).`);
+}
+
 /** Reads a request body up to `limitBytes`; a larger body is refused before it is buffered. */
 export async function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limitBytes) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limitBytes} bytes`);
+  if (declared > limitBytes) throw payloadTooLarge(limitBytes);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limitBytes) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limitBytes} bytes`);
+    if (size > limitBytes) throw payloadTooLarge(limitBytes);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -37,12 +45,30 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** A GraphQL-shaped error response for failures before execution (bad body, too large, …). */
 export function sendGraphQLError(res: ServerResponse, error: HttpError): void {
-  sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+  sendJson(res, error.status, { errors: [{ message: error.message, extensions: { ...error.extensions, code: error.code } }] }, error.headers);
 }
 
 export interface GraphQLHandlerOptions<TContext extends BaseContext> {
   maxBodyBytes?: number;
+  /** Operations one batched request (a JSON array) may hold; more is refused before any runs. */
+  maxBatchOperations?: number;
+  /**
+   * A last look before Apollo parses anything, at the operations as sent (one, a batch's
+   * several, or none for a body that is not JSON): an HttpError refuses the whole request.
+   */
+  admit?: (operations: readonly unknown[]) => Promise<HttpError | null> | HttpError | null;
+  /** Told about every request refused here (metrics count them). */
+  onRefused?: (error: HttpError) => void;
   context: (req: IncomingMessage) => Promise<TContext>;
+  /** Writes a complete answer's body (the gateway compresses it); default: as it is. */
+  writeBody?: (req: IncomingMessage, res: ServerResponse, body: string) => Promise<void> | void;
+}
+
+/** The operations a request carries: a JSON body's one or many, or a GET's query string. */
+function operationsOf(method: string | undefined, body: unknown, url: URL): unknown[] {
+  if (method !== 'POST') return url.searchParams.has('query') ? [{ query: url.searchParams.get('query') }] : [];
+  if (Array.isArray(body)) return body;
+  return typeof body === 'object' && body !== null ? [body] : [];
 }
 
 /** Runs one HTTP request through Apollo Server's HTTP pipeline and writes the answer. */
@@ -68,13 +94,21 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
         } catch {
           throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON');
         }
+        const maxBatch = options.maxBatchOperations ?? 1;
+        if (Array.isArray(body) && body.length > maxBatch) {
+          throw new HttpError(400, 'TOO_MANY_OPERATIONS', `The batch holds ${body.length} operations; the limit is ${maxBatch}. Send fewer operations per request.`);
+        }
+        if (Array.isArray(body) && body.length === 0) throw new HttpError(400, 'BAD_REQUEST', 'The batch holds no operation');
       } else {
         body = text;
       }
     }
+    const refusal = options.admit ? await options.admit(operationsOf(req.method, body, url)) : null;
+    if (refusal) throw refusal;
   } catch (error) {
-    if (error instanceof HttpError) return sendGraphQLError(res, error);
-    throw error;
+    if (!(error instanceof HttpError)) throw error;
+    options.onRefused?.(error);
+    return sendGraphQLError(res, error);
   }
 
   const response = await server.executeHTTPGraphQLRequest({
@@ -84,6 +118,7 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
+    if (options.writeBody) return options.writeBody(req, res, response.body.string);
     res.end(response.body.string);
     return;
   }

@@ -7,9 +7,10 @@ export type SourceName = (typeof SOURCES)[number];
 
 /**
  * The subgraphs composed into the supergraph, in composition order: one per source, plus the
- * internal audit subgraph that serves citizens' access history from the audit log.
+ * internal subgraphs: audit (citizens' access history from the audit log), reconciliation
+ * (where the sources disagree) and indicators (a commune's and a province's indicator set).
  */
-export const SUBGRAPHS = ['population', 'civil-status', 'land', 'social-insurance', 'budget', 'audit'] as const;
+export const SUBGRAPHS = ['population', 'civil-status', 'land', 'social-insurance', 'budget', 'audit', 'reconciliation', 'indicators'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 
 /** `civil-status` → `CIVIL_STATUS`, the prefix of a source's environment variables. */
@@ -17,7 +18,7 @@ export function envPrefix(name: string): string {
   return name.toUpperCase().replace(/-/g, '_');
 }
 
-/** Default local ports: mocks at 4201–4206, subgraphs at 4101–4106, gateway at 4000. */
+/** Default local ports: mocks at 4201–4206, subgraphs from 4101 in the order above, gateway at 4000. */
 export function defaultSourcePort(name: SourceName): number {
   return 4201 + SOURCES.indexOf(name);
 }

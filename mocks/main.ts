@@ -4,24 +4,33 @@
  * person's data.
  */
 import { ConfigError, loadMocksConfig } from '../lib/config';
+import { log } from '../lib/log';
+import { logStartFailure, setUpLogsAndTraces } from '../lib/process-logging';
 import { SOURCES } from '../lib/sources';
 import { startMocks } from './index';
 import { ListenError } from './sources';
 import { generateWorld } from './world';
 
 async function main(): Promise<void> {
+  setUpLogsAndTraces('mocks', { tracing: false });
   const config = loadMocksConfig(process.env);
   const started = performance.now();
   const world = generateWorld({ size: config.worldSize, seed: config.worldSeed, adminUnitsFile: config.adminUnitsFile, inconsistencyRate: config.inconsistencyRate });
   const elapsed = Math.round(performance.now() - started);
   const mocks = await startMocks({ ...config, world });
 
-  for (const name of SOURCES) console.log(`mocks: ${name.padEnd(16)} ${mocks.urls[name]}`);
-  console.log(
-    `mocks: world "${world.seed}": ${world.citizens.size} citizens, ${world.households.size} households, ` +
-      `${world.parcels.size} parcels, ${world.insurance.size} insured, ${world.inconsistencies.length} seeded inconsistencies, ` +
-      `${world.catalogue.communes.length} communes (${world.catalogue.origin} catalogue), generated in ${elapsed} ms`,
-  );
+  for (const name of SOURCES) log.info('serving', { source: name, url: mocks.urls[name] });
+  log.info('world generated', {
+    seed: world.seed,
+    citizens: world.citizens.size,
+    households: world.households.size,
+    parcels: world.parcels.size,
+    insured: world.insurance.size,
+    inconsistencies: world.inconsistencies.length,
+    communes: world.catalogue.communes.length,
+    catalogue: world.catalogue.origin,
+    durationMs: elapsed,
+  });
 
   let stopping = false;
   const stop = () => {
@@ -36,8 +45,7 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   // Configuration and port problems are the operator's to fix: the message says what; anything
   // else is a bug, and its stack helps.
-  if (error instanceof ConfigError) console.error(error.message);
-  else if (error instanceof ListenError) console.error(`mocks: ${error.message}`);
-  else console.error(error);
+  if (error instanceof ConfigError || error instanceof ListenError) logStartFailure(error);
+  else log.fatal('failed to start', { reason: (error as Error)?.message, stack: (error as Error)?.stack });
   process.exit(1);
 });

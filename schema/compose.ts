@@ -1,12 +1,13 @@
 /**
  * Composes the subgraph schemas listed in rover.yaml into a supergraph, the way
- * `rover supergraph compose` does, with @apollo/composition.
+ * `rover supergraph compose` does, with @apollo/composition, and derives the public API schema.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import YAML from 'yaml';
+import { printApiSchema } from './api-schema';
 
 export interface SupergraphConfigEntry {
   name: string;
@@ -28,7 +29,9 @@ export function readSupergraphConfig(roverYamlPath: string): SupergraphConfigEnt
   });
 }
 
-export type CompositionOutcome = { ok: true; supergraphSdl: string } | { ok: false; errors: string[] };
+export type CompositionOutcome =
+  | { ok: true; supergraphSdl: string; /** schema/api.graphql: what clients see. */ apiSchemaSdl: string }
+  | { ok: false; errors: string[] };
 
 export function composeFromConfig(roverYamlPath: string): CompositionOutcome {
   const services = readSupergraphConfig(roverYamlPath).map((entry) => ({
@@ -40,5 +43,6 @@ export function composeFromConfig(roverYamlPath: string): CompositionOutcome {
   if (result.errors) {
     return { ok: false, errors: result.errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`) };
   }
-  return { ok: true, supergraphSdl: result.supergraphSdl.trimEnd() + '\n' };
+  const supergraphSdl = result.supergraphSdl.trimEnd() + '\n';
+  return { ok: true, supergraphSdl, apiSchemaSdl: printApiSchema(result.schema, supergraphSdl) };
 }

@@ -1,4 +1,4 @@
-/** `npm run compose`: writes schema/supergraph.graphql from rover.yaml. */
+/** `npm run compose`: writes schema/supergraph.graphql and the public schema/api.graphql from rover.yaml. */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { composeFromConfig } from '../schema/compose';
@@ -11,4 +11,5 @@ if (!outcome.ok) {
   process.exit(1);
 }
 writeFileSync(resolve(root, 'schema/supergraph.graphql'), outcome.supergraphSdl);
-console.log('Wrote schema/supergraph.graphql');
+writeFileSync(resolve(root, 'schema/api.graphql'), outcome.apiSchemaSdl);
+console.log('Wrote schema/supergraph.graphql and schema/api.graphql');

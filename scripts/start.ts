@@ -5,9 +5,14 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, loadGatewayConfig, loadMocksConfig, loadSubgraphConfig } from '../lib/config';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { loadGatewayConfig, loadMocksConfig, loadSubgraphConfig } from '../lib/config';
 import { ensureDevKeys } from '../lib/keys';
+import { log } from '../lib/log';
+import { logStartFailure, setUpLogsAndTraces } from '../lib/process-logging';
 import { SOURCES, SUBGRAPHS } from '../lib/sources';
+import { stopChildren } from './child-processes';
 
 const root = resolve(__dirname, '..');
 const children: ChildProcess[] = [];
@@ -19,18 +24,15 @@ function run(label: string, script: string, env: NodeJS.ProcessEnv): ChildProces
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const prefix = (chunk: Buffer) =>
-    chunk
-      .toString()
-      .split('\n')
-      .filter((line) => line.length > 0)
-      .map((line) => `[${label}] ${line}\n`)
-      .join('');
-  child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefix(chunk)));
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefix(chunk)));
+  // JSON log lines pass as they are (each names its service); anything else is labelled.
+  const relay = (from: Readable | null, to: Writable) => {
+    if (from) createInterface({ input: from }).on('line', (line) => line && to.write(line.startsWith('{') ? `${line}\n` : `[${label}] ${line}\n`));
+  };
+  relay(child.stdout, process.stdout);
+  relay(child.stderr, process.stderr);
   child.on('exit', (code, signal) => {
     if (!stopping) {
-      console.error(`[${label}] exited (${signal ?? `code ${code}`}); stopping the rest`);
+      log.error('a process exited; stopping the rest', { process: label, ...(signal ? { signal } : { code }) });
       void stopAll(1);
     }
   });
@@ -56,25 +58,12 @@ async function waitFor(url: string, what: string, timeoutMs = 120_000): Promise<
 async function stopAll(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await Promise.all(
-    children
-      .filter((child) => child.exitCode === null && child.signalCode === null)
-      .map(
-        (child) =>
-          new Promise<void>((done) => {
-            const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-            child.once('exit', () => {
-              clearTimeout(killer);
-              done();
-            });
-            child.kill('SIGTERM');
-          }),
-      ),
-  );
+  await stopChildren(children, 10_000);
   process.exit(code);
 }
 
 async function main(): Promise<void> {
+  setUpLogsAndTraces('start', { tracing: false });
   const env: NodeJS.ProcessEnv = { ...process.env };
   // The official catalogue is the better default for development when it sits beside the repo.
   const catalogue = resolve(root, '../shared/data/vn-admin-units.json');
@@ -99,12 +88,14 @@ async function main(): Promise<void> {
   const host = gateway.host === '0.0.0.0' ? '127.0.0.1' : gateway.host;
   await waitFor(`http://${host}:${gateway.port}/ready`, 'gateway');
   if (!stopping) {
-    console.log(`\nReady: http://localhost:${gateway.port}/graphql  (Ctrl-C stops everything)`);
-    console.log('Get a development token: npm run token -- --scope "population:read civil-status:read land:read social-insurance:read budget:read" --jurisdiction 24 --purpose "1.001193 HS-2026-0001"\n');
+    log.info('ready (Ctrl-C stops everything)', {
+      url: `http://localhost:${gateway.port}/graphql`,
+      getToken: 'npm run token -- --scope "population:read civil-status:read land:read social-insurance:read budget:read" --jurisdiction 24 --purpose "1.001193 HS-2026-0001"',
+    });
   }
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `start: ${(error as Error).message}`);
+  logStartFailure(error);
   void stopAll(1);
 });

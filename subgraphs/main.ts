@@ -3,8 +3,11 @@
  * Each reads its port and source connections from the environment (lib/config.ts); in
  * production each runs as its own deployment with one name.
  */
-import { ConfigError, devDirectory, loadSubgraphConfig } from '../lib/config';
+import { ConfigError, devDirectory, loadShutdownConfig, loadSubgraphConfig } from '../lib/config';
 import { ensureDevKeys } from '../lib/keys';
+import { stopGracefullyOnSignals } from '../lib/graceful-stop';
+import { log } from '../lib/log';
+import { logStartFailure, setUpLogsAndTraces } from '../lib/process-logging';
 import { SUBGRAPHS, SubgraphName } from '../lib/sources';
 import type { RunningService } from './common/server';
 import { startSubgraph } from './common/server';
@@ -12,12 +15,15 @@ import { SUBGRAPH_FACTORIES } from './registry';
 
 async function main(): Promise<void> {
   const requested = process.argv.slice(2);
+  // One subgraph per process in production: its name is the service; `npm start` runs all six.
+  setUpLogsAndTraces(requested.length === 1 ? `subgraph-${requested[0]}` : 'subgraphs', { tracing: true });
   const unknown = requested.filter((name) => !(SUBGRAPHS as readonly string[]).includes(name));
   if (unknown.length > 0) {
     throw new ConfigError([`unknown subgraph ${unknown.join(', ')}; expected some of ${SUBGRAPHS.join(', ')}`]);
   }
   const names = (requested.length > 0 ? requested : [...SUBGRAPHS]) as SubgraphName[];
   const configs = names.map((name) => loadSubgraphConfig(name, process.env));
+  const shutdown = loadShutdownConfig(process.env);
   if (process.env.NODE_ENV !== 'production') await ensureDevKeys(devDirectory(process.env));
   const running: RunningService[] = [];
   for (const config of configs) {
@@ -25,19 +31,20 @@ async function main(): Promise<void> {
       host: config.host,
       port: config.port,
       forwardingPublicKeyFile: config.forwardingPublicKeyFile,
+      cacheInvalidationToken: config.cacheInvalidationToken,
+      trustUnsigned: config.trustUnsigned,
     });
     running.push(service);
-    console.log(`subgraph ${config.name}: serving ${service.url}`);
+    log.info('serving', { subgraph: config.name, url: service.url });
   }
-  const stop = async () => {
-    await Promise.all(running.map((service) => service.close()));
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  stopGracefullyOnSignals(
+    async () => void (await Promise.all(running.map((service) => service.close(shutdown)))),
+    shutdown,
+    'finishing requests in flight',
+  );
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `subgraphs: failed to start: ${(error as Error).message}`);
+  logStartFailure(error);
   process.exit(1);
 });

@@ -4,9 +4,11 @@ import type { SubgraphName } from '../lib/sources';
 import { createAuditSubgraph } from './audit';
 import { createBudgetSubgraph } from './budget';
 import { createCivilStatusSubgraph } from './civil-status';
+import { createIndicatorsSubgraph } from './indicators';
 import type { SubgraphDefinition } from './common/server';
 import { createLandSubgraph } from './land';
 import { createPopulationSubgraph } from './population';
+import { createReconciliationSubgraph } from './reconciliation';
 import { createSocialInsuranceSubgraph } from './social-insurance';
 
 // Each factory has its own context type; the server only passes it through.
@@ -18,4 +20,6 @@ export const SUBGRAPH_FACTORIES: Record<SubgraphName, (config: SubgraphConfig) =
   'social-insurance': createSocialInsuranceSubgraph,
   budget: createBudgetSubgraph,
   audit: createAuditSubgraph,
+  reconciliation: createReconciliationSubgraph,
+  indicators: createIndicatorsSubgraph,
 };

@@ -83,6 +83,9 @@ export function accessControlPlugin(options: AccessControlOptions): ApolloServer
         async willSendResponse(requestContext) {
           if (!operation || !policy || requestContext.response.body.kind !== 'single') return;
           const result = requestContext.response.body.singleResult;
+          // Refused before execution (a limit, after this plugin's didResolveOperation): no data
+          // to settle or audit, and no `data: null` to add to the refusal.
+          if (!('data' in result)) return;
           const { principal } = requestContext.contextValue;
           const settled = settleResponse(
             result.data as Record<string, unknown> | null | undefined,

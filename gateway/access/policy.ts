@@ -19,8 +19,12 @@ import type { AccessRequirements, Requirement } from './requirements';
  */
 export const GATEWAY_INTERNAL_SCOPE = 'gateway:internal';
 
-/** Records about one person; the types reachable only through them are personal too. */
-const PERSONAL_ROOTS: Record<string, RecordKind | null> = { Citizen: 'citizen', Household: 'household', LandOwner: null };
+/**
+ * Records about one person; the types reachable only through them are personal too. A
+ * Discrepancy is about one citizen (its personalId and jurisdictionKey), wherever it is reached
+ * from (a commune-wide reconciliation report included): checked and audited like the citizen.
+ */
+const PERSONAL_ROOTS: Record<string, RecordKind | null> = { Citizen: 'citizen', Household: 'household', LandOwner: null, Discrepancy: 'citizen' };
 /** Fields whose argument names the citizen they reveal something about. */
 const AUDITED_ARGUMENTS: Record<string, string> = { 'Query.accessLog': 'personalId' };
 

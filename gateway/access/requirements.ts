@@ -76,6 +76,16 @@ function requirementOf(directives: readonly ConstDirectiveNode[] | undefined, na
   return authenticated ? { authenticated, scopes } : undefined;
 }
 
+/** The subgraphs named by a type's join__type or a field's join__field directives. */
+function graphsOf(directives: readonly ConstDirectiveNode[] | undefined, name: 'join__type' | 'join__field', graphNames: ReadonlyMap<string, string>): string[] {
+  return (directives ?? [])
+    .filter((d) => d.name.value === name)
+    .flatMap((d) => {
+      const graph = d.arguments?.find((a) => a.name.value === 'graph')?.value;
+      return graph?.kind === Kind.ENUM ? [graphNames.get(graph.value) ?? graph.value] : [];
+    });
+}
+
 export function extractAccessRequirements(supergraphSdl: string): AccessRequirements {
   const document = parse(supergraphSdl);
   const names = securityDirectiveNames(document);
@@ -102,17 +112,14 @@ export function extractAccessRequirements(supergraphSdl: string): AccessRequirem
     }
     const typeRequirement = requirementOf(type.directives, names);
     if (typeRequirement) requirements.set(type.name.value, typeRequirement);
+    // A type one subgraph alone defines carries no join__field: its fields are that subgraph's.
+    const typeGraphs = graphsOf(type.directives, 'join__type', graphNames);
     for (const field of type.fields ?? []) {
       const coordinate = `${type.name.value}.${field.name.value}`;
       const fieldRequirement = requirementOf(field.directives, names);
       if (fieldRequirement) requirements.set(coordinate, fieldRequirement);
-      const graphs = (field.directives ?? [])
-        .filter((d) => d.name.value === 'join__field')
-        .flatMap((d) => {
-          const graph = d.arguments?.find((a) => a.name.value === 'graph')?.value;
-          return graph?.kind === Kind.ENUM ? [graphNames.get(graph.value) ?? graph.value] : [];
-        });
-      owners.set(coordinate, graphs);
+      const graphs = graphsOf(field.directives, 'join__field', graphNames);
+      owners.set(coordinate, graphs.length > 0 ? graphs : typeGraphs);
     }
   }
   return {

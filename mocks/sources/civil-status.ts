@@ -29,7 +29,13 @@ export function civilStatusSource(world: World): SourceDefinition {
         method: 'POST',
         path: /^\/HoTichService$/,
         operation: 'LayHoSoHoTich',
-        handle: (call) => records(world, readEnvelope(call).ids),
+        handle: (call) => records(world, idsOf(readEnvelope(call).operation)),
+      },
+      {
+        method: 'POST',
+        path: /^\/ThongKeHoTichService$/,
+        operation: 'ThongKeDangKyHoTich',
+        handle: (call) => registrationStatistics(world, readEnvelope(call).operation),
       },
     ],
   };
@@ -37,8 +43,16 @@ export function civilStatusSource(world: World): SourceDefinition {
 
 interface Envelope {
   key: string | undefined;
-  ids: string[];
+  /** The body's operation element (`ht:LayHoSoHoTich`, or `ht:ThongKeDangKyHoTich` at its own endpoint). */
+  operation: unknown;
 }
+
+/** Each endpoint serves one operation, recognised by its body element. */
+function operationAt(path: string): string {
+  return path === '/ThongKeHoTichService' ? 'ThongKeDangKyHoTich' : 'LayHoSoHoTich';
+}
+
+const malformed = (why: string) => new SourceFailure('BAD_REQUEST', `Malformed SOAP request: ${why}`);
 
 const parser = new XMLParser({
   ignoreAttributes: true,
@@ -54,20 +68,24 @@ const parsed = new WeakMap<Call, Envelope>();
 function readEnvelope(call: Call): Envelope {
   const known = parsed.get(call);
   if (known) return known;
-  const malformed = (why: string) => new SourceFailure('BAD_REQUEST', `Malformed SOAP request: ${why}`);
   // SOAP forbids DTDs; refusing them also rules out entity-expansion tricks.
   if (/<!DOCTYPE/i.test(call.body)) throw malformed('a DOCTYPE is not allowed');
   if (XMLValidator.validate(call.body) !== true) throw malformed('the body is not well-formed XML');
   const envelope = child(parser.parse(call.body), 'Envelope');
   if (!envelope) throw malformed('no soap:Envelope');
   const key = child(child(child(envelope, 'Header'), 'XacThuc'), 'KhoaTruyCap');
-  const operation = child(child(envelope, 'Body'), 'LayHoSoHoTich');
-  if (operation === undefined) throw malformed('the body holds no ht:LayHoSoHoTich');
-  const ids = child(child(operation, 'DanhSachSoDinhDanh'), 'SoDinhDanh') ?? [];
-  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw malformed('ht:SoDinhDanh must hold text');
-  const result = { key: typeof key === 'string' ? key : undefined, ids: ids as string[] };
+  const name = operationAt(call.path);
+  const operation = child(child(envelope, 'Body'), name);
+  if (operation === undefined) throw malformed(`the body holds no ht:${name}`);
+  const result = { key: typeof key === 'string' ? key : undefined, operation };
   parsed.set(call, result);
   return result;
+}
+
+function idsOf(operation: unknown): string[] {
+  const ids = child(child(operation, 'DanhSachSoDinhDanh'), 'SoDinhDanh') ?? [];
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw malformed('ht:SoDinhDanh must hold text');
+  return ids as string[];
 }
 
 function child(node: unknown, name: string): unknown {
@@ -81,6 +99,77 @@ function records(world: World, requested: string[]): Reply {
   const missing = ids.filter((id) => !world.citizens.has(id));
   const notFound = missing.length ? `<ht:KhongTimThay>${missing.map((id) => el('SoDinhDanh', id)).join('')}</ht:KhongTimThay>` : '';
   return { status: 200, contentType: XML, body: envelope(`<ht:LayHoSoHoTichResponse>${found.map(hoSo).join('')}${notFound}</ht:LayHoSoHoTichResponse>`) };
+}
+
+/** At most this many months per statistics request (three years). */
+const MAX_MONTHS = 36;
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/**
+ * `ThongKeDangKyHoTich`: how many births, marriages and deaths a commune registered in each month
+ * of a range, as in the civil-status system's periodic statistical reports. Every month of the
+ * range is listed, with zeros where nothing was registered.
+ */
+function registrationStatistics(world: World, operation: unknown): Reply {
+  const [commune, from, to] = ['MaXa', 'TuThang', 'DenThang'].map((name) => child(operation, name));
+  if (typeof commune !== 'string' || !/^\d{5}$/.test(commune)) throw malformed('ht:MaXa must be a 5-digit commune code');
+  if (typeof from !== 'string' || typeof to !== 'string' || !MONTH.test(from) || !MONTH.test(to) || from > to) {
+    throw malformed('ht:TuThang and ht:DenThang must be months (YYYY-MM), the first not after the second');
+  }
+  const months = monthsBetween(from, to);
+  if (months.length > MAX_MONTHS) throw malformed(`at most ${MAX_MONTHS} months per request`);
+  if (!world.catalogue.communeByCode.has(commune)) throw new SourceFailure('NOT_FOUND', `No commune with code ${commune}`);
+  const counts = registrationsByMonth(world).get(commune);
+  const rows = months.map((month) => {
+    const [births, marriages, deaths] = counts?.get(month) ?? [0, 0, 0];
+    return `<ht:Thang>${el('Ky', month)}${el('KhaiSinh', String(births))}${el('KetHon', String(marriages))}${el('KhaiTu', String(deaths))}</ht:Thang>`;
+  });
+  const body = `<ht:ThongKeDangKyHoTichResponse>${el('MaXa', commune)}${rows.join('')}${el('NgayLapBaoCao', `${world.asOf}T00:00:00Z`)}</ht:ThongKeDangKyHoTichResponse>`;
+  return { status: 200, contentType: XML, body: envelope(body) };
+}
+
+function monthsBetween(from: string, to: string): string[] {
+  const months: string[] = [];
+  let [year, month] = from.split('-').map(Number);
+  for (let current = from; current <= to && months.length <= MAX_MONTHS; ) {
+    months.push(current);
+    month = month === 12 ? 1 : month + 1;
+    if (month === 1) year++;
+    current = `${year}-${String(month).padStart(2, '0')}`;
+  }
+  return months;
+}
+
+type MonthCounts = [births: number, marriages: number, deaths: number];
+
+// Counted once per world: commune → month → registrations there. A marriage between two people
+// of the world is on both records under one number, and counts once.
+const registrationIndex = new WeakMap<World, Map<string, Map<string, MonthCounts>>>();
+
+function registrationsByMonth(world: World): Map<string, Map<string, MonthCounts>> {
+  const known = registrationIndex.get(world);
+  if (known) return known;
+  const index = new Map<string, Map<string, MonthCounts>>();
+  const add = (commune: string, day: string, which: 0 | 1 | 2) => {
+    let months = index.get(commune);
+    if (!months) index.set(commune, (months = new Map()));
+    const month = day.slice(0, 7);
+    let counts = months.get(month);
+    if (!counts) months.set(month, (counts = [0, 0, 0]));
+    counts[which]++;
+  };
+  const marriages = new Set<string>();
+  for (const c of world.citizens.values()) {
+    add(c.birth.registeredAt, c.birth.registeredOn, 0);
+    for (const m of c.marriages) {
+      if (marriages.has(m.registrationNumber)) continue;
+      marriages.add(m.registrationNumber);
+      add(m.registeredAt, m.registeredOn, 1);
+    }
+    if (c.death) add(c.death.registeredAt, c.death.registeredOn, 2);
+  }
+  registrationIndex.set(world, index);
+  return index;
 }
 
 function hoSo(c: Citizen): string {

@@ -94,7 +94,7 @@ function citizenRecord(c: Citizen) {
     soDinhDanh: c.personalId,
     hoVaTen: view.fullName,
     ngaySinh: toDayMonthYear(view.dateOfBirth),
-    gioiTinh: c.gender === 'MALE' ? 'Nam' : 'Nữ',
+    gioiTinh: view.gender === 'MALE' ? 'Nam' : 'Nữ',
     trangThai: view.lifeStatus === 'LIVING' ? 'CON_SONG' : 'DA_CHET',
     tinhTrangHonNhan: MARITAL_CODE[view.maritalStatus],
     noiThuongTru: { maXa: c.communeCode, diaChiChiTiet: c.address },

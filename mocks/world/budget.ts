@@ -1,5 +1,5 @@
 /**
- * Budgets (TABMIS) for every commune and province, fiscal years 2025 and 2026: about twelve revenue
+ * Budgets (TABMIS) for every commune and province, fiscal years 2025 and 2026: nineteen revenue
  * and ten expenditure lines with estimates and actuals in whole đồng. 2025 is closed (actuals near
  * the estimate); 2026 is under way (actuals to date below it). Communes rely mostly on transfers
  * from above; a province's lines are its own, not the sum of its communes.
@@ -17,15 +17,24 @@ const [CLOSED, CURRENT] = FISCAL_YEARS;
 
 type Item = [code: string, name: string, weight: number];
 
+// Item codes line up with the province's revenue-sharing rule table (config/budget-rules/): land-use
+// fees come by kind, since each kind is shared by its own rule.
 const REVENUE: Item[] = [
   ['1003', 'Thuế thu nhập cá nhân', 3],
   ['1701', 'Thuế giá trị gia tăng hàng sản xuất, kinh doanh trong nước', 4],
   ['1601', 'Thuế sử dụng đất phi nông nghiệp', 1],
-  ['1401', 'Thu tiền sử dụng đất', 12],
+  ['1411', 'Tiền sử dụng đất: đất gắn với tài sản do xã quản lý', 1],
+  ['1412', 'Tiền sử dụng đất: chuyển mục đích sử dụng đất', 3],
+  ['1413', 'Tiền sử dụng đất: công nhận quyền sử dụng đất cho hộ gia đình, cá nhân', 2],
+  ['1414', 'Tiền sử dụng đất: đất dôi dư, xen kẹp', 1],
+  ['1415', 'Tiền thuê đất trả tiền một lần cho cả thời gian thuê', 1],
+  ['1416', 'Tiền sử dụng đất: đấu giá dự án khu đô thị, khu dân cư', 3],
+  ['1419', 'Tiền sử dụng đất: các trường hợp còn lại', 1],
   ['1301', 'Thu tiền thuê đất, thuê mặt nước', 2],
   ['2801', 'Lệ phí trước bạ nhà, đất', 2],
   ['2001', 'Phí, lệ phí', 1],
   ['3601', 'Thu từ quỹ đất công ích, hoa lợi công sản', 1],
+  ['3801', 'Thu tiền cấp quyền khai thác khoáng sản', 0.5],
   ['4251', 'Thu phạt vi phạm hành chính, tịch thu', 0.5],
   ['4901', 'Thu khác ngân sách', 1],
   ['4701', 'Thu bổ sung cân đối từ ngân sách cấp trên', 50],

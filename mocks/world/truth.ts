@@ -23,7 +23,7 @@ export interface CitizenTruth {
   insurance: InsuranceRecord | null;
   /** What the population database says (differs from the truth only where a disagreement is seeded). */
   population: PopulationView;
-  inconsistencies: { kind: InconsistencyKind; field: string; populationValue: string; civilStatusValue: string }[];
+  inconsistencies: { kind: InconsistencyKind; field: string; populationValue: string; civilStatusValue: string | null }[];
   updatedAt: { population: Timestamp; civilStatus: Timestamp };
 }
 

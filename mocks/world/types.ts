@@ -51,6 +51,8 @@ export interface DeathRegistration {
 export interface PopulationStale {
   fullName?: string;
   dateOfBirth?: IsoDate;
+  /** Only where the seeded disagreement is PERSONAL_ID_MISMATCH: the ID's digit 4 says otherwise. */
+  gender?: Gender;
   maritalStatus?: MaritalStatus;
   lifeStatus?: LifeStatus;
 }
@@ -89,7 +91,10 @@ export interface Household {
   communeCode: string;
   address: string;
   headId: string;
-  /** Head first. */
+  /**
+   * Head first, as the population database lists them. A seeded HOUSEHOLD_MEMBER_IN_TWO_HOUSEHOLDS
+   * adds, last, someone registered in another household (whose record names that one).
+   */
   members: HouseholdMember[];
   updatedAt: Timestamp;
 }
@@ -151,16 +156,35 @@ export interface BudgetLine {
   actualVnd: number;
 }
 
-export type InconsistencyKind = 'DEATH_NOT_IN_POPULATION' | 'MARITAL_STATUS_DIFFERS' | 'NAME_DIFFERS' | 'BIRTH_DATE_DIFFERS';
-export const INCONSISTENCY_KINDS: readonly InconsistencyKind[] = ['DEATH_NOT_IN_POPULATION', 'MARITAL_STATUS_DIFFERS', 'NAME_DIFFERS', 'BIRTH_DATE_DIFFERS'];
+export type InconsistencyKind =
+  | 'DEATH_NOT_IN_POPULATION'
+  | 'MARITAL_STATUS_DIFFERS'
+  | 'NAME_DIFFERS'
+  | 'BIRTH_DATE_DIFFERS'
+  | 'PERSONAL_ID_MISMATCH'
+  | 'HOUSEHOLD_MEMBER_IN_TWO_HOUSEHOLDS';
+export const INCONSISTENCY_KINDS: readonly InconsistencyKind[] = [
+  'DEATH_NOT_IN_POPULATION',
+  'MARITAL_STATUS_DIFFERS',
+  'NAME_DIFFERS',
+  'BIRTH_DATE_DIFFERS',
+  'PERSONAL_ID_MISMATCH',
+  'HOUSEHOLD_MEMBER_IN_TWO_HOUSEHOLDS',
+];
 
 export interface Inconsistency {
   personalId: string;
   kind: InconsistencyKind;
-  /** The field as the GraphQL schema names it: `lifeStatus`, `maritalStatus`, `fullName`, `dateOfBirth`. */
-  field: 'lifeStatus' | 'maritalStatus' | 'fullName' | 'dateOfBirth';
+  /**
+   * The field as the GraphQL schema names it: `lifeStatus`, `maritalStatus`, `fullName`,
+   * `dateOfBirth`, `gender` (PERSONAL_ID_MISMATCH: the one the ID's digits contradict) or
+   * `householdId` (HOUSEHOLD_MEMBER_IN_TWO_HOUSEHOLDS).
+   */
+  field: 'lifeStatus' | 'maritalStatus' | 'fullName' | 'dateOfBirth' | 'gender' | 'householdId';
+  /** HOUSEHOLD_MEMBER_IN_TWO_HOUSEHOLDS: the second household that lists the person. */
   populationValue: string;
-  civilStatusValue: string;
+  /** The legal record's value; null for HOUSEHOLD_MEMBER_IN_TWO_HOUSEHOLDS (civil status keeps no household book). */
+  civilStatusValue: string | null;
 }
 
 export interface WorldOptions {

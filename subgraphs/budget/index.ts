@@ -6,24 +6,26 @@ import type { SubgraphConfig } from '../../lib/config';
 import { CatalogueClient } from '../common/catalogue-client';
 import type { SubgraphDefinition } from '../common/server';
 import { sourceCacheFor } from '../common/source-cache';
+import { sourceClientOptions } from '../common/source-client';
 import { createLoaders } from './loaders';
 import { BudgetContext, resolvers } from './resolvers';
+import { loadSharingRules } from './sharing-rules';
 import { BudgetClient } from './source-client';
 
 export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
 
 export function createBudgetSubgraph(config: SubgraphConfig): SubgraphDefinition<BudgetContext> {
-  const { budget: budgetConnection, catalogue: catalogueConnection } = config.sources;
-  if (!budgetConnection || !catalogueConnection) throw new Error('budget subgraph needs the budget and catalogue source connections');
-  const options = { timeoutMs: config.sourceTimeoutMs, connections: config.sourceConcurrency };
-  const budget = new BudgetClient({ ...budgetConnection, ...options });
-  const catalogue = new CatalogueClient({ ...catalogueConnection, ...options });
+  const budget = new BudgetClient(sourceClientOptions(config, 'budget'));
+  const catalogue = new CatalogueClient(sourceClientOptions(config, 'catalogue'));
   const caches = { budget: sourceCacheFor('budget', config), catalogue: sourceCacheFor('catalogue', config) };
+  // Read and checked once at start: a mistake in the province's table stops the subgraph, clearly.
+  const rules = loadSharingRules(config.budgetRulesFile);
   return {
     name: 'budget',
     typeDefs,
     resolvers,
-    createContext: () => ({ loaders: createLoaders(budget, catalogue, config.sourceConcurrency, caches) }),
+    caches: Object.values(caches),
+    createContext: () => ({ loaders: createLoaders(budget, catalogue, config.sourceConcurrency, caches), rules }),
     close: async () => {
       await Promise.all([budget.close(), catalogue.close()]);
     },

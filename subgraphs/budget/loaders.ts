@@ -5,9 +5,9 @@
  * exports. A failed export fails only the keys it carried.
  */
 import DataLoader from 'dataloader';
-import type { CatalogueClient, ProvinceWithCommunes } from '../common/catalogue-client';
+import { CATALOGUE_MAX_BATCH, type CatalogueClient, type CommuneRecord, type ProvinceWithCommunes } from '../common/catalogue-client';
 import { toGraphQLError } from '../common/errors';
-import { singleLoader } from '../common/loaders';
+import { batchLoader, singleLoader } from '../common/loaders';
 import type { SourceCache } from '../common/source-cache';
 import { BUDGET_MAX_UNITS, BudgetClient, BudgetRow } from './source-client';
 
@@ -16,6 +16,8 @@ export interface BudgetLoaders {
   rows: DataLoader<string, BudgetRow[] | null>;
   /** A province and its communes from the catalogue; null for an unknown code. */
   province: DataLoader<string, ProvinceWithCommunes | null>;
+  /** A commune from the catalogue (for its province, when revenue sharing is asked); null for an unknown code. */
+  commune: DataLoader<string, CommuneRecord | null>;
 }
 
 export function budgetKey(fiscalYear: number, unitCode: string): string {
@@ -56,7 +58,10 @@ export function createLoaders(budget: BudgetClient, catalogue: CatalogueClient, 
       planExports(keys).map(async ({ fiscalYear, unitCodes }) => {
         try {
           const found = await exportRows(fiscalYear, unitCodes);
-          for (const unit of unitCodes) results.set(budgetKey(fiscalYear, unit), found.get(unit) ?? null);
+          for (const unit of unitCodes) {
+            const value = found.get(unit);
+            results.set(budgetKey(fiscalYear, unit), value instanceof Error ? toGraphQLError(value) : (value ?? null));
+          }
         } catch (error) {
           const graphqlError = toGraphQLError(error);
           for (const unit of unitCodes) results.set(budgetKey(fiscalYear, unit), graphqlError);
@@ -66,5 +71,6 @@ export function createLoaders(budget: BudgetClient, catalogue: CatalogueClient, 
     return keys.map((key) => results.get(key) ?? null);
   });
   const province = singleLoader(concurrency, caches.catalogue.one('province', (code) => catalogue.getProvince(code)));
-  return { rows, province };
+  const commune = batchLoader(CATALOGUE_MAX_BATCH, caches.catalogue.batch('commune', (codes) => catalogue.getCommunes(codes)));
+  return { rows, province, commune };
 }

@@ -1,11 +1,18 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { badUserInput } from '../common/errors';
+import type { Provenance } from '../common/provenance';
+import { combineProvenance, provenanceResolvers } from '../common/provenance-resolvers';
 import { requireCommuneCode, requireIntInRange, requireProvinceCode } from '../common/validate';
-import { communeBudget, provinceBudget } from './aggregate';
+import { Budget, communeBudget, provinceBudget } from './aggregate';
 import { budgetKey, BudgetLoaders } from './loaders';
+import { RevenueSharing, shareCommuneRevenue, SharingBasis, sumSharings } from './revenue-sharing';
+import type { SharingRules } from './sharing-rules';
+import type { BudgetRow } from './source-client';
 
 export interface BudgetContext {
   loaders: BudgetLoaders;
+  /** The province's revenue-sharing rule table (BUDGET_RULES_FILE). */
+  rules: SharingRules;
 }
 
 interface UnitRef {
@@ -16,8 +23,32 @@ interface BudgetArgs {
   fiscalYear: number;
 }
 
+/** A Budget as served: the sums, where they came from, and what revenue sharing needs (not in the schema). */
+interface BudgetAnswer extends Budget {
+  provenance: Provenance;
+  sharingInput: { level: 'commune' | 'province'; communes: { code: string; rows: readonly BudgetRow[] }[] };
+}
+
 function requireFiscalYear(value: number): number {
   return requireIntInRange(value, 2000, 2100, 'fiscalYear');
+}
+
+function answer(budget: Budget | null, level: 'commune' | 'province', communes: BudgetAnswer['sharingInput']['communes'], ownRows: readonly BudgetRow[] = []): BudgetAnswer | null {
+  if (!budget) return null;
+  const rows = [...communes.flatMap((commune) => commune.rows), ...ownRows];
+  return { ...budget, provenance: combineProvenance(rows.map((row) => row.provenance))!, sharingInput: { level, communes } };
+}
+
+/** The table's province and years must cover the budget asked about; otherwise the caller is told which table is configured. */
+async function checkRulesApply(budget: BudgetAnswer, { loaders, rules }: BudgetContext): Promise<void> {
+  const { from, to } = rules.fiscalYears;
+  if (budget.fiscalYear < from || budget.fiscalYear > to) {
+    throw badUserInput(`No revenue-sharing rules for fiscal year ${budget.fiscalYear}: the configured table covers ${from}–${to}`, 'fiscalYear');
+  }
+  const provinceCode = budget.sharingInput.level === 'province' ? budget.unitCode : (await loaders.commune.load(budget.unitCode))?.provinceCode;
+  if (provinceCode !== rules.province) {
+    throw badUserInput(`No revenue-sharing rules for this unit: the configured table is province ${rules.province}'s`, 'code');
+  }
 }
 
 export const resolvers: GraphQLResolverMap<BudgetContext> = {
@@ -26,7 +57,8 @@ export const resolvers: GraphQLResolverMap<BudgetContext> = {
     budget: async (commune: UnitRef, args: BudgetArgs, { loaders }: BudgetContext) => {
       const fiscalYear = requireFiscalYear(args.fiscalYear);
       const code = requireCommuneCode(commune.code);
-      return communeBudget(code, fiscalYear, await loaders.rows.load(budgetKey(fiscalYear, code)));
+      const rows = await loaders.rows.load(budgetKey(fiscalYear, code));
+      return answer(communeBudget(code, fiscalYear, rows), 'commune', [{ code, rows: rows ?? [] }]);
     },
   },
   Province: {
@@ -42,7 +74,17 @@ export const resolvers: GraphQLResolverMap<BudgetContext> = {
         Promise.all(found.communes.map((commune) => loaders.rows.load(budgetKey(fiscalYear, commune.code)))),
         loaders.rows.load(budgetKey(fiscalYear, code)),
       ]);
-      return provinceBudget(code, fiscalYear, communeRows, ownRows);
+      const communes = found.communes.map((commune, i) => ({ code: commune.code, rows: communeRows[i] ?? [] }));
+      return answer(provinceBudget(code, fiscalYear, communeRows, ownRows), 'province', communes, ownRows ?? []);
     },
   },
+  Budget: {
+    revenueSharing: async (budget: BudgetAnswer, args: { basis: SharingBasis }, context: BudgetContext): Promise<RevenueSharing> => {
+      await checkRulesApply(budget, context);
+      const { rules } = context;
+      const sharings = budget.sharingInput.communes.map((commune) => shareCommuneRevenue(rules, commune.code, commune.rows, args.basis));
+      return budget.sharingInput.level === 'commune' ? sharings[0] : sumSharings(rules, args.basis, sharings);
+    },
+  },
+  Provenance: provenanceResolvers,
 };

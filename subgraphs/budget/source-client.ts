@@ -6,6 +6,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { SourceError } from '../common/errors';
+import { Provenance, stampProvenance } from '../common/provenance';
 import { SourceClient } from '../common/source-client';
 
 /** The source exports at most this many units per call. */
@@ -24,6 +25,8 @@ export interface BudgetRow {
   itemName: string;
   estimate: number;
   actual: number;
+  /** The export carries no change dates: `producedAt` is null. */
+  provenance: Provenance;
 }
 
 export class BudgetClient extends SourceClient {
@@ -46,7 +49,8 @@ export class BudgetClient extends SourceClient {
     }
     const requested = new Set(unitCodes);
     const byUnit = new Map<string, BudgetRow[]>();
-    for (const row of this.parseRows(response.text)) {
+    const fetchedAt = new Date();
+    for (const row of this.parseRows(response.text, fetchedAt)) {
       if (row.fiscalYear !== fiscalYear || !requested.has(row.unitCode)) {
         throw this.badResponse('rows for a year or unit that was not asked for');
       }
@@ -57,7 +61,7 @@ export class BudgetClient extends SourceClient {
     return byUnit;
   }
 
-  private parseRows(text: string): BudgetRow[] {
+  private parseRows(text: string, fetchedAt: Date): BudgetRow[] {
     let records: string[][];
     try {
       records = parse(text, { bom: true, skip_empty_lines: true }) as string[][];
@@ -69,10 +73,10 @@ export class BudgetClient extends SourceClient {
     if (!header || header.length !== HEADER.length || header.some((name, i) => name.trim() !== HEADER[i])) {
       throw this.badResponse('a CSV export without the expected header');
     }
-    return rows.map((row) => this.mapRow(row));
+    return rows.map((row) => this.mapRow(row, fetchedAt));
   }
 
-  private mapRow([unitCode, fiscalYear, section, itemCode, itemName, estimate, actual]: string[]): BudgetRow {
+  private mapRow([unitCode, fiscalYear, section, itemCode, itemName, estimate, actual]: string[], fetchedAt: Date): BudgetRow {
     if (
       !/^(\d{2}|\d{5})$/.test(unitCode) ||
       !/^\d{4}$/.test(fiscalYear) ||
@@ -92,6 +96,7 @@ export class BudgetClient extends SourceClient {
       itemName,
       estimate: Number(estimate),
       actual: Number(actual),
+      provenance: stampProvenance(this.source, null, fetchedAt),
     };
   }
 }

@@ -5,6 +5,7 @@ import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import type { SubgraphDefinition } from '../common/server';
 import { sourceCacheFor } from '../common/source-cache';
+import { sourceClientOptions } from '../common/source-client';
 import { createLoaders } from './loaders';
 import { resolvers, CivilStatusContext } from './resolvers';
 import { CivilStatusClient } from './source-client';
@@ -12,18 +13,13 @@ import { CivilStatusClient } from './source-client';
 export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
 
 export function createCivilStatusSubgraph(config: SubgraphConfig): SubgraphDefinition<CivilStatusContext> {
-  const connection = config.sources['civil-status'];
-  if (!connection) throw new Error('civil-status subgraph needs the civil-status source connection');
-  const client = new CivilStatusClient({
-    ...connection,
-    timeoutMs: config.sourceTimeoutMs,
-    connections: config.sourceConcurrency,
-  });
-  const cache = sourceCacheFor('civil-status', config);
+  const client = new CivilStatusClient(sourceClientOptions(config, 'civil-status'));
+  const cache = sourceCacheFor('civil-status', config, { personalNamespaces: ['record'] });
   return {
     name: 'civil-status',
     typeDefs,
     resolvers,
+    caches: [cache],
     createContext: () => ({ loaders: createLoaders(client, cache) }),
     close: () => client.close(),
   };

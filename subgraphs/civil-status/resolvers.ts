@@ -1,4 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { provenanceResolvers } from '../common/provenance-resolvers';
 import { requirePersonalId } from '../common/validate';
 import type { CivilStatusLoaders } from './loaders';
 import type { CitizenRef } from './source-client';
@@ -15,4 +16,5 @@ export const resolvers: GraphQLResolverMap<CivilStatusContext> = {
     __resolveReference: async (ref: CitizenRef) => ({ ...ref, personalId: requirePersonalId(ref.personalId) }),
     civilStatus: (citizen: CitizenRef, _args: unknown, { loaders }: CivilStatusContext) => loaders.civilStatus.load(citizen.personalId),
   },
+  Provenance: provenanceResolvers,
 };

@@ -7,6 +7,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { isPersonalId, type Gender } from '../../lib/personal-id';
 import { isIsoDate } from '../common/dates';
 import { SourceError } from '../common/errors';
+import { Provenance, stampProvenance } from '../common/provenance';
 import { SourceClient, type SourceResponse } from '../common/source-client';
 
 /** The source answers at most this many IDs per call. */
@@ -64,6 +65,7 @@ export interface CivilStatusRecord {
   marriages: MarriageRecord[];
   death: DeathRecord | null;
   updatedAt: string;
+  provenance: Provenance;
 }
 
 // Maps, not object literals: a wire value such as `constructor` must not find a prototype member.
@@ -150,22 +152,25 @@ export class CivilStatusClient extends SourceClient {
     if (personalIds.length > CIVIL_STATUS_MAX_BATCH) {
       throw new RangeError(`The civil-status source takes at most ${CIVIL_STATUS_MAX_BATCH} IDs per call`);
     }
-    const response = await this.send({
-      method: 'POST',
-      path: '/HoTichService',
-      headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: SOAP_ACTION },
-      body: buildEnvelope(this.apiKey, personalIds),
-      // SOAP 1.1 carries Faults on HTTP 500: read them rather than report a bare status.
-      resolveStatuses: [500],
-    });
-    const body = this.parseSoapBody(response);
+    const body = await this.send(
+      {
+        method: 'POST',
+        path: '/HoTichService',
+        headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: SOAP_ACTION },
+        body: buildEnvelope(this.apiKey, personalIds),
+        // SOAP 1.1 carries Faults on HTTP 500: read them rather than report a bare status.
+        resolveStatuses: [500],
+      },
+      // Read inside the call, so a Server Fault is retried like any other source failure.
+      (response) => this.parseSoapBody(response),
+    );
     const result = body.LayHoSoHoTichResponse === '' ? {} : body.LayHoSoHoTichResponse;
     if (!isNode(result)) throw this.badResponse('a SOAP body without a LayHoSoHoTichResponse');
     return this.mapResponse(result, personalIds);
   }
 
   /** The SOAP Body of a response; a Fault or an unusable body becomes a SourceError. */
-  private parseSoapBody(response: SourceResponse): XmlNode {
+  protected parseSoapBody(response: SourceResponse): XmlNode {
     let document: unknown;
     try {
       document = parser.parse(response.text, true);
@@ -208,8 +213,9 @@ export class CivilStatusClient extends SourceClient {
     };
 
     const records = new Map<string, CivilStatusRecord>();
+    const fetchedAt = new Date();
     for (const hoSo of this.list(result.HoSo, 'HoSo')) {
-      const record = this.mapRecord(hoSo);
+      const record = this.mapRecord(hoSo, fetchedAt);
       account(record.personalId);
       records.set(record.personalId, record);
     }
@@ -231,7 +237,7 @@ export class CivilStatusClient extends SourceClient {
     return value;
   }
 
-  private mapRecord(hoSo: unknown): CivilStatusRecord {
+  private mapRecord(hoSo: unknown, fetchedAt: Date): CivilStatusRecord {
     const node = hoSo as XmlNode;
     const personalId = this.text(node, 'SoDinhDanh', 'HoSo');
     const gender = GENDER.get(this.text(node, 'GioiTinh', 'HoSo'));
@@ -252,6 +258,7 @@ export class CivilStatusClient extends SourceClient {
       marriages: this.list(node.KetHon, 'KetHon').map((ketHon) => this.mapMarriage(ketHon as XmlNode)),
       death: node.KhaiTu ? this.mapDeath(node.KhaiTu) : null,
       updatedAt,
+      provenance: stampProvenance(this.source, updatedAt, fetchedAt),
     };
   }
 

@@ -111,7 +111,12 @@ export function withDeclaredAccess<TContext extends AccessContext>(
               pending = Promise.resolve(ownKeyResolver(parent, {}, context, { ...info, fieldName: JURISDICTION_KEY_FIELD }));
               keys.set(record, pending);
             }
-            key = await pending.catch(() => undefined);
+            key = await pending.catch((error: unknown) => {
+              // A source failed while placing the record: it is withheld all the same, and the
+              // caller is told which source failed rather than that the residence is unknown.
+              if (error instanceof GraphQLError && String(error.extensions?.code).startsWith('SOURCE_')) throw error;
+              return undefined;
+            });
           }
           const residence = parseJurisdictionKey(key);
           if (!residence) throw forbidden('Not allowed: the residence of this record is unknown, so it is withheld', 'JURISDICTION_UNKNOWN');

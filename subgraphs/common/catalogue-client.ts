@@ -4,6 +4,7 @@
  * subgraph (which owns Province and Commune) and the budget subgraph (which needs a province's
  * communes to aggregate their budgets).
  */
+import { Provenance, stampProvenance } from './provenance';
 import { SourceClient } from './source-client';
 
 export type CommuneKind = 'COMMUNE' | 'WARD' | 'SPECIAL_ZONE';
@@ -12,6 +13,7 @@ export interface ProvinceRecord {
   code: string;
   name: string;
   nameEn: string;
+  provenance: Provenance;
 }
 
 export interface CommuneRecord {
@@ -20,6 +22,7 @@ export interface CommuneRecord {
   nameEn: string;
   kind: CommuneKind;
   provinceCode: string;
+  provenance: Provenance;
 }
 
 export interface ProvinceWithCommunes extends ProvinceRecord {
@@ -69,7 +72,8 @@ export class CatalogueClient extends SourceClient {
   async listProvinces(): Promise<ProvinceRecord[]> {
     const wire = this.parseJson<unknown>(await this.send({ path: '/api/units/provinces' }));
     if (!Array.isArray(wire)) throw this.badResponse('a province list that is not an array');
-    return wire.map((unit: WireUnit) => this.mapProvince(unit));
+    const fetchedAt = new Date();
+    return wire.map((unit: WireUnit) => this.mapProvince(unit, fetchedAt));
   }
 
   /** The province and its communes, or null for an unknown code. */
@@ -78,7 +82,8 @@ export class CatalogueClient extends SourceClient {
     if (response.status === 404) return null;
     const wire = this.parseJson<WireUnit>(response);
     if (!Array.isArray(wire?.Wards)) throw this.badResponse('a province without its list of communes');
-    return { ...this.mapProvince(wire), communes: wire.Wards.map((ward: WireUnit) => this.mapCommune(ward)) };
+    const fetchedAt = new Date();
+    return { ...this.mapProvince(wire, fetchedAt), communes: wire.Wards.map((ward: WireUnit) => this.mapCommune(ward, fetchedAt)) };
   }
 
   /** The communes found among `codes` (at most CATALOGUE_MAX_BATCH), by code. */
@@ -90,22 +95,24 @@ export class CatalogueClient extends SourceClient {
     if (response.status === 404) return found;
     const wire = this.parseJson<unknown>(response);
     if (!Array.isArray(wire)) throw this.badResponse('a commune list that is not an array');
+    const fetchedAt = new Date();
     for (const unit of wire) {
-      const commune = this.mapCommune(unit as WireUnit);
+      const commune = this.mapCommune(unit as WireUnit, fetchedAt);
       found.set(commune.code, commune);
     }
     return found;
   }
 
-  private mapProvince(unit: WireUnit): ProvinceRecord {
+  // The catalogue does not say when a unit last changed: units change only by resolution.
+  private mapProvince(unit: WireUnit, fetchedAt: Date): ProvinceRecord {
     const nameEn = englishName(unit);
     if (typeof unit?.Code !== 'string' || typeof unit.FullName !== 'string' || nameEn === undefined) {
       throw this.badResponse('a province with missing or unexpected fields');
     }
-    return { code: unit.Code, name: unit.FullName, nameEn };
+    return { code: unit.Code, name: unit.FullName, nameEn, provenance: stampProvenance(this.source, null, fetchedAt) };
   }
 
-  private mapCommune(unit: WireUnit): CommuneRecord {
+  private mapCommune(unit: WireUnit, fetchedAt: Date): CommuneRecord {
     const shortName = unit?.AdministrativeUnitShortName;
     const kind = typeof shortName === 'string' ? KIND.get(shortName.normalize('NFC')) : undefined;
     const nameEn = englishName(unit);
@@ -118,6 +125,6 @@ export class CatalogueClient extends SourceClient {
     ) {
       throw this.badResponse('a commune with missing or unexpected fields');
     }
-    return { code: unit.Code, name: unit.FullName, nameEn, kind, provinceCode: unit.ProvinceCode };
+    return { code: unit.Code, name: unit.FullName, nameEn, kind, provinceCode: unit.ProvinceCode, provenance: stampProvenance(this.source, null, fetchedAt) };
   }
 }

@@ -32,3 +32,16 @@ export function toGraphQLError(error: unknown): GraphQLError {
   }
   return new GraphQLError('Internal error in the subgraph', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
+
+/**
+ * A cached batch's answers, keys the source failed on included, as a plain map; the first failure
+ * is thrown instead. For sums and reports over many records, where an answer with holes would mislead.
+ */
+export async function everyAnswer<V>(answers: Promise<Map<string, V | SourceError>>): Promise<Map<string, V>> {
+  const found = new Map<string, V>();
+  for (const [key, value] of await answers) {
+    if (value instanceof SourceError) throw value;
+    found.set(key, value);
+  }
+  return found;
+}

@@ -9,17 +9,23 @@ import { toGraphQLError } from './errors';
 
 /**
  * For sources that take a list of IDs: keys are split into batches of at most `maxBatchSize`,
- * each batch is one source call. `fetchBatch` returns what it found; missing keys resolve to null.
+ * each batch is one source call. `fetchBatch` returns what it found, or an error for a key it
+ * could not answer (the source cache does, when it serves some keys stale and fails others);
+ * missing keys resolve to null.
  */
-export function batchLoader<V>(
+export function batchLoader<T>(
   maxBatchSize: number,
-  fetchBatch: (keys: readonly string[]) => Promise<Map<string, V>>,
-): DataLoader<string, V | null> {
+  fetchBatch: (keys: readonly string[]) => Promise<Map<string, T>>,
+): DataLoader<string, Exclude<T, Error> | null> {
+  type V = Exclude<T, Error>;
   return new DataLoader<string, V | null>(
     async (keys) => {
       try {
         const found = await fetchBatch(keys);
-        return keys.map((key) => found.get(key) ?? null);
+        return keys.map((key) => {
+          const value = found.get(key);
+          return value instanceof Error ? toGraphQLError(value) : ((value as V | undefined) ?? null);
+        });
       } catch (error) {
         const graphqlError = toGraphQLError(error);
         return keys.map(() => graphqlError);

@@ -38,6 +38,10 @@ export function markServedFromCache(value: unknown, stale = false): void {
     provenance.cached = true;
     if (stale) provenance.stale = true;
   }
+  // Records held inside this one (a citizen's household, a land right's parcel) came with it.
+  for (const [key, field] of Object.entries(value)) {
+    if (key !== 'provenance' && typeof field === 'object' && field !== null) markServedFromCache(field, stale);
+  }
 }
 
 /** Age of the answer in whole seconds, from when it was fetched. */

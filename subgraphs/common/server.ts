@@ -1,5 +1,6 @@
 /**
- * Starts one subgraph as an HTTP service: `POST /graphql`, `GET /health`, `GET /ready`.
+ * Starts one subgraph as an HTTP service: `POST /graphql`, `GET /health`, `GET /ready`,
+ * `GET /metrics` (Prometheus: the process's source calls, breakers and caches).
  * Every subgraph folder exports a SubgraphDefinition; this file is the only place that turns one
  * into a running server, so all five behave alike.
  */
@@ -12,10 +13,19 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
 import { createForwardingVerifier, FORWARDING_HEADER, ForwardingVerifier } from '../../lib/forwarding';
 import { handleGraphQLRequest, sendJson } from '../../lib/graphql-http';
+import { DrainOptions, drainHttpServer } from '../../lib/http-drain';
 import { readJwkFile } from '../../lib/keys';
+import { requestIdFrom, withRequestId } from '../../lib/log';
+import { serveMetrics } from '../../lib/metrics';
+import { continueTrace, startTracing } from '../../lib/tracing';
 import type { Principal } from '../../lib/principal';
 import type { SubgraphName } from '../../lib/sources';
 import { withDeclaredAccess } from './access';
+import { createInvalidationEndpoint, INVALIDATION_PATH } from './cache-invalidation';
+import { subgraphMetrics } from './metrics';
+import { subgraphRequestLogPlugin } from './request-log';
+import type { SourceCache } from './source-cache';
+import { trustUnsignedCalls } from './unsigned-calls';
 
 export interface SubgraphDefinition<TContext extends BaseContext = BaseContext> {
   name: SubgraphName;
@@ -28,12 +38,15 @@ export interface SubgraphDefinition<TContext extends BaseContext = BaseContext> 
   createContext(): Omit<TContext, 'principal'>;
   /** Releases source connections. */
   close(): Promise<void>;
+  /** The subgraph's source caches: invalidated through `POST /cache/invalidate`, closed with the server. */
+  caches?: readonly SourceCache[];
 }
 
 export interface RunningService {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /** Graceful stop: `/ready` answers 503 at once, requests in flight finish; idempotent. */
+  close(options?: DrainOptions): Promise<void>;
 }
 
 /** Error codes a subgraph may pass through; anything else is masked as an internal error. */
@@ -42,6 +55,7 @@ const PASSED_CODES = new Set([
   'SOURCE_UNAVAILABLE',
   'SOURCE_TIMEOUT',
   'SOURCE_BAD_RESPONSE',
+  'SOURCE_QUOTA_EXCEEDED',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
@@ -65,6 +79,10 @@ export interface SubgraphServerOptions {
   forwardingPublicKeyFile?: string;
   /** Or the verifier itself (tests and in-process stacks). */
   forwardingVerifier?: ForwardingVerifier;
+  /** The secret `POST /cache/invalidate` requires; unset, the endpoint is off. */
+  cacheInvalidationToken?: string;
+  /** Benchmark mode: serve unsigned calls as the benchmark principal (see unsigned-calls.ts). */
+  trustUnsigned?: boolean;
 }
 
 type WithPrincipal = BaseContext & { principal: Principal };
@@ -73,42 +91,63 @@ export async function startSubgraph<TContext extends WithPrincipal>(
   definition: SubgraphDefinition<TContext>,
   options: SubgraphServerOptions,
 ): Promise<RunningService> {
-  const verifier =
+  const signedOnly =
     options.forwardingVerifier ??
     (options.forwardingPublicKeyFile ? await createForwardingVerifier(readJwkFile(options.forwardingPublicKeyFile)) : null);
-  if (!verifier) throw new Error(`subgraph ${definition.name}: no gateway forwarding key configured`);
+  if (!signedOnly) throw new Error(`subgraph ${definition.name}: no gateway forwarding key configured`);
+  const verifier = options.trustUnsigned ? trustUnsignedCalls(signedOnly, definition.name) : signedOnly;
+  const invalidation = createInvalidationEndpoint({ subgraph: definition.name, caches: definition.caches ?? [], token: options.cacheInvalidationToken });
   const resolvers = withDeclaredAccess(definition.typeDefs, definition.resolvers);
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }),
     includeStacktraceInErrorResponses: false,
+    // Stopped by close() once requests in flight are answered, not on its own at SIGTERM.
+    stopOnTerminationSignals: false,
     formatError: maskUnexpectedError,
     // The gateway is the only intended caller; it sends JSON with the right content type.
     csrfPrevention: true,
     // Usage reporting to Apollo's cloud is not used: traces would only cost time.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), subgraphRequestLogPlugin(definition.name)],
   });
   await apollo.start();
+  // Propagation works even when the process's main set up no tracing (tests, embedded use).
+  startTracing({ serviceName: `subgraph-${definition.name}` });
+  const metrics = subgraphMetrics();
+  metrics.watchCaches(definition.caches ?? []);
 
+  let ready = true;
+  let closing: Promise<void> | undefined;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') return sendJson(res, 200, { status: 'ok', subgraph: definition.name });
-    if (path === '/ready') return sendJson(res, 200, { status: 'ready', subgraph: definition.name });
+    if (path === '/ready') return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraph: definition.name });
+    if (path === INVALIDATION_PATH) {
+      return void invalidation(req, res).catch(() => {
+        if (!res.headersSent) sendJson(res, 500, { error: 'Internal error' });
+      });
+    }
+    if (path === '/metrics') return void serveMetrics(metrics.registry, res).catch(() => res.destroy());
     if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
     const forwarded = req.headers[FORWARDING_HEADER];
-    verifier
-      .verify(typeof forwarded === 'string' ? forwarded : undefined)
-      .then(
-        (principal) =>
-          handleGraphQLRequest(apollo, req, res, {
-            context: async () => ({ ...definition.createContext(), principal }) as TContext,
+    // The gateway's request id on every log line, its trace continued into the source calls.
+    void withRequestId(requestIdFrom(req.headers), () =>
+      continueTrace(req.headers, `subgraph ${definition.name}`, () =>
+        verifier
+          .verify(typeof forwarded === 'string' ? forwarded : undefined)
+          .then(
+            (principal) =>
+              handleGraphQLRequest(apollo, req, res, {
+                context: async () => ({ ...definition.createContext(), principal }) as TContext,
+              }),
+            (error: Error) =>
+              sendJson(res, 401, { errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] }),
+          )
+          .catch(() => {
+            if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+            else res.destroy();
           }),
-        (error: Error) =>
-          sendJson(res, 401, { errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] }),
-      )
-      .catch(() => {
-        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-        else res.destroy();
-      });
+      ),
+    );
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
@@ -116,11 +155,16 @@ export async function startSubgraph<TContext extends WithPrincipal>(
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}/graphql`,
     port,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await apollo.stop();
-      await definition.close();
+    close(drain?: DrainOptions) {
+      ready = false;
+      closing ??= (async () => {
+        await drainHttpServer(server, drain);
+        await apollo.stop();
+        await definition.close();
+        metrics.unwatchCaches(definition.caches ?? []);
+        await Promise.all((definition.caches ?? []).map((cache) => cache.close()));
+      })();
+      return closing;
     },
   };
 }

@@ -1,23 +1,48 @@
 /**
- * The HTTP layer every source client shares: a keep-alive undici connection pool per source, a
- * per-call timeout, the source's API key, and the mapping of transport failures to SourceError.
- * Source clients add only what differs between sources: paths, payload shapes and batching rules.
+ * The HTTP layer every source client shares: a keep-alive undici connection pool per source, the
+ * source's API key, the mapping of transport failures to SourceError, and the source's
+ * resilience policy (deadline, retries, circuit breaker, concurrency cap: resilience/). Source
+ * clients add only what differs between sources: paths, payload shapes and batching rules.
  *
  * Requests go through `fetch` with the undici pool as dispatcher, so that nock (which intercepts
  * fetch) can stand in for a source in unit tests while production keeps undici's pooling.
  */
 import { Agent } from 'undici';
+import { DEFAULT_SOURCE_RESILIENCE, type SourceResilience, type SubgraphConfig } from '../../lib/config';
 import type { SourceName } from '../../lib/sources';
 import { SourceError } from './errors';
+import { SourcePolicy } from './resilience/source-policy';
+import { observeSourceCall, sourceTraceHeaders } from './source-telemetry';
 
 export interface SourceClientOptions {
   /** Base URL of the source, without a trailing slash. */
   url: string;
   apiKey: string;
+  /** Deadline for one call (shorthand for `resilience.timeoutMs`). */
   timeoutMs?: number;
-  /** Upper bound on open connections to the source. */
+  /** Upper bound on open connections to the source (default: `resilience.maxConcurrent`). */
   connections?: number;
+  /**
+   * Retries, circuit breaker and concurrency cap. Without it a call is one attempt with no
+   * breaker (what unit tests of a client's mapping want); subgraphs pass `sourceClientOptions`.
+   */
+  resilience?: Partial<SourceResilience>;
 }
+
+/** A subgraph's options for the client of `source`: its connection and configured resilience. */
+export function sourceClientOptions(config: SubgraphConfig, source: SourceName): SourceClientOptions {
+  const connection = config.sources[source];
+  if (!connection) throw new Error(`subgraph ${config.name} needs the ${source} source connection`);
+  const resilience = config.sourceResilience?.[source] ?? {
+    ...DEFAULT_SOURCE_RESILIENCE,
+    timeoutMs: config.sourceTimeoutMs,
+    maxConcurrent: config.sourceConcurrency,
+  };
+  return { ...connection, resilience };
+}
+
+/** A client built without resilience settings: one attempt, no breaker to trip. */
+const SINGLE_ATTEMPT: Partial<SourceResilience> = { retries: 0, breakerMinCalls: Number.MAX_SAFE_INTEGER, maxConcurrent: 256, maxQueued: 100_000 };
 
 export interface SourceRequest {
   method?: 'GET' | 'POST';
@@ -42,24 +67,46 @@ export abstract class SourceClient {
   abstract readonly source: SourceName;
   protected readonly url: string;
   protected readonly apiKey: string;
-  private readonly timeoutMs: number;
   private readonly dispatcher: Agent;
+  private readonly options: SourceClientOptions;
+  private policyInstance: SourcePolicy | undefined;
 
   constructor(options: SourceClientOptions) {
     this.url = options.url.replace(/\/$/, '');
     this.apiKey = options.apiKey;
-    this.timeoutMs = options.timeoutMs ?? 5000;
-    this.dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: options.connections ?? 32 });
+    this.options = options;
+    this.dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: options.connections ?? options.resilience?.maxConcurrent ?? 32 });
+  }
+
+  /** Built on first use: `source` is a subclass field, not yet set while this constructor runs. */
+  get policy(): SourcePolicy {
+    this.policyInstance ??= new SourcePolicy(this.source, {
+      ...DEFAULT_SOURCE_RESILIENCE,
+      ...(this.options.resilience ?? SINGLE_ATTEMPT),
+      ...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
+    });
+    return this.policyInstance;
   }
 
   /** Headers that carry the API key, in the form this source expects. */
   protected abstract authHeaders(): Record<string, string>;
 
   /**
-   * Sends one request. Resolves for 2xx, 404 (callers decide what "not found" means) and the
-   * request's `resolveStatuses`; rejects with SourceError for everything else.
+   * Sends one request under the source's policy. Resolves for 2xx, 404 (callers decide what "not
+   * found" means) and the request's `resolveStatuses`; rejects with SourceError for everything
+   * else. `read` turns the response into the caller's value inside the policy, so a failure it
+   * detects in the body (a SOAP Server Fault) is retried and counted like an HTTP one.
    */
-  protected async send(request: SourceRequest): Promise<SourceResponse> {
+  protected send(request: SourceRequest): Promise<SourceResponse>;
+  protected send<T>(request: SourceRequest, read: (response: SourceResponse) => T): Promise<T>;
+  protected send<T>(request: SourceRequest, read?: (response: SourceResponse) => T): Promise<T | SourceResponse> {
+    return this.policy.run(async (signal) => {
+      const response = await observeSourceCall(this.source, () => this.attempt(request, signal));
+      return read ? read(response) : response;
+    });
+  }
+
+  private async attempt(request: SourceRequest, signal: AbortSignal): Promise<SourceResponse> {
     const url = new URL(this.url + request.path);
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -69,9 +116,9 @@ export abstract class SourceClient {
     try {
       response = await fetch(url, {
         method: request.method ?? 'GET',
-        headers: { ...this.authHeaders(), ...request.headers },
+        headers: { ...this.authHeaders(), ...request.headers, ...sourceTraceHeaders() },
         body: request.body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal,
         // Honoured by Node's fetch; keeps connections pooled per source.
         dispatcher: this.dispatcher,
       } as unknown as RequestInit);
@@ -79,7 +126,7 @@ export abstract class SourceClient {
     } catch (error) {
       const name = (error as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new SourceError(this.source, 'SOURCE_TIMEOUT', `The ${this.source} source did not answer within ${this.timeoutMs} ms`);
+        throw new SourceError(this.source, 'SOURCE_TIMEOUT', `The ${this.source} source did not answer within ${this.policy.options.timeoutMs} ms`);
       }
       throw new SourceError(this.source, 'SOURCE_UNAVAILABLE', `The ${this.source} source could not be reached`);
     }
@@ -108,7 +155,8 @@ export abstract class SourceClient {
     return new SourceError(this.source, 'SOURCE_BAD_RESPONSE', `The ${this.source} source sent ${what}`);
   }
 
+  /** Closes the connections; calling it again does nothing. */
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    if (!this.dispatcher.closed && !this.dispatcher.destroyed) await this.dispatcher.close();
   }
 }

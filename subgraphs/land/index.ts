@@ -6,6 +6,7 @@ import type { SubgraphConfig } from '../../lib/config';
 import { CatalogueClient } from '../common/catalogue-client';
 import type { SubgraphDefinition } from '../common/server';
 import { sourceCacheFor } from '../common/source-cache';
+import { sourceClientOptions } from '../common/source-client';
 import { createLoaders } from './loaders';
 import { LandContext, resolvers } from './resolvers';
 import { LandClient } from './source-client';
@@ -13,21 +14,15 @@ import { LandClient } from './source-client';
 export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
 
 export function createLandSubgraph(config: SubgraphConfig): SubgraphDefinition<LandContext> {
-  const connection = config.sources.land;
-  const catalogueConnection = config.sources.catalogue;
-  if (!connection || !catalogueConnection) throw new Error('land subgraph needs the land and catalogue source connections');
-  const client = new LandClient({
-    ...connection,
-    timeoutMs: config.sourceTimeoutMs,
-    connections: config.sourceConcurrency,
-  });
+  const client = new LandClient(sourceClientOptions(config, 'land'));
   // The catalogue places a parcel's commune in its province, for the owners' jurisdiction check.
-  const catalogue = new CatalogueClient({ ...catalogueConnection, timeoutMs: config.sourceTimeoutMs });
-  const caches = { land: sourceCacheFor('land', config), catalogue: sourceCacheFor('catalogue', config) };
+  const catalogue = new CatalogueClient(sourceClientOptions(config, 'catalogue'));
+  const caches = { land: sourceCacheFor('land', config, { personalNamespaces: ['rights'] }), catalogue: sourceCacheFor('catalogue', config) };
   return {
     name: 'land',
     typeDefs,
     resolvers,
+    caches: Object.values(caches),
     createContext: () => ({ loaders: createLoaders(client, catalogue, caches) }),
     close: async () => {
       await Promise.all([client.close(), catalogue.close()]);

@@ -2,7 +2,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { isPersonalId } from '../../lib/personal-id';
 import { formatJurisdictionKey } from '../../lib/principal';
 import { badUserInput, SourceError, toGraphQLError } from '../common/errors';
-import type { LandLoaders } from './loaders';
+import { provenanceResolvers } from '../common/provenance-resolvers';
+import type { LandLoaders, LandRightRecord } from './loaders';
 import type { ParcelRecord } from './source-client';
 
 export interface LandContext {
@@ -48,6 +49,11 @@ export const resolvers: GraphQLResolverMap<LandContext> = {
     // Owners carry their parcel's commune: their jurisdiction is where the land lies.
     owners: (parcel: ParcelRecord) => parcel.owners.map((owner) => ({ ...owner, communeCode: parcel.commune.code })),
   },
+  // A right is a line of its parcel's record: it is as fresh as the parcel.
+  LandRight: {
+    provenance: (right: LandRightRecord) => right.parcel.provenance,
+  },
+  Provenance: provenanceResolvers,
   LandOwner: {
     jurisdictionKey: async (owner: { communeCode: string }, _args: unknown, { loaders }: LandContext) => {
       const commune = await loaders.commune.load(owner.communeCode);

@@ -5,6 +5,7 @@
  */
 import { isIsoDate } from '../common/dates';
 import { SourceError } from '../common/errors';
+import { Provenance, stampProvenance } from '../common/provenance';
 import { SourceClient } from '../common/source-client';
 
 /** The source takes at most this many owner or parcel IDs per query. */
@@ -36,6 +37,7 @@ export interface ParcelRecord {
   address: string;
   owners: LandOwnerRecord[];
   updatedAt: string;
+  provenance: Provenance;
 }
 
 interface WireHolder {
@@ -83,6 +85,15 @@ export class LandClient extends SourceClient {
     return new Map(parcels.map((parcel) => [parcel.parcelId, parcel]));
   }
 
+  /** How many parcels the cadastre holds in a commune: the count of a one-item page of the commune search. */
+  async countInCommune(communeCode: string): Promise<number> {
+    const response = await this.send({ path: '/land/v2/parcels', query: { communeCode, page: 1, pageSize: 1 } });
+    if (response.status === 404) throw new SourceError(this.source, 'SOURCE_UNAVAILABLE', 'The land source has no parcel search at the configured URL');
+    const total = this.parseJson<{ totalItems?: unknown }>(response)?.totalItems;
+    if (typeof total !== 'number' || !Number.isSafeInteger(total) || total < 0) throw this.badResponse('a commune search without a usable totalItems');
+    return total;
+  }
+
   /** All pages of one query: the first tells how many there are, the rest are fetched together. */
   private async search(by: SearchBy, values: readonly string[]): Promise<ParcelRecord[]> {
     if (values.length === 0) return [];
@@ -117,10 +128,11 @@ export class LandClient extends SourceClient {
     ) {
       throw this.badResponse('a page of parcels with missing or unexpected paging fields');
     }
-    return { items: wire.items.map((item: WireParcel) => this.mapParcel(item)), totalPages };
+    const fetchedAt = new Date();
+    return { items: wire.items.map((item: WireParcel) => this.mapParcel(item, fetchedAt)), totalPages };
   }
 
-  private mapParcel(wire: WireParcel): ParcelRecord {
+  private mapParcel(wire: WireParcel, fetchedAt: Date): ParcelRecord {
     const landUseType = typeof wire?.landUseCode === 'string' && LAND_USE_TYPES.has(wire.landUseCode) ? (wire.landUseCode as LandUseType) : null;
     if (
       typeof wire?.parcelId !== 'string' ||
@@ -148,6 +160,7 @@ export class LandClient extends SourceClient {
       address: wire.address,
       owners: wire.holders.map((holder: WireHolder) => this.mapHolder(holder)),
       updatedAt: typeof wire.updatedAt === 'string' ? wire.updatedAt : '',
+      provenance: stampProvenance(this.source, typeof wire.updatedAt === 'string' && wire.updatedAt !== '' ? wire.updatedAt : null, fetchedAt),
     };
   }
 

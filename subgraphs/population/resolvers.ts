@@ -4,6 +4,7 @@ import { formatJurisdictionKey } from '../../lib/principal';
 import type { SourceName } from '../../lib/sources';
 import type { CommuneRecord, ProvinceRecord } from '../common/catalogue-client';
 import { badUserInput, SourceError, toGraphQLError } from '../common/errors';
+import { provenanceResolvers } from '../common/provenance-resolvers';
 import { requireCommuneCode, requireIntInRange, requirePersonalId, requireProvinceCode } from '../common/validate';
 import type { PopulationLoaders } from './loaders';
 import type { CitizenRecord, HouseholdMemberRecord, HouseholdRecord, ResidenceRecord, ResidentsPage } from './source-client';
@@ -154,6 +155,8 @@ export const resolvers: GraphQLResolverMap<PopulationContext> = {
       };
     },
   },
+
+  Provenance: provenanceResolvers,
 
   Province: {
     __resolveReference: (ref: { code: unknown }, { loaders }: PopulationContext) =>

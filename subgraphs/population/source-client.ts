@@ -7,6 +7,7 @@ import type { Gender } from '../../lib/personal-id';
 import { isPersonalId } from '../../lib/personal-id';
 import { fromDayMonthYear } from '../common/dates';
 import { SourceError } from '../common/errors';
+import { Provenance, stampProvenance } from '../common/provenance';
 import { SourceClient } from '../common/source-client';
 
 /** The population source takes up to 100 citizen or household IDs per call. */
@@ -40,6 +41,7 @@ export interface CitizenRecord {
   updatedAt: string;
   /** The household, when the source sends it along with the citizen (`hoGiaDinh`). */
   household: HouseholdRecord | null;
+  provenance: Provenance;
 }
 
 export interface HouseholdMemberRecord {
@@ -54,6 +56,7 @@ export interface HouseholdRecord {
   headId: string;
   members: HouseholdMemberRecord[];
   updatedAt: string;
+  provenance: Provenance;
 }
 
 export interface ResidentsPage {
@@ -130,16 +133,16 @@ export class PopulationClient extends SourceClient {
 
   /** The citizens found among `personalIds` (at most POPULATION_MAX_BATCH), by personal ID. */
   getCitizens(personalIds: readonly string[]): Promise<Map<string, CitizenRecord>> {
-    return this.batchGet('/api/v1/citizens:batchGet', 'soDinhDanh', personalIds, (wire) => {
-      const citizen = this.mapCitizen(wire);
+    return this.batchGet('/api/v1/citizens:batchGet', 'soDinhDanh', personalIds, (wire, fetchedAt) => {
+      const citizen = this.mapCitizen(wire, fetchedAt);
       return [citizen.personalId, citizen];
     });
   }
 
   /** The households found among `householdIds` (at most POPULATION_MAX_BATCH), by household ID. */
   getHouseholds(householdIds: readonly string[]): Promise<Map<string, HouseholdRecord>> {
-    return this.batchGet('/api/v1/households:batchGet', 'maHo', householdIds, (wire) => {
-      const household = this.mapHousehold(wire);
+    return this.batchGet('/api/v1/households:batchGet', 'maHo', householdIds, (wire, fetchedAt) => {
+      const household = this.mapHousehold(wire, fetchedAt);
       return [household.householdId, household];
     });
   }
@@ -165,7 +168,8 @@ export class PopulationClient extends SourceClient {
     ) {
       throw this.badResponse('a residents page with missing or unexpected paging fields');
     }
-    return { totalCount: tongSo, citizens: wire.ketQua.map((citizen) => this.mapCitizen(citizen)), hasNextPage: conTiep, endCursor };
+    const fetchedAt = new Date();
+    return { totalCount: tongSo, citizens: wire.ketQua.map((citizen) => this.mapCitizen(citizen, fetchedAt)), hasNextPage: conTiep, endCursor };
   }
 
   /**
@@ -176,7 +180,7 @@ export class PopulationClient extends SourceClient {
     path: string,
     idsField: string,
     ids: readonly string[],
-    toEntry: (wire: unknown) => [string, T],
+    toEntry: (wire: unknown, fetchedAt: Date) => [string, T],
   ): Promise<Map<string, T>> {
     const response = await this.send({
       method: 'POST',
@@ -194,10 +198,11 @@ export class PopulationClient extends SourceClient {
     if (notFound !== undefined && notFound !== null && !(Array.isArray(notFound) && notFound.every((id) => typeof id === 'string'))) {
       throw this.badResponse('a list of unknown IDs that is not a list of strings');
     }
-    return new Map(wire.ketQua.map(toEntry));
+    const fetchedAt = new Date();
+    return new Map(wire.ketQua.map((record) => toEntry(record, fetchedAt)));
   }
 
-  private mapCitizen(wire: unknown): CitizenRecord {
+  private mapCitizen(wire: unknown, fetchedAt: Date): CitizenRecord {
     if (!isObject(wire)) throw this.badResponse('a citizen record that is not an object');
     const residence = wire.noiThuongTru;
     const dateOfBirth = calendarDate(wire.ngaySinh);
@@ -222,7 +227,7 @@ export class PopulationClient extends SourceClient {
     ) {
       throw this.badResponse('a citizen record with missing or unexpected fields');
     }
-    const household = optional(wire.hoGiaDinh, (value) => this.mapHousehold(value));
+    const household = optional(wire.hoGiaDinh, (value) => this.mapHousehold(value, fetchedAt));
     if (household && household.householdId !== householdId) {
       throw this.badResponse('a citizen whose household record names another household');
     }
@@ -238,10 +243,11 @@ export class PopulationClient extends SourceClient {
       maritalStatus,
       updatedAt: wire.ngayCapNhat,
       household: household ?? null,
+      provenance: stampProvenance(this.source, wire.ngayCapNhat, fetchedAt),
     };
   }
 
-  private mapHousehold(wire: unknown): HouseholdRecord {
+  private mapHousehold(wire: unknown, fetchedAt: Date): HouseholdRecord {
     if (
       !isObject(wire) ||
       !isText(wire.maHo) ||
@@ -267,6 +273,7 @@ export class PopulationClient extends SourceClient {
       headId: wire.chuHo,
       members,
       updatedAt: wire.ngayCapNhat,
+      provenance: stampProvenance(this.source, wire.ngayCapNhat, fetchedAt),
     };
   }
 }

@@ -5,6 +5,7 @@ import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import type { SubgraphDefinition } from '../common/server';
 import { sourceCacheFor } from '../common/source-cache';
+import { sourceClientOptions } from '../common/source-client';
 import { createLoaders } from './loaders';
 import { resolvers, SocialInsuranceContext } from './resolvers';
 import { SocialInsuranceClient } from './source-client';
@@ -12,18 +13,13 @@ import { SocialInsuranceClient } from './source-client';
 export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
 
 export function createSocialInsuranceSubgraph(config: SubgraphConfig): SubgraphDefinition<SocialInsuranceContext> {
-  const connection = config.sources['social-insurance'];
-  if (!connection) throw new Error('social-insurance subgraph needs the social-insurance source connection');
-  const client = new SocialInsuranceClient({
-    ...connection,
-    timeoutMs: config.sourceTimeoutMs,
-    connections: config.sourceConcurrency,
-  });
-  const cache = sourceCacheFor('social-insurance', config);
+  const client = new SocialInsuranceClient(sourceClientOptions(config, 'social-insurance'));
+  const cache = sourceCacheFor('social-insurance', config, { personalNamespaces: ['participant'] });
   return {
     name: 'social-insurance',
     typeDefs,
     resolvers,
+    caches: [cache],
     createContext: () => ({ loaders: createLoaders(client, config.sourceConcurrency, cache) }),
     close: () => client.close(),
   };

@@ -1,6 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { isPersonalId } from '../../lib/personal-id';
 import { todayInVietnam } from '../common/dates';
+import { provenanceResolvers } from '../common/provenance-resolvers';
 import type { SocialInsuranceLoaders } from './loaders';
 import type { HealthInsuranceCardRecord } from './source-client';
 
@@ -20,6 +21,7 @@ export const resolvers: GraphQLResolverMap<SocialInsuranceContext> = {
     socialInsurance: (citizen: CitizenRef, _args: unknown, { loaders }: SocialInsuranceContext) =>
       isPersonalId(citizen.personalId) ? loaders.participant.load(citizen.personalId) : null,
   },
+  Provenance: provenanceResolvers,
   HealthInsuranceCard: {
     isValid: (card: HealthInsuranceCardRecord) => {
       const today = todayInVietnam();

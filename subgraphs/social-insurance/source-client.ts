@@ -3,6 +3,7 @@
  * `yyyyMMdd` dates, key in `X-BHXH-Key`.
  */
 import { fromCompactDate } from '../common/dates';
+import { Provenance, stampProvenance } from '../common/provenance';
 import { SourceClient } from '../common/source-client';
 
 export type InsuranceStatus = 'ACTIVE' | 'SUSPENDED' | 'STOPPED';
@@ -23,6 +24,7 @@ export interface InsuranceRecord {
   since: string;
   healthInsuranceCard: HealthInsuranceCardRecord | null;
   updatedAt: string;
+  provenance: Provenance;
 }
 
 // Maps, not object literals: a wire value such as "constructor" must not match a prototype member.
@@ -76,6 +78,7 @@ export class SocialInsuranceClient extends SourceClient {
       since,
       healthInsuranceCard: wire.the_bhyt ? this.mapCard(wire.the_bhyt) : null,
       updatedAt: String(wire.ngay_cap_nhat ?? ''),
+      provenance: stampProvenance(this.source, typeof wire.ngay_cap_nhat === 'string' && wire.ngay_cap_nhat !== '' ? wire.ngay_cap_nhat : null),
     };
   }
 

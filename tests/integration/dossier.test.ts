@@ -44,7 +44,7 @@ function expectMatchesTruth(answer: CitizenAnswer, truth: Citizen): void {
   const stale = truth.populationStale ?? {};
   expect(answer.fullName).toBe(stale.fullName ?? truth.fullName);
   expect(answer.dateOfBirth).toBe(stale.dateOfBirth ?? truth.dateOfBirth);
-  expect(answer.gender).toBe(truth.gender);
+  expect(answer.gender).toBe(stale.gender ?? truth.gender);
   expect(answer.lifeStatus).toBe(stale.lifeStatus ?? (truth.death ? 'DECEASED' : 'LIVING'));
   expect(answer.permanentResidence.commune.code).toBe(truth.communeCode);
   expect(answer.permanentResidence.address).toBe(truth.address);

@@ -70,6 +70,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         host: '127.0.0.1',
         port: 0,
         forwardingPublicKeyFile: config.forwardingPublicKeyFile,
+        cacheInvalidationToken: config.cacheInvalidationToken,
+        trustUnsigned: config.trustUnsigned,
       });
     }
   } catch (error) {

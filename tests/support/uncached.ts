@@ -1,4 +1,5 @@
 /** A source cache that keeps nothing: unit tests of loaders count every source call. */
+import { DEFAULT_BUDGET_RULES_FILE } from '../../lib/config';
 import type { SourceName } from '../../lib/sources';
 import { SourceCache } from '../../subgraphs/common/source-cache';
 
@@ -6,7 +7,18 @@ export function uncached(source: SourceName): SourceCache {
   return new SourceCache(source, { ttlMs: 0 });
 }
 
+const perSource = (value: number) => ({ population: value, 'civil-status': value, land: value, 'social-insurance': value, budget: value, catalogue: value });
+
 export const UNCACHED_CONFIG = {
-  cacheTtlMs: { population: 0, 'civil-status': 0, land: 0, 'social-insurance': 0, budget: 0, catalogue: 0 },
+  cacheTtlMs: perSource(0),
   cacheMaxEntries: 1,
+  staleIfErrorMs: perSource(0),
+  redisUrl: undefined,
+  redisCommandTimeoutMs: 250,
+  cacheInvalidationToken: undefined,
+  trustUnsigned: false,
+  budgetRulesFile: DEFAULT_BUDGET_RULES_FILE,
+  reconciliationCacheTtlMs: 0,
+  indicatorsCacheTtlMs: 0,
+  indicatorsMaxInsuranceLookups: 20_000,
 };

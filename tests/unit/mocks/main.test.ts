@@ -1,4 +1,4 @@
-/** `npm run start:mocks` as a process: startup lines, clean stop on SIGTERM, config errors. */
+/** `npm run start:mocks` as a process: startup log lines (JSON), clean stop on SIGTERM, config errors. */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { SOURCES, envPrefix } from '../../../lib/sources';
@@ -19,22 +19,24 @@ it('logs each source and the world, then stops cleanly on SIGTERM', async () => 
   const ports = Object.fromEntries(SOURCES.map((s) => [`${envPrefix(s)}_MOCK_PORT`, '0']));
   const run = runMain({ ...ports, WORLD_SIZE: '300', WORLD_SEED: 'main-test' });
   const deadline = Date.now() + 15_000;
-  while (!run.output().stdout.includes('world') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  const lines = run.output().stdout.trim().split('\n');
+  while (!run.output().stdout.includes('world generated') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const lines = run.output().stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
   expect(lines).toHaveLength(7);
-  for (const source of SOURCES) expect(lines.some((l) => l.includes(source) && /http:\/\/127\.0\.0\.1:\d+$/.test(l))).toBe(true);
-  expect(lines[6]).toMatch(/300 citizens.*synthetic catalogue.*generated in \d+ ms/);
+  for (const source of SOURCES) {
+    expect(lines).toContainEqual(expect.objectContaining({ service: 'mocks', msg: 'serving', source, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) }));
+  }
+  expect(lines[6]).toMatchObject({ msg: 'world generated', citizens: 300, catalogue: 'synthetic', durationMs: expect.any(Number) });
 
-  const url = lines[0].split(' ').pop()!;
+  const url = lines[0].url as string;
   expect(await (await fetch(`${url}/__health`)).json()).toEqual({ status: 'ok' });
   run.child.kill('SIGTERM');
   expect(await run.exited).toBe(0);
 }, 20_000);
 
-it('prints a configuration error without a stack trace and exits 1', async () => {
+it('logs a configuration error without a stack trace and exits 1', async () => {
   const run = runMain({ WORLD_SIZE: 'lots' });
   expect(await run.exited).toBe(1);
-  const { stderr } = run.output();
-  expect(stderr).toContain('WORLD_SIZE="lots"');
-  expect(stderr).not.toMatch(/\n\s+at /);
+  const { stdout } = run.output();
+  expect(JSON.parse(stdout.trim())).toMatchObject({ level: 'fatal', msg: 'invalid configuration', problems: [expect.stringContaining('WORLD_SIZE="lots"')] });
+  expect(stdout).not.toMatch(/\bat \S+ \(/);
 }, 20_000);

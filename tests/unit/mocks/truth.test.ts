@@ -112,6 +112,22 @@ describe('seeded disagreements, as the sources answer them', () => {
           expect(population.ngaySinh).toBe(toDayMonthYear(seeded.populationValue));
           expect(civil.NgaySinh).toBe(seeded.civilStatusValue);
           break;
+        case 'PERSONAL_ID_MISMATCH':
+          if (seeded.field === 'gender') {
+            expect([population.gioiTinh, civil.GioiTinh]).toEqual(seeded.populationValue === 'MALE' ? ['Nam', 'Nu'] : ['Nữ', 'Nam']);
+          } else {
+            expect(population.ngaySinh).toBe(toDayMonthYear(seeded.populationValue));
+            expect(civil.NgaySinh).toBe(seeded.civilStatusValue);
+          }
+          break;
+        case 'HOUSEHOLD_MEMBER_IN_TWO_HOUSEHOLDS': {
+          const second = await postJson(`${mocks.urls.population}/api/v1/households:batchGet`, { maHo: [seeded.populationValue] }, { 'x-api-key': TEST_KEYS.population });
+          expect(second.body.ketQua[0].thanhVien.map((m: { soDinhDanh: string }) => m.soDinhDanh)).toContain(seeded.personalId);
+          expect(population.maHo).not.toBe(seeded.populationValue);
+          expect(population.hoGiaDinh.thanhVien.map((m: { soDinhDanh: string }) => m.soDinhDanh)).toContain(seeded.personalId);
+          expect(seeded.civilStatusValue).toBeNull();
+          break;
+        }
       }
       const truthRecord = (await callJson(`${truth}/citizens/${seeded.personalId}`)).body;
       expect(truthRecord.inconsistencies).toEqual([{ kind, field: seeded.field, populationValue: seeded.populationValue, civilStatusValue: seeded.civilStatusValue }]);

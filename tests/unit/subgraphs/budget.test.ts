@@ -9,6 +9,7 @@ import { resolvers } from '../../../subgraphs/budget/resolvers';
 import { BudgetClient, BudgetRow } from '../../../subgraphs/budget/source-client';
 import { CatalogueClient } from '../../../subgraphs/common/catalogue-client';
 import { SourceError } from '../../../subgraphs/common/errors';
+import { stampProvenance } from '../../../subgraphs/common/provenance';
 import { uncached } from '../../support/uncached';
 
 const BASE = 'http://tabmis.test';
@@ -34,8 +35,11 @@ function unitLines(unit: string, year = 2026): string[] {
   ];
 }
 
+/** What the client stamps on every exported row: the export says nothing of when lines changed. */
+const BUDGET_PROVENANCE = { source: 'budget', producedAt: null, fetchedAt: expect.any(String), cached: false, stale: false };
+
 function row(unitCode: string, section: 'THU' | 'CHI', itemCode: string, itemName: string, estimate: number, actual: number): BudgetRow {
-  return { unitCode, fiscalYear: 2026, section, itemCode, itemName, estimate, actual };
+  return { unitCode, fiscalYear: 2026, section, itemCode, itemName, estimate, actual, provenance: stampProvenance('budget', null) };
 }
 
 /**
@@ -223,8 +227,8 @@ describe('budget source client', () => {
     const found = await client.exportBudgets(2026, ['07210', '07213', '24']);
     expect([...found.keys()]).toEqual(['07210', '24']);
     expect(found.get('07210')).toEqual([
-      { unitCode: '07210', fiscalYear: 2026, section: 'THU', itemCode: '1003', itemName: 'Thuế thu nhập cá nhân', estimate: 1_200_000_000, actual: 845_000_000 },
-      { unitCode: '07210', fiscalYear: 2026, section: 'CHI', itemCode: '2100', itemName: 'Chi sự nghiệp giáo dục, đào tạo', estimate: 5_400_000_000, actual: 3_900_000_000 },
+      { unitCode: '07210', fiscalYear: 2026, section: 'THU', itemCode: '1003', itemName: 'Thuế thu nhập cá nhân', estimate: 1_200_000_000, actual: 845_000_000, provenance: BUDGET_PROVENANCE },
+      { unitCode: '07210', fiscalYear: 2026, section: 'CHI', itemCode: '2100', itemName: 'Chi sự nghiệp giáo dục, đào tạo', estimate: 5_400_000_000, actual: 3_900_000_000, provenance: BUDGET_PROVENANCE },
     ]);
     expect(found.get('24')?.[0]).toMatchObject({ itemName: 'Chi "đặc biệt", khác', estimate: 0, actual: 12 });
   });

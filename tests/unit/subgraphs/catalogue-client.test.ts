@@ -5,6 +5,8 @@ import { CatalogueClient } from '../../../subgraphs/common/catalogue-client';
 import { SourceError } from '../../../subgraphs/common/errors';
 
 const BASE = 'http://catalogue.test';
+/** Every mapped unit says where it came from; the catalogue gives no change dates. */
+const PROVENANCE = { source: 'catalogue', producedAt: null, fetchedAt: expect.any(String), cached: false, stale: false };
 const ADMIN_UNITS_FILE = resolve(__dirname, '../../../../shared/data/vn-admin-units.json');
 
 function ward(code: string, shortName = 'Phường', name = 'Bắc Giang') {
@@ -50,8 +52,8 @@ describe('catalogue source client', () => {
       .get('/api/units/provinces')
       .reply(200, [BAC_NINH, { ...BAC_NINH, Code: '01', FullName: 'Thành phố Hà Nội', FullNameEn: 'Hanoi City', AdministrativeUnitShortName: 'Thành phố' }]);
     await expect(client.listProvinces()).resolves.toEqual([
-      { code: '24', name: 'Tỉnh Bắc Ninh', nameEn: 'Bac Ninh Province' },
-      { code: '01', name: 'Thành phố Hà Nội', nameEn: 'Hanoi City' },
+      { code: '24', name: 'Tỉnh Bắc Ninh', nameEn: 'Bac Ninh Province', provenance: PROVENANCE },
+      { code: '01', name: 'Thành phố Hà Nội', nameEn: 'Hanoi City', provenance: PROVENANCE },
     ]);
   });
 
@@ -62,9 +64,9 @@ describe('catalogue source client', () => {
     const province = await client.getProvince('24');
     expect(province).toMatchObject({ code: '24', name: 'Tỉnh Bắc Ninh', nameEn: 'Bac Ninh Province' });
     expect(province?.communes).toEqual([
-      { code: '07210', name: 'Phường Bắc Giang', nameEn: 'Bac Giang Ward', kind: 'WARD', provinceCode: '24' },
-      { code: '07213', name: 'Xã Tân An', nameEn: 'Bac Giang Ward', kind: 'COMMUNE', provinceCode: '24' },
-      { code: '07999', name: 'Đặc khu Thử', nameEn: 'Bac Giang Ward', kind: 'SPECIAL_ZONE', provinceCode: '24' },
+      { code: '07210', name: 'Phường Bắc Giang', nameEn: 'Bac Giang Ward', kind: 'WARD', provinceCode: '24', provenance: PROVENANCE },
+      { code: '07213', name: 'Xã Tân An', nameEn: 'Bac Giang Ward', kind: 'COMMUNE', provinceCode: '24', provenance: PROVENANCE },
+      { code: '07999', name: 'Đặc khu Thử', nameEn: 'Bac Giang Ward', kind: 'SPECIAL_ZONE', provinceCode: '24', provenance: PROVENANCE },
     ]);
   });
 
@@ -166,7 +168,7 @@ describe('catalogue source client', () => {
     expect(communes).toHaveLength(3321);
     expect(new Set(communes.map((c) => c.kind))).toEqual(new Set(['COMMUNE', 'WARD', 'SPECIAL_ZONE']));
     const bacNinh = provinces.find((p) => p.code === '24');
-    expect(bacNinh).toEqual({ code: '24', name: 'Tỉnh Bắc Ninh', nameEn: expect.any(String) });
+    expect(bacNinh).toEqual({ code: '24', name: 'Tỉnh Bắc Ninh', nameEn: expect.any(String), provenance: PROVENANCE });
     expect(communes.filter((c) => c.provinceCode === '24')).toHaveLength(99);
   });
   if (!official) {

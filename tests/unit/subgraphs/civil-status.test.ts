@@ -185,6 +185,7 @@ describe('civil-status source client', () => {
       marriages: MAPPED_MARRIAGES,
       death: null,
       updatedAt: '2026-05-01T08:00:00Z',
+      provenance: { source: 'civil-status', producedAt: '2026-05-01T08:00:00Z', fetchedAt: expect.any(String), cached: false, stale: false },
     });
   });
 

@@ -102,6 +102,7 @@ describe('land source client', () => {
           { citizen: { personalId: CO_OWNER }, share: 0.5, certificateNumber: 'CS 2', issuedOn: '2018-04-02' },
         ],
         updatedAt: '2026-05-01T08:00:00Z',
+        provenance: { source: 'land', producedAt: '2026-05-01T08:00:00Z', fetchedAt: expect.any(String), cached: false, stale: false },
       },
     ]);
   });

@@ -132,7 +132,9 @@ describe('population source client', () => {
         headId: ID,
         members: [{ personalId: ID, relationToHead: 'HEAD' }],
         updatedAt: '2026-05-01T08:00:00Z',
+        provenance: { source: 'population', producedAt: '2026-05-01T08:00:00Z', fetchedAt: expect.any(String), cached: false, stale: false },
       },
+      provenance: { source: 'population', producedAt: '2026-05-01T08:00:00Z', fetchedAt: expect.any(String), cached: false, stale: false },
     });
     expect(found.get('024300000001')).toMatchObject({ household: null });
     expect(found.get('024300000001')).toMatchObject({
@@ -191,6 +193,7 @@ describe('population source client', () => {
         { personalId: '024300000001', relationToHead: 'CHILD' },
       ],
       updatedAt: '2026-05-01T08:00:00Z',
+      provenance: { source: 'population', producedAt: '2026-05-01T08:00:00Z', fetchedAt: expect.any(String), cached: false, stale: false },
     });
     expect(found.has('HK9999999')).toBe(false);
   });

@@ -41,6 +41,7 @@ describe('social-insurance source client', () => {
       since: '2015-06-01',
       healthInsuranceCard: { cardNumber: 'DN4242412345678', validFrom: '2026-01-01', validTo: '2026-12-31', registeredFacility: 'Trạm y tế' },
       updatedAt: '2026-05-01T08:00:00Z',
+      provenance: { source: 'social-insurance', producedAt: '2026-05-01T08:00:00Z', fetchedAt: expect.any(String), cached: false, stale: false },
     });
   });
 

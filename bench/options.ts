@@ -1,0 +1,107 @@
+/** The benchmark's command-line options (`npm run bench -- --duration 20 …`), checked up front. */
+import { findRedisServer } from '../tests/support/redis';
+import { GATEWAYS, GatewayName } from './report';
+import { WORKLOADS, WorkloadName } from './workloads';
+
+export interface BenchOptions {
+  /** Requests per measured run: every gateway answers the same questions, so its caches see the same. */
+  requests: number;
+  /** Dossiers before the measured runs of each gateway. */
+  warmupRequests: number;
+  /** Seconds per run of the ceiling (it answers thousands a second). */
+  ceilingS: number;
+  /** Seconds of load on the sources and subgraphs, once, before any gateway is measured. */
+  stackWarmupS: number;
+  /** Concurrent connections (desks asking at once). */
+  connections: number;
+  gateways: GatewayName[];
+  workloads: WorkloadName[];
+  /** Source latency, uniform between the two, ms. */
+  latencyMs: [number, number];
+  worldSize: number;
+  zipf: number;
+  redis: boolean;
+  /** The one-connection cold run (latency without queueing), and its length. */
+  probe: boolean;
+  probeRequests: number;
+  /** Write a V8 CPU profile of every process the benchmark starts into this folder. */
+  cpuProfileDir: string | null;
+}
+
+const USAGE = `usage: npm run bench -- [--requests 400] [--warmup 150] [--stack-warmup 15] [--connections 32]
+                      [--gateways ${GATEWAYS.join(',')}] [--workloads ${WORKLOADS.join(',')}] [--latency 20-80]
+                      [--world-size 100000] [--zipf 1.0] [--probe-requests 25] [--no-probe] [--ceiling-duration 5]
+                      [--no-redis] [--cpu-prof <folder>]`;
+
+function list<T extends string>(value: string, allowed: readonly T[], flag: string): T[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = items.filter((item) => !(allowed as readonly string[]).includes(item));
+  if (items.length === 0 || unknown.length > 0) throw new Error(`${flag}: expected some of ${allowed.join(', ')}; got ${value}\n${USAGE}`);
+  return items as T[];
+}
+
+function positive(value: string, flag: string, { integer = true, min = 1 } = {}): number {
+  const n = Number(value);
+  if (value === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new Error(`${flag}: expected a number ≥ ${min}; got ${value}\n${USAGE}`);
+  return n;
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const options: BenchOptions = {
+    requests: 400,
+    warmupRequests: 150,
+    ceilingS: 5,
+    stackWarmupS: 15,
+    connections: 32,
+    gateways: [...GATEWAYS],
+    workloads: [...WORKLOADS],
+    latencyMs: [20, 80],
+    worldSize: 100_000,
+    zipf: 1.0,
+    redis: findRedisServer() !== null,
+    probe: true,
+    probeRequests: 25,
+    cpuProfileDir: null,
+  };
+  // Flags that take a value, and what each does with it.
+  const valued: Record<string, (value: string, flag: string) => void> = {
+    '--requests': (v, f) => (options.requests = positive(v, f, { min: 50 })),
+    '--warmup': (v, f) => (options.warmupRequests = positive(v, f, { min: 0 })),
+    '--ceiling-duration': (v, f) => (options.ceilingS = positive(v, f)),
+    '--stack-warmup': (v, f) => (options.stackWarmupS = positive(v, f, { min: 0 })),
+    '--connections': (v, f) => (options.connections = positive(v, f)),
+    '--world-size': (v, f) => (options.worldSize = positive(v, f)),
+    '--zipf': (v, f) => (options.zipf = positive(v, f, { integer: false, min: 0 })),
+    '--probe-requests': (v, f) => (options.probeRequests = positive(v, f)),
+    '--gateways': (v, f) => (options.gateways = list(v, GATEWAYS, f)),
+    '--workloads': (v, f) => (options.workloads = list(v, WORKLOADS, f)),
+    '--cpu-prof': (v) => (options.cpuProfileDir = v),
+    '--latency': (v, f) => {
+      const match = /^(\d+)-(\d+)$/.exec(v);
+      if (!match || Number(match[1]) > Number(match[2])) throw new Error(`${f}: expected min-max in ms, e.g. 20-80; got ${v}\n${USAGE}`);
+      options.latencyMs = [Number(match[1]), Number(match[2])];
+    },
+  };
+  const switches: Record<string, () => void> = {
+    '--no-probe': () => (options.probe = false),
+    '--no-redis': () => (options.redis = false),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (switches[flag]) {
+      switches[flag]();
+    } else if (valued[flag]) {
+      const value = argv[++i];
+      if (value === undefined) throw new Error(`${flag}: expected a value\n${USAGE}`);
+      valued[flag](value, flag);
+    } else {
+      throw new Error(`unknown option ${flag}\n${USAGE}`);
+    }
+  }
+  if (options.gateways.includes('ceiling') && !options.gateways.includes('ours')) {
+    throw new Error(`--gateways: the ceiling serves this gateway's answers, so it needs "ours" in the list too\n${USAGE}`);
+  }
+  // The ceiling replays this gateway's answers: it runs last.
+  options.gateways.sort((a, b) => GATEWAYS.indexOf(a) - GATEWAYS.indexOf(b));
+  return options;
+}

@@ -1,0 +1,415 @@
+/**
+ * `npm run bench`: the whole stack as separate processes — the mock sources with realistic
+ * latency (20–80 ms per call), each subgraph in its own process sharing a Redis, and one gateway at
+ * a time — driven by autocannon. Each gateway runs the same workloads against the same subgraphs:
+ * this gateway (authentication and audit on), a plain @apollo/gateway, Hive Gateway, and the
+ * ceiling (a bare node:http server returning the same bytes). Prints a markdown table and writes
+ * JSON and logs under bench-results/<date>/.
+ *
+ *   npm run bench -- [--requests 400] [--warmup 150] [--stack-warmup 15] [--connections 32]
+ *                    [--gateways ours,apollo,hive,ceiling] [--workloads dossier,household,budget,cold]
+ *                    [--latency 20-80] [--world-size 100000] [--zipf 1.0] [--probe-requests 25] [--no-probe]
+ *                    [--ceiling-duration 5] [--no-redis] [--cpu-prof <folder>]
+ *
+ * Every gateway is asked the same questions in the same order (a fixed number of requests per
+ * run, drawn from seeded samplers), so their caches see the same hits and misses and a faster
+ * gateway is not rewarded or punished with a different mix.
+ *
+ * Before each gateway, and before each cold run, every cache is emptied (Redis flushed and the
+ * subgraphs' few-second memory copies left to expire; without Redis, the subgraphs restarted), so
+ * no gateway inherits another's warm caches. The subgraphs run in benchmark mode
+ * (SUBGRAPH_TRUST_UNSIGNED=true), since the other gateways cannot sign their calls.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+import Redis from 'ioredis';
+import { acceptSecurityFeatures } from '../gateway/access/requirements';
+import { ensureDevKeys } from '../lib/keys';
+import { envPrefix, SOURCES, SourceName, SUBGRAPHS, SubgraphName } from '../lib/sources';
+import { generateWorld, World } from '../mocks';
+import { mintDevToken } from '../scripts/token';
+import { findRedisServer, freePort, startRedis } from '../tests/support/redis';
+import { parseOptions, BenchOptions } from './options';
+import { cpuOf, withDescendants } from './cpu';
+import { addNodeFlags, Child, nodeCommand, ROOT, startChild, stopAllChildren, tsxCommand, waitForUrl } from './processes';
+import { GATEWAY_LABELS, GatewayName, markdownTable, percentile, ratios, RunResult } from './report';
+import { createWorkload, WorkloadName } from './workloads';
+
+const SEED = 20260701;
+/** The budget question is answered much faster by some gateways: it is asked more times. */
+const BUDGET_SHARE = 2.5;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The subgraphs' in-process copies of Redis entries live this long (lib/kv/redis-store.ts). */
+const LOCAL_COPY_MS = 5000;
+
+interface Stack {
+  mocks: Record<SourceName, string>;
+  subgraphUrls: Record<SubgraphName, string>;
+  restartSubgraphs(): Promise<void>;
+  /** Processes behind the gateway: mocks and subgraphs, by name. */
+  processes(): Map<string, number>;
+  stop(): Promise<void>;
+}
+
+function say(message: string): void {
+  process.stdout.write(`bench: ${message}\n`);
+}
+
+async function startStack(options: BenchOptions, env: NodeJS.ProcessEnv, logDir: string): Promise<Stack> {
+  const mockPorts = Object.fromEntries(await Promise.all(SOURCES.map(async (s) => [s, await freePort()]))) as Record<SourceName, number>;
+  const mocksEnv: NodeJS.ProcessEnv = {
+    ...env,
+    MOCKS_HOST: '127.0.0.1',
+    MOCK_LATENCY_MS: String(options.latencyMs[0]),
+    MOCK_JITTER_MS: String(options.latencyMs[1] - options.latencyMs[0]),
+  };
+  for (const source of SOURCES) mocksEnv[`${envPrefix(source)}_MOCK_PORT`] = String(mockPorts[source]);
+  const mocks = startChild('mocks', tsxCommand('mocks/main.ts'), mocksEnv, logDir);
+  const mockUrls = Object.fromEntries(SOURCES.map((s) => [s, `http://127.0.0.1:${mockPorts[s]}`])) as Record<SourceName, string>;
+  for (const source of SOURCES) await waitForUrl(`${mockUrls[source]}/__health`, `mock ${source}`, mocks);
+
+  const subgraphPorts = Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (s) => [s, await freePort()]))) as Record<SubgraphName, number>;
+  const subgraphEnv: NodeJS.ProcessEnv = { ...env, SUBGRAPH_HOST: '127.0.0.1', SUBGRAPH_TRUST_UNSIGNED: 'true' };
+  for (const source of SOURCES) subgraphEnv[`${envPrefix(source)}_SOURCE_URL`] = mockUrls[source];
+  for (const name of SUBGRAPHS) subgraphEnv[`${envPrefix(name)}_SUBGRAPH_PORT`] = String(subgraphPorts[name]);
+  let subgraphs: Child[] = [];
+  const startSubgraphs = async () => {
+    // One process per subgraph, as deployed.
+    subgraphs = SUBGRAPHS.map((name) => startChild(`subgraph-${name}`, tsxCommand('subgraphs/main.ts', name), subgraphEnv, logDir));
+    for (const [i, name] of SUBGRAPHS.entries()) await waitForUrl(`http://127.0.0.1:${subgraphPorts[name]}/health`, `subgraph ${name}`, subgraphs[i]);
+  };
+  await startSubgraphs();
+  return {
+    mocks: mockUrls,
+    subgraphUrls: Object.fromEntries(SUBGRAPHS.map((s) => [s, `http://127.0.0.1:${subgraphPorts[s]}/graphql`])) as Record<SubgraphName, string>,
+    processes: () => new Map([mocks, ...subgraphs].flatMap((child) => (child.process.pid ? [[child.name, child.process.pid] as const] : []))),
+    async restartSubgraphs() {
+      await Promise.all(subgraphs.map((child) => child.stop()));
+      await startSubgraphs();
+    },
+    async stop() {
+      await Promise.all([...subgraphs, mocks].map((child) => child.stop()));
+    },
+  };
+}
+
+/** Ports are chosen free, but on a shared machine another process may take one first: try again. */
+async function startStackRetrying(options: BenchOptions, env: NodeJS.ProcessEnv, logDir: string): Promise<Stack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStack(options, env, logDir);
+    } catch (error) {
+      await stopAllChildren();
+      if (attempt === 3) throw error;
+      say(`the stack did not start (${(error as Error).message}); trying again on other ports`);
+    }
+  }
+}
+
+/** The supergraph the other gateways are given: routing URLs of this run, security @links loadable. */
+function supergraphForOthers(stack: Stack): string {
+  let sdl = acceptSecurityFeatures(readFileSync(join(ROOT, 'schema/supergraph.graphql'), 'utf8'));
+  for (const name of SUBGRAPHS) {
+    sdl = sdl.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`), `$1${stack.subgraphUrls[name]}$2`);
+  }
+  return sdl;
+}
+
+interface SourceStats {
+  requests: number;
+}
+
+async function sourceCalls(stack: Stack): Promise<Record<SourceName, number>> {
+  const counts = await Promise.all(SOURCES.map(async (s) => ((await (await fetch(`${stack.mocks[s]}/__stats`)).json()) as SourceStats).requests));
+  return Object.fromEntries(SOURCES.map((s, i) => [s, counts[i]])) as Record<SourceName, number>;
+}
+
+async function resetSourceCalls(stack: Stack): Promise<void> {
+  await Promise.all(SOURCES.map((s) => fetch(`${stack.mocks[s]}/__stats`, { method: 'DELETE' })));
+}
+
+interface Target {
+  gateway: GatewayName;
+  /** The URL for a workload (the ceiling serves one path per workload). */
+  url(workload: WorkloadName): string;
+  headers: Record<string, string>;
+  /** The gateway's processes (and, for CPU accounting, what runs behind it, by name). */
+  pids(): number[];
+  behind(): Map<string, number>;
+}
+
+interface MeasureOptions {
+  workload: WorkloadName;
+  resultName?: RunResult['workload'];
+  /** How many requests (every gateway is asked the same questions), or for how long (the ceiling). */
+  amount: { requests: number } | { seconds: number };
+  connections: number;
+  seed: number;
+  countSourceCalls: boolean;
+}
+
+async function measure(target: Target, stack: Stack, world: World, options: BenchOptions, run: MeasureOptions): Promise<RunResult> {
+  const workload = createWorkload(run.workload, world, options.zipf, run.seed);
+  if (run.countSourceCalls) await resetSourceCalls(stack);
+  let failed = 0;
+  const ownMs: number[] = [];
+  const [gatewayPids, behind] = [target.pids(), target.behind()];
+  const behindBefore = new Map([...behind].map(([name, pid]) => [name, cpuOf([pid])]));
+  const gatewayBefore = cpuOf(gatewayPids);
+  const result = await autocannon({
+    url: target.url(run.workload),
+    connections: run.connections,
+    ...('requests' in run.amount ? { amount: run.amount.requests } : { duration: run.amount.seconds }),
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...target.headers },
+        setupRequest: (request) => ({ ...request, body: workload.nextBody() }),
+        onResponse: (status, body, _context, headers) => {
+          if (status !== 200 || body.includes('"errors"')) failed++;
+          const timing = headers?.['server-timing'];
+          const own = typeof timing === 'string' ? /gateway;dur=([\d.]+)/.exec(timing) : null;
+          if (own) ownMs.push(Number(own[1]));
+        },
+      },
+    ],
+  });
+  const requests = result['2xx'] + result.non2xx;
+  const behindUsed = new Map([...behind].map(([name, pid]) => [name, cpuOf([pid]) - (behindBefore.get(name) ?? 0)]));
+  const cpuUsed = [cpuOf(gatewayPids) - gatewayBefore, [...behindUsed.values()].reduce((a, b) => a + b, 0)];
+  const calls = run.countSourceCalls ? await sourceCalls(stack) : null;
+  const totalCalls = calls ? Object.values(calls).reduce((a, b) => a + b, 0) : null;
+  return {
+    gateway: target.gateway,
+    workload: run.resultName ?? run.workload,
+    requestsPerSecond: requests / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests,
+    // Answers with a non-2xx status are counted once, in `failed`.
+    errors: result.errors + result.timeouts + failed,
+    sourceCallsPerRequest: totalCalls === null || requests === 0 ? null : totalCalls / requests,
+    sourceCallsBySource: calls && requests > 0 ? Object.fromEntries(Object.entries(calls).map(([s, n]) => [s, n / requests])) : null,
+    gatewayOwnMs: ownMs.length > 0 ? { p50: percentile(ownMs, 50), p99: percentile(ownMs, 99) } : null,
+    cpuMsPerRequest: requests > 0 ? { gateway: cpuUsed[0] / requests, behind: cpuUsed[1] / requests } : null,
+    cpuMsPerRequestBehind: requests > 0 ? Object.fromEntries([...behindUsed].map(([name, ms]) => [name, ms / requests])) : null,
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (options.cpuProfileDir) addNodeFlags('--cpu-prof', `--cpu-prof-dir=${resolve(options.cpuProfileDir)}`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const runDir = join(ROOT, 'bench-results', stamp);
+  const logDir = join(runDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const devDir = join(runDir, 'dev');
+  await ensureDevKeys(devDir);
+
+  const adminUnitsFile = join(ROOT, '../shared/data/vn-admin-units.json');
+  say(`generating the world (${options.worldSize.toLocaleString('en-US')} citizens) to draw questions from`);
+  const world = generateWorld({ size: options.worldSize, seed: 'vn-2026', adminUnitsFile, inconsistencyRate: 0.02 });
+  const communesOf24 = world.catalogue.communes.filter((c) => c.ProvinceCode === '24').length;
+
+  if (options.redis && !findRedisServer()) throw new Error('redis-server is not installed (apt-get install redis-server), or run with --no-redis');
+  const redis = options.redis ? await startRedis() : null;
+  cleanUp = async () => {
+    await stopAllChildren();
+    await redis?.stop();
+  };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'development',
+    DEV_DIR: devDir,
+    LOG_LEVEL: 'warn',
+    AUDIT_FILE: join(runDir, 'audit.log'),
+    WORLD_SIZE: String(options.worldSize),
+    WORLD_SEED: 'vn-2026',
+    ADMIN_UNITS_FILE: adminUnitsFile,
+    // No calls out of the machine from any gateway (Apollo's usage telemetry).
+    APOLLO_TELEMETRY_DISABLED: 'true',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    ...(redis ? { REDIS_URL: redis.url } : {}),
+  };
+  say(`starting mocks (${options.latencyMs[0]}–${options.latencyMs[1]} ms per source call), ${SUBGRAPHS.length} subgraphs${redis ? ' and Redis' : ''}`);
+  const stack = await startStackRetrying(options, env, logDir);
+  const flusher = redis ? new Redis(redis.url) : null;
+
+  /** Empties every cache the gateways and subgraphs keep. */
+  const emptyCaches = async () => {
+    if (flusher) {
+      await flusher.flushall();
+      await sleep(LOCAL_COPY_MS + 500);
+    } else {
+      await stack.restartSubgraphs();
+    }
+  };
+
+  const othersSupergraph = join(runDir, 'supergraph-for-apollo-and-hive.graphql');
+  writeFileSync(othersSupergraph, supergraphForOthers(stack));
+  const token = await mintDevToken(
+    { scope: 'population:read civil-status:read land:read social-insurance:read budget:read', jurisdiction: '*', purpose: '1.001193 HS-BENCH-0001', ttlSeconds: 86_400 },
+    env,
+  );
+
+  const behind = () => new Map([...stack.processes(), ...(redis?.pid ? [['redis', redis.pid] as const] : [])]);
+  const results: RunResult[] = [];
+  const answers: Partial<Record<WorkloadName, string>> = {};
+  const workloads = options.workloads;
+
+  /** Starts one gateway (or the ceiling) and waits until it answers. */
+  const launch = async (gateway: GatewayName): Promise<{ child: Child; target: Target }> => {
+    const port = await freePort();
+    let child: Child;
+    let target: Target;
+    const gatewayEnv: NodeJS.ProcessEnv = { ...env, PORT: String(port), HOST: '127.0.0.1' };
+    if (gateway === 'ours') {
+      child = startChild('gateway-ours', tsxCommand('gateway/main.ts'), {
+        ...gatewayEnv,
+        SUBGRAPH_URLS: SUBGRAPHS.map((s) => `${s}=${stack.subgraphUrls[s]}`).join(','),
+        SERVER_TIMING: 'true',
+        // The benchmark's single client would otherwise be rate-limited as one desk.
+        RATE_LIMIT_PER_SECOND: '1000000',
+        RATE_LIMIT_BURST: '1000000',
+      }, logDir);
+      target = { gateway, url: () => `http://127.0.0.1:${port}/graphql`, headers: { authorization: `Bearer ${token}` }, pids: () => [], behind };
+    } else if (gateway === 'apollo') {
+      child = startChild('gateway-apollo', tsxCommand('bench/apollo-gateway.ts', String(port), othersSupergraph), gatewayEnv, logDir);
+      target = { gateway, url: () => `http://127.0.0.1:${port}/`, headers: {}, pids: () => [], behind };
+    } else if (gateway === 'hive') {
+      child = startChild(
+        'gateway-hive',
+        nodeCommand(join(ROOT, 'node_modules/@graphql-hive/gateway/dist/bin.js'), 'supergraph', othersSupergraph, '--port', String(port), '--host', '127.0.0.1'),
+        gatewayEnv,
+        logDir,
+      );
+      target = { gateway, url: () => `http://127.0.0.1:${port}/graphql`, headers: {}, pids: () => [], behind };
+    } else {
+      const answersFile = join(runDir, 'ceiling-answers.json');
+      writeFileSync(answersFile, JSON.stringify(answers));
+      child = startChild('ceiling', tsxCommand('bench/ceiling-server.ts', String(port), answersFile), gatewayEnv, logDir);
+      target = { gateway, url: (workload) => `http://127.0.0.1:${port}/graphql/${workload}`, headers: {}, pids: () => [], behind: () => new Map() };
+    }
+    const started = child;
+    target.pids = () => withDescendants(started.process.pid);
+    await waitForUrl(target.url('budget'), GATEWAY_LABELS[gateway], child, 120_000, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...target.headers },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    return { child, target };
+  };
+
+  // Freshly started sources and subgraphs run slower until V8 has compiled their hot paths: they
+  // are warmed up once, through a gateway that is not measured, so that the gateway measured first
+  // does not pay for it.
+  if (options.stackWarmupS > 0) {
+    say(`warming up sources and subgraphs (${options.stackWarmupS} s, not measured)`);
+    const { child, target } = await launch('apollo');
+    for (const workload of ['dossier', 'household', 'budget'] as const) {
+      await measure(target, stack, world, options, {
+        workload,
+        amount: { seconds: Math.max(1, Math.round(options.stackWarmupS / 3)) },
+        connections: options.connections,
+        seed: SEED + 3,
+        countSourceCalls: false,
+      });
+    }
+    await child.stop();
+  }
+
+  for (const gateway of options.gateways) {
+    await emptyCaches();
+    const { child, target } = await launch(gateway);
+    say(`${GATEWAY_LABELS[gateway]}: ready`);
+
+    // One answer per workload: checked for errors, and kept (ours) for the ceiling to serve.
+    for (const workload of workloads) {
+      const response = await fetch(target.url(workload), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...target.headers },
+        body: createWorkload(workload, world, options.zipf, SEED).nextBody(),
+      });
+      const text = await response.text();
+      if (response.status !== 200 || text.includes('"errors"')) say(`WARNING: ${gateway} answered ${workload} with ${response.status}: ${text.slice(0, 300)}`);
+      if (gateway === 'ours') answers[workload] = text;
+    }
+
+    const isCeiling = gateway === 'ceiling';
+    const run = (workload: WorkloadName, extra: Partial<MeasureOptions> = {}) =>
+      measure(target, stack, world, options, {
+        workload,
+        amount: isCeiling ? { seconds: options.ceilingS } : { requests: Math.round(options.requests * (workload === 'budget' ? BUDGET_SHARE : 1)) },
+        connections: options.connections,
+        seed: SEED,
+        countSourceCalls: !isCeiling,
+        ...extra,
+      });
+
+    if (workloads.some((w) => w !== 'cold') && options.warmupRequests > 0 && !isCeiling) {
+      say(`${gateway}: warming up (${options.warmupRequests} dossiers)`);
+      await run('dossier', { amount: { requests: options.warmupRequests }, seed: SEED + 1, countSourceCalls: false });
+    }
+    for (const workload of workloads) {
+      if (workload === 'cold' && !isCeiling) {
+        say(`${gateway}: emptying caches for the cold run`);
+        await emptyCaches();
+      }
+      say(`${gateway}: ${workload} (${isCeiling ? `${options.ceilingS} s` : 'the same requests as every gateway'}, ${options.connections} connections)`);
+      const result = await run(workload);
+      results.push(result);
+      say(`  ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.errors} errors`);
+    }
+    if (options.probe && workloads.includes('cold') && !isCeiling) {
+      // Latency without queueing: one request at a time, each a cache miss.
+      await emptyCaches();
+      say(`${gateway}: cold, one connection (${options.probeRequests} requests)`);
+      results.push(await run('cold', { connections: 1, amount: { requests: options.probeRequests }, seed: SEED + 2, resultName: 'cold, 1 connection' }));
+    }
+    await child.stop();
+  }
+
+  flusher?.disconnect();
+  await stack.stop();
+  await redis?.stop();
+
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+  const summary = {
+    date: new Date().toISOString(),
+    machine,
+    options: { ...options, redis: !!redis },
+    world: { citizens: world.citizens.size, households: world.households.size, communesOfProvince24: communesOf24 },
+    results,
+  };
+  writeFileSync(join(runDir, 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  const table = markdownTable(results);
+  process.stdout.write(
+    `\n${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; ${options.connections} connections, ` +
+      `${options.requests} requests per run (budget ${Math.round(options.requests * BUDGET_SHARE)}), sources ${options.latencyMs[0]}–${options.latencyMs[1]} ms, Redis ${redis ? 'on' : 'off'}\n\n${table}\n\n${ratios(results)}\n\n` +
+      `JSON and logs: ${runDir}\n`,
+  );
+}
+
+/** Whatever the run started, stopped on failure or Ctrl-C as after success. */
+let cleanUp: () => Promise<void> = async () => undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say(`${signal}: stopping everything started`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+  await cleanUp();
+  process.exit(1);
+});

@@ -1,0 +1,166 @@
+/**
+ * Whole answers kept for a few seconds, for operations that touch no personal data (budgets,
+ * counts, the catalogue): a province's budget asked by every desk in the province is computed once
+ * per `ttlMs`. As an Apollo Server plugin:
+ *  - didResolveOperation: decides whether the operation may be cached (a query with no field of a
+ *    personal type, nor one whose argument names a citizen — gateway/access/policy.ts), and its key;
+ *  - responseForOperation: answers from the store, skipping planning and every subgraph call;
+ *  - willSendResponse: stores an answer that came back without errors.
+ *
+ * What is stored is the answer as execution produced it, before the access plugin settles it, and
+ * the access plugin still settles every answer, cached or not, for the caller at hand. The key
+ * holds everything the caller's access depends on (scopes, purpose stated or not, signed in or
+ * not, jurisdiction, location independence), so callers with different access never share an
+ * entry. This plugin must come before the access plugin in the list: it reads the operation as the
+ * client sent it and the answer before the access plugin changes either.
+ */
+import { createHash } from 'node:crypto';
+import { ApolloServerPlugin, HeaderMap } from '@apollo/server';
+import { BREAK, DocumentNode, getNamedType, GraphQLSchema, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
+import { LRUCache } from 'lru-cache';
+import type { KeyValueStore } from '../../lib/kv';
+import { formatJurisdiction, Principal } from '../../lib/principal';
+import type { GatewayContext } from '../context';
+import { AccessPolicy, createAccessPolicy } from '../access/policy';
+import { extractAccessRequirements } from '../access/requirements';
+
+export interface ResponseCacheOptions {
+  store: KeyValueStore;
+  ttlMs: number;
+  /** Larger answers are not kept. */
+  maxBytes?: number;
+}
+
+export const RESPONSE_CACHE_HEADER = 'x-response-cache';
+const PREFIX = 'gw:response:';
+
+/** True when any field of the document reads or identifies personal data. */
+export function touchesPersonalData(schema: GraphQLSchema, document: DocumentNode, policy: AccessPolicy): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let personal = false;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        const field = typeInfo.getFieldDef();
+        // A field the schema does not know fails validation; never cache what cannot be judged.
+        if (!parent || !field) {
+          personal = true;
+          return BREAK;
+        }
+        if (
+          policy.isPersonalType(parent.name) ||
+          policy.isPersonalType(getNamedType(field.type).name) ||
+          policy.auditedArgument(`${parent.name}.${node.name.value}`) !== undefined
+        ) {
+          personal = true;
+          return BREAK;
+        }
+        return undefined;
+      },
+    }),
+  );
+  return personal;
+}
+
+/** JSON with object keys sorted, so equal variables give equal keys. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Everything about the caller that can change an answer. */
+export function accessFingerprint(principal: Principal): string {
+  const jurisdiction = formatJurisdiction(principal.jurisdiction).split(' ').sort().join(' ');
+  return [
+    [...principal.scopes].sort().join(' '),
+    principal.purpose ? 'purpose' : 'no-purpose',
+    principal.subject === 'anonymous' ? 'anonymous' : 'signed-in',
+    jurisdiction,
+    principal.locationIndependent ? 'location-independent' : 'local',
+  ].join('|');
+}
+
+interface StoredAnswer {
+  /** Epoch ms after which the entry is not served, whatever the store's own expiry. */
+  until: number;
+  data: Record<string, unknown>;
+}
+
+export function responseCachePlugin(options: ResponseCacheOptions): ApolloServerPlugin<GatewayContext> {
+  let schema: GraphQLSchema | null = null;
+  let policy: AccessPolicy | null = null;
+  let schemaId = '';
+  const verdicts = new LRUCache<string, boolean>({ max: 5000 });
+  const maxBytes = options.maxBytes ?? 512 * 1024;
+
+  return {
+    async serverWillStart() {
+      return {
+        schemaDidLoadOrUpdate({ apiSchema, coreSupergraphSdl }) {
+          if (!coreSupergraphSdl) return;
+          schema = apiSchema;
+          policy = createAccessPolicy(apiSchema, extractAccessRequirements(coreSupergraphSdl));
+          // A new supergraph may answer the same query differently: its entries are new ones.
+          schemaId = createHash('sha256').update(coreSupergraphSdl).digest('hex').slice(0, 16);
+          verdicts.clear();
+        },
+      };
+    },
+
+    async requestDidStart() {
+      let key: string | null = null;
+      let hit = false;
+      return {
+        async didResolveOperation(requestContext) {
+          if (!schema || !policy || requestContext.operation?.operation !== 'query') return;
+          const operation = `${requestContext.queryHash}|${requestContext.operationName ?? ''}`;
+          let cacheable = verdicts.get(operation);
+          if (cacheable === undefined) {
+            cacheable = !touchesPersonalData(schema, requestContext.document, policy);
+            verdicts.set(operation, cacheable);
+          }
+          if (!cacheable) return;
+          const parts = [schemaId, operation, canonicalJson(requestContext.request.variables ?? {}), accessFingerprint(requestContext.contextValue.principal)];
+          key = PREFIX + createHash('sha256').update(parts.join('\n')).digest('hex');
+        },
+
+        async responseForOperation() {
+          if (!key) return null;
+          const text = await options.store.get(key);
+          if (!text) return null;
+          let stored: StoredAnswer;
+          try {
+            stored = JSON.parse(text) as StoredAnswer;
+          } catch {
+            return null;
+          }
+          if (!(stored.until > Date.now())) return null;
+          hit = true;
+          return {
+            http: { status: undefined, headers: new HeaderMap([[RESPONSE_CACHE_HEADER, 'hit']]) },
+            body: { kind: 'single', singleResult: { data: stored.data } },
+          };
+        },
+
+        async willSendResponse(requestContext) {
+          const { body } = requestContext.response;
+          if (!key || hit || body.kind !== 'single') return;
+          const { data, errors } = body.singleResult;
+          if (!data || (errors && errors.length > 0)) return;
+          // Serialised now, before the access plugin's willSendResponse settles the answer in place.
+          const text = JSON.stringify({ until: Date.now() + options.ttlMs, data } satisfies StoredAnswer);
+          requestContext.response.http.headers.set(RESPONSE_CACHE_HEADER, 'miss');
+          if (text.length <= maxBytes) await options.store.set(key, text, options.ttlMs);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The GraphiQL playground as a gateway route: `GET /playground`, and `GET /graphql` from a browser
+ * (it asks for HTML), answer the page; `/playground/assets/…` the files it loads. Everything is
+ * served by the gateway itself.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayConfig } from '../../lib/config';
+import { sendJson } from '../../lib/graphql-http';
+import type { RouteHandler } from '../routes';
+import { loadPlaygroundAssets } from './assets';
+import { Example, loadExamples } from './examples';
+import { renderPage } from './page';
+import { SampleToken, sampleOfficerTokens } from './sample-officer';
+
+export interface PlaygroundOptions {
+  /** The GraphQL endpoint the page talks to. */
+  endpoint: string;
+  introspection: boolean;
+  /** The development token source; null: no token is prefilled. */
+  sampleToken: (() => Promise<SampleToken>) | null;
+  examples?: Example[];
+}
+
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  // The page may carry a token: never stored by a cache.
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  // Everything comes from this gateway; GraphiQL sets inline styles and embeds its fonts as data: URLs.
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+};
+
+/** A browser navigating to the endpoint, as opposed to a GraphQL client's GET query. */
+function isBrowserVisit(req: IncomingMessage, url: URL): boolean {
+  return String(req.headers.accept ?? '').includes('text/html') && !url.searchParams.has('query');
+}
+
+export function createPlaygroundRoute(options: PlaygroundOptions): RouteHandler {
+  const assets = loadPlaygroundAssets();
+  const examples = options.examples ?? loadExamples();
+
+  const sendPage = (req: IncomingMessage, res: ServerResponse) => {
+    (options.sampleToken ? options.sampleToken() : Promise.resolve(null))
+      .then((token) => {
+        const html = renderPage({ endpoint: options.endpoint, introspection: options.introspection, examples, token, assets });
+        res.writeHead(200, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(html) });
+        res.end(req.method === 'HEAD' ? undefined : html);
+      })
+      .catch((error: unknown) => {
+        // The development key could not be read: say so rather than open a page that cannot work.
+        console.error(`playground: cannot mint the development token: ${(error as Error).message}`);
+        sendJson(res, 500, { errors: [{ message: 'The playground could not mint its development token; see the gateway log', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      });
+  };
+
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    const path = url.pathname;
+    if (assets.serve(req, res, path)) return true;
+    const isPage = path === '/playground' || path === '/playground/' || (path === options.endpoint && req.method === 'GET' && isBrowserVisit(req, url));
+    if (!isPage) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('Method not allowed');
+      return true;
+    }
+    sendPage(req, res);
+    return true;
+  };
+}
+
+/** The playground as the gateway's configuration asks: a development token only where one is safe and accepted. */
+export function playgroundFromConfig(config: GatewayConfig, endpoint = '/graphql'): RouteHandler {
+  return createPlaygroundRoute({ endpoint, introspection: config.introspection, sampleToken: sampleOfficerTokens(config) });
+}

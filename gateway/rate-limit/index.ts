@@ -1,0 +1,43 @@
+/**
+ * Rate limits per `client_id`, checked at the HTTP edge once the caller is known and before any
+ * GraphQL work: a batch costs one token per operation. Refused: HTTP 429, `Retry-After`, and
+ * `extensions.code: RATE_LIMITED` with `extensions.retryAfter` in seconds.
+ */
+import type { RateLimitConfig } from '../../lib/config';
+import { HttpError } from '../../lib/graphql-http';
+import { createRedisClient } from '../../lib/kv/redis-client';
+import type { Principal } from '../../lib/principal';
+import { BucketStore, createRateLimiter, RateLimiter } from './limiter';
+
+export { createRateLimiter } from './limiter';
+export type { RateLimiter } from './limiter';
+
+export interface RateLimitWiring extends RateLimitConfig {
+  redisUrl: string | undefined;
+  redisCommandTimeoutMs: number;
+}
+
+/** The configured limiter, or null when RATE_LIMIT_PER_SECOND is 0. */
+export function rateLimiterFor(config: RateLimitWiring): RateLimiter | null {
+  if (config.perSecond <= 0) return null;
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { commandTimeoutMs: config.redisCommandTimeoutMs, role: 'rate limit' }) : null;
+  return createRateLimiter({ perSecond: config.perSecond, burst: config.burst, redis });
+}
+
+export type RateLimitListener = (clientId: string, store: BucketStore) => void;
+
+/** The refusal for this caller's request of `operations` operations, or null to let it through. */
+export async function admitByRate(limiter: RateLimiter, principal: Principal, operations: number, onRejected?: RateLimitListener): Promise<HttpError | null> {
+  const decision = await limiter.take(principal.clientId, operations);
+  if (decision.allowed) return null;
+  onRejected?.(principal.clientId, decision.store);
+  const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+  const { perSecond, burst } = limiter.settings;
+  return new HttpError(
+    429,
+    'RATE_LIMITED',
+    `Too many requests from this client (client_id): the limit is ${perSecond} per second with bursts of ${burst}. Retry after ${seconds} s.`,
+    { 'retry-after': String(seconds) },
+    { retryAfter: seconds },
+  );
+}

@@ -1,0 +1,46 @@
+/**
+ * Opens the cache backend of one service: the memory store alone, or Redis (fronted by memory,
+ * which also stands in during outages) and its invalidation channel when a Redis URL is set.
+ */
+import { localInvalidationBus, InvalidationBus, RedisInvalidationBus } from './invalidation-bus';
+import { MemoryStore } from './memory-store';
+import { RedisStore } from './redis-store';
+import type { KeyValueStore } from './store';
+
+export type { KeyValueStore } from './store';
+export type { InvalidationBus, InvalidationMessage } from './invalidation-bus';
+export { MemoryStore } from './memory-store';
+export { RedisStore } from './redis-store';
+
+export interface CacheBackendOptions {
+  redisUrl?: string | undefined;
+  commandTimeoutMs: number;
+  /** Entries kept in memory (the whole store without Redis, this process's tier with it). */
+  maxEntries: number;
+  /** Named in log lines. */
+  role: string;
+  /** Listen for invalidation messages (subgraphs); the gateway only stores and reads. */
+  invalidation?: boolean;
+}
+
+export interface CacheBackend {
+  store: KeyValueStore;
+  bus: InvalidationBus;
+  close(): Promise<void>;
+}
+
+export function openCacheBackend(options: CacheBackendOptions): CacheBackend {
+  if (!options.redisUrl) {
+    const store = new MemoryStore(options.maxEntries);
+    return { store, bus: localInvalidationBus, close: () => store.close() };
+  }
+  const store = new RedisStore({ url: options.redisUrl, commandTimeoutMs: options.commandTimeoutMs, local: new MemoryStore(options.maxEntries), role: options.role });
+  const bus = options.invalidation === false ? localInvalidationBus : new RedisInvalidationBus(options.redisUrl, store.client, options.commandTimeoutMs);
+  return {
+    store,
+    bus,
+    close: async () => {
+      await Promise.all([bus.close(), store.close()]);
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * Redis as the store every replica shares, fronted by this process's memory:
+ *  - reads look in memory first, then Redis; what Redis answers is kept in memory for a few
+ *    seconds (`localTtlMs`), so hot keys cost no round trip. Invalidation messages (see
+ *    invalidation-bus.ts) drop those copies in every replica at once;
+ *  - writes go to both;
+ *  - while Redis cannot answer — disconnected, a command failed or timed out (then memory alone is
+ *    used for a short pause, so a hung Redis costs one timeout, not one per request), or before
+ *    the first connection — memory alone serves, with the full time to live. Requests never fail
+ *    for it;
+ *  - when Redis answers again it is used again: deletions it missed are replayed, and the memory
+ *    is emptied, since invalidation messages may have been missed meanwhile.
+ */
+import type Redis from 'ioredis';
+import type { MemoryStore } from './memory-store';
+import { createRedisClient } from './redis-client';
+import type { KeyValueStore } from './store';
+
+export interface RedisStoreOptions {
+  url: string;
+  commandTimeoutMs: number;
+  /** This process's tier: short-lived copies while Redis is up, the whole cache while it is not. */
+  local: MemoryStore;
+  /** How long a value stays in memory while Redis is up. */
+  localTtlMs?: number;
+  role: string;
+}
+
+/** After a failed command, memory alone is used for this long before Redis is tried again. */
+const PAUSE_AFTER_FAILURE_MS = 1000;
+/** Deletions remembered while Redis is away; beyond this the rest expire by their TTL. */
+const MAX_PENDING_DELETES = 50_000;
+export const DEFAULT_LOCAL_TTL_MS = 5000;
+
+export class RedisStore implements KeyValueStore {
+  readonly client: Redis;
+  private readonly local: MemoryStore;
+  private readonly localTtlMs: number;
+  private pausedUntil = 0;
+  /** Redis was unusable since the last successful command: memory may miss invalidations. */
+  private away = true;
+  private readonly pendingDeletes = new Set<string>();
+
+  constructor(options: RedisStoreOptions) {
+    this.local = options.local;
+    this.localTtlMs = options.localTtlMs ?? DEFAULT_LOCAL_TTL_MS;
+    this.client = createRedisClient(options.url, { commandTimeoutMs: options.commandTimeoutMs, role: options.role });
+    this.client.on('close', () => {
+      this.away = true;
+    });
+    this.client.on('ready', () => {
+      this.pausedUntil = 0;
+      this.answered();
+    });
+  }
+
+  get backend(): 'memory' | 'redis' {
+    return this.usable() ? 'redis' : 'memory';
+  }
+
+  private usable(): boolean {
+    return this.client.status === 'ready' && Date.now() >= this.pausedUntil;
+  }
+
+  private failed(): void {
+    this.pausedUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
+    this.away = true;
+  }
+
+  private answered(): void {
+    if (!this.away) return;
+    this.away = false;
+    this.local.clear();
+    if (this.pendingDeletes.size > 0) void this.replayDeletes();
+  }
+
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    const values = await this.local.getMany(keys);
+    if (!this.usable()) return values;
+    const missing: number[] = [];
+    values.forEach((value, index) => value === undefined && missing.push(index));
+    if (missing.length === 0) return values;
+    try {
+      const fetched = await this.client.mget(...missing.map((index) => keys[index]));
+      this.answered();
+      fetched.forEach((value, i) => {
+        if (value === null) return;
+        values[missing[i]] = value;
+        void this.local.set(keys[missing[i]], value, this.localTtlMs);
+      });
+    } catch {
+      this.failed();
+    }
+    return values;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.getMany([key]))[0];
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    if (!this.usable()) return this.local.set(key, value, ttlMs);
+    await this.local.set(key, value, Math.min(ttlMs, this.localTtlMs));
+    try {
+      await this.client.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)));
+      this.answered();
+    } catch {
+      this.failed();
+      await this.local.set(key, value, ttlMs);
+    }
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.local.delete(keys);
+    if (this.usable()) {
+      try {
+        await this.client.del(...keys);
+        this.answered();
+        return;
+      } catch {
+        this.failed();
+      }
+    }
+    for (const key of keys) if (this.pendingDeletes.size < MAX_PENDING_DELETES) this.pendingDeletes.add(key);
+  }
+
+  /** Drops this process's copies (an invalidation from another replica reached it). */
+  async dropLocal(keys: readonly string[]): Promise<void> {
+    await this.local.delete(keys);
+  }
+
+  private async replayDeletes(): Promise<void> {
+    const keys = [...this.pendingDeletes];
+    this.pendingDeletes.clear();
+    for (let start = 0; start < keys.length; start += 500) {
+      try {
+        await this.client.del(...keys.slice(start, start + 500));
+      } catch {
+        for (const key of keys.slice(start)) this.pendingDeletes.add(key);
+        return;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
+    await this.local.close();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The civil-status system's registration statistics: `ThongKeDangKyHoTich` at
+ * `/ThongKeHoTichService`, same SOAP 1.1 envelope and key as the record lookups. For one commune
+ * and a range of months (at most 36) it answers how many births, marriages and deaths that
+ * commune registered each month. Used by the indicators; the records client stays as it is.
+ */
+import { Provenance, stampProvenance } from '../common/provenance';
+import { CivilStatusClient, escapeXml, HO_TICH_NS, SOAP_ENVELOPE_NS } from './source-client';
+
+export const STATISTICS_SOAP_ACTION = '"urn:hotich:v1/ThongKeDangKyHoTich"';
+/** The most months one statistics request may cover. */
+export const STATISTICS_MAX_MONTHS = 36;
+
+export interface MonthlyRegistrations {
+  /** `YYYY-MM`. */
+  month: string;
+  births: number;
+  marriages: number;
+  deaths: number;
+}
+
+export interface RegistrationStatistics {
+  communeCode: string;
+  months: MonthlyRegistrations[];
+  provenance: Provenance;
+}
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+export function statisticsEnvelope(key: string, communeCode: string, fromMonth: string, toMonth: string): string {
+  return (
+    `<soap:Envelope xmlns:soap="${SOAP_ENVELOPE_NS}" xmlns:ht="${HO_TICH_NS}">` +
+    `<soap:Header><ht:XacThuc><ht:KhoaTruyCap>${escapeXml(key)}</ht:KhoaTruyCap></ht:XacThuc></soap:Header>` +
+    `<soap:Body><ht:ThongKeDangKyHoTich><ht:MaXa>${escapeXml(communeCode)}</ht:MaXa>` +
+    `<ht:TuThang>${escapeXml(fromMonth)}</ht:TuThang><ht:DenThang>${escapeXml(toMonth)}</ht:DenThang>` +
+    '</ht:ThongKeDangKyHoTich></soap:Body></soap:Envelope>'
+  );
+}
+
+/** A whole count; the shared parser reads `KetHon` as a repeated element, so a one-item list is accepted too. */
+function count(value: unknown): number | null {
+  const text = Array.isArray(value) && value.length === 1 ? value[0] : value;
+  return typeof text === 'string' && /^\d{1,9}$/.test(text) ? Number(text) : null;
+}
+
+export class CivilStatusStatisticsClient extends CivilStatusClient {
+  /** Registrations per month of the range, every month listed; null for a commune the service does not know. */
+  async getRegistrationStatistics(communeCode: string, fromMonth: string, toMonth: string): Promise<RegistrationStatistics | null> {
+    const body = await this.send(
+      {
+        method: 'POST',
+        path: '/ThongKeHoTichService',
+        headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: STATISTICS_SOAP_ACTION },
+        body: statisticsEnvelope(this.apiKey, communeCode, fromMonth, toMonth),
+        resolveStatuses: [500],
+      },
+      (response) => (response.status === 404 ? null : this.parseSoapBody(response)),
+    );
+    if (body === null) return null;
+    const result = body.ThongKeDangKyHoTichResponse as Record<string, unknown> | undefined;
+    if (typeof result !== 'object' || result === null || result.MaXa !== communeCode) {
+      throw this.badResponse('a statistics answer for another commune, or none');
+    }
+    const rows = result.Thang === undefined ? [] : Array.isArray(result.Thang) ? result.Thang : [result.Thang];
+    const months = rows.map((row: unknown): MonthlyRegistrations => {
+      const node = (typeof row === 'object' && row !== null ? row : {}) as Record<string, unknown>;
+      const [births, marriages, deaths] = [node.KhaiSinh, node.KetHon, node.KhaiTu].map(count);
+      if (typeof node.Ky !== 'string' || !MONTH.test(node.Ky) || births === null || marriages === null || deaths === null) {
+        throw this.badResponse('a statistics month with missing or unexpected fields');
+      }
+      return { month: node.Ky, births, marriages, deaths };
+    });
+    const producedAt = typeof result.NgayLapBaoCao === 'string' ? result.NgayLapBaoCao : null;
+    return { communeCode, months, provenance: stampProvenance(this.source, producedAt) };
+  }
+}

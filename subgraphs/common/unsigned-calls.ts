@@ -1,0 +1,30 @@
+/**
+ * Benchmark mode (`SUBGRAPH_TRUST_UNSIGNED=true`, refused in production): calls that carry no
+ * gateway signature are served as a fixed national principal holding every scope, so other
+ * gateways (which cannot sign) can be measured against the same subgraphs. Signed calls are still
+ * verified as usual.
+ */
+import type { ForwardingVerifier } from '../../lib/forwarding';
+import { log } from '../../lib/log';
+import { AUDIT_SCOPE, Principal, SOURCE_SCOPES } from '../../lib/principal';
+
+export const BENCHMARK_PRINCIPAL: Principal = {
+  subject: 'benchmark',
+  clientId: 'benchmark',
+  scopes: new Set([...SOURCE_SCOPES, AUDIT_SCOPE]),
+  jurisdiction: { national: true, provinces: new Set(), communes: new Set() },
+  purpose: 'BENCHMARK',
+  locationIndependent: false,
+};
+
+export function trustUnsignedCalls(verifier: ForwardingVerifier, subgraph: string): ForwardingVerifier {
+  const warning =
+    `subgraph ${subgraph}: SUBGRAPH_TRUST_UNSIGNED=true: calls without the gateway's signature are served as a national ` +
+    'principal with every scope. For benchmarks only; never expose this subgraph.';
+  // Loud on purpose: on stderr as well as in the log, whatever the log level.
+  log.warn(warning);
+  process.stderr.write(`WARNING: ${warning}\n`);
+  return {
+    verify: (header) => (header ? verifier.verify(header) : Promise.resolve(BENCHMARK_PRINCIPAL)),
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The indicators subgraph: `Commune.indicators` and `Province.indicators`, the province's
+ * indicator set (population, households, insurance coverage, civil-status events per month, land
+ * parcels, budget execution) computed over the sources. An internal subgraph: it owns no data.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'graphql';
+import type { SubgraphConfig } from '../../lib/config';
+import type { SubgraphDefinition } from '../common/server';
+import { sourceCacheFor } from '../common/source-cache';
+import { CommuneIndicators, LookupAllowance } from './compute';
+import { cachedFetches } from './loaders';
+import { IndicatorsContext, resolvers } from './resolvers';
+import { closeClients, createClients } from './source-client';
+
+export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+
+export function createIndicatorsSubgraph(config: SubgraphConfig): SubgraphDefinition<IndicatorsContext> {
+  const clients = createClients(config);
+  const caches = {
+    socialInsurance: sourceCacheFor('social-insurance', config, { personalNamespaces: ['participant'] }),
+    budget: sourceCacheFor('budget', config),
+    catalogue: sourceCacheFor('catalogue', config),
+  };
+  const fetches = cachedFetches(clients, caches);
+  const indicators = new CommuneIndicators(clients, fetches, { ttlMs: config.indicatorsCacheTtlMs, concurrency: config.sourceConcurrency });
+  return {
+    name: 'indicators',
+    typeDefs,
+    resolvers,
+    caches: Object.values(caches),
+    createContext: () => ({ indicators, fetches, allowance: new LookupAllowance(config.indicatorsMaxInsuranceLookups) }),
+    close: () => closeClients(clients),
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The source answers the indicators need, through the subgraph's source caches: a person's BHXH
+ * record (one per call), a unit's budget rows (up to 50 units per export), and the catalogue.
+ */
+import { BUDGET_MAX_UNITS, type BudgetRow } from '../budget/source-client';
+import type { ProvinceWithCommunes, CommuneRecord } from '../common/catalogue-client';
+import { everyAnswer } from '../common/errors';
+import type { SourceCache } from '../common/source-cache';
+import type { InsuranceRecord } from '../social-insurance/source-client';
+import type { IndicatorClients } from './source-client';
+
+export interface IndicatorCaches {
+  socialInsurance: SourceCache;
+  budget: SourceCache;
+  catalogue: SourceCache;
+}
+
+export interface IndicatorFetches {
+  participant(personalId: string): Promise<InsuranceRecord | null>;
+  /** Each unit's rows for the year (province codes give the province's own lines). */
+  budgetRows(fiscalYear: number, unitCodes: readonly string[]): Promise<Map<string, BudgetRow[]>>;
+  province(code: string): Promise<ProvinceWithCommunes | null>;
+  commune(code: string): Promise<CommuneRecord | null>;
+}
+
+export function cachedFetches(clients: IndicatorClients, caches: IndicatorCaches): IndicatorFetches {
+  const participant = caches.socialInsurance.one('participant', (id) => clients.socialInsurance.getParticipant(id));
+  const province = caches.catalogue.one('province', (code) => clients.catalogue.getProvince(code));
+  const communes = caches.catalogue.batch('commune', (codes) => clients.catalogue.getCommunes(codes));
+  return {
+    participant,
+    async budgetRows(fiscalYear, unitCodes) {
+      const rows = new Map<string, BudgetRow[]>();
+      const exportRows = caches.budget.batch(`rows:${fiscalYear}`, (units) => clients.budget.exportBudgets(fiscalYear, units));
+      const exports: Promise<void>[] = [];
+      for (let i = 0; i < unitCodes.length; i += BUDGET_MAX_UNITS) {
+        exports.push(
+          everyAnswer(exportRows(unitCodes.slice(i, i + BUDGET_MAX_UNITS))).then((found) => {
+            for (const [unit, unitRows] of found) rows.set(unit, unitRows);
+          }),
+        );
+      }
+      await Promise.all(exports);
+      return rows;
+    },
+    province,
+    async commune(code) {
+      return (await everyAnswer(communes([code]))).get(code) ?? null;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The reconciliation subgraph: where population, civil status and the household book disagree,
+ * for one citizen (`Citizen.discrepancies`) and for a whole commune (`Commune.discrepancies`).
+ * An internal subgraph: it reads the sources through their own clients and owns no data.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'graphql';
+import type { SubgraphConfig } from '../../lib/config';
+import type { SubgraphDefinition } from '../common/server';
+import { sourceCacheFor } from '../common/source-cache';
+import { CommuneReports } from './commune-report';
+import { cachedFetches, createLoaders } from './loaders';
+import { ReconciliationContext, resolvers } from './resolvers';
+import { closeClients, createClients } from './source-client';
+
+export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+
+export function createReconciliationSubgraph(config: SubgraphConfig): SubgraphDefinition<ReconciliationContext> {
+  const clients = createClients(config);
+  const caches = {
+    population: sourceCacheFor('population', config, { personalNamespaces: ['citizen'] }),
+    civilStatus: sourceCacheFor('civil-status', config, { personalNamespaces: ['record'] }),
+    catalogue: sourceCacheFor('catalogue', config),
+  };
+  const fetches = cachedFetches(clients, caches);
+  const reports = new CommuneReports(clients, fetches, { ttlMs: config.reconciliationCacheTtlMs, concurrency: config.sourceConcurrency });
+  return {
+    name: 'reconciliation',
+    typeDefs,
+    resolvers,
+    caches: Object.values(caches),
+    createContext: () => ({ loaders: createLoaders(fetches), reports }),
+    close: () => closeClients(clients),
+  };
+}

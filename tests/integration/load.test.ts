@@ -1,0 +1,31 @@
+/**
+ * The soak's workload and load generator, briefly, against the in-process stack: every kind of
+ * request `npm run soak` sends is answered in full at a steady rate. (The soak itself, with
+ * separate processes and memory measured, runs as `npm run soak` / `npm run soak:ci`.)
+ */
+import { runLoad } from '../../scripts/soak/load-runner';
+import { createWorkload, fetchSample, MIX } from '../../scripts/soak/workload';
+import { Stack, startStack } from '../support/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ mocks: { worldSize: 3000, worldSeed: 'load' }, env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' } });
+});
+afterAll(() => stack?.close());
+
+it('answers a few seconds of the mixed workload with no error, nothing shed', async () => {
+  const world = stack.mocks.world;
+  const sample = await fetchSample(stack.mocks.urls.population, 300);
+  const next = createWorkload(sample, (commune) => world.catalogue.communeByCode.get(commune)?.ProvinceCode);
+  const token = await stack.token({ scope: 'population:read civil-status:read land:read social-insurance:read budget:read audit:read' });
+
+  const summary = await runLoad({ url: stack.gatewayUrl, rate: 20, durationMs: 4000, next, headers: () => ({ authorization: `Bearer ${token}` }) });
+
+  expect(summary.errors).toEqual({});
+  expect(summary.shed).toBe(0);
+  expect(summary.answered).toBe(summary.sent);
+  expect(summary.answered).toBeGreaterThanOrEqual(70);
+  // Every common kind of request was exercised (the rarest may not come up in a hundred).
+  const common = MIX.filter((entry) => entry.share >= 5).map((entry) => entry.kind);
+  expect(common.filter((kind) => !summary.byKind[kind])).toEqual([]);
+});

@@ -1,0 +1,178 @@
+/**
+ * The whole stack sharing a real Redis: source answers and persisted queries land in Redis, an
+ * invalidation reaches another replica through pub/sub, and a Redis outage — stopped or hung —
+ * costs no request, with Redis used again once it is back.
+ */
+import { createHash } from 'node:crypto';
+import Redis from 'ioredis';
+import type { Citizen, World } from '../../mocks';
+import { loadSubgraphConfig, SUBGRAPH_SOURCES } from '../../lib/config';
+import { createForwardingSigner, FORWARDING_HEADER } from '../../lib/forwarding';
+import { devKeyPaths, readJwkFile } from '../../lib/keys';
+import type { Principal } from '../../lib/principal';
+import { RunningService, startSubgraph } from '../../subgraphs/common/server';
+import { SUBGRAPH_FACTORIES } from '../../subgraphs/registry';
+import { BENCHMARK_PRINCIPAL } from '../../subgraphs/common/unsigned-calls';
+import { until } from '../support/wait';
+import { describeWithRedis, startRedis, ThrowawayRedis } from '../support/redis';
+import { Stack, startStack } from '../support/stack';
+
+const INVALIDATION_TOKEN = 'test-invalidation-token-0123456789abcdef';
+const DOSSIER = `query($id: ID!) { citizen(personalId: $id) {
+  personalId fullName household { householdId } civilStatus { maritalStatus } landRights { certificateNumber } socialInsurance { status }
+} }`;
+
+describeWithRedis('with Redis', () => {
+  let redis: ThrowawayRedis;
+  let probe: Redis;
+  let stack: Stack;
+  let world: World;
+  let token: string;
+  let next = 0;
+
+  /** A living citizen not asked about before in this suite. */
+  function freshCitizen(): Citizen {
+    const living = [...world.citizens.values()].filter((c) => !c.death && c.householdId);
+    return living[next++];
+  }
+  const dossier = (citizen: Citizen) => stack.query<Record<string, any>>(DOSSIER, { id: citizen.personalId }, { authorization: `Bearer ${token}` });
+  const keys = (pattern: string) => probe.keys(pattern).catch(() => [] as string[]);
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    probe = new Redis(redis.url, { maxRetriesPerRequest: 0, retryStrategy: () => 100 });
+    probe.on('error', () => undefined);
+    stack = await startStack({
+      mocks: { worldSize: 2000, worldSeed: 'redis' },
+      env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '200', CACHE_INVALIDATION_TOKEN: INVALIDATION_TOKEN },
+    });
+    world = stack.mocks.world;
+    token = await stack.token();
+  });
+  afterAll(async () => {
+    await stack?.close();
+    probe?.disconnect();
+    await redis?.stop();
+  });
+
+  it('keeps source answers and persisted queries in Redis, where every replica finds them', async () => {
+    const citizen = freshCitizen();
+    await until(async () => (await dossier(citizen)).status === 200 && (await keys('sc:*')).length > 0);
+    await dossier(citizen);
+    expect(await probe.exists(`sc:population:population:citizen:${citizen.personalId}`)).toBe(1);
+    expect(await probe.exists(`sc:civil-status:civil-status:record:${citizen.personalId}`)).toBe(1);
+    expect(await probe.exists(`sc:social-insurance:social-insurance:participant:${citizen.personalId}`)).toBe(1);
+
+    const query = '{ provinces { code } }';
+    const hash = createHash('sha256').update(query).digest('hex');
+    await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
+    });
+    expect(await probe.get(`gw:apq:${hash}`)).toBe(query);
+  });
+
+  describe('invalidation across two replicas of a subgraph', () => {
+    let second: RunningService;
+    let sign: (principal: Principal) => Promise<string>;
+
+    beforeAll(async () => {
+      const env = { REDIS_URL: redis.url, DEV_DIR: stack.devDir, CIVIL_STATUS_SOURCE_URL: stack.mocks.urls['civil-status'] };
+      const config = { ...loadSubgraphConfig('civil-status', env), port: 0 };
+      config.sources = Object.fromEntries(SUBGRAPH_SOURCES['civil-status'].map((s) => [s, config.sources[s]]));
+      second = await startSubgraph(SUBGRAPH_FACTORIES['civil-status'](config), { forwardingPublicKeyFile: config.forwardingPublicKeyFile });
+      const signer = await createForwardingSigner(readJwkFile(devKeyPaths(stack.devDir).forwardingPrivateKey));
+      sign = (principal) => signer.sign(principal);
+    });
+    afterAll(() => second?.close());
+
+    /** Asks one replica directly for a citizen's civil status, as the gateway would. */
+    async function civilStatusFrom(replica: RunningService, citizen: Citizen): Promise<string> {
+      const province = world.catalogue.communeByCode.get(citizen.communeCode)!.ProvinceCode;
+      const response = await fetch(replica.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [FORWARDING_HEADER]: await sign(BENCHMARK_PRINCIPAL) },
+        body: JSON.stringify({
+          query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Citizen { civilStatus { maritalStatus } } } }',
+          variables: { r: [{ __typename: 'Citizen', personalId: citizen.personalId, jurisdictionKey: `${province}/${citizen.communeCode}` }] },
+        }),
+      });
+      const body = (await response.json()) as { data: { _entities: { civilStatus: { maritalStatus: string } }[] } };
+      return body.data._entities[0].civilStatus.maritalStatus;
+    }
+
+    it("drops the citizen's answers in the other replica too, through Redis pub/sub", async () => {
+      const citizen = freshCitizen();
+      const first = stack.subgraphs['civil-status'];
+      const calls = () => stack.mocks.stats('civil-status').requests;
+      await civilStatusFrom(second, citizen);
+      await civilStatusFrom(first, citizen);
+      const warmed = calls();
+      // Both replicas now answer without the source (the second from its own memory).
+      await civilStatusFrom(second, citizen);
+      await civilStatusFrom(first, citizen);
+      expect(calls()).toBe(warmed);
+
+      const response = await fetch(first.url.replace(/\/graphql$/, '/cache/invalidate'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${INVALIDATION_TOKEN}` },
+        body: JSON.stringify({ personalIds: [citizen.personalId] }),
+      });
+      await expect(response.json()).resolves.toMatchObject({ broadcast: true });
+      expect(await probe.exists(`sc:civil-status:civil-status:record:${citizen.personalId}`)).toBe(0);
+
+      // The message reaches the second replica within moments, well before its own copy would expire.
+      await until(async () => {
+        await civilStatusFrom(second, citizen);
+        return calls() > warmed;
+      }, 2000);
+    });
+
+    it('ignores a malformed message on the channel', async () => {
+      await probe.publish('vncg:source-cache:invalidate', '{"v":1,"personalIds":["not-an-id"]}');
+      await probe.publish('vncg:source-cache:invalidate', 'garbage');
+      const citizen = freshCitizen();
+      await expect(civilStatusFrom(second, citizen)).resolves.toEqual(expect.any(String));
+    });
+  });
+
+  it('keeps answering while Redis is down, and uses Redis again once it is back', async () => {
+    await redis.halt();
+    try {
+      for (let i = 0; i < 3; i++) {
+        const started = Date.now();
+        const answer = await dossier(freshCitizen());
+        expect(answer.status).toBe(200);
+        expect(answer.body.errors).toBeUndefined();
+        expect(answer.body.data?.citizen?.civilStatus).not.toBeNull();
+        expect(Date.now() - started).toBeLessThan(2000);
+      }
+      // Answers are still cached meanwhile, in memory.
+      const citizen = freshCitizen();
+      await dossier(citizen);
+      const before = stack.mocks.stats('population').requests;
+      await dossier(citizen);
+      expect(stack.mocks.stats('population').requests).toBe(before);
+    } finally {
+      await redis.start();
+    }
+    const citizen = freshCitizen();
+    await until(async () => {
+      await dossier(citizen);
+      return (await probe.exists(`sc:population:population:citizen:${citizen.personalId}`)) === 1;
+    });
+  });
+
+  it('does not stall on a hung Redis', async () => {
+    redis.freeze();
+    try {
+      const started = Date.now();
+      const answer = await dossier(freshCitizen());
+      expect(answer.body.errors).toBeUndefined();
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      redis.thaw();
+    }
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * A throwaway Redis server for tests: Debian's `redis-server`, listening on 127.0.0.1 on a free
+ * port, keeping nothing on disk. No system service is used. Tests can stop it (an outage), start
+ * it again on the same port, or freeze it (a Redis that hangs without closing connections).
+ *
+ * Without the binary the suites that need it are skipped with a message, except in CI (`CI` set),
+ * where they fail: CI must install the `redis-server` package.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeIfInstalled } from './needs-package';
+import { freePort } from './ports';
+
+const REDIS_MISSING = 'Redis server not installed: .ci/run installs the redis-server package';
+
+export function findRedisServer(): string | null {
+  for (const candidate of ['/usr/bin/redis-server', '/usr/local/bin/redis-server']) if (existsSync(candidate)) return candidate;
+  try {
+    const found = execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
+    return found.length > 0 ? found : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `describe` for suites that need Redis: skipped with a message when none is installed, or failing in CI. */
+export function describeWithRedis(name: string, body: () => void): void {
+  describeIfInstalled(name, { installed: findRedisServer() !== null, what: 'Redis server (redis-server)', debianPackage: 'redis-server' }, body);
+}
+
+export interface ThrowawayRedis {
+  url: string;
+  port: number;
+  /** The server's process id while it runs. */
+  readonly pid: number | undefined;
+  /** Stops the server (SIGKILL: an outage, not a clean shutdown); its data is gone. */
+  halt(): Promise<void>;
+  /** Starts it again on the same port, empty. */
+  start(): Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open, nothing answers. `thaw` resumes it. */
+  freeze(): void;
+  thaw(): void;
+  /** Stops it for good. */
+  stop(): Promise<void>;
+}
+
+export { freePort };
+
+async function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
+}
+
+export async function startRedis(): Promise<ThrowawayRedis> {
+  const binary = findRedisServer();
+  if (!binary) throw new Error(REDIS_MISSING);
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'test-redis-'));
+  let child: ChildProcess | null = null;
+
+  const start = async () => {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no', '--loglevel', 'warning'];
+    const started = spawn(binary, args, { stdio: 'ignore' });
+    child = started;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (started.exitCode !== null) throw new Error(`redis-server exited with code ${started.exitCode}`);
+      if (await answersPing(port)) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error('redis-server did not answer within 10 s');
+  };
+  const halt = async () => {
+    const running = child;
+    child = null;
+    if (!running || running.exitCode !== null) return;
+    running.kill('SIGCONT');
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill('SIGKILL');
+    });
+  };
+
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    get pid() {
+      return (child as ChildProcess | null)?.pid;
+    },
+    start,
+    halt,
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
+    async stop() {
+      await halt();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/** The benchmark's command line and question draws: clear refusals, and draws as described. */
+import { parseOptions } from '../../../bench/options';
+import { eachOnce, zipfSampler } from '../../../bench/zipf';
+
+describe('npm run bench options', () => {
+  it('reads durations, lists and ranges, and runs the ceiling last', () => {
+    expect(parseOptions(['--requests', '200', '--gateways', 'ceiling,ours', '--latency', '10-20', '--no-probe', '--no-redis'])).toMatchObject({
+      requests: 200,
+      gateways: ['ours', 'ceiling'],
+      latencyMs: [10, 20],
+      probe: false,
+      redis: false,
+    });
+  });
+
+  it.each([
+    [['--requests'], /--requests: expected a value/],
+    [['--requests', '10'], /--requests: expected a number ≥ 50/],
+    [['--latency', '80-20'], /--latency: expected min-max/],
+    [['--workloads', 'dossier,everything'], /--workloads: expected some of/],
+    [['--gateways', 'ceiling'], /needs "ours"/],
+    [['--fast'], /unknown option --fast/],
+  ])('refuses %j clearly', (argv, message) => {
+    expect(() => parseOptions(argv as string[])).toThrow(message);
+  });
+});
+
+describe('question draws', () => {
+  it('draws Zipf-like: a few items often, the same sequence for the same seed', () => {
+    const items = Array.from({ length: 10_000 }, (_, i) => `id-${i}`);
+    const draw = zipfSampler(items, 1, 7);
+    const counts = new Map<string, number>();
+    const sequence = Array.from({ length: 20_000 }, () => draw());
+    for (const item of sequence) counts.set(item, (counts.get(item) ?? 0) + 1);
+    const sorted = [...counts.values()].sort((a, b) => b - a);
+    // Rank 1 holds about 1/H(10000) ≈ 10% of the draws, rank 2 half of that.
+    expect(sorted[0] / sequence.length).toBeGreaterThan(0.08);
+    expect(sorted[0] / sorted[1]).toBeGreaterThan(1.5);
+    const again = zipfSampler(items, 1, 7);
+    expect(Array.from({ length: 100 }, () => again())).toEqual(sequence.slice(0, 100));
+  });
+
+  it('eachOnce draws every item before repeating any', () => {
+    const draw = eachOnce(['a', 'b', 'c', 'd'], 3);
+    expect(new Set([draw(), draw(), draw(), draw()]).size).toBe(4);
+  });
+});

@@ -1,0 +1,51 @@
+/** The gateway's undici fetcher: answers as Apollo's data source reads them, and deadlines that hold. */
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSubgraphFetcher, SubgraphTimeoutError } from '../../../gateway/subgraph-fetcher';
+
+let server: Server;
+let url: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url === '/hang') return; // never answers
+    if (req.url === '/stall') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"data":');
+      return; // the body never finishes
+    }
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-echo': req.headers['x-request-id'] ?? '' });
+      res.end(JSON.stringify({ data: { echo: JSON.parse(body) } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+it('posts the body and gives back status, headers and body as Apollo reads them', async () => {
+  const { fetcher, close } = createSubgraphFetcher({ timeoutMs: 1000 });
+  const response = await fetcher(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'r-1' }, body: '{"query":"{a}"}' });
+  expect(response.status).toBe(200);
+  expect(response.ok).toBe(true);
+  expect(response.headers.get('Content-Type')).toBe('application/json');
+  expect(response.headers.get('x-echo')).toBe('r-1');
+  expect(response.headers.get('x-absent')).toBeNull();
+  expect([...response.headers].map(([name]) => name)).toContain('content-type');
+  await expect(response.json()).resolves.toEqual({ data: { echo: { query: '{a}' } } });
+  await close();
+});
+
+it.each(['/hang', '/stall'])('gives up on %s after its deadline with SubgraphTimeoutError', async (path) => {
+  const { fetcher, close } = createSubgraphFetcher({ timeoutMs: 200 });
+  const started = Date.now();
+  await expect(fetcher(`${url}${path}`, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(SubgraphTimeoutError);
+  expect(Date.now() - started).toBeLessThan(1500);
+  await close();
+});
