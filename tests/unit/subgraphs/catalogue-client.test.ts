@@ -40,7 +40,7 @@ describe('catalogue source client', () => {
   beforeAll(() => nock.disableNetConnect());
   afterAll(() => nock.enableNetConnect());
   beforeEach(() => {
-    client = new CatalogueClient({ url: BASE, apiKey: 'test-catalogue-key', timeoutMs: 300 });
+    client = new CatalogueClient({ url: BASE, apiKey: 'test-catalogue-key', timeoutMs: 1500 });
   });
   afterEach(async () => {
     nock.cleanAll();
@@ -146,7 +146,7 @@ describe('catalogue source client', () => {
   });
 
   it('gives up after the timeout with SOURCE_TIMEOUT', async () => {
-    nock(BASE).get('/api/units/provinces').delay(1000).reply(200, [BAC_NINH]);
+    nock(BASE).get('/api/units/provinces').delay(4000).reply(200, [BAC_NINH]);
     const error = await client.listProvinces().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SourceError);
     expect(error).toMatchObject({ code: 'SOURCE_TIMEOUT', source: 'catalogue' });

@@ -76,8 +76,8 @@ let catalogue: CatalogueClient;
 beforeAll(() => nock.disableNetConnect());
 afterAll(() => nock.enableNetConnect());
 beforeEach(() => {
-  population = new PopulationClient({ url: POP, apiKey: POP_KEY, timeoutMs: 300 });
-  catalogue = new CatalogueClient({ url: CAT, apiKey: CAT_KEY, timeoutMs: 300 });
+  population = new PopulationClient({ url: POP, apiKey: POP_KEY, timeoutMs: 1500 });
+  catalogue = new CatalogueClient({ url: CAT, apiKey: CAT_KEY, timeoutMs: 1500 });
 });
 afterEach(async () => {
   nock.cleanAll();
@@ -247,7 +247,7 @@ describe('population source client', () => {
     });
 
     it('gives up after the timeout with SOURCE_TIMEOUT', async () => {
-      intercept().delay(1000).reply(200, {});
+      intercept().delay(4000).reply(200, {});
       const error = await call(population).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SourceError);
       expect(error).toMatchObject({ code: 'SOURCE_TIMEOUT', source: 'population' });
@@ -806,7 +806,7 @@ describe('population resolvers', () => {
 
     it('names the catalogue when the commune lookup fails, keeping the other root fields', async () => {
       nock(POP).post('/api/v1/citizens:batchGet').reply(200, { ketQua: [citizenWire()], khongTimThay: [] });
-      nock(CAT).get('/api/units/communes').query(true).delay(1000).reply(200, []);
+      nock(CAT).get('/api/units/communes').query(true).delay(4000).reply(200, []);
       nock(CAT).get('/api/units/provinces').reply(200, PROVINCES);
       const result = await run(`{
         citizen(personalId: "${ID}") { fullName permanentResidence { commune { name } } }
