@@ -28,7 +28,7 @@ export interface BenchOptions {
   cpuProfileDir: string | null;
 }
 
-const USAGE = `usage: npm run bench -- [--requests 400] [--warmup 150] [--stack-warmup 15] [--connections 32]
+export const USAGE = `usage: npm run bench -- [--requests 400] [--warmup 150] [--stack-warmup 15] [--connections 32]
                       [--gateways ${GATEWAYS.join(',')}] [--workloads ${WORKLOADS.join(',')}] [--latency 20-80]
                       [--world-size 100000] [--zipf 1.0] [--probe-requests 25] [--no-probe] [--ceiling-duration 5]
                       [--no-redis] [--cpu-prof <folder>]`;

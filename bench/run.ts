@@ -31,7 +31,7 @@ import { envPrefix, SOURCES, SourceName, SUBGRAPHS, SubgraphName } from '../lib/
 import { generateWorld, World } from '../mocks';
 import { mintDevToken } from '../scripts/token';
 import { findRedisServer, freePort, startRedis } from '../tests/support/redis';
-import { parseOptions, BenchOptions } from './options';
+import { BenchOptions, parseOptions, USAGE } from './options';
 import { cpuOf, withDescendants } from './cpu';
 import { addNodeFlags, Child, nodeCommand, ROOT, startChild, stopAllChildren, tsxCommand, waitForUrl } from './processes';
 import { GATEWAY_LABELS, GatewayName, markdownTable, percentile, ratios, RunResult } from './report';
@@ -200,6 +200,10 @@ async function measure(target: Target, stack: Stack, world: World, options: Benc
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const options = parseOptions(process.argv.slice(2));
   if (options.cpuProfileDir) addNodeFlags('--cpu-prof', `--cpu-prof-dir=${resolve(options.cpuProfileDir)}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -1,17 +1,18 @@
 /**
  * `npm run soak`: the product under a steady mixed workload for a while, and what it did.
  *
- *   npm run soak -- [--duration 10m] [--rate 80 | --rate-share 0.7] [--warmup 60s]
- *                   [--world-size 100000] [--max-rss-growth 10] [--max-p99 1000] [--json out.json]
+ *   npm run soak -- [--duration 10m] [--rate 80 | --rate-share 0.7] [--warmup 60s] [--step 10s]
+ *                   [--world-size 100000] [--max-rss-growth 10] [--max-p99 5000] [--json out.json]
  *
- * Starts mocks, subgraphs and gateway as separate processes on free ports. Without `--rate` it
- * first finds the highest rate the product sustains (a short ramp from 10/s: steps of `--step`
- * seconds, each 30% faster, until a step has an error, sheds load, falls behind (answers under 95%
- * of the rate), or its latency shows queueing: a median over four times the first step's (and over
- * 100 ms), or a p99 over `--max-p99` ms) and soaks at `--rate-share` of it. Then it reports errors, latency
- * percentiles and the resident memory of each process, with growth measured from the end of
- * the warm-up. Exits 1 when there was any error or shed request, or when the gateway's or the
- * subgraphs' memory grew by more than `--max-rss-growth` percent.
+ * Starts the product as in production (scripts/soak/product.ts): gateway, each subgraph and the
+ * mocks in their own processes on free ports, the audit log in a throwaway PostgreSQL when one is
+ * installed. Without `--rate` it first finds the highest rate the product sustains (a short ramp
+ * from 10/s: steps of `--step` each 30% faster, until a step has an error, sheds load, falls
+ * behind (answers under 95% of the rate), or shows queueing: a median over four times the first
+ * step's and over 100 ms, or a p99 over `--max-p99` ms) and soaks at `--rate-share` of it. Then it
+ * reports errors, latency percentiles and each process's resident memory, growth measured from
+ * the end of the warm-up. Exits 1 on any error or shed request, or when the gateway's or a
+ * subgraph's memory grew by `--max-rss-growth` percent or more.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
 
   console.log(`soak: starting the product (world of ${values['world-size']} citizens)…`);
   const product = await startProduct({ worldSize: positive(values['world-size']!, 'world-size') });
+  console.log(`soak: ${product.processes.length} processes; audit log in ${product.audit === 'postgresql' ? 'a throwaway PostgreSQL database' : 'a file (no PostgreSQL server installed)'}`);
   let exitCode = 1;
   try {
     // A hundred calling systems, so no one caller meets its own rate limit.
@@ -141,7 +143,8 @@ async function main(): Promise<void> {
     const progress = setInterval(() => {
       const elapsed = Math.round((Date.now() - soakStarted) / 1000);
       const last = memory[memory.length - 1];
-      console.log(`  ${elapsed} s: gateway ${mb(last.bytes.gateway ?? 0)} MB, subgraphs ${mb(last.bytes.subgraphs ?? 0)} MB resident`);
+      const subgraphs = Object.entries(last.bytes).filter(([label]) => label.startsWith('subgraph:')).reduce((sum, [, bytes]) => sum + bytes, 0);
+      console.log(`  ${elapsed} s: gateway ${mb(last.bytes.gateway ?? 0)} MB, subgraphs ${mb(subgraphs)} MB resident`);
     }, 60_000);
     const measured: RequestResult[] = [];
     const measuredFrom = performance.now() + warmupMs;
@@ -161,9 +164,10 @@ async function main(): Promise<void> {
 
     const afterWarmup = summarize(measured, measured.length, 0, durationMs - warmupMs);
     const warmEnd = soakStarted + warmupMs;
-    // Compared: the first and the last samples after the warm-up, a third of them each, at most 30 s.
+    // Compared: the medians of the first and of the last third of the samples after the warm-up,
+    // long enough to see past garbage collection's sawtooth (100 MB and more in the gateway).
     const afterWarm = memory.filter((m) => m.at >= warmEnd);
-    const window = Math.max(1, Math.min(Math.floor(afterWarm.length / 3), Math.round(30_000 / sampleEveryMs)));
+    const window = Math.max(1, Math.floor(afterWarm.length / 3));
     const baseline = afterWarm.slice(0, window);
     const final = afterWarm.slice(-window);
     const growth: Record<string, { baselineMb: number; finalMb: number; growthPercent: number }> = {};
@@ -177,6 +181,7 @@ async function main(): Promise<void> {
       measuredAt: new Date().toISOString(),
       node: process.version,
       worldSize: Number(values['world-size']),
+      audit: product.audit,
       maxRate,
       rate,
       durationS: durationMs / 1000,
@@ -184,16 +189,18 @@ async function main(): Promise<void> {
       whole: { sent: all.sent, answered: all.answered, shed: all.shed, errors: all.errorCount, errorKinds: all.errors },
       afterWarmup: { answered: afterWarmup.answered, achievedRate: afterWarmup.achievedRate, latencyMs: afterWarmup.latency, byKind: afterWarmup.byKind, errors: afterWarmup.errorCount },
       residentMemory: growth,
+      residentMemorySamplesMb: memory.map((m) => ({ s: Math.round((m.at - soakStarted) / 1000), ...Object.fromEntries(Object.entries(m.bytes).map(([label, bytes]) => [label, mb(bytes)])) })),
       ramp: ramp.map(({ rate: r, summary }) => ({ rate: r, achieved: summary.achievedRate, p50: summary.latency.p50, p99: summary.latency.p99, errors: summary.errorCount, shed: summary.shed })),
     };
     printReport(report);
     if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2));
 
-    const checked = ['gateway', 'subgraphs'].map((label) => growth[label]).filter(Boolean);
+    // The product's own processes are held to the limit; the mock sources only stand in for it.
+    const checked = Object.entries(growth).filter(([label]) => label !== 'mocks');
     const problems = [
       ...(all.errorCount > 0 ? [`${all.errorCount} errors`] : []),
       ...(all.shed > 0 ? [`${all.shed} requests shed (the product fell behind)`] : []),
-      ...checked.filter((g) => g.growthPercent >= maxGrowth).map((g) => `resident memory grew ${g.growthPercent}% (limit ${maxGrowth}%)`),
+      ...checked.filter(([, g]) => g.growthPercent >= maxGrowth).map(([label, g]) => `${label}'s resident memory grew ${g.growthPercent}% (limit ${maxGrowth}%)`),
     ];
     if (problems.length > 0) console.log(`\nsoak: FAILED: ${problems.join('; ')}`);
     else console.log('\nsoak: passed: no errors, nothing shed, memory steady');
@@ -223,9 +230,9 @@ function printReport(report: {
   for (const [kind, { count, latency }] of Object.entries(afterWarmup.byKind)) {
     console.log(`    ${kind.padEnd(11)} ${String(count).padStart(7)} requests, p50 ${latency.p50} ms, p99 ${latency.p99} ms`);
   }
-  console.log('resident memory (median of the first and of the last samples after the warm-up):');
+  console.log('resident memory (median of the first and of the last third of the samples after the warm-up):');
   for (const [label, g] of Object.entries(report.residentMemory)) {
-    console.log(`  ${label.padEnd(9)} ${g.baselineMb} MB → ${g.finalMb} MB (${g.growthPercent >= 0 ? '+' : ''}${g.growthPercent}%)`);
+    console.log(`  ${label.padEnd(28)} ${g.baselineMb} MB → ${g.finalMb} MB (${g.growthPercent >= 0 ? '+' : ''}${g.growthPercent}%)`);
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * The product as the soak measures it: mocks, subgraphs and gateway, each its own process (as
- * `npm start` runs them) on free ports, with a throwaway development directory (keys, audit
- * log). The processes' output goes to a log file, not the terminal; their resident memory is
- * read from /proc (or `ps`).
+ * The product as the soak measures it, laid out as in production: the gateway, each subgraph in
+ * its own process, the mock sources in one more, on free ports, with a throwaway development
+ * directory (keys, process log). The audit log is a throwaway PostgreSQL database when the
+ * server is installed (production's sink), else a file. The processes' output goes to a log
+ * file, not the terminal; their resident memory is read from /proc (or `ps`).
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,12 +12,14 @@ import { join, resolve } from 'node:path';
 import { ensureDevKeys } from '../../lib/keys';
 import { envPrefix, SOURCES, SUBGRAPHS } from '../../lib/sources';
 import { freePort } from '../../tests/support/ports';
+import { findPostgresBinaries, startPostgres } from '../../tests/support/postgres';
 import { stopChildren } from '../child-processes';
 
 const ROOT = resolve(__dirname, '../..');
 
 export interface ProductProcess {
-  label: 'mocks' | 'subgraphs' | 'gateway';
+  /** `mocks`, `gateway` or `subgraph:<name>`. */
+  label: string;
   pid: number;
 }
 
@@ -25,6 +28,8 @@ export interface RunningProduct {
   populationMockUrl: string;
   devDir: string;
   logFile: string;
+  /** Where the audit log is kept: `postgresql` or `file`. */
+  audit: 'postgresql' | 'file';
   processes: ProductProcess[];
   stop(): Promise<void>;
 }
@@ -58,6 +63,7 @@ export function residentBytes(pid: number): number | null {
 export async function startProduct(options: { worldSize: number; env?: NodeJS.ProcessEnv }): Promise<RunningProduct> {
   const devDir = mkdtempSync(join(tmpdir(), 'vn-gateway-soak-'));
   await ensureDevKeys(devDir);
+  const database = findPostgresBinaries() ? await startPostgres() : null;
   const logFile = join(devDir, 'product.log');
   const log = createWriteStream(logFile);
   const env: NodeJS.ProcessEnv = {
@@ -65,6 +71,7 @@ export async function startProduct(options: { worldSize: number; env?: NodeJS.Pr
     NODE_ENV: 'development',
     DEV_DIR: devDir,
     AUDIT_FILE: join(devDir, 'audit', 'audit.log'),
+    ...(database ? { AUDIT_DATABASE_URL: database.url } : {}),
     WORLD_SIZE: String(options.worldSize),
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
@@ -90,8 +97,8 @@ export async function startProduct(options: { worldSize: number; env?: NodeJS.Pr
 
   const children: ChildProcess[] = [];
   const processes: ProductProcess[] = [];
-  const run = (label: ProductProcess['label'], script: string) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, script)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = (label: string, script: string, args: string[] = []) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (chunk: Buffer) => log.write(`[${label}] ${chunk.toString()}`));
     child.stderr?.on('data', (chunk: Buffer) => log.write(`[${label}] ${chunk.toString()}`));
     children.push(child);
@@ -100,16 +107,16 @@ export async function startProduct(options: { worldSize: number; env?: NodeJS.Pr
   };
   const stop = async () => {
     await stopChildren(children, 30_000);
+    await database?.stop();
     log.end();
   };
 
   try {
     const mocks = run('mocks', 'mocks/main.ts');
     for (const source of SOURCES) await waitFor(`${env[`${envPrefix(source)}_SOURCE_URL`]}/__health`, `mock ${source}`, mocks);
-    const subgraphs = run('subgraphs', 'subgraphs/main.ts');
     for (const entry of subgraphUrls) {
       const [name, url] = entry.split('=');
-      await waitFor(url.replace(/\/graphql$/, '/ready'), `subgraph ${name}`, subgraphs);
+      await waitFor(url.replace(/\/graphql$/, '/ready'), `subgraph ${name}`, run(`subgraph:${name}`, 'subgraphs/main.ts', [name]));
     }
     const gateway = run('gateway', 'gateway/main.ts');
     await waitFor(`http://127.0.0.1:${env.PORT}/ready`, 'gateway', gateway);
@@ -123,6 +130,7 @@ export async function startProduct(options: { worldSize: number; env?: NodeJS.Pr
     populationMockUrl: env.POPULATION_SOURCE_URL!,
     devDir,
     logFile,
+    audit: database ? 'postgresql' : 'file',
     processes,
     async stop() {
       await stop();

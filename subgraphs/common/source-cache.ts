@@ -57,18 +57,27 @@ function encodeEntry(freshUntil: number, value: unknown): string {
   return value === undefined ? `${freshUntil}\n` : `${freshUntil}\n${JSON.stringify(value)}`;
 }
 
+/** "The source has no such record" is an answer too, and is kept like one. */
+const NOT_FOUND = Symbol('not found');
+
 interface Entry {
   freshUntil: number;
-  /** The JSON of the answer; '' when the source has no such record ("not found" is an answer too). */
-  json: string;
+  /** A fresh copy of the answer, parsed for this request alone, or NOT_FOUND. */
+  value: unknown;
 }
 
+/** A stored answer, or null for none or for one that cannot be read (then it is fetched again). */
 function decodeEntry(text: string | undefined): Entry | null {
   if (text === undefined) return null;
   const newline = text.indexOf('\n');
   const freshUntil = Number(text.slice(0, newline));
   if (newline < 0 || !Number.isFinite(freshUntil)) return null;
-  return { freshUntil, json: text.slice(newline + 1) };
+  const json = text.slice(newline + 1);
+  try {
+    return { freshUntil, value: json === '' ? NOT_FOUND : JSON.parse(json) };
+  } catch {
+    return null;
+  }
 }
 
 /** What an in-flight fetch settles to for one key: its answer, null (not found), or its failure. */
@@ -157,10 +166,9 @@ export class SourceCache {
         const entry = decodeEntry(stored[index]);
         if (entry && entry.freshUntil > now) {
           this.counters.hits++;
-          if (entry.json !== '') {
-            const value = JSON.parse(entry.json) as V;
-            markServedFromCache(value);
-            found.set(key, value);
+          if (entry.value !== NOT_FOUND) {
+            markServedFromCache(entry.value);
+            found.set(key, entry.value as V);
           }
           return;
         }
@@ -190,10 +198,9 @@ export class SourceCache {
         if (!(error instanceof SourceError)) return new SourceError(this.source, 'SOURCE_UNAVAILABLE', `The ${this.source} source could not be read`);
         const held = stale.get(key);
         if (!held) return error;
-        if (held.json === '') return null;
-        const value = JSON.parse(held.json) as V;
-        markServedFromCache(value, true);
-        return value;
+        if (held.value === NOT_FOUND) return null;
+        markServedFromCache(held.value, true);
+        return held.value as V;
       });
       const cacheKey = this.key(namespace, key);
       flights.set(key, flight);

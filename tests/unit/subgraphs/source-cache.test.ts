@@ -94,6 +94,15 @@ describe('hits and misses', () => {
     expect(source.calls).toHaveLength(2);
   });
 
+  it('asks the source again rather than fail on a stored answer it cannot read', async () => {
+    const store = new MemoryStore(10);
+    const source = fakeSource();
+    const lookup = new SourceCache('civil-status', { ttlMs: 60_000, store, prefix: 'sc:t' }).batch('record', source.fetch);
+    await store.set(`sc:t:record:${A}`, `${Date.now() + 60_000}\n{"truncated":`, 60_000);
+    expect(((await lookup([A])).get(A) as Rec).name).toBe(`name of ${A}`);
+    expect(source.calls).toEqual([[A]]);
+  });
+
   it('with a time to live of 0 calls the source every time', async () => {
     const source = fakeSource();
     const lookup = cache({ ttlMs: 0 }).batch('record', source.fetch);
