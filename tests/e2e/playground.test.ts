@@ -31,7 +31,7 @@ describeWithChromium('playground in a browser, offline', () => {
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
     });
-  }, 60_000);
+  }, 150_000);
   afterAll(async () => {
     await browser?.close();
     await stack?.close();

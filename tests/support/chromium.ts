@@ -52,7 +52,7 @@ function startChromium(profile: string): { child: ChildProcess; endpoint: Promis
   });
   const endpoint = new Promise<string>((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`Chromium did not start within 30 s: ${output.slice(-500)}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`Chromium did not start within 90 s: ${output.slice(-500)}`)), 90_000);
     child.stderr!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /DevTools listening on (ws:\/\/\S+)/.exec(output);
@@ -96,7 +96,7 @@ export async function launchOfflineBrowser(): Promise<OfflineBrowser> {
   };
   let browser: Browser;
   try {
-    browser = await chromium.connectOverCDP(await endpoint, { timeout: 30_000 });
+    browser = await chromium.connectOverCDP(await endpoint, { timeout: 90_000 });
   } catch (error) {
     await cleanUp();
     throw error;
