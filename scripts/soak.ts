@@ -125,6 +125,16 @@ async function main(): Promise<void> {
       console.log(`soak: highest sustainable rate ${maxRate}/s; soaking at ${rate}/s (${Math.round(rateShare * 100)}%)`);
     }
 
+    // Every province's budget once, as a transparency portal's first page would: the budget cache
+    // (10 minutes by default) then holds every commune, so memory after the warm-up is steady state.
+    for (const { code } of catalogue.data.provinces) {
+      await fetch(product.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers() },
+        body: JSON.stringify({ query: `{ province(code: "${code}") { budget(fiscalYear: 2026) { balance } } }` }),
+      });
+    }
+
     console.log(`soak: ${rate} requests/s for ${values.duration} (warm-up ${Math.round(warmupMs / 1000)} s)…`);
     const memory: MemorySample[] = [];
     const sampleMemory = () => {

@@ -57,7 +57,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const devDir = mkdtempSync(join(tmpdir(), 'vn-gateway-stack-'));
   await ensureDevKeys(devDir);
-  const env: Env = { ...options.env, SUBGRAPH_HOST: '127.0.0.1', DEV_DIR: devDir };
+  // No per-client rate limit unless a test sets one: load- and fault-tests send more than the
+  // default 50/s from one client on a fast machine, and the limit has its own suite.
+  const env: Env = { RATE_LIMIT_PER_SECOND: '0', ...options.env, SUBGRAPH_HOST: '127.0.0.1', DEV_DIR: devDir };
   for (const source of SOURCES) env[`${envPrefix(source)}_SOURCE_URL`] = mocks.urls[source];
 
   const subgraphs = {} as Record<SubgraphName, RunningService>;
