@@ -16,7 +16,8 @@
  * gateway is not rewarded or punished with a different mix.
  *
  * Before each gateway, and before each cold run, every cache is emptied (Redis flushed and the
- * subgraphs' few-second memory copies left to expire; without Redis, the subgraphs restarted), so
+ * subgraphs' few-second memory copies and this gateway's kept answers left to expire; without
+ * Redis, the subgraphs restarted), so
  * no gateway inherits another's warm caches. The subgraphs run in benchmark mode
  * (SUBGRAPH_TRUST_UNSIGNED=true), since the other gateways cannot sign their calls.
  */
@@ -43,6 +44,8 @@ const BUDGET_SHARE = 2.5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The subgraphs' in-process copies of Redis entries live this long (lib/kv/redis-store.ts). */
 const LOCAL_COPY_MS = 5000;
+/** This gateway's reuse of a caller's subgraph answers, as deployed by default (SUBGRAPH_ANSWER_CACHE_TTL_S). */
+const ANSWER_TTL_S = 10;
 
 interface Stack {
   mocks: Record<SourceName, string>;
@@ -244,12 +247,10 @@ async function main(): Promise<void> {
 
   /** Empties every cache the gateways and subgraphs keep. */
   const emptyCaches = async () => {
-    if (flusher) {
-      await flusher.flushall();
-      await sleep(LOCAL_COPY_MS + 500);
-    } else {
-      await stack.restartSubgraphs();
-    }
+    if (flusher) await flusher.flushall();
+    else await stack.restartSubgraphs();
+    // The subgraphs' memory copies and this gateway's kept answers expire meanwhile.
+    await sleep(Math.max(flusher ? LOCAL_COPY_MS : 0, ANSWER_TTL_S * 1000) + 500);
   };
 
   const othersSupergraph = join(runDir, 'supergraph-for-apollo-and-hive.graphql');
@@ -275,6 +276,7 @@ async function main(): Promise<void> {
         ...gatewayEnv,
         SUBGRAPH_URLS: SUBGRAPHS.map((s) => `${s}=${stack.subgraphUrls[s]}`).join(','),
         SERVER_TIMING: 'true',
+        SUBGRAPH_ANSWER_CACHE_TTL_S: String(ANSWER_TTL_S),
         // The benchmark's single client would otherwise be rate-limited as one desk.
         RATE_LIMIT_PER_SECOND: '1000000',
         RATE_LIMIT_BURST: '1000000',

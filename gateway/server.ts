@@ -31,6 +31,8 @@ import { createSubgraphFetcher } from './subgraph-fetcher';
 import { openCacheBackend } from '../lib/kv';
 import { persistedQueries } from './cache/persisted-queries';
 import { responseCachePlugin } from './cache/response-cache';
+import { createSubgraphAnswerCache } from './cache/subgraph-answers';
+import { invalidationRoute } from './cache/invalidation-route';
 import { createResponseCompressor } from './compression';
 import { createServerTiming } from './server-timing';
 import { deduplicateSubgraphCalls } from './subgraph-deduplication';
@@ -122,8 +124,21 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     createTokenVerifier({ jwksUrl: config.jwksUrl, jwksFile: config.jwksFile, issuer: config.jwtIssuer, audience: config.jwtAudience });
   const authenticator = createAuthenticator(tokenVerifier, { allowAnonymous: config.allowAnonymous });
   const auditSink = options.auditSink ?? createAuditSink(config);
-  // Persisted queries and whole answers: in Redis when configured, shared by every replica.
-  const cache = openCacheBackend({ redisUrl: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, maxEntries: 10_000, role: 'gateway cache', invalidation: false });
+  const metrics = createGatewayMetrics();
+  // A caller's complete subgraph answers, reused for a few seconds (cache/subgraph-answers.ts).
+  const answers =
+    config.subgraphAnswerCacheTtlMs > 0
+      ? createSubgraphAnswerCache({
+          ttlMs: config.subgraphAnswerCacheTtlMs,
+          maxBytes: config.subgraphAnswerCacheMiB * 1024 * 1024,
+          keyHeaders: [FORWARDING_HEADER],
+          onLookup: (subgraph, hit) => metrics.subgraphAnswerLookups.inc({ subgraph, result: hit ? 'hit' : 'miss' }),
+        })
+      : null;
+  // Persisted queries and whole answers: in Redis when configured, shared by every replica. Its
+  // invalidation channel tells this gateway which citizens' answers to drop.
+  const cache = openCacheBackend({ redisUrl: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, maxEntries: 10_000, role: 'gateway cache', invalidation: answers !== null });
+  if (answers) cache.bus.subscribe((message) => answers.invalidatePersons(message.personalIds));
   const timing = config.serverTiming ? createServerTiming() : null;
   // Concurrent identical subgraph calls for the same caller are made once (subgraph-deduplication.ts).
   const sharedFetcher = config.subgraphDeduplication
@@ -131,7 +146,6 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     : subgraphFetcher.fetcher;
   // Propagation works even when the process's main set up no tracing (tests, embedded use).
   startTracing({ serviceName: 'gateway' });
-  const metrics = createGatewayMetrics();
   const limits = requestLimits(config.limits, { introspection: config.introspection, onReject: (code) => metrics.rejections.inc({ code }) });
   const rateLimiter = rateLimiterFor({ ...config.rateLimit, redisUrl: config.redisUrl, redisCommandTimeoutMs: config.redisCommandTimeoutMs });
   const onRateLimited = (clientId: string, store: string) => metrics.rateLimitRejections.inc({ client_id: clientId, store });
@@ -141,20 +155,19 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   };
   const writeBody = config.compressionMinBytes === null ? undefined : createResponseCompressor({ minBytes: config.compressionMinBytes });
 
+  const subgraphUrls = new Map<string, string>();
   const gateway = new ApolloGateway({
     // The directives stay in the schema; only the refusal to load them is lifted, because the
     // access plugin below is what enforces them.
     supergraphSdl: acceptSecurityFeatures(supergraphSdl),
     experimental_approximateQueryPlanStoreMiB: config.queryPlanCacheMiB,
-    buildService: ({ name, url }) =>
-      new SubgraphDataSource(
-        {
-          url: config.subgraphUrls[name as SubgraphName] ?? url,
-          fetcher: observeSubgraphCalls(metrics, name, timing ? timing.timed(sharedFetcher) : sharedFetcher),
-        },
-        signer,
-        name,
-      ),
+    buildService: ({ name, url }) => {
+      const subgraphUrl = config.subgraphUrls[name as SubgraphName] ?? url;
+      if (subgraphUrl) subgraphUrls.set(name, subgraphUrl);
+      const observed = observeSubgraphCalls(metrics, name, timing ? timing.timed(sharedFetcher) : sharedFetcher);
+      // The audit subgraph's answers change with every read, so they are never reused.
+      return new SubgraphDataSource({ url: subgraphUrl, fetcher: answers && name !== 'audit' ? answers.around(name, observed) : observed }, signer, name);
+    },
   });
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -187,7 +200,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   });
   await apollo.start();
 
-  const routes: RouteHandler[] = [...(config.playground ? [playgroundFromConfig(config)] : []), metricsRoute(metrics), ...(options.routes ?? [])];
+  const routes: RouteHandler[] = [
+    ...(config.playground ? [playgroundFromConfig(config)] : []),
+    metricsRoute(metrics),
+    invalidationRoute({ token: config.cacheInvalidationToken, answers, subgraphUrl: (name) => subgraphUrls.get(name), timeoutMs: config.subgraphTimeoutMs }),
+    ...(options.routes ?? []),
+  ];
   let ready = true;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -244,6 +262,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         await subgraphFetcher.close();
         await auditSink.close();
         await cache.close();
+        answers?.close();
         await rateLimiter?.close();
       })();
       return closing;

@@ -17,12 +17,22 @@ export interface DeduplicationOptions {
   keyHeaders: readonly string[];
 }
 
+/**
+ * What makes two subgraph calls the same call: URL, the headers that can change the answer, and
+ * the body (query and variables). Null for a call that cannot be shared (no plain body, or one
+ * its caller may abort).
+ */
+export function subgraphCallKey(url: string, init: FetcherRequestInit, keyHeaders: readonly string[]): string | null {
+  if (typeof init.body !== 'string' || init.signal) return null;
+  const headers = init.headers ?? {};
+  return [url, ...keyHeaders.map((name) => headers[name] ?? ''), init.body].join('\n');
+}
+
 export function deduplicateSubgraphCalls(fetcher: Fetcher, options: DeduplicationOptions): Fetcher {
   const inFlight = new Map<string, Promise<FetcherResponse>>();
   return (async (url: string, init: FetcherRequestInit = {}) => {
-    if (typeof init.body !== 'string' || init.signal) return fetcher(url, init);
-    const headers = init.headers ?? {};
-    const key = [url, ...options.keyHeaders.map((name) => headers[name] ?? ''), init.body].join('\n');
+    const key = subgraphCallKey(url, init, options.keyHeaders);
+    if (key === null) return fetcher(url, init);
     const pending = inFlight.get(key);
     if (pending) return (await pending).clone();
     const call = fetcher(url, init);

@@ -63,7 +63,7 @@ class ResponseHeaders implements FetcherHeaders {
 }
 
 /** A fully buffered response: subgraph answers are small JSON documents. */
-class BufferedResponse implements FetcherResponse {
+export class BufferedResponse implements FetcherResponse {
   bodyUsed = false;
   readonly redirected = false;
   constructor(

@@ -20,6 +20,8 @@ export class ConfigError extends Error {
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
+/** The secret of `POST /cache/invalidate`, shared by the gateway and the subgraphs. */
+const cacheInvalidationToken = z.string().min(32, 'use at least 32 characters (a random secret)').optional();
 const rate = z.coerce.number().min(0).max(1);
 const httpUrl = z.url({ protocol: /^https?$/ });
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, message: 'expected postgres://… or postgresql://…' });
@@ -281,7 +283,7 @@ export function loadSubgraphConfig(name: SubgraphName, env: Env = process.env): 
       INDICATORS_MAX_INSURANCE_LOOKUPS: positiveInt.max(1_000_000).default(20_000),
       REDIS_URL: redisUrl.optional(),
       REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(10_000).default(DEFAULT_REDIS_COMMAND_TIMEOUT_MS),
-      CACHE_INVALIDATION_TOKEN: z.string().min(32, 'use at least 32 characters (a random secret)').optional(),
+      CACHE_INVALIDATION_TOKEN: cacheInvalidationToken,
       SUBGRAPH_TRUST_UNSIGNED: bool.default(false),
     },
     env,
@@ -447,6 +449,12 @@ export interface GatewayConfig {
   serverTiming: boolean;
   /** Identical subgraph calls in flight for the same caller are made once. */
   subgraphDeduplication: boolean;
+  /** How long a caller's complete subgraph answers are reused, in ms (0: off). */
+  subgraphAnswerCacheTtlMs: number;
+  /** Memory for those answers, in MiB. */
+  subgraphAnswerCacheMiB: number;
+  /** The secret `POST /cache/invalidate` requires; unset: the endpoint is off. */
+  cacheInvalidationToken: string | undefined;
   jwksUrl: string | undefined;
   jwksFile: string | undefined;
   jwtIssuer: string;
@@ -504,6 +512,9 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       QUERY_PLAN_CACHE_MIB: positiveInt.max(4096).default(64),
       SERVER_TIMING: bool.default(false),
       SUBGRAPH_DEDUPLICATION: bool.default(true),
+      SUBGRAPH_ANSWER_CACHE_TTL_S: nonNegativeInt.max(300).default(10),
+      SUBGRAPH_ANSWER_CACHE_MIB: positiveInt.max(4096).default(64),
+      CACHE_INVALIDATION_TOKEN: cacheInvalidationToken,
       JWKS_URL: httpUrl.optional(),
       JWKS_FILE: z.string().optional(),
       JWT_ISSUER: requiredInProduction('the token issuer (iss) to trust', DEV_ISSUER),
@@ -543,6 +554,9 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     queryPlanCacheMiB: v.QUERY_PLAN_CACHE_MIB,
     serverTiming: v.SERVER_TIMING,
     subgraphDeduplication: v.SUBGRAPH_DEDUPLICATION,
+    subgraphAnswerCacheTtlMs: v.SUBGRAPH_ANSWER_CACHE_TTL_S * 1000,
+    subgraphAnswerCacheMiB: v.SUBGRAPH_ANSWER_CACHE_MIB,
+    cacheInvalidationToken: v.CACHE_INVALIDATION_TOKEN,
     jwksUrl: v.JWKS_URL,
     jwksFile: v.JWKS_URL ? undefined : jwksFile,
     jwtIssuer: v.JWT_ISSUER,

@@ -25,3 +25,6 @@ export function defaultSourcePort(name: SourceName): number {
 export function defaultSubgraphPort(name: SubgraphName): number {
   return 4101 + SUBGRAPHS.indexOf(name);
 }
+
+/** The sources whose answers are about one citizen, each cached by the subgraph of its name: what cache invalidation names. */
+export const PERSONAL_SOURCES = ['population', 'civil-status', 'land', 'social-insurance'] as const satisfies readonly SourceName[];

@@ -125,15 +125,29 @@ async function main(): Promise<void> {
       console.log(`soak: highest sustainable rate ${maxRate}/s; soaking at ${rate}/s (${Math.round(rateShare * 100)}%)`);
     }
 
-    // Every province's budget once, as a transparency portal's first page would: the budget cache
-    // (10 minutes by default) then holds every commune, so memory after the warm-up is steady state.
-    for (const { code } of catalogue.data.provinces) {
-      await fetch(product.gatewayUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers() },
-        body: JSON.stringify({ query: `{ province(code: "${code}") { budget(fiscalYear: 2026) { balance } } }` }),
-      });
-    }
+    // Every province's budget and every commune once, as a transparency portal's first visitors
+    // would: the commune-level caches (the catalogue's and the budget's, 10 minutes and more by
+    // default) then hold every commune, so the memory measured after the warm-up is steady state
+    // rather than those caches filling.
+    const warmQueries = [
+      ...catalogue.data.provinces.map(({ code }) => `{ province(code: "${code}") { budget(fiscalYear: 2026) { balance } } }`),
+      ...[...provinceOfCommune.keys()].map((code) => `{ commune(code: "${code}") { name province { name } budget(fiscalYear: 2026) { balance revenue { totalEstimate totalActual } } } }`),
+    ];
+    console.log(`soak: warming the commune-level caches (${warmQueries.length} questions)…`);
+    let nextWarm = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (nextWarm < warmQueries.length) {
+          const query = warmQueries[nextWarm++];
+          const response = await fetch(product.gatewayUrl, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...headers() },
+            body: JSON.stringify({ query }),
+          });
+          await response.arrayBuffer();
+        }
+      }),
+    );
 
     console.log(`soak: ${rate} requests/s for ${values.duration} (warm-up ${Math.round(warmupMs / 1000)} s)…`);
     const memory: MemorySample[] = [];

@@ -8,6 +8,8 @@
  *  - gateway_rejections_total{code}: requests refused by a limit before execution;
  *  - gateway_rate_limit_rejections_total{client_id,store}: 429s, per calling system;
  *  - gateway_subgraph_request_duration_seconds{subgraph,outcome}: each call to a subgraph;
+ *  - gateway_subgraph_answer_cache_lookups_total{subgraph,result}: calls answered from a caller's
+ *    recent subgraph answers (`hit`) or sent on (`miss`);
  *  - gateway_audit_write_duration_seconds{outcome}: appending a response's reads to the audit log.
  * Source latency, cache hit ratio and circuit-breaker state are measured where they happen, in
  * the subgraphs (subgraphs/common/metrics.ts), each serving its own /metrics.
@@ -23,6 +25,7 @@ export interface GatewayMetrics {
   rejections: Counter<'code'>;
   rateLimitRejections: Counter<'client_id' | 'store'>;
   subgraphDuration: Histogram<'subgraph' | 'outcome'>;
+  subgraphAnswerLookups: Counter<'subgraph' | 'result'>;
   auditWriteDuration: Histogram<'outcome'>;
   /** The label for a caller-chosen operation name (bounded, see lib/metrics.ts). */
   operationLabel(name: string | null | undefined): string;
@@ -71,6 +74,12 @@ export function createGatewayMetrics(): GatewayMetrics {
       help: 'Calls from the gateway to each subgraph, by outcome (HTTP status class, timeout or error)',
       labelNames: ['subgraph', 'outcome'] as const,
       buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    subgraphAnswerLookups: new Counter({
+      name: 'gateway_subgraph_answer_cache_lookups_total',
+      help: "Subgraph calls answered from the caller's recent answers (hit) or sent to the subgraph (miss)",
+      labelNames: ['subgraph', 'result'] as const,
       registers: [registry],
     }),
     auditWriteDuration: new Histogram({

@@ -96,35 +96,44 @@ export function withDeclaredAccess<TContext extends AccessContext>(
     for (const [fieldName, rule] of fields) {
       const original = (typeResolvers[fieldName] as GraphQLFieldResolver<unknown, TContext> | undefined) ?? defaultFieldResolver;
       const coordinate = `${typeName}.${fieldName}`;
-      const guarded: GraphQLFieldResolver<unknown, TContext> = async (parent, args, context, info) => {
+      const withinJurisdiction = (principal: Principal, key: unknown) => {
+        const residence = parseJurisdictionKey(key);
+        if (!residence) throw forbidden('Not allowed: the residence of this record is unknown, so it is withheld', 'JURISDICTION_UNKNOWN');
+        if (judgeJurisdiction(principal, residence) === 'outside') {
+          throw forbidden("Not allowed: this record lies outside the caller's jurisdiction", 'OUTSIDE_JURISDICTION');
+        }
+      };
+      // Synchronous unless the record's key must be looked up: a promise per field would cost
+      // every personal field of every answer a trip through the microtask queue.
+      const guarded: GraphQLFieldResolver<unknown, TContext> = (parent, args, context, info) => {
         const principal = context.principal;
         const missing = holdsScopes(principal, rule.scopes);
         if (missing) {
           throw forbidden(`Not allowed to read ${coordinate}: the caller lacks the scope ${missing}`, 'MISSING_SCOPE', { scope: missing });
         }
-        if (rule.jurisdiction) {
-          const record = parent as Record<string, unknown>;
-          let key: unknown = record?.[JURISDICTION_KEY_FIELD];
-          if (key === undefined && ownKeyResolver && record) {
-            let pending = keys.get(record);
-            if (!pending) {
-              pending = Promise.resolve(ownKeyResolver(parent, {}, context, { ...info, fieldName: JURISDICTION_KEY_FIELD }));
-              keys.set(record, pending);
-            }
-            key = await pending.catch((error: unknown) => {
-              // A source failed while placing the record: it is withheld all the same, and the
-              // caller is told which source failed rather than that the residence is unknown.
-              if (error instanceof GraphQLError && String(error.extensions?.code).startsWith('SOURCE_')) throw error;
-              return undefined;
-            });
-          }
-          const residence = parseJurisdictionKey(key);
-          if (!residence) throw forbidden('Not allowed: the residence of this record is unknown, so it is withheld', 'JURISDICTION_UNKNOWN');
-          if (judgeJurisdiction(principal, residence) === 'outside') {
-            throw forbidden("Not allowed: this record lies outside the caller's jurisdiction", 'OUTSIDE_JURISDICTION');
-          }
+        if (!rule.jurisdiction) return original(parent, args, context, info);
+        const record = parent as Record<string, unknown>;
+        const key: unknown = record?.[JURISDICTION_KEY_FIELD];
+        if (key !== undefined || !ownKeyResolver || !record) {
+          withinJurisdiction(principal, key);
+          return original(parent, args, context, info);
         }
-        return original(parent, args, context, info);
+        let pending = keys.get(record);
+        if (!pending) {
+          pending = Promise.resolve(ownKeyResolver(parent, {}, context, { ...info, fieldName: JURISDICTION_KEY_FIELD }));
+          keys.set(record, pending);
+        }
+        return pending
+          .catch((error: unknown) => {
+            // A source failed while placing the record: it is withheld all the same, and the
+            // caller is told which source failed rather than that the residence is unknown.
+            if (error instanceof GraphQLError && String(error.extensions?.code).startsWith('SOURCE_')) throw error;
+            return undefined;
+          })
+          .then((found) => {
+            withinJurisdiction(principal, found);
+            return original(parent, args, context, info);
+          });
       };
       typeResolvers[fieldName] = guarded;
     }

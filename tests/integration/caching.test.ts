@@ -26,8 +26,15 @@ let national: string;
 beforeAll(async () => {
   stack = await startStack({
     mocks: { worldSize: 3000, worldSeed: 'caching' },
-    // Civil status expires after a second but may stand in for its source for a minute.
-    env: { CACHE_INVALIDATION_TOKEN: INVALIDATION_TOKEN, CIVIL_STATUS_CACHE_TTL_S: '1', CIVIL_STATUS_STALE_IF_ERROR_S: '60' },
+    // Civil status expires after a second but may stand in for its source for a minute. The
+    // gateway's own copies of subgraph answers are off here, so every request reaches the
+    // subgraphs' source caches; they have their own suite below.
+    env: {
+      CACHE_INVALIDATION_TOKEN: INVALIDATION_TOKEN,
+      CIVIL_STATUS_CACHE_TTL_S: '1',
+      CIVIL_STATUS_STALE_IF_ERROR_S: '60',
+      SUBGRAPH_ANSWER_CACHE_TTL_S: '0',
+    },
   });
   world = stack.mocks.world;
   national = await stack.token({ scope: ALL_SOURCES, jurisdiction: '*' });
@@ -159,6 +166,97 @@ describe('invalidation', () => {
     expect(await malformed.text()).toMatch(/personalIds\[0\] is invalid/);
     expect((await invalidate('population', { personalIds: [citizen.personalId], sources: ['land'] })).status).toBe(400);
     expect((await invalidate('population', {})).status).toBe(400);
+  });
+});
+
+describe("a caller's recent subgraph answers, kept by the gateway", () => {
+  let gateway: Stack;
+  beforeAll(async () => {
+    gateway = await startStack({ mocks: { worldSize: 3000, worldSeed: 'caching', world }, env: { CACHE_INVALIDATION_TOKEN: INVALIDATION_TOKEN } });
+  });
+  afterAll(() => gateway?.close());
+
+  const askHere = (token: string, query: string, variables: Record<string, unknown> = {}) =>
+    gateway.query<Record<string, any>>(query, variables, { authorization: `Bearer ${token}` });
+  /** The sum of a gateway metric's series whose line starts with `prefix`, from its /metrics. */
+  const metric = async (prefix: string) => {
+    const text = await (await fetch(gateway.gatewayUrl.replace(/\/graphql$/, '/metrics'))).text();
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith(prefix))
+      .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+  };
+  /** Calls the gateway made to subgraphs so far. */
+  const subgraphCalls = () => metric('gateway_subgraph_request_duration_seconds_count');
+  const invalidateAtGateway = (body: unknown, token: string | null = INVALIDATION_TOKEN) =>
+    fetch(gateway.gatewayUrl.replace(/\/graphql$/, '/cache/invalidate'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+
+  it('answers a repeated dossier without calling a subgraph, and records every read in the audit log', async () => {
+    const [citizen] = citizens(1, 7);
+    const officer = await gateway.token({ scope: ALL_SOURCES, jurisdiction: citizen.communeCode, sub: 'officer-answers', purpose: '1.001193 HS-2026-000777' });
+    const first = await askHere(officer, DOSSIER, { id: citizen.personalId });
+    expect(first.body.errors).toBeUndefined();
+    const [before, hitsBefore] = [await subgraphCalls(), await metric('gateway_subgraph_answer_cache_lookups_total{subgraph="population",result="hit"}')];
+    const again = await askHere(officer, DOSSIER, { id: citizen.personalId });
+    expect(again.body).toEqual(first.body);
+    expect(await subgraphCalls()).toBe(before);
+    expect(await metric('gateway_subgraph_answer_cache_lookups_total{subgraph="population",result="hit"}')).toBeGreaterThan(hitsBefore);
+
+    const auditor = await gateway.token({ scope: 'audit:read', jurisdiction: '*', sub: 'inspector-answers' });
+    const log = await askHere(auditor, `query($id: ID!) { accessLog(personalId: $id, first: 10) { subject purpose } }`, { id: citizen.personalId });
+    expect(log.body.data?.accessLog.filter((read: { subject: string }) => read.subject === 'officer-answers')).toHaveLength(2);
+  });
+
+  it('reuses nothing for another caller: other purposes ask the subgraphs, other communes get nothing', async () => {
+    const [citizen, elsewhere] = citizens(2, 8);
+    const officer = await gateway.token({ scope: ALL_SOURCES, jurisdiction: citizen.communeCode, purpose: '1.001193 HS-2026-000001' });
+    const first = await askHere(officer, DOSSIER, { id: citizen.personalId });
+
+    const before = await subgraphCalls();
+    const anotherDossier = await gateway.token({ scope: ALL_SOURCES, jurisdiction: citizen.communeCode, purpose: '1.001193 HS-2026-000002' });
+    const answered = await askHere(anotherDossier, DOSSIER, { id: citizen.personalId });
+    expect(answered.body).toEqual(first.body);
+    expect(await subgraphCalls()).toBeGreaterThan(before);
+
+    const otherCommune = await gateway.token({ scope: ALL_SOURCES, jurisdiction: elsewhere.communeCode, purpose: '1.001193 HS-2026-000001' });
+    const outside = await askHere(otherCommune, DOSSIER, { id: citizen.personalId });
+    expect(outside.body.data).toEqual({ citizen: null });
+    expect(JSON.stringify(outside.body)).not.toContain(first.body.data?.citizen?.fullName);
+  });
+
+  it('POST /cache/invalidate on the gateway drops its copies and the subgraphs\' caches, so a changed record shows at once', async () => {
+    // One whose population record agrees with civil status, so its name is the one the register gives.
+    const citizen = citizens(10, 9).find((candidate) => !candidate.populationStale)!;
+    const officer = await gateway.token({ scope: ALL_SOURCES, jurisdiction: '*' });
+    const original = citizen.fullName;
+    expect((await askHere(officer, DOSSIER, { id: citizen.personalId })).body.data?.citizen?.fullName).toBe(original);
+    citizen.fullName = 'Trần Thị Đã Đổi Tên'; // the population register records a change of name
+    try {
+      expect((await askHere(officer, DOSSIER, { id: citizen.personalId })).body.data?.citizen?.fullName).toBe(original); // still kept
+
+      const response = await invalidateAtGateway({ personalIds: [citizen.personalId] });
+      expect(response.status).toBe(200);
+      const told = (await response.json()) as { gateway: { droppedAnswers: number }; subgraphs: Record<string, { status: number }> };
+      expect(told.gateway.droppedAnswers).toBeGreaterThan(0);
+      expect(Object.keys(told.subgraphs).sort()).toEqual(['civil-status', 'land', 'population', 'social-insurance']);
+      for (const outcome of Object.values(told.subgraphs)) expect(outcome.status).toBe(200);
+
+      expect((await askHere(officer, DOSSIER, { id: citizen.personalId })).body.data?.citizen?.fullName).toBe('Trần Thị Đã Đổi Tên');
+    } finally {
+      citizen.fullName = original;
+    }
+  });
+
+  it('refuses an invalidation without the token or with a source it does not know, saying what was wrong', async () => {
+    const [citizen] = citizens(1, 9);
+    expect((await invalidateAtGateway({ personalIds: [citizen.personalId] }, null)).status).toBe(401);
+    const unknown = await invalidateAtGateway({ personalIds: [citizen.personalId], sources: ['budget'] });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toMatch(/sources must be a list of some of population, civil-status, land, social-insurance/);
   });
 });
 

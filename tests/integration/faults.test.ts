@@ -26,6 +26,7 @@ const WORLD = { worldSize: 2000, worldSeed: 'faults' };
 
 /** No cache: every request reaches the sources, so each fault shows. Fast retries; no breaker unless a test sets one. */
 const FAULT_ENV = {
+  SUBGRAPH_ANSWER_CACHE_TTL_S: '0',
   SOURCE_TIMEOUT_MS: String(SOURCE_TIMEOUT_MS),
   SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS),
   SOURCE_RETRIES: String(RETRIES),

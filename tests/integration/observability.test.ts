@@ -22,6 +22,8 @@ beforeAll(async () => {
       RATE_LIMIT_PER_SECOND: '0.1',
       RATE_LIMIT_BURST: '200',
       MAX_QUERY_COST: '1000',
+      // Repeated requests must reach the subgraphs, whose metrics are under test.
+      SUBGRAPH_ANSWER_CACHE_TTL_S: '0',
       // A breaker quick to open on the insurance source, to see its state change.
       SOCIAL_INSURANCE_SOURCE_RETRIES: '0',
       SOCIAL_INSURANCE_SOURCE_BREAKER_MIN_CALLS: '2',

@@ -1,0 +1,75 @@
+/**
+ * `POST /cache/invalidate` on the gateway (the protocol: lib/cache-invalidation.ts): one place for
+ * a source or an operator to say that citizens' records changed. The gateway drops its own copies
+ * of subgraph answers about them (subgraph-answers.ts) and passes the request on to the subgraph
+ * of each named source, which drops its source cache (and, with Redis, tells every replica).
+ *
+ * Answers 200 when every subgraph did; 502 naming those that did not (the request is idempotent:
+ * send it again). Each subgraph's own answer is in `subgraphs`.
+ */
+import { request } from 'undici';
+import { createInvalidationEndpoint, INVALIDATION_PATH } from '../../lib/cache-invalidation';
+import { PERSONAL_SOURCES } from '../../lib/sources';
+import type { RouteHandler } from '../routes';
+import type { SubgraphAnswerCache } from './subgraph-answers';
+
+export interface InvalidationRouteOptions {
+  token: string | undefined;
+  answers: SubgraphAnswerCache | null;
+  /** The GraphQL URL of each subgraph the gateway calls, by name (known once the gateway has loaded). */
+  subgraphUrl(name: string): string | undefined;
+  timeoutMs: number;
+}
+
+interface Passed {
+  status: number;
+  body: unknown;
+}
+
+export function invalidationRoute(options: InvalidationRouteOptions): RouteHandler {
+  const pass = async (subgraph: string, personalIds: string[]): Promise<Passed> => {
+    const url = options.subgraphUrl(subgraph);
+    if (!url) return { status: 502, body: { error: `The gateway does not know the ${subgraph} subgraph's address` } };
+    try {
+      const response = await request(new URL(INVALIDATION_PATH, url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
+        body: JSON.stringify({ personalIds, sources: [subgraph] }),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      const text = await response.body.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // kept as text
+      }
+      return { status: response.statusCode, body };
+    } catch (error) {
+      return { status: 502, body: { error: `The ${subgraph} subgraph could not be reached: ${(error as Error).message}` } };
+    }
+  };
+
+  const endpoint = createInvalidationEndpoint({
+    service: 'the gateway',
+    token: options.token,
+    sources: PERSONAL_SOURCES,
+    async apply({ personalIds, sources }) {
+      const droppedAnswers = options.answers?.invalidatePersons(personalIds) ?? 0;
+      // Each personal source is cached by the subgraph of its name.
+      const passed = await Promise.all(sources.map(async (source) => [source, await pass(source, personalIds)] as const));
+      const failed = passed.filter(([, outcome]) => outcome.status !== 200).map(([name]) => name);
+      const body = { gateway: { droppedAnswers }, subgraphs: Object.fromEntries(passed) };
+      if (failed.length === 0) return { status: 200, body };
+      return { status: 502, body: { error: `Not every subgraph dropped its copies (${failed.join(', ')}); send the request again`, ...body } };
+    },
+  });
+
+  return (req, res) => {
+    if ((req.url ?? '').split('?')[0] !== INVALIDATION_PATH) return false;
+    void endpoint(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+    return true;
+  };
+}
