@@ -28,10 +28,13 @@ interface Passed {
 
 export function invalidationRoute(options: InvalidationRouteOptions): RouteHandler {
   const pass = async (subgraph: string, personalIds: string[]): Promise<Passed> => {
-    const url = options.subgraphUrl(subgraph);
-    if (!url) return { status: 502, body: { error: `The gateway does not know the ${subgraph} subgraph's address` } };
+    const graphqlUrl = options.subgraphUrl(subgraph);
+    if (!graphqlUrl) return { status: 502, body: { error: `The gateway does not know the ${subgraph} subgraph's address` } };
+    // Beside the subgraph's GraphQL endpoint, under any path prefix a proxy adds.
+    const url = new URL(graphqlUrl);
+    url.pathname = url.pathname.replace(/\/graphql\/?$/, '').replace(/\/$/, '') + INVALIDATION_PATH;
     try {
-      const response = await request(new URL(INVALIDATION_PATH, url), {
+      const response = await request(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
         body: JSON.stringify({ personalIds, sources: [subgraph] }),
