@@ -17,6 +17,7 @@
  *    change (the invalidation endpoint and the Redis invalidation channel call it).
  * A reused answer's records say so in their provenance (`servedFromCache`, `ageSeconds`).
  */
+import { createHash } from 'node:crypto';
 import type { Fetcher, FetcherHeaders, FetcherRequestInit } from '@apollo/utils.fetcher';
 import { LRUCache } from 'lru-cache';
 import { subgraphCallKey } from '../subgraph-deduplication';
@@ -43,9 +44,15 @@ export interface SubgraphAnswerCache {
   close(): void;
 }
 
+/**
+ * Kept off the JavaScript heap, and keyed by a digest of the call rather than the call itself: at a
+ * hundred requests a second the copies would otherwise be a large, constantly renewed share of
+ * the heap that the garbage collector keeps moving, and the process's memory would swing with it.
+ */
 interface KeptAnswer {
   headers: FetcherHeaders;
-  body: string;
+  /** The answer's JSON, UTF-8. */
+  body: Buffer;
   /** Personal IDs in the call or its answer, for invalidation. */
   personalIds: string[];
   storedAt: number;
@@ -89,8 +96,9 @@ function restampProvenance(value: unknown, now: number, storedAt: number): void 
 }
 
 function replayedBody(kept: KeptAnswer): string {
-  if (!kept.restamp) return kept.body;
-  const answer = JSON.parse(kept.body) as unknown;
+  const text = kept.body.toString('utf8');
+  if (!kept.restamp) return text;
+  const answer = JSON.parse(text) as unknown;
   restampProvenance(answer, Date.now(), kept.storedAt);
   return JSON.stringify(answer);
 }
@@ -101,7 +109,7 @@ export function createSubgraphAnswerCache(options: SubgraphAnswerCacheOptions): 
   let generation = 0;
   const answers = new LRUCache<string, KeptAnswer>({
     maxSize: options.maxBytes,
-    sizeCalculation: (answer, key) => 2 * (answer.body.length + key.length) + 64 * answer.personalIds.length + 200,
+    sizeCalculation: (answer) => answer.body.length + 64 * answer.personalIds.length + 300,
     ttl: options.ttlMs,
     // Expired entries go on the next lookup or when space is needed; the index follows them out.
     dispose: (answer, key) => {
@@ -115,14 +123,15 @@ export function createSubgraphAnswerCache(options: SubgraphAnswerCacheOptions): 
 
   // Expired answers are swept out, so memory holds about one time to live of traffic rather than
   // filling up to `maxBytes` with answers nobody may use.
-  const sweep = setInterval(() => answers.purgeStale(), Math.max(1000, options.ttlMs));
+  const sweep = setInterval(() => answers.purgeStale(), Math.max(1000, options.ttlMs / 2));
   sweep.unref();
 
   return {
     around(subgraph, fetcher) {
       return (async (url: string, init: FetcherRequestInit = {}) => {
-        const key = subgraphCallKey(url, init, options.keyHeaders);
-        if (key === null) return fetcher(url, init);
+        const call = subgraphCallKey(url, init, options.keyHeaders);
+        if (call === null) return fetcher(url, init);
+        const key = createHash('sha256').update(call).digest('base64');
         const kept = answers.get(key);
         options.onLookup?.(subgraph, kept !== undefined);
         if (kept) return new BufferedResponse(url, 200, kept.headers, replayedBody(kept));
@@ -132,7 +141,7 @@ export function createSubgraphAnswerCache(options: SubgraphAnswerCacheOptions): 
         if (startedIn === generation && isComplete(response.status, body)) {
           const personalIds = personalIdsIn(init.body as string, body);
           const restamp = body.includes('"servedFromCache"') || body.includes('"ageSeconds"');
-          answers.set(key, { headers: response.headers, body, personalIds, storedAt: Date.now(), restamp });
+          answers.set(key, { headers: response.headers, body: Buffer.from(body, 'utf8'), personalIds, storedAt: Date.now(), restamp });
           for (const id of personalIds) {
             const keys = byPerson.get(id) ?? new Set<string>();
             keys.add(key);
