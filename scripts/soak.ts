@@ -129,20 +129,23 @@ async function main(): Promise<void> {
     // would: the commune-level caches (the catalogue's and the budget's, 10 minutes and more by
     // default) then hold every commune, so the memory measured after the warm-up is steady state
     // rather than those caches filling.
+    // With variables, as clients should: one document, one query plan.
+    const province = 'query WarmProvince($code: ID!) { province(code: $code) { budget(fiscalYear: 2026) { balance } } }';
+    const commune = 'query WarmCommune($code: ID!) { commune(code: $code) { name province { name } budget(fiscalYear: 2026) { balance revenue { totalEstimate totalActual } } } }';
     const warmQueries = [
-      ...catalogue.data.provinces.map(({ code }) => `{ province(code: "${code}") { budget(fiscalYear: 2026) { balance } } }`),
-      ...[...provinceOfCommune.keys()].map((code) => `{ commune(code: "${code}") { name province { name } budget(fiscalYear: 2026) { balance revenue { totalEstimate totalActual } } } }`),
+      ...catalogue.data.provinces.map(({ code }) => ({ query: province, variables: { code } })),
+      ...[...provinceOfCommune.keys()].map((code) => ({ query: commune, variables: { code } })),
     ];
     console.log(`soak: warming the commune-level caches (${warmQueries.length} questions)…`);
     let nextWarm = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (nextWarm < warmQueries.length) {
-          const query = warmQueries[nextWarm++];
+          const request = warmQueries[nextWarm++];
           const response = await fetch(product.gatewayUrl, {
             method: 'POST',
             headers: { 'content-type': 'application/json', ...headers() },
-            body: JSON.stringify({ query }),
+            body: JSON.stringify(request),
           });
           await response.arrayBuffer();
         }
