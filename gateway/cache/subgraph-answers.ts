@@ -69,6 +69,16 @@ function personalIdsIn(...texts: string[]): string[] {
   return [...ids];
 }
 
+/**
+ * The text as UTF-8 in memory of its own: `Buffer.from` would place a small answer in Node's
+ * shared 8 kB pool, where a copy kept for seconds pins the whole slab with everything else in it.
+ */
+function ownBytes(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'utf8'));
+  bytes.write(text, 'utf8');
+  return bytes;
+}
+
 /** A complete answer: no error anywhere, no record served past its time to live. */
 function isComplete(status: number, body: string): boolean {
   return status === 200 && !body.includes('"errors"') && !body.includes('"stale":true');
@@ -141,7 +151,7 @@ export function createSubgraphAnswerCache(options: SubgraphAnswerCacheOptions): 
         if (startedIn === generation && isComplete(response.status, body)) {
           const personalIds = personalIdsIn(init.body as string, body);
           const restamp = body.includes('"servedFromCache"') || body.includes('"ageSeconds"');
-          answers.set(key, { headers: response.headers, body: Buffer.from(body, 'utf8'), personalIds, storedAt: Date.now(), restamp });
+          answers.set(key, { headers: response.headers, body: ownBytes(body), personalIds, storedAt: Date.now(), restamp });
           for (const id of personalIds) {
             const keys = byPerson.get(id) ?? new Set<string>();
             keys.add(key);
