@@ -77,6 +77,15 @@ function holdsScopes(principal: Principal, alternatives: string[][]): string | n
   return alternatives[0].filter((s) => !principal.scopes.has(s)).join(' ');
 }
 
+/** Throws FORBIDDEN unless the record's jurisdiction key places it within the principal's jurisdiction. */
+function checkJurisdiction(principal: Principal, key: unknown): void {
+  const residence = parseJurisdictionKey(key);
+  if (!residence) throw forbidden('Not allowed: the residence of this record is unknown, so it is withheld', 'JURISDICTION_UNKNOWN');
+  if (judgeJurisdiction(principal, residence) === 'outside') {
+    throw forbidden("Not allowed: this record lies outside the caller's jurisdiction", 'OUTSIDE_JURISDICTION');
+  }
+}
+
 /**
  * Wraps the resolvers of every declared field with its checks. `jurisdictionKeyOf` finds a
  * record's key: from the record itself (a representation the gateway sent, via @requires) or
@@ -96,13 +105,6 @@ export function withDeclaredAccess<TContext extends AccessContext>(
     for (const [fieldName, rule] of fields) {
       const original = (typeResolvers[fieldName] as GraphQLFieldResolver<unknown, TContext> | undefined) ?? defaultFieldResolver;
       const coordinate = `${typeName}.${fieldName}`;
-      const withinJurisdiction = (principal: Principal, key: unknown) => {
-        const residence = parseJurisdictionKey(key);
-        if (!residence) throw forbidden('Not allowed: the residence of this record is unknown, so it is withheld', 'JURISDICTION_UNKNOWN');
-        if (judgeJurisdiction(principal, residence) === 'outside') {
-          throw forbidden("Not allowed: this record lies outside the caller's jurisdiction", 'OUTSIDE_JURISDICTION');
-        }
-      };
       // Synchronous unless the record's key must be looked up: a promise per field would cost
       // every personal field of every answer a trip through the microtask queue.
       const guarded: GraphQLFieldResolver<unknown, TContext> = (parent, args, context, info) => {
@@ -115,7 +117,7 @@ export function withDeclaredAccess<TContext extends AccessContext>(
         const record = parent as Record<string, unknown>;
         const key: unknown = record?.[JURISDICTION_KEY_FIELD];
         if (key !== undefined || !ownKeyResolver || !record) {
-          withinJurisdiction(principal, key);
+          checkJurisdiction(principal, key);
           return original(parent, args, context, info);
         }
         let pending = keys.get(record);
@@ -131,7 +133,7 @@ export function withDeclaredAccess<TContext extends AccessContext>(
             return undefined;
           })
           .then((found) => {
-            withinJurisdiction(principal, found);
+            checkJurisdiction(principal, found);
             return original(parent, args, context, info);
           });
       };
