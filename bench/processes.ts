@@ -2,6 +2,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { stopChildren } from '../scripts/child-processes';
 
 export const ROOT = resolve(__dirname, '..');
 
@@ -37,16 +38,8 @@ export async function stopAllChildren(): Promise<void> {
 }
 
 function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  stopping.add(child);
-  return new Promise((done) => {
-    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
-      clearTimeout(killer);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
+  stopping.add(child); // its exit is expected, not reported
+  return stopChildren([child], 15_000);
 }
 
 /** Flags every node child gets (`--cpu-prof …` when profiling; not allowed in NODE_OPTIONS). */

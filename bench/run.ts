@@ -31,7 +31,9 @@ import { ensureDevKeys } from '../lib/keys';
 import { envPrefix, SOURCES, SourceName, SUBGRAPHS, SubgraphName } from '../lib/sources';
 import { generateWorld, World } from '../mocks';
 import { mintDevToken } from '../scripts/token';
-import { findRedisServer, freePort, startRedis } from '../tests/support/redis';
+import { freePort } from '../tests/support/ports';
+import { sleep } from '../tests/support/wait';
+import { findRedisServer, startRedis } from '../tests/support/redis';
 import { BenchOptions, parseOptions, USAGE } from './options';
 import { cpuOf, withDescendants } from './cpu';
 import { addNodeFlags, Child, nodeCommand, ROOT, startChild, stopAllChildren, tsxCommand, waitForUrl } from './processes';
@@ -41,7 +43,6 @@ import { createWorkload, WorkloadName } from './workloads';
 const SEED = 20260701;
 /** The budget question is answered much faster by some gateways: it is asked more times. */
 const BUDGET_SHARE = 2.5;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The subgraphs' in-process copies of Redis entries live this long (lib/kv/redis-store.ts). */
 const LOCAL_COPY_MS = 5000;
 /** This gateway's reuse of a caller's subgraph answers, as deployed by default (SUBGRAPH_ANSWER_CACHE_TTL_S). */
@@ -274,7 +275,7 @@ async function main(): Promise<void> {
   const launch = async (gateway: GatewayName): Promise<{ child: Child; target: Target }> => {
     const port = await freePort();
     let child: Child;
-    let target: Target;
+    let launched: Omit<Target, 'pids'>;
     const gatewayEnv: NodeJS.ProcessEnv = { ...env, PORT: String(port), HOST: '127.0.0.1' };
     if (gateway === 'ours') {
       child = startChild('gateway-ours', tsxCommand('gateway/main.ts'), {
@@ -286,10 +287,10 @@ async function main(): Promise<void> {
         RATE_LIMIT_PER_SECOND: '1000000',
         RATE_LIMIT_BURST: '1000000',
       }, logDir);
-      target = { gateway, url: () => `http://127.0.0.1:${port}/graphql`, headers: { authorization: `Bearer ${token}` }, pids: () => [], behind };
+      launched = { gateway, url: () => `http://127.0.0.1:${port}/graphql`, headers: { authorization: `Bearer ${token}` }, behind };
     } else if (gateway === 'apollo') {
       child = startChild('gateway-apollo', tsxCommand('bench/apollo-gateway.ts', String(port), othersSupergraph), gatewayEnv, logDir);
-      target = { gateway, url: () => `http://127.0.0.1:${port}/`, headers: {}, pids: () => [], behind };
+      launched = { gateway, url: () => `http://127.0.0.1:${port}/`, headers: {}, behind };
     } else if (gateway === 'hive') {
       child = startChild(
         'gateway-hive',
@@ -297,15 +298,15 @@ async function main(): Promise<void> {
         gatewayEnv,
         logDir,
       );
-      target = { gateway, url: () => `http://127.0.0.1:${port}/graphql`, headers: {}, pids: () => [], behind };
+      launched = { gateway, url: () => `http://127.0.0.1:${port}/graphql`, headers: {}, behind };
     } else {
       const answersFile = join(runDir, 'ceiling-answers.json');
       writeFileSync(answersFile, JSON.stringify(answers));
       child = startChild('ceiling', tsxCommand('bench/ceiling-server.ts', String(port), answersFile), gatewayEnv, logDir);
-      target = { gateway, url: (workload) => `http://127.0.0.1:${port}/graphql/${workload}`, headers: {}, pids: () => [], behind: () => new Map() };
+      launched = { gateway, url: (workload) => `http://127.0.0.1:${port}/graphql/${workload}`, headers: {}, behind: () => new Map() };
     }
     const started = child;
-    target.pids = () => withDescendants(started.process.pid);
+    const target: Target = { ...launched, pids: () => withDescendants(started.process.pid) };
     await waitForUrl(target.url('budget'), GATEWAY_LABELS[gateway], child, 120_000, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...target.headers },

@@ -203,7 +203,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const routes: RouteHandler[] = [
     ...(config.playground ? [playgroundFromConfig(config)] : []),
     metricsRoute(metrics),
-    invalidationRoute({ token: config.cacheInvalidationToken, answers, subgraphUrl: (name) => subgraphUrls.get(name), timeoutMs: config.subgraphTimeoutMs }),
+    invalidationRoute({ token: config.cacheInvalidationToken, answers, subgraphUrl: (name) => subgraphUrls.get(name), fetcher: subgraphFetcher.fetcher }),
     ...(options.routes ?? []),
   ];
   let ready = true;

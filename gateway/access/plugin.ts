@@ -15,8 +15,7 @@ import { LRUCache } from 'lru-cache';
 import type { Principal } from '../../lib/principal';
 import type { GatewayContext } from '../context';
 import { FilteredOperation, filterOperation, OperationRefused } from './operation-filter';
-import { AccessPolicy, createAccessPolicy } from './policy';
-import { extractAccessRequirements } from './requirements';
+import { AccessPolicy, accessPolicyOf } from './policy';
 import { RecordRead, settleResponse } from './response-settler';
 
 export interface AccessControlOptions {
@@ -26,8 +25,11 @@ export interface AccessControlOptions {
   cacheSize?: number;
 }
 
-/** What changes the filtering: the scopes held and whether a purpose is stated. */
-function accessKey(principal: Principal): string {
+/**
+ * What changes the filtering of an operation: the scopes held, whether a purpose is stated, and
+ * whether the caller signed in. The response cache's key builds on it (cache/response-cache.ts).
+ */
+export function filteringKey(principal: Principal): string {
   return `${[...principal.scopes].sort().join(' ')}|${principal.purpose ? 'purpose' : 'no-purpose'}|${principal.subject === 'anonymous' ? 'anon' : 'auth'}`;
 }
 
@@ -46,7 +48,7 @@ export function accessControlPlugin(options: AccessControlOptions): ApolloServer
         schemaDidLoadOrUpdate({ apiSchema, coreSupergraphSdl }) {
           if (!coreSupergraphSdl) return;
           schema = apiSchema;
-          policy = createAccessPolicy(apiSchema, extractAccessRequirements(coreSupergraphSdl));
+          policy = accessPolicyOf(apiSchema, coreSupergraphSdl);
           filtered.clear();
         },
       };
@@ -58,7 +60,7 @@ export function accessControlPlugin(options: AccessControlOptions): ApolloServer
         async didResolveOperation(requestContext: GraphQLRequestContextDidResolveOperation<GatewayContext>) {
           if (!schema || !policy) throw new GraphQLError('The gateway has no schema loaded yet', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
           const { principal } = requestContext.contextValue;
-          const key = `${requestContext.queryHash}|${requestContext.operationName ?? ''}|${accessKey(principal)}`;
+          const key = `${requestContext.queryHash}|${requestContext.operationName ?? ''}|${filteringKey(principal)}`;
           operation = filtered.get(key) ?? null;
           if (!operation) {
             try {

@@ -10,7 +10,7 @@
 import { getNamedType, GraphQLSchema, isObjectType } from 'graphql';
 import { ANONYMOUS, Principal } from '../../lib/principal';
 import type { Refusal, RecordKind } from './operation-filter';
-import type { AccessRequirements, Requirement } from './requirements';
+import { AccessRequirements, extractAccessRequirements, Requirement } from './requirements';
 
 /**
  * Held by the gateway alone. Alone in a requirement it marks an internal field (a jurisdiction
@@ -67,6 +67,21 @@ function missingScopes(requirement: Requirement, scopes: ReadonlySet<string>): s
     if (!fewestMissing || missing.length < fewestMissing.length) fewestMissing = missing;
   }
   return fewestMissing;
+}
+
+const policies = new WeakMap<GraphQLSchema, AccessPolicy>();
+
+/**
+ * The policy of a loaded supergraph, built once per schema however many plugins (the access
+ * filter, the response cache) ask for it when the gateway loads or updates its schema.
+ */
+export function accessPolicyOf(apiSchema: GraphQLSchema, coreSupergraphSdl: string): AccessPolicy {
+  let policy = policies.get(apiSchema);
+  if (!policy) {
+    policy = createAccessPolicy(apiSchema, extractAccessRequirements(coreSupergraphSdl));
+    policies.set(apiSchema, policy);
+  }
+  return policy;
 }
 
 export function createAccessPolicy(apiSchema: GraphQLSchema, requirements: AccessRequirements): AccessPolicy {

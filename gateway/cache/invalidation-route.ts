@@ -7,7 +7,7 @@
  * Answers 200 when every subgraph did; 502 naming those that did not (the request is idempotent:
  * send it again). Each subgraph's own answer is in `subgraphs`.
  */
-import { request } from 'undici';
+import type { Fetcher } from '@apollo/utils.fetcher';
 import { createInvalidationEndpoint, INVALIDATION_PATH } from '../../lib/cache-invalidation';
 import { PERSONAL_SOURCES } from '../../lib/sources';
 import type { RouteHandler } from '../routes';
@@ -18,7 +18,8 @@ export interface InvalidationRouteOptions {
   answers: SubgraphAnswerCache | null;
   /** The GraphQL URL of each subgraph the gateway calls, by name (known once the gateway has loaded). */
   subgraphUrl(name: string): string | undefined;
-  timeoutMs: number;
+  /** The gateway's subgraph fetcher: its keep-alive pool and deadline. */
+  fetcher: Fetcher;
 }
 
 interface Passed {
@@ -34,20 +35,19 @@ export function invalidationRoute(options: InvalidationRouteOptions): RouteHandl
     const url = new URL(graphqlUrl);
     url.pathname = url.pathname.replace(/\/graphql\/?$/, '').replace(/\/$/, '') + INVALIDATION_PATH;
     try {
-      const response = await request(url, {
+      const response = await options.fetcher(url.href, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
         body: JSON.stringify({ personalIds, sources: [subgraph] }),
-        signal: AbortSignal.timeout(options.timeoutMs),
       });
-      const text = await response.body.text();
+      const text = await response.text();
       let body: unknown = text;
       try {
         body = JSON.parse(text);
       } catch {
         // kept as text
       }
-      return { status: response.statusCode, body };
+      return { status: response.status, body };
     } catch (error) {
       return { status: 502, body: { error: `The ${subgraph} subgraph could not be reached: ${(error as Error).message}` } };
     }

@@ -21,8 +21,8 @@ import { LRUCache } from 'lru-cache';
 import type { KeyValueStore } from '../../lib/kv';
 import { formatJurisdiction, Principal } from '../../lib/principal';
 import type { GatewayContext } from '../context';
-import { AccessPolicy, createAccessPolicy } from '../access/policy';
-import { extractAccessRequirements } from '../access/requirements';
+import { filteringKey } from '../access/plugin';
+import { AccessPolicy, accessPolicyOf } from '../access/policy';
 
 export interface ResponseCacheOptions {
   store: KeyValueStore;
@@ -76,16 +76,10 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** Everything about the caller that can change an answer. */
+/** Everything about the caller that can change an answer: what changes its filtering, and where it may read. */
 export function accessFingerprint(principal: Principal): string {
   const jurisdiction = formatJurisdiction(principal.jurisdiction).split(' ').sort().join(' ');
-  return [
-    [...principal.scopes].sort().join(' '),
-    principal.purpose ? 'purpose' : 'no-purpose',
-    principal.subject === 'anonymous' ? 'anonymous' : 'signed-in',
-    jurisdiction,
-    principal.locationIndependent ? 'location-independent' : 'local',
-  ].join('|');
+  return [filteringKey(principal), jurisdiction, principal.locationIndependent ? 'location-independent' : 'local'].join('|');
 }
 
 interface StoredAnswer {
@@ -107,7 +101,7 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
         schemaDidLoadOrUpdate({ apiSchema, coreSupergraphSdl }) {
           if (!coreSupergraphSdl) return;
           schema = apiSchema;
-          policy = createAccessPolicy(apiSchema, extractAccessRequirements(coreSupergraphSdl));
+          policy = accessPolicyOf(apiSchema, coreSupergraphSdl);
           // A new supergraph may answer the same query differently: its entries are new ones.
           schemaId = createHash('sha256').update(coreSupergraphSdl).digest('hex').slice(0, 16);
           verdicts.clear();

@@ -19,7 +19,7 @@ export interface CacheBackendOptions {
   maxEntries: number;
   /** Named in log lines. */
   role: string;
-  /** Listen for invalidation messages (subgraphs); the gateway only stores and reads. */
+  /** Listen for invalidation messages (subgraphs; the gateway when it keeps subgraph answers). */
   invalidation?: boolean;
 }
 

@@ -77,8 +77,8 @@ export function summarize(results: readonly RequestResult[], sent: number, shed:
 
 export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const target = new URL(options.url);
-  const pool = new Pool(target.origin, { connections: Math.min(options.maxInFlight ?? 512, 256), keepAliveTimeout: 30_000 });
   const maxInFlight = options.maxInFlight ?? 512;
+  const pool = new Pool(target.origin, { connections: Math.min(maxInFlight, 256), keepAliveTimeout: 30_000 });
   const results: RequestResult[] = [];
   let sent = 0;
   let shed = 0;

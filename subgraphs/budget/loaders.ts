@@ -7,7 +7,7 @@
 import DataLoader from 'dataloader';
 import { CATALOGUE_MAX_BATCH, type CatalogueClient, type CommuneRecord, type ProvinceWithCommunes } from '../common/catalogue-client';
 import { toGraphQLError } from '../common/errors';
-import { batchLoader, singleLoader } from '../common/loaders';
+import { batchLoader, chunks, singleLoader } from '../common/loaders';
 import type { SourceCache } from '../common/source-cache';
 import { BUDGET_MAX_UNITS, BudgetClient, BudgetRow } from './source-client';
 
@@ -36,9 +36,7 @@ export function planExports(keys: readonly string[]): { fiscalYear: number; unit
   }
   const exports: { fiscalYear: number; unitCodes: string[] }[] = [];
   for (const [fiscalYear, units] of byYear) {
-    for (let start = 0; start < units.length; start += BUDGET_MAX_UNITS) {
-      exports.push({ fiscalYear, unitCodes: units.slice(start, start + BUDGET_MAX_UNITS) });
-    }
+    for (const unitCodes of chunks(units, BUDGET_MAX_UNITS)) exports.push({ fiscalYear, unitCodes });
   }
   return exports;
 }

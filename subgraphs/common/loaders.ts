@@ -52,3 +52,10 @@ export function singleLoader<V>(concurrency: number, fetchOne: (key: string) => 
     { batch: true },
   );
 }
+
+/** `items` in consecutive runs of at most `size`: a source's batch limit applied to a list. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -10,9 +10,10 @@
 import { Agent } from 'undici';
 import { DEFAULT_SOURCE_RESILIENCE, type SourceResilience, type SubgraphConfig } from '../../lib/config';
 import type { SourceName } from '../../lib/sources';
+import { traceHeaders } from '../../lib/tracing';
 import { SourceError } from './errors';
 import { SourcePolicy } from './resilience/source-policy';
-import { observeSourceCall, sourceTraceHeaders } from './source-telemetry';
+import { observeSourceCall } from './source-telemetry';
 
 export interface SourceClientOptions {
   /** Base URL of the source, without a trailing slash. */
@@ -116,7 +117,7 @@ export abstract class SourceClient {
     try {
       response = await fetch(url, {
         method: request.method ?? 'GET',
-        headers: { ...this.authHeaders(), ...request.headers, ...sourceTraceHeaders() },
+        headers: { ...this.authHeaders(), ...request.headers, ...traceHeaders() },
         body: request.body,
         signal,
         // Honoured by Node's fetch; keeps connections pooled per source.

@@ -1,11 +1,10 @@
 /**
  * What the source client tells the outside about each HTTP attempt at a source, without knowing
- * who listens: its duration and outcome (for metrics), and the trace headers the attempt carries
- * (W3C `traceparent`, so a source's own logs join the gateway's trace).
+ * who listens: its duration and outcome (for metrics).
  */
 import { EventEmitter } from 'node:events';
 import type { SourceName } from '../../lib/sources';
-import { traceHeaders } from '../../lib/tracing';
+import { secondsSince } from '../../lib/metrics';
 import { SourceError } from './errors';
 
 export interface SourceCallRecord {
@@ -27,11 +26,6 @@ export async function observeSourceCall<T>(source: SourceName, attempt: () => Pr
     outcome = error instanceof SourceError ? error.code : 'error';
     throw error;
   } finally {
-    sourceCallEvents.emit('call', { source, seconds: (performance.now() - started) / 1000, outcome });
+    sourceCallEvents.emit('call', { source, seconds: secondsSince(started), outcome });
   }
-}
-
-/** Headers every source request carries besides the source's own (the trace context). */
-export function sourceTraceHeaders(): Record<string, string> {
-  return traceHeaders();
 }

@@ -5,6 +5,7 @@
 import { BUDGET_MAX_UNITS, type BudgetRow } from '../budget/source-client';
 import type { ProvinceWithCommunes, CommuneRecord } from '../common/catalogue-client';
 import { everyAnswer } from '../common/errors';
+import { chunks } from '../common/loaders';
 import type { SourceCache } from '../common/source-cache';
 import type { InsuranceRecord } from '../social-insurance/source-client';
 import type { IndicatorClients } from './source-client';
@@ -33,9 +34,9 @@ export function cachedFetches(clients: IndicatorClients, caches: IndicatorCaches
       const rows = new Map<string, BudgetRow[]>();
       const exportRows = caches.budget.batch(`rows:${fiscalYear}`, (units) => clients.budget.exportBudgets(fiscalYear, units));
       const exports: Promise<void>[] = [];
-      for (let i = 0; i < unitCodes.length; i += BUDGET_MAX_UNITS) {
+      for (const units of chunks(unitCodes, BUDGET_MAX_UNITS)) {
         exports.push(
-          everyAnswer(exportRows(unitCodes.slice(i, i + BUDGET_MAX_UNITS))).then((found) => {
+          everyAnswer(exportRows(units)).then((found) => {
             for (const [unit, unitRows] of found) rows.set(unit, unitRows);
           }),
         );

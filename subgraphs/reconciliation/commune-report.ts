@@ -11,6 +11,7 @@ import pLimit from 'p-limit';
 import { formatJurisdictionKey } from '../../lib/principal';
 import { everyAnswer, SourceError } from '../common/errors';
 import { Kept } from '../common/kept';
+import { chunks } from '../common/loaders';
 import { compareRecords, Finding, householdFindings, sortFindings } from './compare';
 import type { CachedFetches } from './loaders';
 import {
@@ -47,12 +48,6 @@ export interface CommuneReportOptions {
 }
 
 const RESIDENTS_PAGE = 100;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** Reports kept per commune; a commune population does not know is kept as `NONE`. */
 const NONE = 'none' as const;

@@ -11,9 +11,9 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { describeIfInstalled, missingMessage } from './needs-package';
 import { freePort } from './ports';
 
-export const POSTGRES_MISSING = 'PostgreSQL server not installed: .ci/run installs the postgresql package';
 
 /** The newest `/usr/lib/postgresql/<version>/bin` that has initdb and pg_ctl, or null. */
 export function findPostgresBinaries(): string | null {
@@ -29,23 +29,11 @@ export function findPostgresBinaries(): string | null {
   return null;
 }
 
-/**
- * `describe` for suites that need a server: skipped with a message when none is installed, or
- * failing in CI.
- */
+const POSTGRES_REQUIREMENT = { what: 'PostgreSQL server', debianPackage: 'postgresql' };
+
+/** `describe` for suites that need a PostgreSQL server (tests/support/needs-package.ts). */
 export function describeWithPostgres(name: string, body: () => void): void {
-  if (findPostgresBinaries()) {
-    describe(name, body);
-  } else if (process.env.CI) {
-    describe(name, () => {
-      it('needs a PostgreSQL server', () => {
-        throw new Error(POSTGRES_MISSING);
-      });
-    });
-  } else {
-    console.warn(`Skipping "${name}": ${POSTGRES_MISSING} (here: apt-get install postgresql)`);
-    describe.skip(name, body);
-  }
+  describeIfInstalled(name, { installed: findPostgresBinaries() !== null, ...POSTGRES_REQUIREMENT }, body);
 }
 
 export interface ThrowawayPostgres {
@@ -66,7 +54,7 @@ export interface ThrowawayPostgres {
 
 export async function startPostgres(): Promise<ThrowawayPostgres> {
   const bin = findPostgresBinaries();
-  if (!bin) throw new Error(POSTGRES_MISSING);
+  if (!bin) throw new Error(missingMessage({ installed: false, ...POSTGRES_REQUIREMENT }));
   const asRoot = process.getuid?.() === 0;
   const base = mkdtempSync(join(tmpdir(), 'audit-pg-'));
   const data = join(base, 'data');

@@ -47,7 +47,6 @@ export interface ThrowawayRedis {
   stop(): Promise<void>;
 }
 
-export { freePort };
 
 async function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {

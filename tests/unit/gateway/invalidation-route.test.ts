@@ -3,6 +3,7 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { invalidationRoute } from '../../../gateway/cache/invalidation-route';
 import { createSubgraphAnswerCache } from '../../../gateway/cache/subgraph-answers';
+import { createSubgraphFetcher, SubgraphFetcher } from '../../../gateway/subgraph-fetcher';
 
 const TOKEN = 'unit-test-invalidation-token-0123456789';
 const PERSON = '024190012345';
@@ -13,6 +14,7 @@ const received: { path: string; authorization: string | undefined; body: unknown
 let gateway: Server;
 let gatewayUrl: string;
 let answers: ReturnType<typeof createSubgraphAnswerCache>;
+let subgraphFetcher: SubgraphFetcher;
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -33,11 +35,12 @@ beforeAll(async () => {
   });
   subgraphBase = await listen(subgraphs);
   answers = createSubgraphAnswerCache({ ttlMs: 10_000, maxBytes: 1 << 20, keyHeaders: [] });
+  subgraphFetcher = createSubgraphFetcher({ timeoutMs: 2000 });
   const route = invalidationRoute({
     token: TOKEN,
     answers,
     subgraphUrl: (name) => (name === 'land' ? 'http://127.0.0.1:1/graphql' : `${subgraphBase}/${name}/graphql`),
-    timeoutMs: 2000,
+    fetcher: subgraphFetcher.fetcher,
   });
   gateway = createServer((req, res) => {
     if (!route(req, res)) res.writeHead(404).end();
@@ -46,6 +49,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   answers.close();
+  await subgraphFetcher.close();
   await new Promise((resolve) => subgraphs.close(resolve));
   await new Promise((resolve) => gateway.close(resolve));
 });
