@@ -4,6 +4,8 @@
  * gateway's checks and the subgraphs' second checks.
  */
 
+import { isPersonalId } from './personal-id';
+
 export const SOURCE_SCOPES = [
   'population:read',
   'civil-status:read',
@@ -12,6 +14,13 @@ export const SOURCE_SCOPES = [
   'budget:read',
 ] as const;
 export const AUDIT_SCOPE = 'audit:read';
+/**
+ * Held by a citizen's own token (from the national identity provider; `sub` is their personal
+ * ID): it reads that citizen's own records and access history, and nothing else.
+ */
+export const SELF_SCOPE = 'self';
+/** The purpose recorded for a citizen's reads of their own data. */
+export const SELF_PURPOSE = 'Công dân tự tra cứu (self access)';
 
 export interface Jurisdiction {
   /** `*`: every province and commune. */
@@ -35,6 +44,8 @@ export interface Principal {
    * with a purpose.
    */
   locationIndependent: boolean;
+  /** A citizen reading their own data: their personal ID (`sub` of a token with the `self` scope). */
+  self?: string | null;
 }
 
 /** Where a personal record belongs: the residence's province and commune codes. */
@@ -71,6 +82,26 @@ export function judgeJurisdiction(principal: Principal, residence: Residence): J
   }
   if (principal.locationIndependent && principal.purpose) return 'location-independent';
   return 'outside';
+}
+
+export type RecordVerdict = JurisdictionVerdict | 'self';
+
+/**
+ * Whether `principal` may read a personal record about `subjects` that lies at `residence` (null:
+ * unknown, never inside). A citizen's own token reads records about them wherever they lie; a
+ * `listing` (every resident of a commune) is served strictly inside the jurisdiction, never
+ * through location independence, which is for the named people of a dossier.
+ */
+export function judgeRecord(
+  principal: Principal,
+  residence: Residence | null,
+  subjects: () => readonly unknown[],
+  options: { listing?: boolean } = {},
+): RecordVerdict {
+  if (principal.self) return !options.listing && subjects().includes(principal.self) ? 'self' : 'outside';
+  if (!residence) return 'outside';
+  const verdict = judgeJurisdiction(principal, residence);
+  return options.listing && verdict === 'location-independent' ? 'outside' : verdict;
 }
 
 /**
@@ -146,13 +177,29 @@ export function principalFromClaims(payload: Record<string, unknown>): Principal
   if (locationIndependent !== undefined && typeof locationIndependent !== 'boolean') {
     return 'the location_independent claim must be true or false';
   }
+  const scopes = new Set((scope ?? '').split(/\s+/).filter((s) => s.length > 0));
+  const trimmedPurpose = typeof purpose === 'string' ? purpose.trim().slice(0, 200) : '';
+  if (scopes.has(SELF_SCOPE)) {
+    // A citizen's own token: no jurisdiction, no other scope, no location independence.
+    if (!isPersonalId(sub)) return "a token with the self scope must name the citizen's 12-digit personal ID as its subject (sub)";
+    if (scopes.size > 1) return 'a token with the self scope may hold no other scope';
+    if (locationIndependent === true) return 'a token with the self scope cannot be location-independent';
+    return {
+      subject: sub,
+      clientId,
+      scopes,
+      jurisdiction: { national: false, provinces: new Set(), communes: new Set() },
+      purpose: trimmedPurpose.length > 0 ? trimmedPurpose : SELF_PURPOSE,
+      locationIndependent: false,
+      self: sub,
+    };
+  }
   const jurisdiction = parseJurisdiction(payload.jurisdiction);
   if (typeof jurisdiction === 'string') return jurisdiction;
-  const trimmedPurpose = typeof purpose === 'string' ? purpose.trim().slice(0, 200) : '';
   return {
     subject: sub,
     clientId,
-    scopes: new Set((scope ?? '').split(/\s+/).filter((s) => s.length > 0)),
+    scopes,
     jurisdiction,
     purpose: trimmedPurpose.length > 0 ? trimmedPurpose : null,
     locationIndependent: locationIndependent === true,

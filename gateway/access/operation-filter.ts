@@ -1,7 +1,8 @@
 /**
  * Before planning: takes out of the operation every field the caller may not read, and adds the
- * hidden selections the gateway needs to check jurisdiction and write the audit record (a
- * citizen's personalId and jurisdiction key). The result also carries a ResponsePlan: where the
+ * hidden selections the gateway needs to check jurisdiction and write the audit record: each
+ * personal record's subjects and jurisdiction key (as @personal declares them), the jurisdiction
+ * of a record whose people a field lists, and a look-up of the person a field's argument names. The result also carries a ResponsePlan: where the
  * removed fields go back as `null` and which hidden fields to read and strip afterwards
  * (see response-settler.ts).
  *
@@ -17,6 +18,7 @@ import {
   GraphQLObjectType,
   GraphQLOutputType,
   GraphQLSchema,
+  isAbstractType,
   isCompositeType,
   isNonNullType,
   isObjectType,
@@ -27,15 +29,19 @@ import {
   ValueNode,
 } from 'graphql';
 import type { Principal } from '../../lib/principal';
-import type { AccessPolicy } from './policy';
+import type { AccessPolicy, PersonalRecordType } from './policy';
 
 /** Aliases the gateway adds for itself; a client may not use the prefix. */
 export const HIDDEN_PREFIX = 'gw__';
 export const HIDDEN = {
   typename: `${HIDDEN_PREFIX}typename`,
-  personalId: `${HIDDEN_PREFIX}pid`,
+  /** A personal record's subjects: the personal ID(s) of the people it is about. */
+  subject: `${HIDDEN_PREFIX}sub`,
   jurisdictionKey: `${HIDDEN_PREFIX}jk`,
-  headPersonalId: `${HIDDEN_PREFIX}head`,
+  /** The jurisdiction of a record whose people a listing field returns. */
+  listingJurisdiction: `${HIDDEN_PREFIX}ljk`,
+  /** Root look-ups of the people named by arguments: `gw__loc0`, `gw__loc1`, … */
+  locator: `${HIDDEN_PREFIX}loc`,
 } as const;
 
 export interface Refusal {
@@ -54,20 +60,36 @@ export interface Removal extends Refusal {
   conditions: readonly DirectiveNode[];
 }
 
-/** Which kind of personal record an object is, for jurisdiction and audit. */
-export type RecordKind = 'citizen' | 'household';
+/** A field whose argument names the person it reveals data about (an access history). */
+export interface SubjectArgument {
+  coordinate: string;
+  value: ValueNode;
+  /** The hidden root selection that locates that person. */
+  locator: string;
+  nonNull: boolean;
+}
 
 export interface PlanNode {
   typeName: string;
-  record: RecordKind | null;
+  /** A personal record: judged against the caller's jurisdiction, and audited. */
+  record: PersonalRecordType | null;
+  /**
+   * Only the record's key, inside another record (a spouse's or co-owner's personalId): a read
+   * of that person, audited, but part of the record that holds it for jurisdiction.
+   */
+  reference: boolean;
+  /** At the root, a look-up by ID: unknown and outside the jurisdiction must look alike. */
+  lookup: boolean;
   removals: Removal[];
   /** Fields kept, by response key → schema coordinate (for the audit record). */
   fields: Map<string, string>;
   children: Map<string, { type: GraphQLOutputType; node: PlanNode }>;
   /** Response keys the gateway added and strips before answering. */
   hidden: string[];
-  /** Query.accessLog's personalId argument, audited as a read of that citizen's history. */
-  auditedArguments: Map<string, { coordinate: string; value: ValueNode }>;
+  /** Fields listing the people of this record's jurisdiction (strictly inside), by response key. */
+  listings: Map<string, { coordinate: string; nonNull: boolean }>;
+  /** Fields naming a person by argument (root only), by response key. */
+  subjectArguments: Map<string, SubjectArgument>;
 }
 
 export interface FilteredOperation {
@@ -86,12 +108,27 @@ function isBareReference(node: PlanNode, policy: AccessPolicy): boolean {
   return true;
 }
 
-function newNode(typeName: string, record: RecordKind | null): PlanNode {
-  return { typeName, record, removals: [], fields: new Map(), children: new Map(), hidden: [], auditedArguments: new Map() };
+function newNode(typeName: string, record: PersonalRecordType | null): PlanNode {
+  return {
+    typeName,
+    record,
+    reference: false,
+    lookup: false,
+    removals: [],
+    fields: new Map(),
+    children: new Map(),
+    hidden: [],
+    listings: new Map(),
+    subjectArguments: new Map(),
+  };
 }
 
-function hiddenField(alias: string, name: string): FieldNode {
-  return { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: alias }, name: { kind: Kind.NAME, value: name } };
+function hiddenField(alias: string, name: string, extra: Partial<FieldNode> = {}): FieldNode {
+  return { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: alias }, name: { kind: Kind.NAME, value: name }, ...extra };
+}
+
+function addHidden(node: PlanNode, alias: string): void {
+  if (!node.hidden.includes(alias)) node.hidden.push(alias);
 }
 
 function conditionsOf(directives: readonly DirectiveNode[] | undefined): DirectiveNode[] {
@@ -141,17 +178,16 @@ export function filterOperation(
           fragmentSelections = fragment.selectionSet;
           typeName = fragment.typeCondition.name.value;
           seen = new Set([...seenFragments, fragment.name.value]);
-          changed = true;
         } else {
           fragmentSelections = selection.selectionSet;
           typeName = selection.typeCondition?.name.value;
         }
         const conditionType = typeName ? schema.getType(typeName) : parentType;
-        // Only object types exist in this API; a fragment on another type cannot apply here.
-        if (!isObjectType(conditionType) || conditionType.name !== parentType.name) {
-          changed = true;
-          continue;
-        }
+        // A fragment applies here when its type is this object type, or an interface or union
+        // this type belongs to; on any other type it selects nothing here.
+        const applies =
+          conditionType === parentType || (!!conditionType && isAbstractType(conditionType) && schema.isSubType(conditionType, parentType));
+        if (!applies) continue;
         const inner = filterSelections(fragmentSelections, parentType, node, seen, [...inheritedConditions, ...conditionsOf(selection.directives)]);
         if (inner.length > 0) {
           kept.push({
@@ -194,50 +230,102 @@ export function filterOperation(
         continue;
       }
       node.fields.set(responseKey, coordinate);
-      const audited = policy.auditedArgument(coordinate);
-      if (audited) {
-        const argument = field.arguments?.find((a) => a.name.value === audited);
-        if (argument) node.auditedArguments.set(responseKey, { coordinate, value: argument.value });
+      const declared = policy.personalField(coordinate);
+      if (declared?.subject) locate(field, declared.subject, declared.locatedBy, node, responseKey, coordinate, isNonNullType(definition.type), parentType === rootType);
+      if (declared?.listing && declared.jurisdiction) {
+        node.listings.set(responseKey, { coordinate, nonNull: isNonNullType(definition.type) });
+        if (!node.hidden.includes(HIDDEN.listingJurisdiction)) {
+          addHidden(node, HIDDEN.listingJurisdiction);
+          kept.push(hiddenField(HIDDEN.listingJurisdiction, declared.jurisdiction));
+          changed = true;
+        }
       }
-      if (!field.selectionSet || !isCompositeType(returnType) || !isObjectType(returnType)) {
+      if (!field.selectionSet || !isCompositeType(returnType)) {
         kept.push(field);
         continue;
       }
-      const child = node.children.get(responseKey)?.node ?? newNode(returnType.name, policy.recordKind(returnType.name));
+      if (!isObjectType(returnType)) {
+        // This API has no interfaces or unions; should one appear, its personal members must
+        // be filtered type by type, which this filter does not do: refuse rather than leak.
+        if (schema.getPossibleTypes(returnType).some((t) => policy.isPersonalType(t.name))) {
+          throw new OperationRefused(`${coordinate} returns an abstract type with personal members, which the gateway cannot yet filter`);
+        }
+        kept.push(field);
+        continue;
+      }
+      const child = node.children.get(responseKey)?.node ?? newNode(returnType.name, policy.record(returnType.name));
       node.children.set(responseKey, { type: definition.type, node: child });
       const inner = filterSelections(field.selectionSet, returnType, child, seenFragments);
-      // A bare reference inside a record (a spouse's or co-owner's personalId) is part of the
-      // record that holds it, not a read of another person's: no jurisdiction lookup, no audit
-      // entry of its own. At the root it is a look-up by ID and is checked like any record.
-      if (child.record && parentType !== rootType && isBareReference(child, policy)) child.record = null;
+      if (child.record && parentType !== rootType && isBareReference(child, policy)) {
+        // A bare reference inside a record (a spouse's or co-owner's personalId) names that
+        // person: a read of them, audited, but judged with the record that holds it. A key that
+        // is not a person's (a household ID) is just part of the record that holds it.
+        if (child.record.subjectIsKey) child.reference = true;
+        else child.record = null;
+      }
+      child.lookup = !!child.record && parentType === rootType;
       inner.push(...hiddenSelections(child));
       if (inner.length === 0) {
         inner.push(hiddenField(HIDDEN.typename, '__typename'));
-        if (!child.hidden.includes(HIDDEN.typename)) child.hidden.push(HIDDEN.typename);
+        addHidden(child, HIDDEN.typename);
+        changed = true;
       }
       kept.push({ ...field, selectionSet: { kind: Kind.SELECTION_SET, selections: inner } });
     }
     return kept;
   };
 
-  /** What the gateway reads for itself on every personal record: who it is and where they live. */
+  /** What the gateway reads for itself on every personal record: who it is about and where it lies. */
   const hiddenSelections = (node: PlanNode): FieldNode[] => {
-    if (!node.record) return [];
+    if (!node.record || node.hidden.includes(HIDDEN.subject)) return [];
     changed = true;
-    const add = (alias: string) => {
-      if (!node.hidden.includes(alias)) node.hidden.push(alias);
-    };
-    add(HIDDEN.jurisdictionKey);
-    if (node.record === 'citizen') {
-      add(HIDDEN.personalId);
-      return [hiddenField(HIDDEN.personalId, 'personalId'), hiddenField(HIDDEN.jurisdictionKey, 'jurisdictionKey')];
-    }
-    add(HIDDEN.headPersonalId);
-    return [hiddenField(HIDDEN.jurisdictionKey, 'jurisdictionKey'), hiddenField(HIDDEN.headPersonalId, 'headPersonalId')];
+    addHidden(node, HIDDEN.subject);
+    if (node.reference) return [hiddenField(HIDDEN.subject, node.record.subject)];
+    addHidden(node, HIDDEN.jurisdictionKey);
+    return [hiddenField(HIDDEN.subject, node.record.subject), hiddenField(HIDDEN.jurisdictionKey, node.record.jurisdiction)];
   };
 
   const plan = newNode(rootType.name, null);
+  const locators: FieldNode[] = [];
+
+  /**
+   * A field whose argument names a person (an access history) is a read of that person: the
+   * gateway looks the person up beside it (`locatedBy`, a root field taking the same argument)
+   * to judge the jurisdiction, without reading anything else about them.
+   */
+  const locate = (
+    field: FieldNode,
+    argumentName: string,
+    locatedBy: string | undefined,
+    node: PlanNode,
+    responseKey: string,
+    coordinate: string,
+    nonNull: boolean,
+    atRoot: boolean,
+  ) => {
+    const argument = field.arguments?.find((a) => a.name.value === argumentName);
+    const lookup = locatedBy ? rootType.getFields()[locatedBy] : undefined;
+    const located = lookup ? policy.record(getNamedType(lookup.type).name) : null;
+    if (!argument || !atRoot || !lookup || !located) {
+      throw new OperationRefused(`${coordinate} names a person the gateway cannot locate, so it is not served`);
+    }
+    const alias = `${HIDDEN.locator}${locators.length}`;
+    locators.push(
+      hiddenField(alias, locatedBy!, {
+        arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: argumentName }, value: argument.value }],
+        selectionSet: {
+          kind: Kind.SELECTION_SET,
+          selections: [hiddenField(HIDDEN.subject, located.subject), hiddenField(HIDDEN.jurisdictionKey, located.jurisdiction)],
+        },
+      }),
+    );
+    addHidden(node, alias);
+    node.subjectArguments.set(responseKey, { coordinate, value: argument.value, locator: alias, nonNull });
+    changed = true;
+  };
+
   const selections = filterSelections(operation.selectionSet, rootType, plan, new Set());
+  selections.push(...locators);
   if (selections.length === 0) {
     selections.push(hiddenField(HIDDEN.typename, '__typename'));
     plan.hidden.push(HIDDEN.typename);

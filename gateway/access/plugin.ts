@@ -14,9 +14,11 @@ import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../../lib/principal';
 import type { GatewayContext } from '../context';
-import { FilteredOperation, filterOperation, OperationRefused } from './operation-filter';
+import { FilteredOperation, filterOperation, HIDDEN_PREFIX, OperationRefused } from './operation-filter';
 import { AccessPolicy, accessPolicyOf } from './policy';
-import { RecordRead, settleResponse } from './response-settler';
+import { NOT_FOUND_OR_OUTSIDE, RecordRead, settleResponse } from './response-settler';
+
+const WITHHOLDING_REASONS = new Set(['OUTSIDE_JURISDICTION', 'JURISDICTION_UNKNOWN', NOT_FOUND_OR_OUTSIDE.reason]);
 
 export interface AccessControlOptions {
   /** Called with every personal record about to be returned; a rejection withholds them all. */
@@ -30,7 +32,8 @@ export interface AccessControlOptions {
  * whether the caller signed in. The response cache's key builds on it (cache/response-cache.ts).
  */
 export function filteringKey(principal: Principal): string {
-  return `${[...principal.scopes].sort().join(' ')}|${principal.purpose ? 'purpose' : 'no-purpose'}|${principal.subject === 'anonymous' ? 'anon' : 'auth'}`;
+  const who = principal.self ? 'self' : principal.subject === 'anonymous' ? 'anon' : 'auth';
+  return `${[...principal.scopes].sort().join(' ')}|${principal.purpose ? 'purpose' : 'no-purpose'}|${who}`;
 }
 
 function pathStartsWith(path: readonly (string | number)[] | undefined, prefix: readonly (string | number)[]): boolean {
@@ -89,15 +92,18 @@ export function accessControlPlugin(options: AccessControlOptions): ApolloServer
           // to settle or audit, and no `data: null` to add to the refusal.
           if (!('data' in result)) return;
           const { principal } = requestContext.contextValue;
+          // Errors of the gateway's own hidden selections (a person's look-up) are its business alone.
+          const reported = (result.errors ?? []).filter((e: GraphQLFormattedError) => !e.path?.some((part) => typeof part === 'string' && part.startsWith(HIDDEN_PREFIX)));
           const settled = settleResponse(
             result.data as Record<string, unknown> | null | undefined,
             operation.plan,
             principal,
             (requestContext.request.variables ?? {}) as Record<string, unknown>,
+            { upstreamErrorAt: (path) => (result.errors ?? []).some((e: GraphQLFormattedError) => pathStartsWith(e.path, path)) },
           );
           // A record the gateway withheld for jurisdiction needs no second word from a subgraph.
-          const withheld = settled.errors.filter((e) => String(e.extensions?.reason ?? '').startsWith('JURISDICTION') || e.extensions?.reason === 'OUTSIDE_JURISDICTION');
-          const upstream = (result.errors ?? []).filter(
+          const withheld = settled.errors.filter((e) => WITHHOLDING_REASONS.has(String(e.extensions?.reason ?? '')));
+          const upstream = reported.filter(
             (e: GraphQLFormattedError) => e.extensions?.code !== 'FORBIDDEN' || !withheld.some((w) => pathStartsWith(e.path, w.path ?? [])),
           );
           const errors = [...upstream, ...settled.errors];

@@ -2,46 +2,64 @@
  * The access rules, decided per field:
  *  - a field (or the type it returns) marked @authenticated needs a verified token;
  *  - @requiresScopes needs every scope of at least one listed set;
- *  - a personal field needs a purpose on the token. Personal fields are those of citizens and
- *    households and of everything only reachable through them (civil status, insurance, land
- *    rights, household members, land owners), and any field that returns such a record.
+ *  - a personal field needs a purpose on the token. What is personal is declared where the data
+ *    is, with @personal in the subgraph schemas: the record types about people (citizens,
+ *    households, land parcels and their holders, discrepancies), everything only reachable
+ *    through them (civil status, insurance, land rights, household members), and fields that
+ *    name a person (an access history). A citizen's own token (`self`) needs no scope or purpose
+ *    for personal fields: what it may read is decided record by record (its own, nothing else).
  * Aggregates (commune counts, budgets, the catalogue) need their scope but no purpose.
  */
 import { getNamedType, GraphQLSchema, isObjectType } from 'graphql';
 import { ANONYMOUS, Principal } from '../../lib/principal';
-import type { Refusal, RecordKind } from './operation-filter';
+import { GATEWAY_INTERNAL_SCOPE, PersonalDeclaration } from '../../lib/schema-directives';
+import type { Refusal } from './operation-filter';
 import { AccessRequirements, extractAccessRequirements, Requirement } from './requirements';
 
-/**
- * Held by the gateway alone. Alone in a requirement it marks an internal field (a jurisdiction
- * key) that no token may read; beside other scopes it marks a field that @requires internal
- * data, which the gateway's query plan supplies itself, so it asks nothing of the caller.
- */
-export const GATEWAY_INTERNAL_SCOPE = 'gateway:internal';
+export { GATEWAY_INTERNAL_SCOPE };
 
-/**
- * Records about one person; the types reachable only through them are personal too. A
- * Discrepancy is about one citizen (its personalId and jurisdictionKey), wherever it is reached
- * from (a commune-wide reconciliation report included): checked and audited like the citizen.
- */
-const PERSONAL_ROOTS: Record<string, RecordKind | null> = { Citizen: 'citizen', Household: 'household', LandOwner: null, Discrepancy: 'citizen' };
-/** Fields whose argument names the citizen they reveal something about. */
-const AUDITED_ARGUMENTS: Record<string, string> = { 'Query.accessLog': 'personalId' };
+/** A type whose every record is about people: who they are and where the record lies. */
+export interface PersonalRecordType {
+  typeName: string;
+  /** The field naming the people the record is about (an ID or a list of IDs). */
+  subject: string;
+  /** The field holding the record's jurisdiction key. */
+  jurisdiction: string;
+  /** The subject field is the record's own key: a bare reference to it names that one person. */
+  subjectIsKey: boolean;
+}
 
 export interface AccessPolicy {
   check(principal: Principal | null, parentType: string, fieldName: string, returnType: string): Refusal | null;
-  recordKind(typeName: string): RecordKind | null;
+  /** The personal record type of that name, if it is one. */
+  record(typeName: string): PersonalRecordType | null;
   isPersonalType(typeName: string): boolean;
-  auditedArgument(coordinate: string): string | undefined;
+  /** @personal on a field: a subject argument, or a listing of people. */
+  personalField(coordinate: string): PersonalDeclaration | undefined;
   ownersOf(coordinate: string): string[];
-  /** The field identifies a personal record (its federation key) and reveals nothing else. */
+  /** The field identifies a record (its federation key) and reveals nothing else. */
   isKeyField(coordinate: string): boolean;
 }
 
-const KEY_FIELDS = new Set(['Citizen.personalId', 'Household.householdId']);
+function recordTypes(requirements: AccessRequirements): Map<string, PersonalRecordType> {
+  const records = new Map<string, PersonalRecordType>();
+  for (const [coordinate, declaration] of requirements.personal) {
+    if (coordinate.includes('.')) continue;
+    if (!declaration.subject || !declaration.jurisdiction) {
+      throw new Error(`@personal on type ${coordinate} must name its subject and jurisdiction fields`);
+    }
+    records.set(coordinate, {
+      typeName: coordinate,
+      subject: declaration.subject,
+      jurisdiction: declaration.jurisdiction,
+      subjectIsKey: requirements.keyFields.has(`${coordinate}.${declaration.subject}`),
+    });
+  }
+  return records;
+}
 
-/** Personal types: the roots, and the non-entity types reachable from them. */
-function personalTypes(schema: GraphQLSchema, entityTypes: ReadonlySet<string>): Set<string> {
+/** Personal types: the record types, and the non-entity types reachable from them or from a personal field. */
+function personalTypes(schema: GraphQLSchema, requirements: AccessRequirements, records: ReadonlyMap<string, PersonalRecordType>): Set<string> {
   const personal = new Set<string>();
   const visit = (name: string) => {
     if (personal.has(name)) return;
@@ -50,15 +68,24 @@ function personalTypes(schema: GraphQLSchema, entityTypes: ReadonlySet<string>):
     personal.add(name);
     for (const field of Object.values(type.getFields())) {
       const next = getNamedType(field.type).name;
-      if (!entityTypes.has(next) || next in PERSONAL_ROOTS) visit(next);
+      if (!requirements.entityTypes.has(next) || records.has(next)) visit(next);
     }
   };
-  for (const root of Object.keys(PERSONAL_ROOTS)) visit(root);
+  for (const root of records.keys()) visit(root);
+  for (const [coordinate, declaration] of requirements.personal) {
+    if (!coordinate.includes('.') || !declaration.subject) continue;
+    const [typeName, fieldName] = coordinate.split('.');
+    const type = schema.getType(typeName);
+    const field = isObjectType(type) ? type.getFields()[fieldName] : undefined;
+    if (field) visit(getNamedType(field.type).name);
+  }
   return personal;
 }
 
-function missingScopes(requirement: Requirement, scopes: ReadonlySet<string>): string[] | null {
+/** `held` null: every scope a caller may hold (not the gateway's own). */
+function missingScopes(requirement: Requirement, held: ReadonlySet<string> | null): string[] | null {
   if (requirement.scopes.length === 0) return null;
+  const scopes = held ?? { has: () => true };
   let fewestMissing: string[] | null = null;
   for (const alternative of requirement.scopes) {
     const callerPart = alternative.filter((scope) => scope !== GATEWAY_INTERNAL_SCOPE);
@@ -85,7 +112,12 @@ export function accessPolicyOf(apiSchema: GraphQLSchema, coreSupergraphSdl: stri
 }
 
 export function createAccessPolicy(apiSchema: GraphQLSchema, requirements: AccessRequirements): AccessPolicy {
-  const personal = personalTypes(apiSchema, requirements.entityTypes);
+  const records = recordTypes(requirements);
+  const personal = personalTypes(apiSchema, requirements, records);
+  const isPersonal = (parentType: string, fieldName: string, returnType: string) => {
+    const declared = requirements.personal.get(`${parentType}.${fieldName}`);
+    return personal.has(parentType) || personal.has(returnType) || !!declared?.subject;
+  };
 
   return {
     check(principal, parentType, fieldName, returnType) {
@@ -94,8 +126,11 @@ export function createAccessPolicy(apiSchema: GraphQLSchema, requirements: Acces
       if (applicable.length > 0 && (!principal || principal === ANONYMOUS)) {
         return { code: 'UNAUTHENTICATED', reason: 'NOT_AUTHENTICATED', message: `Reading ${coordinate} needs an access token` };
       }
+      const personalField = isPersonal(parentType, fieldName, returnType) || !!requirements.personal.get(coordinate)?.listing;
+      // A citizen's own token holds no source scope: it reads personal fields of its own records.
+      const scopes = principal?.self && personalField ? null : (principal?.scopes ?? new Set<string>());
       for (const requirement of applicable) {
-        const missing = missingScopes(requirement, principal?.scopes ?? new Set());
+        const missing = missingScopes(requirement, scopes);
         if (missing) {
           const scope = missing.join(' ');
           return {
@@ -106,7 +141,10 @@ export function createAccessPolicy(apiSchema: GraphQLSchema, requirements: Acces
           };
         }
       }
-      if ((personal.has(parentType) || personal.has(returnType)) && !principal?.purpose) {
+      if (principal?.self && !personalField) {
+        return { code: 'FORBIDDEN', reason: 'MISSING_SCOPE', message: `Not allowed to read ${coordinate}: a citizen's own token reads only their own records` };
+      }
+      if (isPersonal(parentType, fieldName, returnType) && !principal?.purpose) {
         return {
           code: 'FORBIDDEN',
           reason: 'PURPOSE_REQUIRED',
@@ -115,10 +153,10 @@ export function createAccessPolicy(apiSchema: GraphQLSchema, requirements: Acces
       }
       return null;
     },
-    recordKind: (typeName) => PERSONAL_ROOTS[typeName] ?? null,
+    record: (typeName) => records.get(typeName) ?? null,
     isPersonalType: (typeName) => personal.has(typeName),
-    auditedArgument: (coordinate) => AUDITED_ARGUMENTS[coordinate],
+    personalField: (coordinate) => requirements.personal.get(coordinate),
     ownersOf: (coordinate) => requirements.ownersOf(coordinate),
-    isKeyField: (coordinate) => KEY_FIELDS.has(coordinate),
+    isKeyField: (coordinate) => requirements.keyFields.has(coordinate),
   };
 }

@@ -1,23 +1,11 @@
 /**
  * Access requirements as the subgraphs declared them with Federation's @authenticated and
- * @requiresScopes, read back out of the composed supergraph. The supergraph keeps the
+ * @requiresScopes and the product's @personal (lib/schema-directives.ts), read back out of the composed supergraph. The supergraph keeps the
  * directives; `acceptSecurityFeatures` only lifts @apollo/gateway's refusal to load a
  * supergraph whose `@link` marks them `for: SECURITY`, because this module is what enforces them.
  */
-import {
-  ArgumentNode,
-  ConstDirectiveNode,
-  DocumentNode,
-  Kind,
-  ObjectTypeDefinitionNode,
-  ObjectTypeExtensionNode,
-  parse,
-  print,
-  visit,
-} from 'graphql';
-
-const AUTHENTICATED_SPEC = 'https://specs.apollo.dev/authenticated/';
-const REQUIRES_SCOPES_SPEC = 'https://specs.apollo.dev/requiresScopes/';
+import { ConstDirectiveNode, Kind, ObjectTypeDefinitionNode, ObjectTypeExtensionNode, parse, print, visit } from 'graphql';
+import { declaredScopes, DirectiveNames, directiveNames, isSecurityLink, PersonalDeclaration, personalDeclaration } from '../../lib/schema-directives';
 
 export interface Requirement {
   authenticated: boolean;
@@ -32,48 +20,15 @@ export interface AccessRequirements {
   ownersOf(coordinate: string): string[];
   /** Types with a federation key: records that other records point to. */
   entityTypes: ReadonlySet<string>;
+  /** `Type.field` coordinates of every entity type's key fields. */
+  keyFields: ReadonlySet<string>;
+  /** @personal, by coordinate: `Type` for personal record types, `Type.field` for fields. */
+  personal: ReadonlyMap<string, PersonalDeclaration>;
 }
 
-function linkUrl(directive: ConstDirectiveNode): string | null {
-  const url = directive.arguments?.find((a) => a.name.value === 'url')?.value;
-  return url?.kind === Kind.STRING ? url.value : null;
-}
-
-/** Which names @authenticated / @requiresScopes carry in this supergraph (they can be renamed by @link). */
-function securityDirectiveNames(document: DocumentNode): { authenticated: string; requiresScopes: string } {
-  const names = { authenticated: 'authenticated', requiresScopes: 'requiresScopes' };
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.SCHEMA_DEFINITION && definition.kind !== Kind.SCHEMA_EXTENSION) continue;
-    for (const directive of definition.directives ?? []) {
-      if (directive.name.value !== 'link') continue;
-      const url = linkUrl(directive) ?? '';
-      const as = directive.arguments?.find((a) => a.name.value === 'as')?.value;
-      const alias = as?.kind === Kind.STRING ? as.value : null;
-      if (url.startsWith(AUTHENTICATED_SPEC) && alias) names.authenticated = alias;
-      if (url.startsWith(REQUIRES_SCOPES_SPEC) && alias) names.requiresScopes = alias;
-    }
-  }
-  return names;
-}
-
-function readScopes(argument: ArgumentNode | undefined): string[][] {
-  if (argument?.value.kind !== Kind.LIST) return [];
-  return argument.value.values.map((alternative) =>
-    alternative.kind === Kind.LIST ? alternative.values.flatMap((scope) => (scope.kind === Kind.STRING ? [scope.value] : [])) : [],
-  );
-}
-
-function requirementOf(directives: readonly ConstDirectiveNode[] | undefined, names: { authenticated: string; requiresScopes: string }): Requirement | undefined {
-  let authenticated = false;
-  let scopes: string[][] = [];
-  for (const directive of directives ?? []) {
-    if (directive.name.value === names.authenticated) authenticated = true;
-    if (directive.name.value === names.requiresScopes) {
-      scopes = readScopes(directive.arguments?.find((a) => a.name.value === 'scopes'));
-      authenticated = true;
-    }
-  }
-  return authenticated ? { authenticated, scopes } : undefined;
+function requirementOf(directives: readonly ConstDirectiveNode[] | undefined, names: DirectiveNames): Requirement | undefined {
+  const scopes = declaredScopes(directives, names);
+  return scopes === null ? undefined : { authenticated: true, scopes };
 }
 
 /** The subgraphs named by a type's join__type or a field's join__field directives. */
@@ -88,7 +43,9 @@ function graphsOf(directives: readonly ConstDirectiveNode[] | undefined, name: '
 
 export function extractAccessRequirements(supergraphSdl: string): AccessRequirements {
   const document = parse(supergraphSdl);
-  const names = securityDirectiveNames(document);
+  const names = directiveNames(document);
+  const keyFields = new Set<string>();
+  const personal = new Map<string, PersonalDeclaration>();
   const requirements = new Map<string, Requirement>();
   const owners = new Map<string, string[]>();
   const graphNames = new Map<string, string>();
@@ -107,9 +64,15 @@ export function extractAccessRequirements(supergraphSdl: string): AccessRequirem
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
     const type = definition as ObjectTypeDefinitionNode | ObjectTypeExtensionNode;
-    if (type.directives?.some((d) => d.name.value === 'join__type' && d.arguments?.some((a) => a.name.value === 'key'))) {
+    for (const join of type.directives ?? []) {
+      const key = join.name.value === 'join__type' ? join.arguments?.find((a) => a.name.value === 'key')?.value : undefined;
+      if (key?.kind !== Kind.STRING) continue;
       entityTypes.add(type.name.value);
+      // Simple keys only (`personalId`, `code`): the product's entities have no compound keys.
+      for (const field of key.value.split(/\s+/).filter(Boolean)) keyFields.add(`${type.name.value}.${field}`);
     }
+    const typePersonal = personalDeclaration(type.directives, names);
+    if (typePersonal) personal.set(type.name.value, typePersonal);
     const typeRequirement = requirementOf(type.directives, names);
     if (typeRequirement) requirements.set(type.name.value, typeRequirement);
     // A type one subgraph alone defines carries no join__field: its fields are that subgraph's.
@@ -118,6 +81,8 @@ export function extractAccessRequirements(supergraphSdl: string): AccessRequirem
       const coordinate = `${type.name.value}.${field.name.value}`;
       const fieldRequirement = requirementOf(field.directives, names);
       if (fieldRequirement) requirements.set(coordinate, fieldRequirement);
+      const fieldPersonal = personalDeclaration(field.directives, names);
+      if (fieldPersonal) personal.set(coordinate, fieldPersonal);
       const graphs = graphsOf(field.directives, 'join__field', graphNames);
       owners.set(coordinate, graphs.length > 0 ? graphs : typeGraphs);
     }
@@ -126,6 +91,8 @@ export function extractAccessRequirements(supergraphSdl: string): AccessRequirem
     get: (coordinate) => requirements.get(coordinate),
     ownersOf: (coordinate) => owners.get(coordinate) ?? [],
     entityTypes,
+    keyFields,
+    personal,
   };
 }
 
@@ -140,8 +107,7 @@ export function acceptSecurityFeatures(supergraphSdl: string): string {
   const accepted = visit(document, {
     Directive(node) {
       if (node.name.value !== 'link') return undefined;
-      const url = linkUrl(node as ConstDirectiveNode) ?? '';
-      if (!url.startsWith(AUTHENTICATED_SPEC) && !url.startsWith(REQUIRES_SCOPES_SPEC)) return undefined;
+      if (!isSecurityLink(node as ConstDirectiveNode)) return undefined;
       changed = true;
       return { ...node, arguments: node.arguments?.filter((a) => a.name.value !== 'for') };
     },

@@ -52,7 +52,7 @@ export function touchesPersonalData(schema: GraphQLSchema, document: DocumentNod
         if (
           policy.isPersonalType(parent.name) ||
           policy.isPersonalType(getNamedType(field.type).name) ||
-          policy.auditedArgument(`${parent.name}.${node.name.value}`) !== undefined
+          policy.personalField(`${parent.name}.${node.name.value}`) !== undefined
         ) {
           personal = true;
           return BREAK;
@@ -79,7 +79,7 @@ function canonicalJson(value: unknown): string {
 /** Everything about the caller that can change an answer: what changes its filtering, and where it may read. */
 export function accessFingerprint(principal: Principal): string {
   const jurisdiction = formatJurisdiction(principal.jurisdiction).split(' ').sort().join(' ');
-  return [filteringKey(principal), jurisdiction, principal.locationIndependent ? 'location-independent' : 'local'].join('|');
+  return [filteringKey(principal), jurisdiction, principal.locationIndependent ? 'location-independent' : 'local', principal.self ?? ''].join('|');
 }
 
 interface StoredAnswer {

@@ -1,9 +1,13 @@
 /**
- * The subgraph's own check of what the gateway already decided: every field a subgraph's schema
- * marks with @authenticated or @requiresScopes is served only to a forwarded principal holding
- * those scopes, and every such field of a record that has a `jurisdictionKey` (citizens,
- * households) only when that record lies within the principal's jurisdiction. Declared once in
- * the SDL, enforced here for all subgraphs alike, so a resolver cannot forget it.
+ * The subgraph's own check of what the gateway already decided, declared once in the SDL and
+ * enforced here for all subgraphs alike, so a resolver cannot forget it:
+ *  - every field marked @authenticated or @requiresScopes is served only to a forwarded
+ *    principal holding those scopes;
+ *  - every field of a @personal record (citizens, households, parcels, their holders, findings)
+ *    only with a purpose, and only when the record lies within the principal's jurisdiction, or
+ *    is about the citizen whose own token asks;
+ *  - a field that lists the people of a unit (@personal(listing:)) only strictly inside the
+ *    jurisdiction; a field naming a person by argument (@personal(subject:)) only with a purpose.
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import {
@@ -15,10 +19,10 @@ import {
   ObjectTypeDefinitionNode,
   ObjectTypeExtensionNode,
 } from 'graphql';
-import { judgeJurisdiction, parseJurisdictionKey, Principal } from '../../lib/principal';
+import { judgeRecord, parseJurisdictionKey, Principal } from '../../lib/principal';
+import { declaredScopes, directiveNames, GATEWAY_INTERNAL_SCOPE, personalDeclaration } from '../../lib/schema-directives';
 
-/** Held by the gateway alone; any request the gateway signed carries it implicitly. */
-export const GATEWAY_INTERNAL_SCOPE = 'gateway:internal';
+export { GATEWAY_INTERNAL_SCOPE };
 export const JURISDICTION_KEY_FIELD = 'jurisdictionKey';
 
 export interface AccessContext {
@@ -27,43 +31,48 @@ export interface AccessContext {
 
 interface FieldRule {
   scopes: string[][];
-  /** The record's jurisdiction must be checked before this field is served. */
-  jurisdiction: boolean;
+  /** A personal field: served only for a stated purpose. */
+  personal: boolean;
+  /** The record's jurisdiction (this field of it) must be checked before this field is served. */
+  jurisdiction: string | null;
+  /** The field of the record naming the people it is about (for a citizen's own token). */
+  subject: string | null;
+  /** The field lists the people of the record's jurisdiction: strictly inside. */
+  listing: boolean;
 }
 
 function forbidden(message: string, reason: string, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'FORBIDDEN', reason, ...extra } });
 }
 
-function declaredScopes(directives: ObjectTypeDefinitionNode['directives']): string[][] | null {
-  let scopes: string[][] | null = null;
-  for (const directive of directives ?? []) {
-    if (directive.name.value === 'authenticated') scopes ??= [];
-    if (directive.name.value === 'requiresScopes') {
-      const value = directive.arguments?.find((a) => a.name.value === 'scopes')?.value;
-      scopes =
-        value?.kind === Kind.LIST
-          ? value.values.map((alt) => (alt.kind === Kind.LIST ? alt.values.flatMap((s) => (s.kind === Kind.STRING ? [s.value] : [])) : []))
-          : [];
-    }
-  }
-  return scopes;
-}
-
 /** Reads the access rules a subgraph declared in its SDL. */
 export function readFieldRules(typeDefs: DocumentNode): Map<string, Map<string, FieldRule>> {
+  const names = directiveNames(typeDefs);
   const rules = new Map<string, Map<string, FieldRule>>();
   for (const definition of typeDefs.definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
     const type = definition as ObjectTypeDefinitionNode | ObjectTypeExtensionNode;
-    const hasJurisdiction = (type.fields ?? []).some((f) => f.name.value === JURISDICTION_KEY_FIELD);
+    const record = personalDeclaration(type.directives, names);
+    // A record's identity and placement are what the checks read; they are not checked themselves.
+    const unguarded = new Set<string>([record?.subject ?? '', record?.jurisdiction ?? '']);
+    for (const directive of type.directives ?? []) {
+      const key = directive.name.value === 'key' ? directive.arguments?.find((a) => a.name.value === 'fields')?.value : undefined;
+      if (key?.kind === Kind.STRING) for (const field of key.value.split(/\s+/)) unguarded.add(field);
+    }
     for (const field of type.fields ?? []) {
-      const scopes = declaredScopes(field.directives);
-      if (scopes === null) continue;
+      const scopes = declaredScopes(field.directives, names);
+      const declared = personalDeclaration(field.directives, names);
+      const external = field.directives?.some((d) => d.name.value === 'external');
+      const guardedRecordField = !!record && !unguarded.has(field.name.value) && !external;
+      if (scopes === null && !guardedRecordField && !declared) continue;
+      const listingJurisdiction = declared?.listing ? (declared.jurisdiction ?? null) : null;
       const typeRules = rules.get(type.name.value) ?? new Map<string, FieldRule>();
       typeRules.set(field.name.value, {
-        scopes: scopes.map((alt) => alt.filter((s) => s !== GATEWAY_INTERNAL_SCOPE)),
-        jurisdiction: hasJurisdiction && field.name.value !== JURISDICTION_KEY_FIELD,
+        scopes: (scopes ?? []).map((alt) => alt.filter((s) => s !== GATEWAY_INTERNAL_SCOPE)),
+        personal: guardedRecordField || !!declared?.subject,
+        jurisdiction: guardedRecordField ? record!.jurisdiction! : listingJurisdiction,
+        subject: guardedRecordField ? (record!.subject ?? null) : null,
+        listing: !!listingJurisdiction,
       });
       rules.set(type.name.value, typeRules);
     }
@@ -71,17 +80,25 @@ export function readFieldRules(typeDefs: DocumentNode): Map<string, Map<string, 
   return rules;
 }
 
-function holdsScopes(principal: Principal, alternatives: string[][]): string | null {
+function holdsScopes(principal: Principal, rule: FieldRule): string | null {
+  const alternatives = rule.scopes;
   if (alternatives.length === 0) return null;
+  // A citizen's own token holds no source scope: its personal fields are judged record by record.
+  if (principal.self && (rule.personal || rule.listing)) return null;
   for (const alternative of alternatives) if (alternative.every((s) => principal.scopes.has(s))) return null;
   return alternatives[0].filter((s) => !principal.scopes.has(s)).join(' ');
 }
 
-/** Throws FORBIDDEN unless the record's jurisdiction key places it within the principal's jurisdiction. */
-function checkJurisdiction(principal: Principal, key: unknown): void {
+function idsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : [];
+}
+
+/** Throws FORBIDDEN unless the record, placed by its jurisdiction key, is one the principal may read. */
+function checkJurisdiction(principal: Principal, key: unknown, subjects: () => unknown[], listing: boolean): void {
   const residence = parseJurisdictionKey(key);
-  if (!residence) throw forbidden('Not allowed: the residence of this record is unknown, so it is withheld', 'JURISDICTION_UNKNOWN');
-  if (judgeJurisdiction(principal, residence) === 'outside') {
+  if (!residence && !principal.self) throw forbidden('Not allowed: the residence of this record is unknown, so it is withheld', 'JURISDICTION_UNKNOWN');
+  if (judgeRecord(principal, residence, subjects, { listing }) === 'outside') {
     throw forbidden("Not allowed: this record lies outside the caller's jurisdiction", 'OUTSIDE_JURISDICTION');
   }
 }
@@ -101,28 +118,38 @@ export function withDeclaredAccess<TContext extends AccessContext>(
   const wrapped: GraphQLResolverMap<TContext> = { ...resolvers };
   for (const [typeName, fields] of rules) {
     const typeResolvers = { ...((resolvers[typeName] as Record<string, unknown>) ?? {}) } as Record<string, unknown>;
-    const ownKeyResolver = typeResolvers[JURISDICTION_KEY_FIELD] as GraphQLFieldResolver<unknown, TContext> | undefined;
     for (const [fieldName, rule] of fields) {
+      const ownKeyResolver = rule.jurisdiction ? (typeResolvers[rule.jurisdiction] as GraphQLFieldResolver<unknown, TContext> | undefined) : undefined;
+      const subjectResolver = rule.subject ? (typeResolvers[rule.subject] as GraphQLFieldResolver<unknown, TContext> | undefined) : undefined;
       const original = (typeResolvers[fieldName] as GraphQLFieldResolver<unknown, TContext> | undefined) ?? defaultFieldResolver;
       const coordinate = `${typeName}.${fieldName}`;
       // Synchronous unless the record's key must be looked up: a promise per field would cost
       // every personal field of every answer a trip through the microtask queue.
       const guarded: GraphQLFieldResolver<unknown, TContext> = (parent, args, context, info) => {
         const principal = context.principal;
-        const missing = holdsScopes(principal, rule.scopes);
+        const missing = holdsScopes(principal, rule);
         if (missing) {
           throw forbidden(`Not allowed to read ${coordinate}: the caller lacks the scope ${missing}`, 'MISSING_SCOPE', { scope: missing });
         }
+        if (rule.personal && !principal.purpose) {
+          throw forbidden(`Not allowed to read ${coordinate}: personal data is served only for a stated purpose`, 'PURPOSE_REQUIRED');
+        }
         if (!rule.jurisdiction) return original(parent, args, context, info);
         const record = parent as Record<string, unknown>;
-        const key: unknown = record?.[JURISDICTION_KEY_FIELD];
+        const subjects = () => {
+          const own = record?.[rule.subject ?? ''];
+          if (own !== undefined || !subjectResolver) return idsOf(own);
+          const resolved = subjectResolver(parent, {}, context, { ...info, fieldName: rule.subject! });
+          return resolved instanceof Promise ? [] : idsOf(resolved);
+        };
+        const key: unknown = record?.[rule.jurisdiction];
         if (key !== undefined || !ownKeyResolver || !record) {
-          checkJurisdiction(principal, key);
+          checkJurisdiction(principal, key, subjects, rule.listing);
           return original(parent, args, context, info);
         }
         let pending = keys.get(record);
         if (!pending) {
-          pending = Promise.resolve(ownKeyResolver(parent, {}, context, { ...info, fieldName: JURISDICTION_KEY_FIELD }));
+          pending = Promise.resolve(ownKeyResolver(parent, {}, context, { ...info, fieldName: rule.jurisdiction }));
           keys.set(record, pending);
         }
         return pending
@@ -133,7 +160,7 @@ export function withDeclaredAccess<TContext extends AccessContext>(
             return undefined;
           })
           .then((found) => {
-            checkJurisdiction(principal, found);
+            checkJurisdiction(principal, found, subjects, rule.listing);
             return original(parent, args, context, info);
           });
       };

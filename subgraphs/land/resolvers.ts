@@ -4,7 +4,7 @@ import { formatJurisdictionKey } from '../../lib/principal';
 import { badUserInput, SourceError, toGraphQLError } from '../common/errors';
 import { provenanceResolvers } from '../common/provenance-resolvers';
 import type { LandLoaders, LandRightRecord } from './loaders';
-import type { ParcelRecord } from './source-client';
+import type { LandOwnerRecord, ParcelRecord } from './source-client';
 
 export interface LandContext {
   loaders: LandLoaders;
@@ -33,6 +33,15 @@ export function requireParcelId(value: unknown, argument = 'parcelId'): string {
   return value;
 }
 
+/** Where a parcel (and so each of its holders' rights) lies: its commune, placed in its province. */
+async function jurisdictionKeyOfCommune(communeCode: string, loaders: LandLoaders): Promise<string> {
+  const commune = await loaders.commune.load(communeCode);
+  if (!commune) {
+    throw toGraphQLError(new SourceError('land', 'SOURCE_BAD_RESPONSE', 'The land source places a parcel in a commune the catalogue does not list'));
+  }
+  return formatJurisdictionKey({ provinceCode: commune.provinceCode, communeCode: commune.code });
+}
+
 export const resolvers: GraphQLResolverMap<LandContext> = {
   Query: {
     landParcel: (_root: unknown, args: { parcelId: unknown }, { loaders }: LandContext) =>
@@ -48,6 +57,8 @@ export const resolvers: GraphQLResolverMap<LandContext> = {
       isParcelId(ref.parcelId) ? loaders.parcel.load(ref.parcelId) : null,
     // Owners carry their parcel's commune: their jurisdiction is where the land lies.
     owners: (parcel: ParcelRecord) => parcel.owners.map((owner) => ({ ...owner, communeCode: parcel.commune.code })),
+    jurisdictionKey: (parcel: ParcelRecord, _args: unknown, { loaders }: LandContext) => jurisdictionKeyOfCommune(parcel.commune.code, loaders),
+    ownerPersonalIds: (parcel: ParcelRecord) => parcel.owners.map((owner) => owner.citizen.personalId),
   },
   // A right is a line of its parcel's record: it is as fresh as the parcel.
   LandRight: {
@@ -55,12 +66,7 @@ export const resolvers: GraphQLResolverMap<LandContext> = {
   },
   Provenance: provenanceResolvers,
   LandOwner: {
-    jurisdictionKey: async (owner: { communeCode: string }, _args: unknown, { loaders }: LandContext) => {
-      const commune = await loaders.commune.load(owner.communeCode);
-      if (!commune) {
-        throw toGraphQLError(new SourceError('land', 'SOURCE_BAD_RESPONSE', 'The land source places a parcel in a commune the catalogue does not list'));
-      }
-      return formatJurisdictionKey({ provinceCode: commune.provinceCode, communeCode: commune.code });
-    },
+    jurisdictionKey: (owner: { communeCode: string }, _args: unknown, { loaders }: LandContext) => jurisdictionKeyOfCommune(owner.communeCode, loaders),
+    personalId: (owner: LandOwnerRecord) => owner.citizen.personalId,
   },
 };

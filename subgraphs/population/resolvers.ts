@@ -121,6 +121,7 @@ export const resolvers: GraphQLResolverMap<PopulationContext> = {
     jurisdictionKey: (household: HouseholdRecord, _args: unknown, context: PopulationContext) =>
       jurisdictionKeyOf(household.communeCode, context),
     headPersonalId: (household: HouseholdRecord) => household.headId,
+    memberPersonalIds: (household: HouseholdRecord) => household.members.map((member) => member.personalId),
   },
 
   HouseholdMember: {

@@ -94,13 +94,15 @@ describe('filtering an operation', () => {
     ]);
   });
 
-  it('adds the hidden personalId and jurisdiction key to every citizen, also when reached through other types', () => {
+  it('adds the hidden subjects and jurisdiction key to every personal record, also when reached through other types', () => {
     const printed = print(
       filter(`{ landParcel(parcelId: "TD-1") { owners { citizen { fullName } } } household(householdId: "HK1") { address } }`, principal('population:read land:read')).document,
     );
-    expect(printed).toContain(`${HIDDEN.personalId}: personalId`);
-    expect(printed.match(new RegExp(`${HIDDEN.jurisdictionKey}: jurisdictionKey`, 'g'))).toHaveLength(2);
-    expect(printed).toContain(`${HIDDEN.headPersonalId}: headPersonalId`);
+    expect(printed).toContain(`${HIDDEN.subject}: personalId`);
+    // The parcel, each holder, each holder's citizen record and the household.
+    expect(printed.match(new RegExp(`${HIDDEN.jurisdictionKey}: jurisdictionKey`, 'g'))).toHaveLength(4);
+    expect(printed).toContain(`${HIDDEN.subject}: memberPersonalIds`);
+    expect(printed).toContain(`${HIDDEN.subject}: ownerPersonalIds`);
   });
 
   it('filters fields reached through named and inline fragments where they are used', () => {
@@ -145,8 +147,8 @@ describe('settling the answer', () => {
   function answer(jurisdictionKeys: [string, string]) {
     return {
       citizens: [
-        { fullName: 'A', civilStatus: { maritalStatus: 'SINGLE' }, [HIDDEN.personalId]: ID, [HIDDEN.jurisdictionKey]: jurisdictionKeys[0] },
-        { fullName: 'B', civilStatus: null, [HIDDEN.personalId]: '024190054321', [HIDDEN.jurisdictionKey]: jurisdictionKeys[1] },
+        { fullName: 'A', civilStatus: { maritalStatus: 'SINGLE' }, [HIDDEN.subject]: ID, [HIDDEN.jurisdictionKey]: jurisdictionKeys[0] },
+        { fullName: 'B', civilStatus: null, [HIDDEN.subject]: '024190054321', [HIDDEN.jurisdictionKey]: jurisdictionKeys[1] },
       ],
     };
   }
@@ -184,7 +186,7 @@ describe('settling the answer', () => {
   it('adds nothing for a refused field inside a fragment the query skipped', () => {
     const caller = principal('population:read');
     const { plan } = filter(`query($show: Boolean!) { citizen(personalId: "${ID}") { fullName ... on Citizen @include(if: $show) { landRights { share } } } }`, caller);
-    const data = { citizen: { fullName: 'A', [HIDDEN.personalId]: ID, [HIDDEN.jurisdictionKey]: '24/07210' } };
+    const data = { citizen: { fullName: 'A', [HIDDEN.subject]: ID, [HIDDEN.jurisdictionKey]: '24/07210' } };
     expect(settleResponse(structuredClone(data), plan, caller, { show: false }).errors).toEqual([]);
     expect(settleResponse(structuredClone(data), plan, caller, { show: true }).errors).toHaveLength(1);
   });
@@ -193,8 +195,23 @@ describe('settling the answer', () => {
     const caller = principal('population:read civil-status:read land:read', { jurisdiction: '07210' });
     const settled = settleResponse(answer(['24/07210', '24/07213']), filter(query, caller).plan, caller, { show: false });
     expect((settled.data as { citizens: unknown[] }).citizens[1]).toBeNull();
-    expect(settled.errors).toEqual([expect.objectContaining({ path: ['citizens', 1], extensions: { code: 'FORBIDDEN', reason: 'OUTSIDE_JURISDICTION' } })]);
+    expect(settled.errors).toEqual([expect.objectContaining({ path: ['citizens', 1], extensions: { code: 'FORBIDDEN', reason: 'NOT_FOUND_OR_OUTSIDE_JURISDICTION' } })]);
     expect([...settled.reads.keys()]).toEqual([ID]);
+  });
+
+  it('answers an unknown ID exactly as one outside the jurisdiction, so refusals reveal nobody', () => {
+    const caller = principal('population:read civil-status:read land:read', { jurisdiction: '07210' });
+    const outside = settleResponse(answer(['24/07210', '24/07213']), filter(query, caller).plan, caller, { show: false });
+    const unknown = answer(['24/07210', '24/07210']);
+    unknown.citizens[1] = null as never;
+    const settled = settleResponse(unknown, filter(query, caller).plan, caller, { show: false });
+    expect(settled.data).toEqual(outside.data);
+    expect(settled.errors).toEqual(outside.errors);
+    // A caller who may read anyone anywhere learns nothing from a plain null.
+    const national = principal('population:read civil-status:read land:read', { jurisdiction: '*' });
+    const plain = answer(['24/07210', '24/07210']);
+    plain.citizens[1] = null as never;
+    expect(settleResponse(plain, filter(query, national).plan, national, { show: false }).errors).toEqual([]);
   });
 
   it('serves outside the jurisdiction only to a location-independent procedure with a purpose, and marks it', () => {
@@ -218,7 +235,7 @@ describe('settling the answer', () => {
     const caller = principal('civil-status:read');
     const { plan } = filter(`{ citizen(personalId: "${ID}") { fullName civilStatus { maritalStatus } } }`, caller);
     const settled = settleResponse(
-      { citizen: { civilStatus: { maritalStatus: 'SINGLE' }, [HIDDEN.personalId]: ID, [HIDDEN.jurisdictionKey]: '24/07210' } },
+      { citizen: { civilStatus: { maritalStatus: 'SINGLE' }, [HIDDEN.subject]: ID, [HIDDEN.jurisdictionKey]: '24/07210' } },
       plan,
       caller,
       {},
@@ -226,5 +243,131 @@ describe('settling the answer', () => {
     expect(settled.data).toEqual({ citizen: null });
     expect(settled.errors[0]).toMatchObject({ path: ['citizen', 'fullName'], extensions: { scope: 'population:read' } });
     expect(settled.reads.size).toBe(0);
+  });
+});
+
+describe('what @personal declares', () => {
+  it('audits each person a bare reference names, judged with the record that holds it', () => {
+    const caller = principal('population:read land:read', { jurisdiction: '24' });
+    const { plan, document } = filter(`{ landParcel(parcelId: "TD-07210-1-1") { area owners { share citizen { personalId } } } }`, caller);
+    // The reference carries only its subject: no look-up of the co-owner's residence.
+    expect(print(document)).not.toMatch(/citizen \{\s*personalId\s*gw__sub: personalId\s*gw__jk/);
+    const settled = settleResponse(
+      {
+        landParcel: {
+          area: 100,
+          owners: [
+            { share: 0.5, citizen: { personalId: ID, [HIDDEN.subject]: ID }, [HIDDEN.subject]: ID, [HIDDEN.jurisdictionKey]: '24/07210' },
+            { share: 0.5, citizen: { personalId: '024190054321', [HIDDEN.subject]: '024190054321' }, [HIDDEN.subject]: '024190054321', [HIDDEN.jurisdictionKey]: '24/07210' },
+          ],
+          [HIDDEN.subject]: [ID, '024190054321'],
+          [HIDDEN.jurisdictionKey]: '24/07210',
+        },
+      },
+      plan,
+      caller,
+      {},
+    );
+    expect(settled.errors).toEqual([]);
+    expect([...settled.reads.keys()].sort()).toEqual([ID, '024190054321'].sort());
+    expect([...settled.reads.get(ID)!.fields].sort()).toEqual(['Citizen.personalId', 'LandOwner.citizen', 'LandOwner.share', 'LandParcel.area', 'LandParcel.owners']);
+    expect(JSON.stringify(settled.data)).not.toContain('gw__');
+  });
+
+  it('lists the residents of a commune only strictly inside the jurisdiction, never through location independence', () => {
+    const query = `{ commune(code: "01273") { name residents(first: 2) { totalCount nodes { personalId } } } }`;
+    const outsider = principal('population:read', { jurisdiction: '24', locationIndependent: true });
+    const { plan } = filter(query, outsider);
+    const data = () => ({
+      commune: {
+        name: 'X',
+        residents: { totalCount: 1, nodes: [{ personalId: ID, [HIDDEN.subject]: ID }] },
+        [HIDDEN.listingJurisdiction]: '01/01273',
+      },
+    });
+    const refused = settleResponse(data(), plan, outsider, {});
+    expect(refused.data).toEqual({ commune: { name: 'X', residents: null } });
+    expect(refused.errors[0]).toMatchObject({ path: ['commune', 'residents'], extensions: { code: 'FORBIDDEN', reason: 'OUTSIDE_JURISDICTION' } });
+    expect(refused.reads.size).toBe(0);
+    const local = principal('population:read', { jurisdiction: '01' });
+    const served = settleResponse(data(), filter(query, local).plan, local, {});
+    expect(served.errors).toEqual([]);
+    expect([...served.reads.keys()]).toEqual([ID]);
+  });
+
+  it("locates the citizen whose access history is asked for, and judges it like the citizen's records", () => {
+    const query = `query($id: ID!) { accessLog(personalId: $id) { at purpose } }`;
+    const caller = principal('audit:read', { jurisdiction: '79' });
+    const { plan, document } = filter(query, caller);
+    expect(print(document)).toMatch(/gw__loc0: citizen\(personalId: \$id\)/);
+    const history = (jurisdictionKey: string | null) => ({
+      accessLog: [{ at: '2026-01-01', purpose: 'p' }],
+      gw__loc0: jurisdictionKey ? { [HIDDEN.subject]: ID, [HIDDEN.jurisdictionKey]: jurisdictionKey } : null,
+    });
+    const outside = settleResponse(history('01/00004'), plan, caller, { id: ID });
+    expect(outside.data).toBeNull();
+    expect(outside.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_FOUND_OR_OUTSIDE_JURISDICTION' });
+    expect(outside.reads.size).toBe(0);
+    const unknown = settleResponse(history(null), plan, caller, { id: ID });
+    expect(unknown.errors).toEqual(outside.errors);
+    const inside = settleResponse(history('79/26734'), plan, caller, { id: ID });
+    expect(inside.data).toEqual({ accessLog: [{ at: '2026-01-01', purpose: 'p' }] });
+    expect([...inside.reads.get(ID)!.fields]).toEqual(['Query.accessLog']);
+    expect(filter(query, principal('audit:read', { purpose: null })).plan.removals[0]).toMatchObject({ reason: 'PURPOSE_REQUIRED' });
+  });
+
+  it("lets a citizen's own token read their records and history, and nobody else's", () => {
+    const self: Principal = {
+      ...principal('self', { purpose: 'self' }),
+      jurisdiction: { national: false, provinces: new Set(), communes: new Set() },
+      self: ID,
+    };
+    const query = `{ citizens(personalIds: ["${ID}", "024190054321"]) { fullName civilStatus { maritalStatus } } }`;
+    const { plan } = filter(query, self);
+    expect(plan.children.get('citizens')!.node.removals).toEqual([]);
+    const settled = settleResponse(
+      {
+        citizens: [
+          { fullName: 'A', civilStatus: { maritalStatus: 'SINGLE' }, [HIDDEN.subject]: ID, [HIDDEN.jurisdictionKey]: '24/07210' },
+          { fullName: 'B', civilStatus: null, [HIDDEN.subject]: '024190054321', [HIDDEN.jurisdictionKey]: '24/07210' },
+        ],
+      },
+      plan,
+      self,
+      {},
+    );
+    expect(settled.data).toEqual({ citizens: [{ fullName: 'A', civilStatus: { maritalStatus: 'SINGLE' } }, null] });
+    expect([...settled.reads.keys()]).toEqual([ID]);
+    // Aggregates need their own scope, which a citizen's token never holds.
+    expect(filter(`{ province(code: "24") { budget(fiscalYear: 2026) { balance } } }`, self).plan.children.get('province')!.node.removals[0]).toMatchObject({
+      reason: 'MISSING_SCOPE',
+    });
+  });
+});
+
+describe('a query the caller may fully read', () => {
+  it('goes to the planner as the caller wrote it, fragments on interfaces included', async () => {
+    const { composeServices } = await import('@apollo/composition');
+    const composed = composeServices([
+      {
+        name: 'toasters',
+        url: 'http://127.0.0.1:1/graphql',
+        typeDefs: parse(`
+          extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
+          type Query { toasters: [Toaster] }
+          interface Node { id: ID! }
+          type Toaster implements Node @key(fields: "id") { id: ID! name: String }
+        `),
+      },
+    ]);
+    if (composed.errors) throw composed.errors[0];
+    const schema = Supergraph.build(composed.supergraphSdl).apiSchema().toGraphQLJSSchema();
+    const toyPolicy = createAccessPolicy(schema, extractAccessRequirements(composed.supergraphSdl));
+    const document = parse(
+      `{ toasters { ...ToasterFragment ...NodeFragment } } fragment ToasterFragment on Toaster { id } fragment NodeFragment on Node { id __typename }`,
+    );
+    const filtered = filterOperation(schema, document, undefined, principal(''), toyPolicy);
+    expect(filtered.changed).toBe(false);
+    expect(filtered.document).toBe(document);
   });
 });
