@@ -141,9 +141,6 @@ export function createAccessPolicy(apiSchema: GraphQLSchema, requirements: Acces
           };
         }
       }
-      if (principal?.self && !personalField) {
-        return { code: 'FORBIDDEN', reason: 'MISSING_SCOPE', message: `Not allowed to read ${coordinate}: a citizen's own token reads only their own records` };
-      }
       if (isPersonal(parentType, fieldName, returnType) && !principal?.purpose) {
         return {
           code: 'FORBIDDEN',

@@ -340,6 +340,7 @@ describe('what @personal declares', () => {
     expect([...settled.reads.keys()]).toEqual([ID]);
     // Aggregates need their own scope, which a citizen's token never holds.
     expect(filter(`{ province(code: "24") { budget(fiscalYear: 2026) { balance } } }`, self).plan.children.get('province')!.node.removals[0]).toMatchObject({
+      coordinate: 'Province.budget',
       reason: 'MISSING_SCOPE',
     });
   });
