@@ -25,7 +25,7 @@ import { createAuditRecorder } from './audit/recorder';
 import type { AuditSink } from '../lib/audit/sink';
 import { createAuthenticator } from './auth/authenticate';
 import { createTokenVerifier, TokenVerifier } from './auth/token-verifier';
-import { GatewayContext, requestIdOf } from './context';
+import { callerRequestIdOf, GatewayContext, requestIdOf } from './context';
 import { formatGatewayError } from './errors';
 import { createSubgraphFetcher } from './subgraph-fetcher';
 import { openCacheBackend } from '../lib/kv';
@@ -123,6 +123,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     options.tokenVerifier ??
     createTokenVerifier({ jwksUrl: config.jwksUrl, jwksFile: config.jwksFile, issuer: config.jwtIssuer, audience: config.jwtAudience });
   const authenticator = createAuthenticator(tokenVerifier, { allowAnonymous: config.allowAnonymous });
+  if (!options.auditSink && config.production && !config.auditCheckpointKeyFile) {
+    throw new Error('AUDIT_CHECKPOINT_KEY_FILE is required in production: the Ed25519 key (JWK file) that signs the audit log\'s checkpoints');
+  }
   const auditSink = options.auditSink ?? createAuditSink(config);
   const metrics = createGatewayMetrics();
   // A caller's complete subgraph answers, reused for a few seconds (cache/subgraph-answers.ts).
@@ -214,6 +217,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     if (routes.some((route) => route(req, res))) return;
     if (path !== '/graphql') return sendJson(res, 404, { error: 'Not found. The GraphQL endpoint is /graphql.' });
     const requestId = requestIdOf(req);
+    const callerRequestId = callerRequestIdOf(req);
     res.setHeader('x-request-id', requestId);
     observeHttpResponse(metrics, res);
     // Every log line of this request carries its id; the caller's trace is continued.
@@ -224,7 +228,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           .then((principal) => {
             if (!principal) return log.info('request refused', { status: res.statusCode, code: res.statusCode === 401 ? 'UNAUTHENTICATED' : 'SERVICE_UNAVAILABLE' });
             return handleGraphQLRequest(apollo, req, res, {
-              context: async () => ({ requestId, principal }),
+              context: async () => ({ requestId, callerRequestId, principal }),
               writeBody,
               maxBodyBytes: config.limits.maxBodyBytes,
               maxBatchOperations: config.limits.maxBatchOperations,
@@ -239,6 +243,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
             else res.destroy();
           }),
       ),
+      callerRequestId,
     );
   });
   server.keepAliveTimeout = 65_000;

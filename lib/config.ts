@@ -466,6 +466,13 @@ export interface GatewayConfig {
   auditFile: string;
   /** The PostgreSQL audit log all replicas share, used instead of `auditFile` when set. */
   auditDatabaseUrl: string | undefined;
+  /** Ed25519 private key (JWK) signing the audit log's checkpoints; required in production by the gateway's start. */
+  auditCheckpointKeyFile: string | undefined;
+  /** File sink: where the signed checkpoints are kept (default `<AUDIT_FILE>.checkpoints`). */
+  auditCheckpointFile: string | undefined;
+  /** A checkpoint every this many entries, and every this many seconds while entries arrive. */
+  auditCheckpointEvery: number;
+  auditCheckpointIntervalS: number;
   devDir: string;
   production: boolean;
   /** Whether the API answers introspection (schema docs in the playground, code generators). */
@@ -524,6 +531,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       // Required in production unless AUDIT_DATABASE_URL is set: checked below.
       AUDIT_FILE: production ? z.string().optional() : z.string().default(defaultAuditFile(env)),
       AUDIT_DATABASE_URL: postgresUrl.optional(),
+      AUDIT_CHECKPOINT_KEY_FILE: production ? z.string().optional() : z.string().default(dev.auditCheckpointPrivateKey),
+      AUDIT_CHECKPOINT_FILE: z.string().optional(),
+      AUDIT_CHECKPOINT_EVERY: positiveInt.max(10_000_000).default(1000),
+      AUDIT_CHECKPOINT_INTERVAL_S: positiveInt.max(86_400).default(60),
       INTROSPECTION: bool.default(!production),
       PLAYGROUND: bool.default(true),
     },
@@ -565,6 +576,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     forwardingPrivateKeyFile: v.FORWARDING_PRIVATE_KEY_FILE,
     auditFile: v.AUDIT_FILE ?? '',
     auditDatabaseUrl: v.AUDIT_DATABASE_URL,
+    auditCheckpointKeyFile: v.AUDIT_CHECKPOINT_KEY_FILE,
+    auditCheckpointFile: v.AUDIT_CHECKPOINT_FILE,
+    auditCheckpointEvery: v.AUDIT_CHECKPOINT_EVERY,
+    auditCheckpointIntervalS: v.AUDIT_CHECKPOINT_INTERVAL_S,
     devDir: devDirectory(env),
     production,
     introspection: v.INTROSPECTION,

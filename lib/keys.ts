@@ -18,6 +18,9 @@ export interface DevKeyPaths {
   issuerJwks: string;
   forwardingPrivateKey: string;
   forwardingPublicKey: string;
+  /** Signs the audit log's checkpoints (a key of its own), and its public half. */
+  auditCheckpointPrivateKey: string;
+  auditCheckpointPublicKey: string;
 }
 
 export function devKeyPaths(devDir: string): DevKeyPaths {
@@ -26,6 +29,8 @@ export function devKeyPaths(devDir: string): DevKeyPaths {
     issuerJwks: join(devDir, 'issuer', 'jwks.json'),
     forwardingPrivateKey: join(devDir, 'forwarding', 'private.jwk.json'),
     forwardingPublicKey: join(devDir, 'forwarding', 'public.jwk.json'),
+    auditCheckpointPrivateKey: join(devDir, 'audit-checkpoint', 'private.jwk.json'),
+    auditCheckpointPublicKey: join(devDir, 'audit-checkpoint', 'public.jwk.json'),
   };
 }
 
@@ -60,6 +65,11 @@ export async function ensureDevKeys(devDir: string): Promise<DevKeyPaths> {
     const forwarding = await generateSigningKeyPair('EdDSA');
     writeJson(paths.forwardingPrivateKey, forwarding.privateJwk);
     writeJson(paths.forwardingPublicKey, forwarding.publicJwk);
+  }
+  if (!existsSync(paths.auditCheckpointPrivateKey) || !existsSync(paths.auditCheckpointPublicKey)) {
+    const checkpoint = await generateSigningKeyPair('EdDSA');
+    writeJson(paths.auditCheckpointPrivateKey, checkpoint.privateJwk);
+    writeJson(paths.auditCheckpointPublicKey, checkpoint.publicJwk);
   }
   return paths;
 }

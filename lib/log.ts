@@ -44,23 +44,34 @@ const REDACT_PATHS = REDACTED_FIELDS.flatMap((field) => [field, `*.${field}`]);
 
 export type LogFields = Record<string, unknown>;
 
-const requestIds = new AsyncLocalStorage<string>();
+const requestIds = new AsyncLocalStorage<{ requestId: string; callerRequestId?: string | null }>();
 
-/** Runs `fn` with `requestId` on every log line it (and everything it awaits) writes. */
-export function withRequestId<T>(requestId: string, fn: () => T): T {
-  return requestIds.run(requestId, fn);
+/**
+ * Runs `fn` with `requestId` (and the caller's own id, when it sent one) on every log line it
+ * (and everything it awaits) writes.
+ */
+export function withRequestId<T>(requestId: string, fn: () => T, callerRequestId?: string | null): T {
+  return requestIds.run({ requestId, callerRequestId }, fn);
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** The caller's `x-request-id` when it is a plain token, or a new one. */
-export function requestIdFrom(headers: IncomingHttpHeaders): string {
+/** The caller's `x-request-id` when it is a plain token (at most 64 of A-Z a-z 0-9 . _ -), else null. */
+export function callerRequestIdFrom(headers: IncomingHttpHeaders): string | null {
   const offered = headers['x-request-id'];
-  return typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
+  return typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : null;
+}
+
+/**
+ * The `x-request-id` of the calling service when it is a plain token, or a new one. For the
+ * subgraphs and mocks, whose caller is the gateway; the gateway makes its own (gateway/context.ts).
+ */
+export function requestIdFrom(headers: IncomingHttpHeaders): string {
+  return callerRequestIdFrom(headers) ?? randomUUID();
 }
 
 export function currentRequestId(): string | undefined {
-  return requestIds.getStore();
+  return requestIds.getStore()?.requestId;
 }
 
 export interface LoggingOptions {
@@ -80,9 +91,10 @@ function createRoot(options: LoggingOptions): Logger {
       messageKey: 'msg',
       formatters: { level: (label) => ({ level: label }) },
       mixin: () => {
-        const requestId = requestIds.getStore();
-        const traceId = requestId ? currentTraceId() : undefined;
-        return requestId ? (traceId ? { requestId, traceId } : { requestId }) : {};
+        const ids = requestIds.getStore();
+        if (!ids) return {};
+        const traceId = currentTraceId();
+        return { requestId: ids.requestId, ...(ids.callerRequestId ? { callerRequestId: ids.callerRequestId } : {}), ...(traceId ? { traceId } : {}) };
       },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     },

@@ -1,19 +1,27 @@
 /**
- * `npm run audit:verify [-- --file <path> | --database <url>]`: checks the audit log's hash chain,
- * in the file or, with `--database` or `AUDIT_DATABASE_URL` set, in the PostgreSQL table. Exits 0
- * when the chain is intact, 1 at the first entry that does not fit it (changed, removed or
- * reordered), 2 when the log cannot be found or reached. Prints entry numbers and the problem
- * only, never personal data.
+ * `npm run audit:verify [-- --file <path> | --database <url>] [--checkpoints <file>] [--public-key <jwk>]`:
+ * checks the audit log's hash chain AND its signed checkpoints, in the file or, with `--database`
+ * or `AUDIT_DATABASE_URL` set, in the PostgreSQL table (checkpoints in `<table>_checkpoints`).
+ * Exits 0 when intact (with a summary), 1 at the first entry or checkpoint that fails (named by
+ * seq, and by line for the file), 2 when the log cannot be found or reached. Prints positions and
+ * problems only, never personal data.
+ *
+ * The checkpoints catch what the chain alone cannot: the log cut short before the newest
+ * checkpoint, and entries changed or removed with every later hash recomputed. The public key is
+ * `--public-key` (a JWK, a JWKS or an export), else the one of `AUDIT_CHECKPOINT_KEY_FILE`.
  *
  * A last line cut short by a crash (no newline, not parsable) was never acknowledged to anyone;
- * the gateway drops it when it opens the log again, so it is reported but does not break the chain.
+ * the gateway moves it to a quarantine file when it opens the log again, so it is reported but
+ * does not break the chain.
  */
-import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadGatewayConfig } from '../lib/config';
-import { ChainVerdict, verifyChain } from '../lib/audit/entry';
-import { FileAuditSink } from '../lib/audit/file-sink';
+import { checkCheckpoints, CheckpointVerifier, loadCheckpointVerifier, withoutKeyLines } from '../lib/audit/checkpoint';
+import { ChainVerdict, ChainWalker, isEntryShaped, verifyChain } from '../lib/audit/entry';
+import { defaultCheckpointFile, readCheckpointFile } from '../lib/audit/file-sink';
+import { parseLine, scanLines } from '../lib/audit/lines';
 import { PostgresAuditSink, PostgresAuditSinkOptions } from '../lib/audit/postgres-sink';
 import type { AuditSink } from '../lib/audit/sink';
 
@@ -24,46 +32,77 @@ export interface AuditVerdict {
 }
 export type AuditFileVerdict = AuditVerdict;
 
+export interface VerifyOptions {
+  /** The checkpoints' public key; without it checkpoints are not checked (and the summary says so). */
+  verifier?: CheckpointVerifier;
+  /** File sink: the checkpoint file (default `<log>.checkpoints`), or an export. */
+  checkpointFile?: string;
+}
+
 function reportOf(verdict: ChainVerdict, where: string, note = ''): AuditVerdict {
   if (!verdict.ok) return { status: 1, message: `audit log BROKEN at entry ${verdict.brokenAt}: ${verdict.problem} (${where})` };
   return { status: 0, message: `audit log OK: ${verdict.entries} entries, chain intact${note} (${where})` };
 }
 
-function endsWithNewline(path: string): boolean {
-  const size = statSync(path).size;
-  if (size === 0) return true;
-  const fd = openSync(path, 'r');
-  try {
-    const last = Buffer.alloc(1);
-    readSync(fd, last, 0, 1, size - 1);
-    return last[0] === 0x0a;
-  } finally {
-    closeSync(fd);
+type Signed = { ok: true; heads: Map<number, string>; last: number; count: number; note: string } | { ok: false; verdict: AuditVerdict };
+
+function checkSigned(items: Array<{ value: unknown; position: number }>, verifier: CheckpointVerifier | undefined, where: string, label: (position: number) => string): Signed {
+  const checkpoints = withoutKeyLines(items);
+  if (!verifier) {
+    const note = checkpoints.length ? `; ${checkpoints.length} checkpoints NOT checked (no public key: --public-key or AUDIT_CHECKPOINT_KEY_FILE)` : '';
+    return { ok: true, heads: new Map(), last: 0, count: 0, note };
   }
+  const checked = checkCheckpoints(checkpoints, verifier);
+  if (!checked.ok) return { ok: false, verdict: { status: 1, message: `audit checkpoints BROKEN at ${label(checked.position)}: ${checked.problem} (${where})` } };
+  const note = checkpoints.length
+    ? `; ${checkpoints.length} signed checkpoints verified, the newest at entry ${checked.last} (entries after it are covered by the chain only)`
+    : '; no signed checkpoints (if the gateway wrote some, they were removed)';
+  return { ok: true, heads: checked.heads, last: checked.last, count: checkpoints.length, note };
 }
 
-/** The entries as stored, holding back an unparsable last line when the file ends mid-line. */
-async function* withoutTornTail(entries: AsyncIterable<unknown>, fileEndsMidLine: boolean, torn: { seen: boolean }) {
-  let held: { value: unknown } | null = null;
-  for await (const entry of entries) {
-    if (held) yield held.value;
-    held = { value: entry };
-  }
-  if (!held) return;
-  if (held.value === null && fileEndsMidLine) torn.seen = true;
-  else yield held.value;
+function truncated(lastSeq: number, lastSigned: number, where: string): AuditVerdict {
+  return {
+    status: 1,
+    message: `audit log BROKEN at entry ${lastSeq + 1}: the log ends at entry ${lastSeq}, but a signed checkpoint covers entry ${lastSigned} (entries were removed from its end) (${where})`,
+  };
 }
 
-export async function verifyAuditFile(path: string): Promise<AuditFileVerdict> {
+export async function verifyAuditFile(path: string, options: VerifyOptions = {}): Promise<AuditFileVerdict> {
   const file = resolve(path);
   if (!existsSync(file) || !statSync(file).isFile()) {
     return { status: 2, message: `audit log not found: ${file} (nothing to verify; use --file <path> to name another)` };
   }
-  const torn = { seen: false };
-  const entries = withoutTornTail(new FileAuditSink(file).readAll(), !endsWithNewline(file), torn);
-  const verdict = await verifyChain(entries);
-  const tail = torn.seen ? '; an incomplete last line (a write cut short by a crash, never acknowledged) was ignored' : '';
-  return reportOf(verdict, file, tail);
+  const checkpointFile = resolve(options.checkpointFile ?? defaultCheckpointFile(file));
+  const signed = checkSigned(await readCheckpointFile(checkpointFile), options.verifier, checkpointFile, (line) => `checkpoint line ${line}`);
+  if (!signed.ok) return signed.verdict;
+  const walker = new ChainWalker({ signedHeads: signed.heads });
+  let lineNo = 0;
+  let broken: AuditVerdict | null = null;
+  const fail = (value: unknown, problem: string) => {
+    const seq = isEntryShaped(value) && value.seq === walker.expectedSeq ? value.seq : walker.expectedSeq;
+    broken = { status: 1, message: `audit log BROKEN at entry ${seq} (line ${lineNo}): ${problem} (${file})` };
+  };
+  const { tail } = await scanLines(file, 0, (line) => {
+    lineNo++;
+    const value = parseLine(line);
+    const problem = walker.step(value);
+    if (problem) fail(value, problem);
+    return problem === null;
+  });
+  if (broken) return broken;
+  let note = signed.note;
+  if (tail) {
+    lineNo++;
+    const value = parseLine(tail);
+    if (value === undefined) note += `; an incomplete last line (line ${lineNo}, a write cut short by a crash, never acknowledged) was ignored`;
+    else {
+      const problem = walker.step(value);
+      if (problem) fail(value, problem);
+      if (broken) return broken;
+    }
+  }
+  if (signed.last > walker.seq) return truncated(walker.seq, signed.last, file);
+  return reportOf({ ok: true, entries: walker.seq }, file, note);
 }
 
 /** Checks the chain of any sink, `where` naming it in the message. */
@@ -71,12 +110,24 @@ export async function verifyAuditSink(sink: AuditSink, where: string): Promise<A
   return reportOf(await verifyChain(sink.readAll()), where);
 }
 
-/** Checks the chain in the PostgreSQL audit table at `url`. */
-export async function verifyAuditDatabase(url: string, options: Pick<PostgresAuditSinkOptions, 'table'> = {}): Promise<AuditVerdict> {
-  const sink = new PostgresAuditSink(url, { ...options, maxConnections: 1 });
+/** Checks the chain and checkpoints in the PostgreSQL audit table at `url`. */
+export async function verifyAuditDatabase(url: string, options: Pick<PostgresAuditSinkOptions, 'table'> & VerifyOptions = {}): Promise<AuditVerdict> {
+  const sink = new PostgresAuditSink(url, { table: options.table, maxConnections: 1 });
   try {
     if (!(await sink.exists())) return { status: 2, message: `audit table not found: ${sink.where} (nothing to verify)` };
-    return await verifyAuditSink(sink, sink.where);
+    const stored = await sink.readCheckpoints();
+    const signed = checkSigned(stored.map((value) => ({ value, position: value.seq })), options.verifier, sink.where, (seq) => `the checkpoint of entry ${seq}`);
+    if (!signed.ok) return signed.verdict;
+    const walker = new ChainWalker({ signedHeads: signed.heads });
+    for await (const value of sink.readAll()) {
+      const problem = walker.step(value);
+      if (problem) {
+        const seq = isEntryShaped(value) && value.seq === walker.expectedSeq ? value.seq : walker.expectedSeq;
+        return { status: 1, message: `audit log BROKEN at entry ${seq}: ${problem} (${sink.where})` };
+      }
+    }
+    if (signed.last > walker.seq) return truncated(walker.seq, signed.last, sink.where);
+    return reportOf({ ok: true, entries: walker.seq }, sink.where, signed.note);
   } catch (error) {
     return { status: 2, message: `audit database cannot be read: ${sink.where}: ${(error as Error).message}` };
   } finally {
@@ -84,22 +135,45 @@ export async function verifyAuditDatabase(url: string, options: Pick<PostgresAud
   }
 }
 
+/** The verifier from `--public-key`, else from the configured checkpoint key when it exists. */
+export function verifierFor(publicKey: string | undefined, configuredKey: string | undefined): CheckpointVerifier | undefined {
+  if (publicKey) return loadCheckpointVerifier(publicKey);
+  return configuredKey && existsSync(configuredKey) ? loadCheckpointVerifier(configuredKey) : undefined;
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { file: { type: 'string' }, database: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      file: { type: 'string' },
+      database: { type: 'string' },
+      table: { type: 'string' },
+      checkpoints: { type: 'string' },
+      'public-key': { type: 'string' },
+    },
+  });
   let path = values.file;
   let database = values.database;
-  if (!path && !database) {
-    try {
-      const config = loadGatewayConfig(process.env);
+  let checkpointFile = values.checkpoints;
+  let configuredKey: string | undefined;
+  try {
+    const config = loadGatewayConfig(process.env);
+    configuredKey = config.auditCheckpointKeyFile;
+    if (!path && !database) {
       database = config.auditDatabaseUrl;
       path = config.auditFile;
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
+      checkpointFile ??= config.auditCheckpointFile;
+    }
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    if (!path && !database) {
       console.error(`${error.message}\nName the audit log with --file <path> or --database <url>.`);
       return 2;
     }
   }
-  const { status, message } = database ? await verifyAuditDatabase(database) : await verifyAuditFile(path ?? '');
+  const verifier = verifierFor(values['public-key'], configuredKey);
+  const { status, message } = database
+    ? await verifyAuditDatabase(database, { table: values.table, verifier })
+    : await verifyAuditFile(path ?? '', { verifier, checkpointFile });
   (status === 0 ? console.log : console.error)(message);
   return status;
 }

@@ -1,7 +1,7 @@
 /**
  * Turns the personal records a response is about to carry into audit entries: one per citizen
  * per request, naming who (sub, client), why (purpose), what (fields and their sources) and the
- * request id. No entry, no data: the caller awaits this before the response leaves.
+ * request id (the gateway's own; the caller's `x-request-id` beside it). No entry, no data: the caller awaits this before the response leaves.
  */
 import type { GatewayContext } from '../context';
 import type { AccessPolicy } from '../access/policy';
@@ -23,6 +23,7 @@ export function auditRecordsFor(reads: RecordRead[], context: GatewayContext, po
     return {
       at,
       requestId: context.requestId,
+      callerRequestId: context.callerRequestId ?? null,
       subject: context.principal.subject,
       clientId: context.principal.clientId,
       purpose: context.principal.purpose,

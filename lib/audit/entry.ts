@@ -9,7 +9,14 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 export interface AuditRecord {
   at: string;
+  /** The gateway's own id for the request (never chosen by the caller). */
   requestId: string;
+  /**
+   * The caller's `x-request-id`, when it sent a plain one (at most 64 of `A-Z a-z 0-9 . _ -`):
+   * kept for the caller's own correlation, never relied on. Absent in entries written before it
+   * existed; covered by the hash when present.
+   */
+  callerRequestId?: string | null;
   subject: string;
   clientId: string;
   purpose: string | null;
@@ -40,6 +47,8 @@ export function hashEntry(seq: number, prevHash: string, record: AuditRecord): s
     record.fields,
     record.sources,
     record.locationIndependent,
+    // Appended only when present, so entries written before the field existed verify unchanged.
+    ...(record.callerRequestId == null ? [] : [record.callerRequestId]),
   ]);
   return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
 }
@@ -50,28 +59,78 @@ export function chainEntry(seq: number, prevHash: string, record: AuditRecord): 
 
 export type ChainVerdict = { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; problem: string };
 
+const STRING_FIELDS = ['at', 'requestId', 'subject', 'clientId', 'personalId', 'hash', 'prevHash'] as const;
+
+/** Whether a parsed value has the shape of an entry (so hashing it cannot throw). */
+export function isEntryShaped(value: unknown): value is AuditEntry {
+  if (!value || typeof value !== 'object') return false;
+  const entry = value as Record<string, unknown>;
+  return (
+    Number.isSafeInteger(entry.seq) &&
+    STRING_FIELDS.every((field) => typeof entry[field] === 'string') &&
+    (entry.purpose === null || typeof entry.purpose === 'string') &&
+    (entry.callerRequestId == null || typeof entry.callerRequestId === 'string') &&
+    Array.isArray(entry.fields) &&
+    Array.isArray(entry.sources) &&
+    typeof entry.locationIndependent === 'boolean'
+  );
+}
+
+/**
+ * Walks a chain one entry at a time from a known point (the genesis, or a verified entry),
+ * saying what is wrong with the first entry that does not fit. Used by verification, by the
+ * sinks when they open the log and by the file index. Never looks at personal data beyond
+ * hashing it, and its problems name positions only.
+ */
+export class ChainWalker {
+  expectedSeq: number;
+  prevHash: string;
+  /** Signed head hashes by seq: an entry at such a seq must have exactly that hash. */
+  private readonly signed: Map<number, string>;
+
+  constructor(options: { afterSeq?: number; afterHash?: string; signedHeads?: Map<number, string> } = {}) {
+    this.expectedSeq = (options.afterSeq ?? 0) + 1;
+    this.prevHash = options.afterHash ?? GENESIS_HASH;
+    this.signed = options.signedHeads ?? new Map();
+  }
+
+  /** The last entry accepted. */
+  get seq(): number {
+    return this.expectedSeq - 1;
+  }
+
+  /** Checks the next entry: null when it fits (and it becomes the head), else the problem. */
+  step(raw: unknown): string | null {
+    if (!isEntryShaped(raw)) return 'it is not a well-formed audit record (damaged, or not written by the gateway)';
+    const entry = raw;
+    if (entry.seq !== this.expectedSeq) {
+      return `expected entry ${this.expectedSeq}, found ${String(entry.seq)} (an entry was removed, reordered or inserted)`;
+    }
+    if (entry.prevHash !== this.prevHash) return 'its link to the previous entry does not match (an earlier entry was changed or removed)';
+    if (hashEntry(entry.seq, entry.prevHash, entry) !== entry.hash) return 'its content does not match its hash (the entry was changed)';
+    const signed = this.signed.get(entry.seq);
+    if (signed !== undefined && signed !== entry.hash) {
+      return 'its hash differs from the signed checkpoint of this entry (entries were changed or removed and the later hashes recomputed)';
+    }
+    this.prevHash = entry.hash;
+    this.expectedSeq++;
+    return null;
+  }
+}
+
 /** Checks a sequence of entries in order; names the first that does not fit the chain. */
 export async function verifyChain(entries: AsyncIterable<unknown> | Iterable<unknown>): Promise<ChainVerdict> {
-  let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
+  const walker = new ChainWalker();
   let count = 0;
   for await (const raw of entries) {
     count++;
-    const entry = raw as AuditEntry;
-    if (!entry || typeof entry !== 'object' || typeof entry.hash !== 'string') {
-      return { ok: false, entries: count, brokenAt: expectedSeq, problem: 'the entry is not a well-formed audit record' };
+    const problem = walker.step(raw);
+    if (problem) {
+      const seq = (raw as { seq?: unknown } | null)?.seq;
+      // A wrong link or content is the entry's own seq; a missing or foreign entry is where one was expected.
+      const brokenAt = isEntryShaped(raw) && seq === walker.expectedSeq ? seq : walker.expectedSeq;
+      return { ok: false, entries: count, brokenAt, problem };
     }
-    if (entry.seq !== expectedSeq) {
-      return { ok: false, entries: count, brokenAt: expectedSeq, problem: `expected entry ${expectedSeq}, found ${String(entry.seq)} (an entry was removed or reordered)` };
-    }
-    if (entry.prevHash !== prevHash) {
-      return { ok: false, entries: count, brokenAt: entry.seq, problem: 'its link to the previous entry does not match (an earlier entry was changed or removed)' };
-    }
-    if (hashEntry(entry.seq, entry.prevHash, entry) !== entry.hash) {
-      return { ok: false, entries: count, brokenAt: entry.seq, problem: 'its content does not match its hash (the entry was changed)' };
-    }
-    prevHash = entry.hash;
-    expectedSeq++;
   }
   return { ok: true, entries: count };
 }

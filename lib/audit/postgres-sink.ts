@@ -9,12 +9,24 @@
  * The gateway's database role needs CREATE on the schema the first time (the table is created if
  * missing), then INSERT and SELECT; the audit subgraph's role only SELECT. Neither needs UPDATE or
  * DELETE, and should not have them.
+ *
+ * Signed checkpoints of the head (lib/audit/checkpoint.ts) go to a table of their own,
+ * `<table>_checkpoints`, in the same transaction as the batch that crosses a multiple of `every`
+ * (and from a timer, and at close); a trigger refuses UPDATE, DELETE and TRUNCATE on it.
+ *
+ * The chain is checked before appending: once, at the first append, from the newest checkpoint to
+ * the head (the whole table when there is none yet), and in every batch, the head entry the batch
+ * chains onto. A row that does not fit makes this sink refuse every append (AUDIT_UNAVAILABLE)
+ * and log its seq and the problem; nothing is changed. Rows older than the newest checkpoint are
+ * checked by `npm run audit:verify`, not at start.
  */
 import { createHash } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
-import { AuditEntry, AuditRecord, GENESIS_HASH } from './entry';
+import { log } from '../log';
+import { Checkpoint, checkCheckpoints, checkpointDue, CheckpointSettings, checkpointVerifierOf, startTimer } from './checkpoint';
+import { AuditEntry, AuditRecord, ChainWalker, GENESIS_HASH, hashEntry } from './entry';
 import { chainRecords, GroupCommit } from './group-commit';
-import { AuditSink, AuditUnavailableError } from './sink';
+import { AuditChainBrokenError, AuditSink, AuditUnavailableError } from './sink';
 
 export const DEFAULT_AUDIT_TABLE = 'audit_log';
 
@@ -27,6 +39,8 @@ export interface PostgresAuditSinkOptions {
   connectTimeoutMs?: number;
   /** How long one statement may take (waiting for other replicas' lock included), in ms; default 15000. */
   queryTimeoutMs?: number;
+  /** Signed checkpoints (the gateway); absent for readers. */
+  checkpoints?: CheckpointSettings;
 }
 
 /** Rows per INSERT statement, well under PostgreSQL's 65,535 parameters per statement. */
@@ -37,7 +51,9 @@ const UNDEFINED_TABLE = '42P01';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,39}$/;
 
-const COLUMNS = 'seq, at, request_id, subject, client_id, purpose, personal_id, fields, sources, location_independent, prev_hash, hash';
+const COLUMNS = 'seq, at, request_id, subject, client_id, purpose, personal_id, fields, sources, location_independent, prev_hash, hash, caller_request_id';
+const COLUMN_COUNT = 13;
+const CHECKPOINT_COLUMNS = 'v, seq, hash, at, kid, sig';
 
 interface Row {
   seq: string;
@@ -52,6 +68,7 @@ interface Row {
   location_independent: boolean;
   prev_hash: string;
   hash: string;
+  caller_request_id: string | null;
 }
 
 function toEntry(row: Row): AuditEntry {
@@ -68,7 +85,12 @@ function toEntry(row: Row): AuditEntry {
     locationIndependent: row.location_independent,
     prevHash: row.prev_hash,
     hash: row.hash,
+    ...(row.caller_request_id == null ? {} : { callerRequestId: row.caller_request_id }),
   };
+}
+
+function toCheckpoint(row: { v: number; seq: string; hash: string; at: string; kid: string; sig: string }): Checkpoint {
+  return { v: row.v, seq: Number(row.seq), hash: row.hash, at: row.at, kid: row.kid, sig: row.sig };
 }
 
 function isUndefinedTable(error: unknown): boolean {
@@ -82,7 +104,7 @@ function isUndefinedTable(error: unknown): boolean {
 function storable(record: AuditRecord): AuditRecord {
   const at = new Date(record.at);
   if (Number.isNaN(at.getTime())) throw new Error('audit record has an invalid time');
-  const texts = [record.requestId, record.subject, record.clientId, record.purpose ?? '', record.personalId, ...record.fields, ...record.sources];
+  const texts = [record.requestId, record.callerRequestId ?? '', record.subject, record.clientId, record.purpose ?? '', record.personalId, ...record.fields, ...record.sources];
   if (texts.some((text) => text.includes('\u0000'))) throw new Error('audit record contains a NUL character, which cannot be stored');
   return { ...record, at: at.toISOString() };
 }
@@ -107,12 +129,18 @@ export class PostgresAuditSink implements AuditSink {
   readonly where: string;
   private readonly pool: Pool;
   private readonly table: string;
+  /** The checkpoint table, SQL-quoted. */
+  private readonly checkpointTable: string;
   private readonly schema: string | null;
   private readonly name: string;
   private readonly lockKey: string;
   private readonly batches = new GroupCommit((records) => this.commit(records));
   private tableReady: Promise<void> | null = null;
+  private checked: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
+  private broken: string | null = null;
+  private stopTimer: (() => void) | null = null;
+  private readonly checkpoints: CheckpointSettings | undefined;
 
   constructor(url: string, options: PostgresAuditSinkOptions = {}) {
     if (!/^postgres(ql)?:\/\//.test(url)) throw new Error('the audit database URL must start with postgres:// or postgresql://');
@@ -121,6 +149,8 @@ export class PostgresAuditSink implements AuditSink {
     this.table = qualified.sql;
     this.schema = qualified.schema;
     this.name = qualified.name;
+    this.checkpointTable = qualifiedName(`${table}_checkpoints`).sql;
+    this.checkpoints = options.checkpoints;
     this.lockKey = lockKeyOf(table);
     const parsed = new URL(url);
     this.where = `postgresql://${parsed.host}${parsed.pathname} (table ${table})`;
@@ -173,7 +203,8 @@ export class PostgresAuditSink implements AuditSink {
     }
   }
 
-  private ensureTable(): Promise<void> {
+  /** Creates the tables, index and checkpoint guard if missing (the first append does it too). */
+  ensureTable(): Promise<void> {
     this.tableReady ??= this.locked(async (client) => {
       if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
       await client.query(
@@ -192,7 +223,29 @@ export class PostgresAuditSink implements AuditSink {
           hash text NOT NULL
         )`,
       );
+      // Added after the first release: tables made before it gain the column (null in old rows).
+      await client.query(`ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS caller_request_id text`);
       await client.query(`CREATE INDEX IF NOT EXISTS "${this.name}_personal_id_seq_idx" ON ${this.table} (personal_id, seq DESC)`);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${this.checkpointTable} (
+          seq bigint PRIMARY KEY,
+          v integer NOT NULL,
+          hash text NOT NULL,
+          at text NOT NULL,
+          kid text NOT NULL,
+          sig text NOT NULL
+        )`,
+      );
+      const guard = `"${this.name}_checkpoints_append_only"`;
+      const functionName = this.schema ? `"${this.schema}".${guard}` : guard;
+      await client.query(
+        `CREATE OR REPLACE FUNCTION ${functionName}() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'audit checkpoints are append-only'; END $$`,
+      );
+      await client.query(
+        `CREATE OR REPLACE TRIGGER ${guard} BEFORE UPDATE OR DELETE OR TRUNCATE ON ${this.checkpointTable}
+         FOR EACH STATEMENT EXECUTE FUNCTION ${functionName}()`,
+      );
     }).catch((error: unknown) => {
       this.tableReady = null;
       throw error;
@@ -200,12 +253,119 @@ export class PostgresAuditSink implements AuditSink {
     return this.tableReady;
   }
 
+  /** Why appends are refused, or null. */
+  get refusal(): string | null {
+    return this.broken;
+  }
+
+  private refuse(message: string): never {
+    if (!this.broken) {
+      this.broken = message;
+      log.error(`${message}; refusing every audit append (personal reads answer AUDIT_UNAVAILABLE) until an operator has dealt with it. Nothing was changed; run npm run audit:verify`, {
+        auditTable: this.where,
+      });
+    }
+    throw new AuditChainBrokenError(this.broken);
+  }
+
+  /** The signed checkpoints, in seq order. */
+  async readCheckpoints(): Promise<Checkpoint[]> {
+    try {
+      const result = await this.pool.query<{ v: number; seq: string; hash: string; at: string; kid: string; sig: string }>(
+        `SELECT ${CHECKPOINT_COLUMNS} FROM ${this.checkpointTable} ORDER BY seq`,
+      );
+      return result.rows.map(toCheckpoint);
+    } catch (error) {
+      if (isUndefinedTable(error)) return [];
+      throw error;
+    }
+  }
+
+  /** Once, before the first append: the chain from the newest checkpoint (or the start) to the head. */
+  private checkChain(): Promise<void> {
+    this.checked ??= (async () => {
+      let heads = new Map<number, string>();
+      let lastSigned = 0;
+      if (this.checkpoints) {
+        const stored = await this.readCheckpoints();
+        const checked = checkCheckpoints(
+          stored.map((value) => ({ value, position: value.seq })),
+          checkpointVerifierOf(this.checkpoints.signer.publicJwk),
+        );
+        if (!checked.ok) this.refuse(`audit checkpoint of entry ${checked.position} in ${this.where}: ${checked.problem}`);
+        heads = checked.heads;
+        lastSigned = checked.last;
+      }
+      const from = Math.max(1, lastSigned);
+      const walker = new ChainWalker({ afterSeq: from - 1, signedHeads: heads });
+      let first = true;
+      let after = String(from - 1);
+      for (;;) {
+        const rows = (await this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${this.table} WHERE seq > $1 ORDER BY seq LIMIT ${READ_PAGE}`, [after])).rows;
+        for (const row of rows) {
+          const entry = toEntry(row);
+          // The walk starts at a signed entry: its own link is trusted as far as its signed hash.
+          if (first && from > 1) walker.prevHash = entry.prevHash;
+          first = false;
+          const problem = walker.step(entry);
+          if (problem) this.refuse(`audit log ${this.where} entry ${walker.expectedSeq}: ${problem}`);
+        }
+        if (rows.length < READ_PAGE) break;
+        after = rows[rows.length - 1].seq;
+      }
+      if (lastSigned > walker.seq) {
+        this.refuse(`audit log ${this.where} ends at entry ${walker.seq}, but a signed checkpoint covers entry ${lastSigned}: entries were removed from its end`);
+      }
+      if (this.checkpoints && !this.stopTimer) this.stopTimer = startTimer(this.checkpoints, () => void this.checkpoint().catch(() => undefined));
+    })().catch((error: unknown) => {
+      if (!(error instanceof AuditChainBrokenError)) this.checked = null; // unreachable: try again
+      throw error;
+    });
+    return this.checked;
+  }
+
+  /** Signs the head in the checkpoint table if it is not signed yet (the timer, and close). */
+  async checkpoint(): Promise<void> {
+    const settings = this.checkpoints;
+    if (!settings || this.broken || !this.tableReady) return;
+    try {
+      await this.locked(async (client) => {
+        const head = (await client.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${this.table} ORDER BY seq DESC LIMIT 1`)).rows[0];
+        if (!head) return;
+        const signed = (await client.query<{ seq: string | null }>(`SELECT max(seq) AS seq FROM ${this.checkpointTable}`)).rows[0];
+        if (signed.seq !== null && Number(signed.seq) >= Number(head.seq)) return;
+        await this.insertCheckpoint(client, settings.signer.sign(Number(head.seq), head.hash));
+      });
+    } catch {
+      log.error(`audit checkpoint could not be written to ${this.where}`);
+    }
+  }
+
+  private async insertCheckpoint(client: PoolClient, c: Checkpoint): Promise<void> {
+    await client.query(`INSERT INTO ${this.checkpointTable} (${CHECKPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (seq) DO NOTHING`, [
+      c.v,
+      c.seq,
+      c.hash,
+      c.at,
+      c.kid,
+      c.sig,
+    ]);
+  }
+
   private async commit(records: AuditRecord[]): Promise<void> {
+    if (this.broken) throw new AuditChainBrokenError(this.broken);
     await this.ensureTable();
+    await this.checkChain();
     await this.locked(async (client) => {
-      const last = await client.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${this.table} ORDER BY seq DESC LIMIT 1`);
-      const tail = last.rows[0];
-      const entries = chainRecords(tail ? Number(tail.seq) : 0, tail?.hash ?? GENESIS_HASH, records);
+      // The entry this batch chains onto, and the one before it: both must fit.
+      const last = await client.query<Row>(`SELECT ${COLUMNS} FROM ${this.table} ORDER BY seq DESC LIMIT 2`);
+      const [head, before] = last.rows.map(toEntry);
+      if (head) {
+        const linked = before ? head.seq === before.seq + 1 && head.prevHash === before.hash : head.seq === 1 && head.prevHash === GENESIS_HASH;
+        if (!linked) this.refuse(`audit log ${this.where} entry ${head.seq}: it does not follow entry ${before ? before.seq : 0} (an entry was removed, inserted or changed)`);
+        if (hashEntry(head.seq, head.prevHash, head) !== head.hash) this.refuse(`audit log ${this.where} entry ${head.seq}: its content does not match its hash (the entry was changed)`);
+      }
+      const entries = chainRecords(head ? head.seq : 0, head?.hash ?? GENESIS_HASH, records);
       for (let start = 0; start < entries.length; start += INSERT_CHUNK) {
         const chunk = entries.slice(start, start + INSERT_CHUNK);
         const values: unknown[] = [];
@@ -224,10 +384,16 @@ export class PostgresAuditSink implements AuditSink {
             entry.locationIndependent,
             entry.prevHash,
             entry.hash,
+            entry.callerRequestId ?? null,
           );
-          return `(${Array.from({ length: 12 }, (_, i) => `$${at + i + 1}`).join(', ')})`;
+          return `(${Array.from({ length: COLUMN_COUNT }, (_, i) => `$${at + i + 1}`).join(', ')})`;
         });
         await client.query(`INSERT INTO ${this.table} (${COLUMNS}) VALUES ${tuples.join(', ')}`, values);
+      }
+      const newest = entries[entries.length - 1];
+      const every = this.checkpoints?.every;
+      if (this.checkpoints && every && checkpointDue(head ? head.seq : 0, newest.seq, every)) {
+        await this.insertCheckpoint(client, this.checkpoints.signer.sign(newest.seq, newest.hash));
       }
     });
   }
@@ -270,7 +436,14 @@ export class PostgresAuditSink implements AuditSink {
   }
 
   close(): Promise<void> {
-    this.closing ??= this.batches.drain().then(() => this.pool.end());
+    this.closing ??= this.batches
+      .drain()
+      .then(() => this.checkpoint())
+      .then(() => {
+        this.stopTimer?.();
+        this.stopTimer = null;
+        return this.pool.end();
+      });
     return this.closing;
   }
 }

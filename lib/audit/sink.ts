@@ -21,3 +21,15 @@ export class AuditUnavailableError extends Error {
     this.cause = cause;
   }
 }
+
+/**
+ * The log holds an entry that does not fit the chain (damaged, foreign, out of order, or not the
+ * signed head): the sink appends nothing more until an operator has looked. The message names
+ * the position (line or seq) and the problem, never an entry's content.
+ */
+export class AuditChainBrokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditChainBrokenError';
+  }
+}

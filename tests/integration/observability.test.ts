@@ -184,13 +184,18 @@ describe('logs', () => {
 
     expect(lines.length).toBeGreaterThan(2);
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    // The gateway's lines carry its own id and the caller's; the subgraphs' lines the gateway's id.
+    const gatewayIds = new Set(entries.filter((entry) => entry.callerRequestId).map((entry) => entry.requestId));
+    expect(gatewayIds.size).toBe(2);
     for (const entry of entries) {
-      expect(['obs-log-1', 'obs-log-2']).toContain(entry.requestId);
+      if (entry.callerRequestId !== undefined) expect(['obs-log-1', 'obs-log-2']).toContain(entry.callerRequestId);
+      expect(gatewayIds.has(entry.requestId)).toBe(true);
       expect(typeof entry.time).toBe('string');
       expect(typeof entry.level).toBe('string');
     }
-    expect(entries).toContainEqual(expect.objectContaining({ requestId: 'obs-log-1', msg: 'operation', operation: 'Dossier', outcome: 'ok' }));
-    expect(entries).toContainEqual(expect.objectContaining({ requestId: 'obs-log-2', level: 'warn', errorCodes: expect.arrayContaining(['SOURCE_UNAVAILABLE']) }));
+    expect(entries).toContainEqual(expect.objectContaining({ callerRequestId: 'obs-log-1', msg: 'operation', operation: 'Dossier', outcome: 'ok' }));
+    const second = entries.find((entry) => entry.callerRequestId === 'obs-log-2')?.requestId;
+    expect(entries).toContainEqual(expect.objectContaining({ requestId: second, level: 'warn', errorCodes: expect.arrayContaining(['SOURCE_UNAVAILABLE']) }));
 
     const text = lines.join('\n');
     for (const person of [citizen, other]) {

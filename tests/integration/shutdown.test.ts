@@ -132,7 +132,8 @@ describe('SIGTERM under load', () => {
       const entries: AuditEntry[] = [];
       for await (const entry of sink.readAll()) entries.push(entry as AuditEntry);
       await expect(verifyChain(entries)).resolves.toMatchObject({ ok: true });
-      const logged = new Set(entries.map((e) => `${e.requestId}|${e.personalId}`));
+      // The caller's x-request-id is kept beside the gateway's own id.
+      const logged = new Set(entries.map((e) => `${e.callerRequestId}|${e.personalId}`));
       const withPersonalData = answered.filter((a) => a.personal);
       expect(withPersonalData.length).toBeGreaterThan(40);
       expect(withPersonalData.filter((a) => !logged.has(`${a.requestId}|${a.personalId}`)).map((a) => a.requestId)).toEqual([]);

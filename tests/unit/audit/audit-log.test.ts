@@ -256,7 +256,7 @@ describe('audit:verify (verifyAuditFile)', () => {
     writeFileSync(path, lines.join('\n'));
     const verdict = await verifyAuditFile(path);
     expect(verdict.status).toBe(1);
-    expect(verdict.message).toMatch(/^audit log BROKEN at entry 3: its content does not match its hash/);
+    expect(verdict.message).toMatch(/^audit log BROKEN at entry 3 \(line 3\): its content does not match its hash/);
     expect(verdict.message).not.toMatch(/0241900/);
   });
 
@@ -264,9 +264,9 @@ describe('audit:verify (verifyAuditFile)', () => {
     const path = await writeLog(5);
     const lines = readFileSync(path, 'utf8').split('\n');
     writeFileSync(path, [...lines.slice(0, 1), ...lines.slice(2)].join('\n'));
-    await expect(verifyAuditFile(path)).resolves.toMatchObject({ status: 1, message: expect.stringMatching(/^audit log BROKEN at entry 2:/) });
+    await expect(verifyAuditFile(path)).resolves.toMatchObject({ status: 1, message: expect.stringMatching(/^audit log BROKEN at entry 2 \(line 2\):/) });
     writeFileSync(path, [lines[0], 'not json', ...lines.slice(1)].join('\n'));
-    await expect(verifyAuditFile(path)).resolves.toMatchObject({ status: 1, message: expect.stringMatching(/^audit log BROKEN at entry 2:/) });
+    await expect(verifyAuditFile(path)).resolves.toMatchObject({ status: 1, message: expect.stringMatching(/^audit log BROKEN at entry 2 \(line 2\):/) });
   });
 
   it('tolerates a torn last line, which was never acknowledged', async () => {

@@ -104,6 +104,7 @@ describeWithPostgres('PostgresAuditSink (against a throwaway PostgreSQL)', () =>
       location_independent: 'boolean',
       prev_hash: 'text',
       hash: 'text',
+      caller_request_id: 'text',
     });
     const indexes = (await sql("SELECT indexdef FROM pg_indexes WHERE tablename = 'audit_concurrent'")) as { indexdef: string }[];
     expect(indexes.map((i) => i.indexdef)).toContainEqual(expect.stringContaining('(personal_id, seq DESC)'));

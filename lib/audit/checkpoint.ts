@@ -1,0 +1,166 @@
+/**
+ * Signed checkpoints of the audit chain's head. Every `every` entries, every `intervalMs` while
+ * entries arrive, and at a clean shutdown, the sink signs (Ed25519, a key of its own) the seq and
+ * hash of the newest entry and stores the signature apart from the log (a file of its own, or a
+ * table of its own). Someone who can rewrite the log cannot forge them without the key, so
+ * verification with the public key catches:
+ *  - truncation: the log ends before the last checkpoint's entry;
+ *  - deletion or change of entries followed by recomputing every later hash: the entry at a
+ *    checkpoint's seq no longer has the signed hash (or is missing).
+ * What it cannot catch: entries written after the newest checkpoint (at most `every` entries or
+ * `intervalMs` of them) being cut off together with nothing else changed.
+ */
+import { createPrivateKey, createPublicKey, KeyObject, sign, verify, JsonWebKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+export const CHECKPOINT_VERSION = 1;
+
+export interface Checkpoint {
+  v: number;
+  /** The entry signed: its seq and hash (the chain's head when it was signed). */
+  seq: number;
+  hash: string;
+  /** When it was signed (ISO). */
+  at: string;
+  /** The signing key's id. */
+  kid: string;
+  /** Ed25519 signature, base64url, over `signedText(checkpoint)`. */
+  sig: string;
+}
+
+export function signedText(c: Pick<Checkpoint, 'v' | 'seq' | 'hash' | 'at' | 'kid'>): string {
+  return JSON.stringify(['vn-commune-gateway audit checkpoint', c.v, c.seq, c.hash, c.at, c.kid]);
+}
+
+export interface CheckpointSigner {
+  kid: string;
+  sign(seq: number, hash: string, at?: Date): Checkpoint;
+  /** The public half, as a JWK, for exports and verification. */
+  publicJwk: JsonWebKey & { kid: string };
+}
+
+export interface CheckpointVerifier {
+  kid: string;
+  publicJwk: JsonWebKey & { kid: string };
+  /** Null when the checkpoint is well-formed and signed by this key, else what is wrong. */
+  check(value: unknown): string | null;
+}
+
+function readJwk(path: string): JsonWebKey & { kid?: string } {
+  let parsed: unknown;
+  try {
+    const text = readFileSync(path, 'utf8');
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = JSON.parse(text.split('\n')[0]); // an export: the key is its first line
+    }
+  } catch {
+    throw new Error(`cannot read the audit checkpoint key from ${path}`);
+  }
+  const keys = (parsed as { keys?: unknown }).keys;
+  const exported = (parsed as { publicKey?: unknown }).publicKey; // an export's first line
+  const key = (Array.isArray(keys) ? keys[0] : exported ?? parsed) as JsonWebKey & { kid?: string };
+  if (!key || key.kty !== 'OKP' || key.crv !== 'Ed25519') throw new Error(`${path} does not hold an Ed25519 key (JWK, kty OKP, crv Ed25519)`);
+  return key;
+}
+
+function publicJwkOf(key: KeyObject, kid: string): JsonWebKey & { kid: string } {
+  const jwk = (key.type === 'public' ? key : createPublicKey(key)).export({ format: 'jwk' });
+  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, kid, alg: 'EdDSA', use: 'sig' } as JsonWebKey & { kid: string };
+}
+
+/** The signer from a private JWK file (`AUDIT_CHECKPOINT_KEY_FILE`). */
+export function loadCheckpointSigner(path: string): CheckpointSigner {
+  const jwk = readJwk(path);
+  if (!jwk.d) throw new Error(`${path} holds a public key; the gateway needs the private audit checkpoint key`);
+  const privateKey = createPrivateKey({ key: jwk, format: 'jwk' });
+  const kid = jwk.kid ?? 'audit-checkpoint';
+  return {
+    kid,
+    publicJwk: publicJwkOf(privateKey, kid),
+    sign(seq, hash, at = new Date()) {
+      const unsigned = { v: CHECKPOINT_VERSION, seq, hash, at: at.toISOString(), kid };
+      return { ...unsigned, sig: sign(null, Buffer.from(signedText(unsigned)), privateKey).toString('base64url') };
+    },
+  };
+}
+
+/** A verifier from a JWK file holding the public key (or the private one, or an export). */
+export function loadCheckpointVerifier(path: string): CheckpointVerifier {
+  const jwk = readJwk(path);
+  const { d: _private, ...rest } = jwk;
+  return checkpointVerifierOf(rest);
+}
+
+export function checkpointVerifierOf(jwk: JsonWebKey & { kid?: string }): CheckpointVerifier {
+  const publicKey = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x } as JsonWebKey, format: 'jwk' });
+  const kid = jwk.kid ?? 'audit-checkpoint';
+  return {
+    kid,
+    publicJwk: publicJwkOf(publicKey, kid),
+    check(value) {
+      const c = value as Partial<Checkpoint> | null;
+      if (!c || typeof c !== 'object' || c.v !== CHECKPOINT_VERSION || !Number.isSafeInteger(c.seq) || (c.seq as number) < 1) return 'it is not a well-formed checkpoint';
+      if (typeof c.hash !== 'string' || typeof c.at !== 'string' || typeof c.kid !== 'string' || typeof c.sig !== 'string') return 'it is not a well-formed checkpoint';
+      if (c.kid !== kid) return `it was signed by key "${c.kid}", not by the key given ("${kid}")`;
+      const ok = verify(null, Buffer.from(signedText(c as Checkpoint)), publicKey, Buffer.from(c.sig, 'base64url'));
+      return ok ? null : 'its signature does not verify (the checkpoint was changed or forged)';
+    },
+  };
+}
+
+export interface CheckpointSettings {
+  signer: CheckpointSigner;
+  /** Sign after this many entries (a checkpoint whenever the head crosses a multiple of it). */
+  every: number;
+  /** And this often while the head has moved, in ms. */
+  intervalMs: number;
+  /** Replaces setInterval (tests drive the timer themselves); returns a function that stops it. */
+  schedule?: (tick: () => void, ms: number) => () => void;
+}
+
+export const DEFAULT_CHECKPOINT_EVERY = 1000;
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
+
+/** Whether a batch taking the head from `before` to `after` crosses a multiple of `every`. */
+export function checkpointDue(before: number, after: number, every: number): boolean {
+  return Math.floor(after / every) > Math.floor(before / every);
+}
+
+export function startTimer(settings: CheckpointSettings, tick: () => void): () => void {
+  if (settings.schedule) return settings.schedule(tick, settings.intervalMs);
+  const timer = setInterval(tick, settings.intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Orders checkpoints by seq and checks each against the verifier. Returns the signed heads by
+ * seq, or the first checkpoint (by its position) that is wrong.
+ */
+export function checkCheckpoints(
+  checkpoints: Array<{ value: unknown; position: number }>,
+  verifier: CheckpointVerifier,
+): { ok: true; heads: Map<number, string>; last: number } | { ok: false; position: number; problem: string } {
+  const heads = new Map<number, string>();
+  let last = 0;
+  for (const { value, position } of checkpoints) {
+    const problem = verifier.check(value);
+    if (problem) return { ok: false, position, problem };
+    const c = value as Checkpoint;
+    const known = heads.get(c.seq);
+    if (known !== undefined && known !== c.hash) return { ok: false, position, problem: `it signs a different hash for entry ${c.seq} than an earlier checkpoint` };
+    heads.set(c.seq, c.hash);
+    last = Math.max(last, c.seq);
+  }
+  return { ok: true, heads, last };
+}
+
+/** The first line of an export (`npm run audit:checkpoints -- --export`): the key that verifies the rest. */
+export const EXPORT_KEY_TYPE = 'audit-checkpoint-key';
+
+/** Checkpoint lines as stored or exported: an export's key line is not a checkpoint. */
+export function withoutKeyLines<T extends { value: unknown }>(items: T[]): T[] {
+  return items.filter((item) => (item.value as { type?: unknown } | null)?.type !== EXPORT_KEY_TYPE);
+}

@@ -1,0 +1,175 @@
+/**
+ * Attacks on the audit log by someone who can rewrite its storage (but does not hold the
+ * checkpoint key): `npm run audit:verify` must name where the log fails, for the file and for
+ * PostgreSQL, and the gateway's sink must refuse to append rather than "repair" anything.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { AuditEntry, chainEntry, GENESIS_HASH } from '../../lib/audit/entry';
+import { FileAuditSink } from '../../lib/audit/file-sink';
+import { PostgresAuditSink } from '../../lib/audit/postgres-sink';
+import { AuditUnavailableError } from '../../lib/audit/sink';
+import { verifyAuditDatabase, verifyAuditFile } from '../../scripts/audit-verify';
+import { auditRecord, checkpointKeys, TestKeys } from '../support/audit-fixtures';
+import { describeWithPostgres, startPostgres, ThrowawayPostgres } from '../support/postgres';
+
+/** Re-chains entries from `from` (0-based) on, renumbered: what an attacker without the key can do. */
+function rechain(entries: AuditEntry[], from = 0): AuditEntry[] {
+  const out = entries.slice(0, from);
+  let prev = from ? out[from - 1].hash : GENESIS_HASH;
+  for (const entry of entries.slice(from)) {
+    const { seq: _seq, prevHash: _prev, hash: _hash, ...record } = entry;
+    const next = chainEntry(out.length + 1, prev, record);
+    out.push(next);
+    prev = next.hash;
+  }
+  return out;
+}
+
+let dir: string;
+let keys: TestKeys;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'audit-tamper-'));
+  keys = await checkpointKeys(dir);
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('file audit log under attack', () => {
+  let path: string;
+  const read = () => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEntry);
+  const write = (entries: AuditEntry[]) => writeFileSync(path, entries.map((e) => JSON.stringify(e) + '\n').join(''));
+  const verify = () => verifyAuditFile(path, { verifier: keys.verifier });
+
+  beforeEach(async () => {
+    path = join(dir, 'audit.log');
+    const sink = new FileAuditSink(path, { checkpoints: keys.settings(10) });
+    for (let n = 1; n <= 35; n += 5) await sink.append([1, 2, 3, 4, 5].map((i) => auditRecord(n + i - 1)));
+    await sink.close();
+    await expect(verify()).resolves.toMatchObject({ status: 0 });
+  });
+
+  it('catches truncation before the newest checkpoint', async () => {
+    write(read().slice(0, 27));
+    const verdict = await verify();
+    expect(verdict).toMatchObject({ status: 1, message: expect.stringMatching(/^audit log BROKEN at entry 28: the log ends at entry 27, but a signed checkpoint covers entry 35/) });
+  });
+
+  it('catches deletion of an entry, renumbered and re-chained', async () => {
+    const entries = read();
+    write(rechain([...entries.slice(0, 14), ...entries.slice(15)], 14));
+    const verdict = await verify();
+    expect(verdict.status).toBe(1);
+    expect(verdict.message).toMatch(/^audit log BROKEN at entry 20 \(line 20\): its hash differs from the signed checkpoint/);
+  });
+
+  it('catches a changed entry with every later hash recomputed', async () => {
+    const entries = read();
+    entries[4] = { ...entries[4], subject: 'someone-else' };
+    write(rechain(entries, 4));
+    const verdict = await verify();
+    expect(verdict.message).toMatch(/^audit log BROKEN at entry 10 \(line 10\): its hash differs from the signed checkpoint/);
+    expect(verdict.message).not.toMatch(/0241900|someone-else/);
+  });
+
+  it('catches a forged checkpoint', async () => {
+    const cpFile = `${path}.checkpoints`;
+    const lines = readFileSync(cpFile, 'utf8').split('\n').filter(Boolean);
+    lines[1] = JSON.stringify({ ...JSON.parse(lines[1]), hash: 'f'.repeat(64) });
+    writeFileSync(cpFile, lines.join('\n') + '\n');
+    await expect(verify()).resolves.toMatchObject({ status: 1, message: expect.stringMatching(/^audit checkpoints BROKEN at checkpoint line 2: its signature does not verify/) });
+  });
+
+  it('the sink refuses to append to a re-chained log, and leaves it as it found it', async () => {
+    const entries = read();
+    entries[4] = { ...entries[4], subject: 'someone-else' };
+    write(rechain(entries, 4));
+    const before = readFileSync(path);
+    const sink = new FileAuditSink(path, { checkpoints: keys.settings(10) });
+    await expect(sink.append([auditRecord(99)])).rejects.toBeInstanceOf(AuditUnavailableError);
+    expect(sink.refusal).toMatch(/line 10: its hash differs from the signed checkpoint/);
+    await sink.close();
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+});
+
+describeWithPostgres('PostgreSQL audit log under attack', () => {
+  let server: ThrowawayPostgres;
+  let tables = 0;
+  let table: string;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 60_000);
+  afterAll(async () => server?.stop());
+
+  async function sql(text: string, values: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+    const client = new Client({ connectionString: server.url });
+    await client.connect();
+    try {
+      return (await client.query(text, values)).rows as Array<Record<string, unknown>>;
+    } finally {
+      await client.end();
+    }
+  }
+  const verify = () => verifyAuditDatabase(server.url, { table, verifier: keys.verifier });
+
+  async function readAll(): Promise<AuditEntry[]> {
+    const sink = new PostgresAuditSink(server.url, { table });
+    const out: AuditEntry[] = [];
+    for await (const entry of sink.readAll()) out.push(entry as AuditEntry);
+    await sink.close();
+    return out;
+  }
+
+  /** Replaces the table's rows with `entries` (an attacker with write access to the table). */
+  async function replace(entries: AuditEntry[]): Promise<void> {
+    await sql(`DELETE FROM ${table}`);
+    for (const e of entries) {
+      await sql(
+        `INSERT INTO ${table} (seq, at, request_id, subject, client_id, purpose, personal_id, fields, sources, location_independent, prev_hash, hash, caller_request_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [e.seq, e.at, e.requestId, e.subject, e.clientId, e.purpose, e.personalId, e.fields, e.sources, e.locationIndependent, e.prevHash, e.hash, e.callerRequestId ?? null],
+      );
+    }
+  }
+
+  beforeEach(async () => {
+    table = `audit_attack_${++tables}`;
+    const sink = new PostgresAuditSink(server.url, { table, checkpoints: keys.settings(10) });
+    for (let n = 1; n <= 35; n += 5) await sink.append([1, 2, 3, 4, 5].map((i) => auditRecord(n + i - 1)));
+    await sink.close();
+    await expect(verify()).resolves.toMatchObject({ status: 0 });
+  });
+
+  it('catches truncation before the newest checkpoint', async () => {
+    await sql(`DELETE FROM ${table} WHERE seq > 27`);
+    await expect(verify()).resolves.toMatchObject({ status: 1, message: expect.stringContaining('the log ends at entry 27, but a signed checkpoint covers entry 35') });
+  });
+
+  it('catches deletion of a row, renumbered and re-chained', async () => {
+    const entries = await readAll();
+    await replace(rechain([...entries.slice(0, 14), ...entries.slice(15)], 14));
+    await expect(verify()).resolves.toMatchObject({ status: 1, message: expect.stringMatching(/^audit log BROKEN at entry 20: its hash differs from the signed checkpoint/) });
+  });
+
+  it('catches a changed row with every later hash recomputed, and the sink refuses to append', async () => {
+    const entries = await readAll();
+    entries[4] = { ...entries[4], subject: 'someone-else' };
+    await replace(rechain(entries, 4));
+    const verdict = await verify();
+    expect(verdict.message).toMatch(/^audit log BROKEN at entry 10: its hash differs from the signed checkpoint/);
+    expect(verdict.message).not.toMatch(/0241900|someone-else/);
+    const sink = new PostgresAuditSink(server.url, { table, checkpoints: keys.settings(10) });
+    // The sink checks from the newest checkpoint (35) on; rows 10..35 re-chained end at a different head.
+    await expect(sink.append([auditRecord(99)])).rejects.toBeInstanceOf(AuditUnavailableError);
+    expect(sink.refusal).toMatch(/entry 35: its hash differs from the signed checkpoint/);
+    await sink.close();
+    expect(await sql(`SELECT count(*)::int AS n FROM ${table}`)).toEqual([{ n: 35 }]);
+  });
+
+  it('cannot rewrite the checkpoints table through SQL', async () => {
+    await expect(sql(`UPDATE ${table}_checkpoints SET hash = 'x'`)).rejects.toThrow(/append-only/);
+    await expect(sql(`TRUNCATE ${table}_checkpoints`)).rejects.toThrow(/append-only/);
+  });
+});
