@@ -524,6 +524,12 @@ const subgraphUrlList = z
 
 /** One working day: the longest lifetime a token may have unless `JWT_MAX_TOKEN_AGE_S` says otherwise. */
 export const DEFAULT_MAX_TOKEN_AGE_S = 8 * 3600;
+const maxTokenAge = positiveInt.max(30 * 86_400).default(DEFAULT_MAX_TOKEN_AGE_S);
+
+/** `JWT_MAX_TOKEN_AGE_S` alone: what `npm run token` may mint for the gateway to accept. */
+export function loadMaxTokenAge(env: Env = process.env): number {
+  return read({ JWT_MAX_TOKEN_AGE_S: maxTokenAge }, env).JWT_MAX_TOKEN_AGE_S;
+}
 
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const production = isProduction(env);
@@ -554,7 +560,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       JWKS_FILE: z.string().optional(),
       JWT_ISSUER: requiredInProduction('the token issuer (iss) to trust', DEV_ISSUER),
       JWT_AUDIENCE: requiredInProduction('the audience (aud) tokens must name', DEV_AUDIENCE),
-      JWT_MAX_TOKEN_AGE_S: positiveInt.max(30 * 86_400).default(DEFAULT_MAX_TOKEN_AGE_S),
+      JWT_MAX_TOKEN_AGE_S: maxTokenAge,
       ALLOW_ANONYMOUS: bool.default(false),
       FORWARDING_PRIVATE_KEY_FILE: requiredInProduction('the forwarding private key (JWK file)', dev.forwardingPrivateKey),
       // Required in production unless AUDIT_DATABASE_URL is set: checked below.
