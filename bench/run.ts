@@ -21,6 +21,7 @@
  * no gateway inherits another's warm caches. The subgraphs run in benchmark mode
  * (SUBGRAPH_TRUST_UNSIGNED=true), since the other gateways cannot sign their calls.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,7 +30,7 @@ import Redis from 'ioredis';
 import { acceptSecurityFeatures } from '../gateway/access/requirements';
 import { ensureDevKeys } from '../lib/keys';
 import { envPrefix, SOURCES, SourceName, SUBGRAPHS, SubgraphName } from '../lib/sources';
-import { generateWorld, World } from '../mocks';
+import { generateWorld, MOCKS_CONTROL_HEADER, World } from '../mocks';
 import { mintDevToken } from '../scripts/token';
 import { freePort } from '../tests/support/ports';
 import { sleep } from '../tests/support/wait';
@@ -50,6 +51,8 @@ const ANSWER_TTL_S = 10;
 
 interface Stack {
   mocks: Record<SourceName, string>;
+  /** The header the mocks' test endpoints (`/__stats`) require. */
+  mocksControl: Record<string, string>;
   subgraphUrls: Record<SubgraphName, string>;
   restartSubgraphs(): Promise<void>;
   /** Processes behind the gateway: mocks and subgraphs, by name. */
@@ -68,6 +71,7 @@ async function startStack(options: BenchOptions, env: NodeJS.ProcessEnv, logDir:
     MOCKS_HOST: '127.0.0.1',
     MOCK_LATENCY_MS: String(options.latencyMs[0]),
     MOCK_JITTER_MS: String(options.latencyMs[1] - options.latencyMs[0]),
+    MOCKS_CONTROL_KEY: randomBytes(24).toString('base64url'),
   };
   for (const source of SOURCES) mocksEnv[`${envPrefix(source)}_MOCK_PORT`] = String(mockPorts[source]);
   const mocks = startChild('mocks', tsxCommand('mocks/main.ts'), mocksEnv, logDir);
@@ -87,6 +91,7 @@ async function startStack(options: BenchOptions, env: NodeJS.ProcessEnv, logDir:
   await startSubgraphs();
   return {
     mocks: mockUrls,
+    mocksControl: { [MOCKS_CONTROL_HEADER]: mocksEnv.MOCKS_CONTROL_KEY as string },
     subgraphUrls: Object.fromEntries(SUBGRAPHS.map((s) => [s, `http://127.0.0.1:${subgraphPorts[s]}/graphql`])) as Record<SubgraphName, string>,
     processes: () => new Map([mocks, ...subgraphs].flatMap((child) => (child.process.pid ? [[child.name, child.process.pid] as const] : []))),
     async restartSubgraphs() {
@@ -126,12 +131,12 @@ interface SourceStats {
 }
 
 async function sourceCalls(stack: Stack): Promise<Record<SourceName, number>> {
-  const counts = await Promise.all(SOURCES.map(async (s) => ((await (await fetch(`${stack.mocks[s]}/__stats`)).json()) as SourceStats).requests));
+  const counts = await Promise.all(SOURCES.map(async (s) => ((await (await fetch(`${stack.mocks[s]}/__stats`, { headers: stack.mocksControl })).json()) as SourceStats).requests));
   return Object.fromEntries(SOURCES.map((s, i) => [s, counts[i]])) as Record<SourceName, number>;
 }
 
 async function resetSourceCalls(stack: Stack): Promise<void> {
-  await Promise.all(SOURCES.map((s) => fetch(`${stack.mocks[s]}/__stats`, { method: 'DELETE' })));
+  await Promise.all(SOURCES.map((s) => fetch(`${stack.mocks[s]}/__stats`, { method: 'DELETE', headers: stack.mocksControl })));
 }
 
 interface Target {
@@ -262,7 +267,7 @@ async function main(): Promise<void> {
   const othersSupergraph = join(runDir, 'supergraph-for-apollo-and-hive.graphql');
   writeFileSync(othersSupergraph, supergraphForOthers(stack));
   const token = await mintDevToken(
-    { scope: 'population:read civil-status:read land:read social-insurance:read budget:read', jurisdiction: '*', purpose: '1.001193 HS-BENCH-0001', ttlSeconds: 86_400 },
+    { scope: 'population:read civil-status:read land:read social-insurance:read budget:read', jurisdiction: '*', purpose: '1.001193 HS-BENCH-0001', ttlSeconds: 8 * 3600 },
     env,
   );
 

@@ -3,6 +3,7 @@ import { loadGatewayConfig, loadShutdownConfig } from '../lib/config';
 import { ensureDevKeys } from '../lib/keys';
 import { stopGracefullyOnSignals } from '../lib/graceful-stop';
 import { log } from '../lib/log';
+import { describeMetricsExposure } from '../lib/metrics-access';
 import { logStartFailure, setUpLogsAndTraces } from '../lib/process-logging';
 import { startGateway } from './server';
 
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   // Development trusts the local issuer in .dev/; production never makes or reads those keys.
   if (!config.production) await ensureDevKeys(config.devDir);
   const gateway = await startGateway(config);
-  log.info('serving', { url: gateway.url, health: '/health', readiness: '/ready', metrics: '/metrics' });
+  log.info('serving', { url: gateway.url, health: '/health', readiness: '/ready', ...describeMetricsExposure(config.metrics, gateway.metricsUrl) });
   stopGracefullyOnSignals(() => gateway.close(shutdown), shutdown, 'finishing requests in flight and flushing the audit log');
 }
 

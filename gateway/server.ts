@@ -16,6 +16,8 @@ import { handleGraphQLRequest, HttpError, sendJson } from '../lib/graphql-http';
 import { DrainOptions, drainHttpServer } from '../lib/http-drain';
 import { readJwkFile } from '../lib/keys';
 import { log, withRequestId } from '../lib/log';
+import { serveMetrics } from '../lib/metrics';
+import { startMetricsServer } from '../lib/metrics-access';
 import { continueTrace, startTracing, traceHeaders } from '../lib/tracing';
 import type { SubgraphName } from '../lib/sources';
 import { accessControlPlugin } from './access/plugin';
@@ -67,6 +69,8 @@ export interface RunningGateway {
   url: string;
   port: number;
   server: Server;
+  /** `/metrics` on its own port (`METRICS_PORT`); undefined when served on the gateway's port or off. */
+  metricsUrl?: string;
   /**
    * Graceful stop: `/ready` answers 503 at once, requests in flight finish (their audit entries
    * written), then the audit log is flushed and everything released.
@@ -107,6 +111,9 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 }
 
+/** The code of a request the authenticator answered itself, by status. */
+const REFUSAL_CODES: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHENTICATED' };
+
 export function readSupergraph(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -121,7 +128,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const signer = options.forwardingSigner ?? (await createForwardingSigner(readJwkFile(config.forwardingPrivateKeyFile)));
   const tokenVerifier =
     options.tokenVerifier ??
-    createTokenVerifier({ jwksUrl: config.jwksUrl, jwksFile: config.jwksFile, issuer: config.jwtIssuer, audience: config.jwtAudience });
+    createTokenVerifier({
+      jwksUrl: config.jwksUrl,
+      jwksFile: config.jwksFile,
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      maxTokenAgeSeconds: config.jwtMaxTokenAgeS,
+    });
   const authenticator = createAuthenticator(tokenVerifier, { allowAnonymous: config.allowAnonymous });
   if (!options.auditSink && config.production && !config.auditCheckpointKeyFile) {
     throw new Error('AUDIT_CHECKPOINT_KEY_FILE is required in production: the Ed25519 key (JWK file) that signs the audit log\'s checkpoints');
@@ -205,7 +218,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
 
   const routes: RouteHandler[] = [
     ...(config.playground ? [playgroundFromConfig(config)] : []),
-    metricsRoute(metrics),
+    metricsRoute(metrics, config.metrics),
     invalidationRoute({ token: config.cacheInvalidationToken, answers, subgraphUrl: (name) => subgraphUrls.get(name), fetcher: subgraphFetcher.fetcher }),
     ...(options.routes ?? []),
   ];
@@ -226,7 +239,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         authenticator
           .authenticate(req, res)
           .then((principal) => {
-            if (!principal) return log.info('request refused', { status: res.statusCode, code: res.statusCode === 401 ? 'UNAUTHENTICATED' : 'SERVICE_UNAVAILABLE' });
+            if (!principal) return log.info('request refused', { status: res.statusCode, code: REFUSAL_CODES[res.statusCode] ?? 'SERVICE_UNAVAILABLE' });
             return handleGraphQLRequest(apollo, req, res, {
               context: async () => ({ requestId, callerRequestId, principal }),
               writeBody,
@@ -253,15 +266,20 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  // METRICS_PORT: /metrics on a port of its own, for the monitoring network (lib/metrics-access.ts).
+  const metricsServer =
+    config.metrics?.port !== undefined ? await startMetricsServer(config.metrics, config.host, (res) => serveMetrics(metrics.registry, res)) : undefined;
   let closing: Promise<void> | undefined;
 
   return {
     url: `http://${host}:${port}/graphql`,
     port,
     server,
+    metricsUrl: metricsServer?.url,
     close(drain?: DrainOptions) {
       ready = false;
       closing ??= (async () => {
+        await metricsServer?.close();
         await drainHttpServer(server, drain);
         await apollo.stop();
         await subgraphFetcher.close();

@@ -101,6 +101,8 @@ export interface MocksConfig {
   inconsistencyRate: number;
   latencyMs: number;
   jitterMs: number;
+  /** The key `/__truth`, `/__control` and `/__stats` require (header `x-mocks-control-key`); unset: mocks/main.ts uses `.dev/mocks-control-key`. */
+  controlKey: string | undefined;
 }
 
 export function loadMocksConfig(env: Env = process.env): MocksConfig {
@@ -113,6 +115,7 @@ export function loadMocksConfig(env: Env = process.env): MocksConfig {
       INCONSISTENCY_RATE: rate.default(0.02),
       MOCK_LATENCY_MS: nonNegativeInt.default(0),
       MOCK_JITTER_MS: nonNegativeInt.default(0),
+      MOCKS_CONTROL_KEY: z.string().min(16, 'use at least 16 characters (a random secret)').optional(),
     },
     env,
   );
@@ -133,6 +136,7 @@ export function loadMocksConfig(env: Env = process.env): MocksConfig {
     inconsistencyRate: v.INCONSISTENCY_RATE,
     latencyMs: v.MOCK_LATENCY_MS,
     jitterMs: v.MOCK_JITTER_MS,
+    controlKey: v.MOCKS_CONTROL_KEY,
   };
 }
 
@@ -176,6 +180,8 @@ export interface SubgraphConfig {
   trustUnsigned: boolean;
   /** How each source is called (deadline, retries, circuit breaker, concurrency); defaults when absent. */
   sourceResilience?: Partial<Record<SourceName, SourceResilience>>;
+  /** Who may read `GET /metrics` (lib/metrics-access.ts); absent: open, as in development. */
+  metrics?: MetricsConfig;
 }
 
 /** How a subgraph calls one source: what it does when the source is slow, failing or busy. */
@@ -329,6 +335,7 @@ export function loadSubgraphConfig(name: SubgraphName, env: Env = process.env): 
     cacheInvalidationToken: v.CACHE_INVALIDATION_TOKEN as string | undefined,
     trustUnsigned: v.SUBGRAPH_TRUST_UNSIGNED as unknown as boolean,
     sourceResilience,
+    metrics: loadMetricsConfig(env),
   };
 }
 
@@ -426,6 +433,26 @@ function loadRateLimit(env: Env): RateLimitConfig {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Who may read `GET /metrics` (gateway and subgraphs); lib/metrics-access.ts applies it
+
+export interface MetricsConfig {
+  /** Bearer token `/metrics` requires; unset: none (see `production`). */
+  token: string | undefined;
+  /** A port of its own for `/metrics` (then not on the service's port); unset: the service's port. */
+  port: number | undefined;
+  /** In production, with neither token nor port, `/metrics` is off. */
+  production: boolean;
+}
+
+export function loadMetricsConfig(env: Env = process.env): MetricsConfig {
+  const v = read(
+    { METRICS_TOKEN: z.string().min(32, 'use at least 32 characters (a random secret)').optional(), METRICS_PORT: port.min(1).optional() },
+    env,
+  );
+  return { token: v.METRICS_TOKEN, port: v.METRICS_PORT, production: isProduction(env) };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Gateway
 
 export interface GatewayConfig {
@@ -459,6 +486,8 @@ export interface GatewayConfig {
   jwksFile: string | undefined;
   jwtIssuer: string;
   jwtAudience: string;
+  /** Longest token lifetime accepted (`exp − iat`, or `exp − now` without `iat`), in seconds. */
+  jwtMaxTokenAgeS: number;
   allowAnonymous: boolean;
   /** The private key the gateway signs forwarded identities with. */
   forwardingPrivateKeyFile: string;
@@ -481,6 +510,8 @@ export interface GatewayConfig {
   rateLimit: RateLimitConfig;
   /** Whether the gateway serves the GraphiQL playground at /playground (and /graphql to browsers). */
   playground: boolean;
+  /** Who may read `GET /metrics` (lib/metrics-access.ts). */
+  metrics: MetricsConfig;
 }
 
 const subgraphUrlList = z
@@ -498,6 +529,15 @@ const subgraphUrlList = z
     return out;
   });
 
+/** One working day: the longest lifetime a token may have unless `JWT_MAX_TOKEN_AGE_S` says otherwise. */
+export const DEFAULT_MAX_TOKEN_AGE_S = 8 * 3600;
+const maxTokenAge = positiveInt.max(30 * 86_400).default(DEFAULT_MAX_TOKEN_AGE_S);
+
+/** `JWT_MAX_TOKEN_AGE_S` alone: what `npm run token` may mint for the gateway to accept. */
+export function loadMaxTokenAge(env: Env = process.env): number {
+  return read({ JWT_MAX_TOKEN_AGE_S: maxTokenAge }, env).JWT_MAX_TOKEN_AGE_S;
+}
+
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const production = isProduction(env);
   const dev = devKeyPaths(devDirectory(env));
@@ -505,7 +545,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     production ? z.string({ message: `required in production: ${what}` }) : z.string().default(devDefault);
   const v = read(
     {
-      HOST: z.string().default('0.0.0.0'),
+      // Development listens on loopback only; production on every interface.
+      HOST: z.string().default(production ? '0.0.0.0' : '127.0.0.1'),
       PORT: port.default(4000),
       SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
       SUBGRAPH_URLS: subgraphUrlList.default({}),
@@ -526,6 +567,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       JWKS_FILE: z.string().optional(),
       JWT_ISSUER: requiredInProduction('the token issuer (iss) to trust', DEV_ISSUER),
       JWT_AUDIENCE: requiredInProduction('the audience (aud) tokens must name', DEV_AUDIENCE),
+      JWT_MAX_TOKEN_AGE_S: maxTokenAge,
       ALLOW_ANONYMOUS: bool.default(false),
       FORWARDING_PRIVATE_KEY_FILE: requiredInProduction('the forwarding private key (JWK file)', dev.forwardingPrivateKey),
       // Required in production unless AUDIT_DATABASE_URL is set: checked below.
@@ -572,6 +614,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     jwksFile: v.JWKS_URL ? undefined : jwksFile,
     jwtIssuer: v.JWT_ISSUER,
     jwtAudience: v.JWT_AUDIENCE,
+    jwtMaxTokenAgeS: v.JWT_MAX_TOKEN_AGE_S,
     allowAnonymous: v.ALLOW_ANONYMOUS,
     forwardingPrivateKeyFile: v.FORWARDING_PRIVATE_KEY_FILE,
     auditFile: v.AUDIT_FILE ?? '',
@@ -586,5 +629,6 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     limits: loadRequestLimits(env),
     rateLimit: loadRateLimit(env),
     playground: v.PLAYGROUND,
+    metrics: loadMetricsConfig(env),
   };
 }

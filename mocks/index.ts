@@ -4,12 +4,14 @@
  */
 import { loadMocksConfig, MocksConfig } from '../lib/config';
 import { SOURCES, SourceName } from '../lib/sources';
+import { randomBytes } from 'node:crypto';
 import { MockService, sourceDefinitions } from './sources';
 import type { ControlSettings, SourceStats } from './sources';
 import { generateWorld } from './world';
 import type { World } from './world';
 
 export type { ControlSettings, SourceStats } from './sources';
+export { MOCKS_CONTROL_HEADER } from './sources';
 export * from './world';
 
 export interface StartMocksOptions extends Partial<MocksConfig> {
@@ -21,6 +23,8 @@ export interface RunningMocks {
   /** Base URL of each source, without a trailing slash (civil status serves `/HoTichService` below it). */
   urls: Record<SourceName, string>;
   world: World;
+  /** The key `/__truth`, `/__control` and `/__stats` require in `x-mocks-control-key`. */
+  controlKey: string;
   /** Changes a source's faults and latency, as `PUT /__control` does; returns the new settings. */
   setControl(source: SourceName, patch: Partial<ControlSettings>): ControlSettings;
   stats(source: SourceName): SourceStats;
@@ -46,8 +50,12 @@ export async function startMocks(options: StartMocksOptions = {}): Promise<Runni
     given ??
     generateWorld({ size: config.worldSize, seed: config.worldSeed, adminUnitsFile: config.adminUnitsFile, inconsistencyRate: config.inconsistencyRate });
 
+  // Unset: a fresh random key, which the caller reads from `controlKey`.
+  const controlKey = config.controlKey ?? randomBytes(24).toString('base64url');
   const definitions = sourceDefinitions(world);
-  const services = SOURCES.map((name) => new MockService(definitions[name], config.apiKeys[name], { latencyMs: config.latencyMs, jitterMs: config.jitterMs }));
+  const services = SOURCES.map(
+    (name) => new MockService(definitions[name], config.apiKeys[name], { latencyMs: config.latencyMs, jitterMs: config.jitterMs }, controlKey),
+  );
   const byName = new Map(services.map((s) => [s.name, s]));
   const close = async () => void (await Promise.all(services.map((s) => s.close())));
   const urlHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -66,6 +74,7 @@ export async function startMocks(options: StartMocksOptions = {}): Promise<Runni
   return {
     urls,
     world,
+    controlKey,
     setControl: (source, patch) => byName.get(source)!.setControl(patch),
     stats: (source) => byName.get(source)!.getStats(),
     resetStats: () => services.forEach((s) => s.resetStats()),

@@ -3,11 +3,12 @@
  * (see mocks/README.md). Logs where each source listens and the size of the world; never a
  * person's data.
  */
-import { ConfigError, loadMocksConfig } from '../lib/config';
+import { ConfigError, devDirectory, loadMocksConfig } from '../lib/config';
 import { log } from '../lib/log';
 import { logStartFailure, setUpLogsAndTraces } from '../lib/process-logging';
 import { SOURCES } from '../lib/sources';
-import { startMocks } from './index';
+import { devControlKey, devControlKeyFile } from './control-key';
+import { MOCKS_CONTROL_HEADER, startMocks } from './index';
 import { ListenError } from './sources';
 import { generateWorld } from './world';
 
@@ -17,7 +18,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   const world = generateWorld({ size: config.worldSize, seed: config.worldSeed, adminUnitsFile: config.adminUnitsFile, inconsistencyRate: config.inconsistencyRate });
   const elapsed = Math.round(performance.now() - started);
-  const mocks = await startMocks({ ...config, world });
+  // The test endpoints' key: MOCKS_CONTROL_KEY, or the development one kept in .dev/.
+  const controlKey = config.controlKey ?? devControlKey(devDirectory(process.env));
+  const mocks = await startMocks({ ...config, world, controlKey });
 
   for (const name of SOURCES) log.info('serving', { source: name, url: mocks.urls[name] });
   log.info('world generated', {
@@ -30,6 +33,11 @@ async function main(): Promise<void> {
     communes: world.catalogue.communes.length,
     catalogue: world.catalogue.origin,
     durationMs: elapsed,
+  });
+  log.info('test endpoints', {
+    paths: '/__truth, /__control, /__stats',
+    header: MOCKS_CONTROL_HEADER,
+    key: config.controlKey ? 'MOCKS_CONTROL_KEY' : devControlKeyFile(devDirectory(process.env)),
   });
 
   let stopping = false;

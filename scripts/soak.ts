@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     let turn = 0;
     const headers = () => ({ authorization: `Bearer ${tokens[turn++ % tokens.length]}` });
 
-    const sample = await fetchSample(product.populationMockUrl, 1000);
+    const sample = await fetchSample(product.populationMockUrl, product.mocksControlKey, 1000);
     const catalogue = await fetch(product.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers() },

@@ -12,6 +12,7 @@ import { ensureDevKeys } from '../lib/keys';
 import { log } from '../lib/log';
 import { logStartFailure, setUpLogsAndTraces } from '../lib/process-logging';
 import { SOURCES, SUBGRAPHS } from '../lib/sources';
+import { devControlKey } from '../mocks/control-key';
 import { stopChildren } from './child-processes';
 
 const root = resolve(__dirname, '..');
@@ -76,13 +77,16 @@ async function main(): Promise<void> {
 
   // The development token issuer and the gateway's forwarding keys, made once and kept in .dev/.
   if (!gateway.production) await ensureDevKeys(gateway.devDir);
+  // The mocks' test endpoints (/__truth, /__control, /__stats) need a key: the one in .dev/ unless set.
+  if (!env.MOCKS_CONTROL_KEY) env.MOCKS_CONTROL_KEY = devControlKey(gateway.devDir);
 
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
   run('mocks', 'mocks/main.ts', env);
   for (const source of SOURCES) await waitFor(`http://${mocks.host}:${mocks.ports[source]}/__health`, `mock ${source} source`);
-  run('subgraphs', 'subgraphs/main.ts', env);
+  // Two processes cannot share METRICS_PORT: the subgraphs' process takes the next port.
+  run('subgraphs', 'subgraphs/main.ts', env.METRICS_PORT ? { ...env, METRICS_PORT: String(Number(env.METRICS_PORT) + 1) } : env);
   for (const subgraph of subgraphs) await waitFor(`http://${subgraph.host}:${subgraph.port}/health`, `subgraph ${subgraph.name}`);
   run('gateway', 'gateway/main.ts', env);
   const host = gateway.host === '0.0.0.0' ? '127.0.0.1' : gateway.host;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { importJWK, JWK, SignJWT } from 'jose';
-import { devDirectory, Env } from '../lib/config';
+import { devDirectory, Env, loadMaxTokenAge } from '../lib/config';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys } from '../lib/keys';
 import { parseJurisdiction } from '../lib/principal';
 
@@ -17,17 +17,19 @@ Options:
                           social-insurance:read budget:read audit:read)
   --jurisdiction          province (2-digit) and/or commune (5-digit) codes, or "*"
   --purpose               why personal data is read: procedure code and dossier number
-  --ttl                   lifetime: 30m, 1h, 8h, 1d (default 1h)
+  --ttl                   lifetime: 30m, 1h, 8h (default 1h; at most the gateway's
+                          JWT_MAX_TOKEN_AGE_S, 8h unless set)
   --sub                   officer or system (default dev-officer)
   --client                calling system (default dev-tthc-system)
   --location-independent  may read outside the jurisdiction, with a purpose (thủ tục phi địa giới)`;
 
-function parseTtl(text: string): number | null {
+/** Seconds, or null when `text` is no duration or longer than `maxSeconds` (the gateway would refuse it). */
+export function parseTtl(text: string, maxSeconds: number): number | null {
   const match = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
   if (!match) return null;
   const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2]] as number;
   const seconds = Number(match[1]) * unit;
-  return seconds > 0 && seconds <= 7 * 86400 ? seconds : null;
+  return seconds > 0 && seconds <= maxSeconds ? seconds : null;
 }
 
 export interface DevTokenRequest {
@@ -82,8 +84,11 @@ async function main(): Promise<void> {
   if (!values.scope) problems.push('--scope is required');
   const jurisdiction = parseJurisdiction(values.jurisdiction ?? '');
   if (typeof jurisdiction === 'string') problems.push(`--jurisdiction: ${values.jurisdiction ? jurisdiction : 'required'}`);
-  const ttlSeconds = parseTtl(values.ttl ?? '1h');
-  if (ttlSeconds === null) problems.push('--ttl: expected a duration such as 30m, 1h or 1d (at most 7d)');
+  const maxSeconds = loadMaxTokenAge(process.env);
+  const ttlSeconds = parseTtl(values.ttl ?? '1h', maxSeconds);
+  if (ttlSeconds === null) {
+    problems.push(`--ttl: expected a duration such as 30m, 1h or 8h, at most ${maxSeconds} s (the gateway's JWT_MAX_TOKEN_AGE_S refuses longer-lived tokens)`);
+  }
   if (values['location-independent'] && !values.purpose) problems.push('--location-independent needs a --purpose');
   if (problems.length > 0) {
     console.error(`${problems.join('\n')}\n\n${USAGE}`);

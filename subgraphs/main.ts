@@ -3,7 +3,10 @@
  * Each reads its port and source connections from the environment (lib/config.ts); in
  * production each runs as its own deployment with one name.
  */
-import { ConfigError, devDirectory, loadShutdownConfig, loadSubgraphConfig } from '../lib/config';
+import { ConfigError, devDirectory, loadMetricsConfig, loadShutdownConfig, loadSubgraphConfig } from '../lib/config';
+import { serveMetrics } from '../lib/metrics';
+import { describeMetricsExposure, startMetricsServer } from '../lib/metrics-access';
+import { subgraphMetrics } from './common/metrics';
 import { ensureDevKeys } from '../lib/keys';
 import { stopGracefullyOnSignals } from '../lib/graceful-stop';
 import { log } from '../lib/log';
@@ -33,12 +36,18 @@ async function main(): Promise<void> {
       forwardingPublicKeyFile: config.forwardingPublicKeyFile,
       cacheInvalidationToken: config.cacheInvalidationToken,
       trustUnsigned: config.trustUnsigned,
+      metrics: config.metrics,
     });
     running.push(service);
     log.info('serving', { subgraph: config.name, url: service.url });
   }
+  // One registry per process, so one /metrics port per process (METRICS_PORT), whatever it runs.
+  const access = configs[0].metrics ?? loadMetricsConfig(process.env);
+  const metricsServer =
+    access.port !== undefined ? await startMetricsServer(access, configs[0].host, (res) => serveMetrics(subgraphMetrics().registry, res)) : undefined;
+  log.info('metrics', describeMetricsExposure(access, metricsServer?.url));
   stopGracefullyOnSignals(
-    async () => void (await Promise.all(running.map((service) => service.close(shutdown)))),
+    async () => void (await Promise.all([...running.map((service) => service.close(shutdown)), metricsServer?.close()])),
     shutdown,
     'finishing requests in flight',
   );

@@ -11,7 +11,7 @@ import { GATEWAY_INTERNAL_SCOPE } from '../access/policy';
 import { AuthenticationError, TokenVerifier } from './token-verifier';
 
 export interface Authenticator {
-  /** The caller's principal, or null after answering the request itself (401/503). */
+  /** The caller's principal, or null after answering the request itself (400/401/503). */
   authenticate(req: IncomingMessage, res: ServerResponse): Promise<Principal | null>;
 }
 
@@ -23,9 +23,27 @@ function headerSafe(message: string): string {
   return message.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?');
 }
 
+/**
+ * How many `Authorization` headers the request carries. Node keeps only the first in
+ * `req.headers`, so a second one (a proxy adding its own, a smuggled one) would go unseen.
+ */
+export function authorizationHeaderCount(req: Pick<IncomingMessage, 'rawHeaders'>): number {
+  const raw = req.rawHeaders ?? [];
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'authorization') count++;
+  return count;
+}
+
 export function createAuthenticator(verifier: TokenVerifier, options: { allowAnonymous: boolean }): Authenticator {
   return {
     async authenticate(req, res) {
+      const headers = authorizationHeaderCount(req);
+      if (headers > 1) {
+        sendJson(res, 400, {
+          errors: [{ message: `The request carries ${headers} Authorization headers; send exactly one`, extensions: { code: 'BAD_REQUEST' } }],
+        });
+        return null;
+      }
       const header = req.headers.authorization;
       try {
         const principal = await verifier.verify(header);

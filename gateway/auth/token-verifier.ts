@@ -12,6 +12,9 @@ import { Principal, principalFromClaims } from '../../lib/principal';
 /** Only asymmetric algorithms: a shared-secret (HMAC) token could be minted by any verifier. */
 export const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 export const MAX_TOKEN_BYTES = 8192;
+/** One working day: the longest lifetime a token may have by default (`JWT_MAX_TOKEN_AGE_S`). */
+export const DEFAULT_MAX_TOKEN_AGE_SECONDS = 8 * 3600;
+const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 
 export interface TokenVerifierOptions {
   jwksUrl?: string;
@@ -19,6 +22,8 @@ export interface TokenVerifierOptions {
   issuer: string;
   audience: string;
   clockToleranceSeconds?: number;
+  /** Longest lifetime accepted: `exp - iat`, or, without `iat`, `exp - now` (default 8 h). */
+  maxTokenAgeSeconds?: number;
 }
 
 /** The token was refused: HTTP 401, UNAUTHENTICATED. */
@@ -89,6 +94,25 @@ function explain(error: unknown): Error {
   return new KeySetUnavailableError("The token issuer's keys cannot be fetched right now");
 }
 
+/**
+ * A signed token may still be one nobody should hold: issued "in the future" (a clock or an issuer
+ * gone wrong, or a token minted to outlive its revocation) or valid for longer than a working day.
+ * Runs after the signature, `exp` and `nbf` checks; `now` in seconds.
+ */
+export function checkTokenLifetime(payload: { iat?: unknown; exp?: unknown }, now: number, maxAgeSeconds: number, toleranceSeconds: number): void {
+  const exp = payload.exp as number;
+  const iat = typeof payload.iat === 'number' ? payload.iat : undefined;
+  if (iat !== undefined && iat > now + toleranceSeconds) {
+    throw new AuthenticationError(`The token was issued in the future (iat is ${Math.round(iat - now)} s ahead of the gateway's clock; ${toleranceSeconds} s of skew allowed)`);
+  }
+  if (iat !== undefined && exp - iat > maxAgeSeconds) {
+    throw new AuthenticationError(`The token's lifetime (exp - iat: ${Math.round(exp - iat)} s) exceeds the maximum of ${maxAgeSeconds} s; ask the issuer for a shorter-lived token`);
+  }
+  if (iat === undefined && exp - now > maxAgeSeconds + toleranceSeconds) {
+    throw new AuthenticationError(`The token has no iat and expires ${Math.round(exp - now)} s from now, more than the maximum lifetime of ${maxAgeSeconds} s`);
+  }
+}
+
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   if (!options.jwksUrl && !options.jwksFile) throw new Error('A token verifier needs JWKS_URL or JWKS_FILE');
   const keySet = options.jwksUrl
@@ -122,12 +146,18 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           issuer: options.issuer,
           audience: options.audience,
           algorithms: ACCEPTED_ALGORITHMS,
-          clockTolerance: options.clockToleranceSeconds ?? 30,
+          clockTolerance: options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
           requiredClaims: ['exp'],
         }));
       } catch (error) {
         throw explain(error);
       }
+      checkTokenLifetime(
+        payload,
+        Math.floor(Date.now() / 1000),
+        options.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS,
+        options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
+      );
       const principal = principalFromClaims(payload);
       if (typeof principal === 'string') throw new AuthenticationError(`The token's claims are invalid: ${principal}`);
       return principal;

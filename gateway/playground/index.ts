@@ -37,12 +37,25 @@ function isBrowserVisit(req: IncomingMessage, url: URL): boolean {
   return String(req.headers.accept ?? '').includes('text/html') && !url.searchParams.has('query');
 }
 
+/**
+ * Whether the visitor is on this machine: the development token goes only to them. The socket's
+ * own peer address decides; a proxy's X-Forwarded-For is never trusted for it (anyone can send one).
+ */
+export function isLoopbackClient(socket: { remoteAddress?: string | undefined } | null | undefined): boolean {
+  const address = socket?.remoteAddress;
+  if (!address) return false;
+  if (address === '::1') return true;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
 export function createPlaygroundRoute(options: PlaygroundOptions): RouteHandler {
   const assets = loadPlaygroundAssets();
   const examples = options.examples ?? loadExamples();
 
   const sendPage = (req: IncomingMessage, res: ServerResponse) => {
-    (options.sampleToken ? options.sampleToken() : Promise.resolve(null))
+    // A visitor from another machine gets the page without a token, as in production.
+    (options.sampleToken && isLoopbackClient(req.socket) ? options.sampleToken() : Promise.resolve(null))
       .then((token) => {
         const html = renderPage({ endpoint: options.endpoint, introspection: options.introspection, examples, token, assets });
         res.writeHead(200, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(html) });

@@ -28,8 +28,9 @@ export interface SampleToken {
   expiresAt: string;
 }
 
+/** One working day, and never longer than the gateway accepts (`JWT_MAX_TOKEN_AGE_S`). */
 const TTL_SECONDS = 8 * 3600;
-/** A token with less life left than this is replaced, so a page never opens with one about to expire. */
+/** A token with less life left than this (or a quarter of a shorter one) is replaced, so a page never opens with one about to expire. */
 const RENEW_BEFORE_MS = 3600_000;
 
 /**
@@ -37,16 +38,18 @@ const RENEW_BEFORE_MS = 3600_000;
  * the gateway trusts another issuer than the local development one (its token would be refused).
  */
 export function sampleOfficerTokens(
-  config: Pick<GatewayConfig, 'production' | 'devDir' | 'jwksFile' | 'jwtIssuer' | 'jwtAudience'>,
+  config: Pick<GatewayConfig, 'production' | 'devDir' | 'jwksFile' | 'jwtIssuer' | 'jwtAudience'> & Partial<Pick<GatewayConfig, 'jwtMaxTokenAgeS'>>,
   now: () => number = Date.now,
 ): (() => Promise<SampleToken>) | null {
   if (config.production || config.jwksFile !== devKeyPaths(config.devDir).issuerJwks) return null;
+  const ttlSeconds = Math.min(TTL_SECONDS, config.jwtMaxTokenAgeS ?? TTL_SECONDS);
+  const renewBeforeMs = Math.min(RENEW_BEFORE_MS, (ttlSeconds * 1000) / 4);
   let current: Promise<SampleToken> | null = null;
   let expiresAtMs = 0;
   const mint = async (): Promise<SampleToken> => {
-    expiresAtMs = now() + TTL_SECONDS * 1000;
+    expiresAtMs = now() + ttlSeconds * 1000;
     const token = await mintDevToken(
-      { scope: SAMPLE_OFFICER.scope, jurisdiction: SAMPLE_OFFICER.jurisdiction, purpose: SAMPLE_OFFICER.purpose, sub: SAMPLE_OFFICER.sub, client: SAMPLE_OFFICER.client, ttlSeconds: TTL_SECONDS },
+      { scope: SAMPLE_OFFICER.scope, jurisdiction: SAMPLE_OFFICER.jurisdiction, purpose: SAMPLE_OFFICER.purpose, sub: SAMPLE_OFFICER.sub, client: SAMPLE_OFFICER.client, ttlSeconds },
       { DEV_DIR: config.devDir, JWT_ISSUER: config.jwtIssuer, JWT_AUDIENCE: config.jwtAudience },
     );
     return {
@@ -62,7 +65,7 @@ export function sampleOfficerTokens(
   };
   // One token for many page loads: the page keeps the user's tabs for as long as the token lives.
   return () => {
-    if (!current || expiresAtMs - now() < RENEW_BEFORE_MS) {
+    if (!current || expiresAtMs - now() < renewBeforeMs) {
       current = mint().catch((error: unknown) => {
         current = null;
         throw error;

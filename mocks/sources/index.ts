@@ -20,5 +20,5 @@ export function sourceDefinitions(world: World): Record<SourceName, SourceDefini
   };
 }
 
-export { ListenError, MockService } from './service';
+export { checkControlKey, ListenError, MockService, MOCKS_CONTROL_HEADER } from './service';
 export type { ControlSettings, SourceStats } from './service';

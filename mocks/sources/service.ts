@@ -6,8 +6,11 @@
  *
  * Order of a call: count it → read the body → read the key → in-flight limit (429) → latency →
  * outage (503) → key check (401) → route (404/405) → injected error (500) → handler → maybe
- * corrupt the 200 body. Test endpoints and open routes skip all of it.
+ * corrupt the 200 body. Test endpoints and open routes skip all of it, but every one of them except
+ * `/__health` needs the control key (`x-mocks-control-key`): ground truth is every citizen's
+ * record, and `/__control` can take a source down.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
@@ -137,6 +140,22 @@ export function header(call: Call, name: string): string | undefined {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/** The header carrying the key of the test endpoints (`MOCKS_CONTROL_KEY`). */
+export const MOCKS_CONTROL_HEADER = 'x-mocks-control-key';
+
+/** 401 without the control key, 403 with a wrong one, null when it matches. */
+export function checkControlKey(headers: IncomingHttpHeaders, expected: string): Reply | null {
+  const presented = headers[MOCKS_CONTROL_HEADER];
+  if (presented === undefined) {
+    return jsonReply(401, { error: `The mocks' test endpoints need the ${MOCKS_CONTROL_HEADER} header (the key in MOCKS_CONTROL_KEY)` });
+  }
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  if (typeof presented !== 'string' || !timingSafeEqual(digest(presented), digest(expected))) {
+    return jsonReply(403, { error: `The ${MOCKS_CONTROL_HEADER} header does not hold the mocks' control key (MOCKS_CONTROL_KEY)` });
+  }
+  return null;
+}
+
 export class MockService {
   readonly server: Server;
   private control: ControlSettings;
@@ -147,7 +166,10 @@ export class MockService {
     private readonly definition: SourceDefinition,
     private readonly apiKey: string,
     initial: Pick<ControlSettings, 'latencyMs' | 'jitterMs'>,
+    /** The key every test endpoint but `/__health` requires. */
+    private readonly controlKey: string,
   ) {
+    if (!controlKey) throw new Error(`The ${definition.name} mock needs a control key for its test endpoints`);
     this.control = { errorRate: 0, outage: false, malformedRate: 0, ...initial };
     this.server = createServer((req, res) => {
       this.handle(req, res).catch(() => res.destroy());
@@ -272,6 +294,11 @@ export class MockService {
     switch (path) {
       case '/__health':
         return jsonReply(200, { status: 'ok' });
+    }
+    // Every other `/__` path is a test endpoint, or a guess at one: the key first.
+    const refused = checkControlKey(req.headers, this.controlKey);
+    if (refused) return refused;
+    switch (path) {
       case '/__stats':
         if (method === 'DELETE') this.resetStats();
         return method === 'GET' || method === 'DELETE' ? jsonReply(200, this.getStats()) : jsonReply(405, { error: 'use GET or DELETE' });

@@ -6,6 +6,7 @@
  * file, not the terminal; their resident memory is read from /proc (or `ps`).
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,6 +27,8 @@ export interface ProductProcess {
 export interface RunningProduct {
   gatewayUrl: string;
   populationMockUrl: string;
+  /** The key of the mocks' test endpoints (`x-mocks-control-key`). */
+  mocksControlKey: string;
   devDir: string;
   logFile: string;
   /** Where the audit log is kept: `postgresql` or `file`. */
@@ -77,6 +80,7 @@ export async function startProduct(options: { worldSize: number; env?: NodeJS.Pr
     HOST: '127.0.0.1',
     SUBGRAPH_HOST: '127.0.0.1',
     MOCKS_HOST: '127.0.0.1',
+    MOCKS_CONTROL_KEY: randomBytes(24).toString('base64url'),
     ...options.env,
   };
   const catalogue = resolve(ROOT, '../shared/data/vn-admin-units.json');
@@ -128,6 +132,7 @@ export async function startProduct(options: { worldSize: number; env?: NodeJS.Pr
   return {
     gatewayUrl: `http://127.0.0.1:${env.PORT}/graphql`,
     populationMockUrl: env.POPULATION_SOURCE_URL!,
+    mocksControlKey: env.MOCKS_CONTROL_KEY!,
     devDir,
     logFile,
     audit: database ? 'postgresql' : 'file',

@@ -4,6 +4,7 @@
  * population mock's `/__truth/sample`). Every request is one a healthy product answers in full,
  * so any error in the answer counts.
  */
+import { MOCKS_CONTROL_HEADER } from '../../mocks/sources/service';
 
 export interface SampleCitizen {
   personalId: string;
@@ -106,8 +107,8 @@ export function errorOf(status: number, body: unknown): string | null {
 }
 
 /** The sample citizens the population mock offers (clean records: no seeded disagreement, living). */
-export async function fetchSample(populationMockUrl: string, limit = 1000): Promise<SampleCitizen[]> {
-  const response = await fetch(`${populationMockUrl}/__truth/sample?limit=${limit}`);
+export async function fetchSample(populationMockUrl: string, controlKey: string, limit = 1000): Promise<SampleCitizen[]> {
+  const response = await fetch(`${populationMockUrl}/__truth/sample?limit=${limit}`, { headers: { [MOCKS_CONTROL_HEADER]: controlKey } });
   if (!response.ok) throw new Error(`the population mock's sample endpoint answered HTTP ${response.status}`);
   const { items } = (await response.json()) as { items: SampleCitizen[] };
   return items;

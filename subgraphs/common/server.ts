@@ -16,7 +16,9 @@ import { handleGraphQLRequest, sendJson } from '../../lib/graphql-http';
 import { DrainOptions, drainHttpServer } from '../../lib/http-drain';
 import { readJwkFile } from '../../lib/keys';
 import { requestIdFrom, withRequestId } from '../../lib/log';
+import type { MetricsConfig } from '../../lib/config';
 import { serveMetrics } from '../../lib/metrics';
+import { admitMetricsRequest, METRICS_PATH, OPEN_METRICS } from '../../lib/metrics-access';
 import { continueTrace, startTracing } from '../../lib/tracing';
 import type { Principal } from '../../lib/principal';
 import type { SubgraphName } from '../../lib/sources';
@@ -83,6 +85,8 @@ export interface SubgraphServerOptions {
   cacheInvalidationToken?: string;
   /** Benchmark mode: serve unsigned calls as the benchmark principal (see unsigned-calls.ts). */
   trustUnsigned?: boolean;
+  /** Who may read `/metrics` on this port (lib/metrics-access.ts); absent: open (development). */
+  metrics?: MetricsConfig;
 }
 
 type WithPrincipal = BaseContext & { principal: Principal };
@@ -126,7 +130,10 @@ export async function startSubgraph<TContext extends WithPrincipal>(
         if (!res.headersSent) sendJson(res, 500, { error: 'Internal error' });
       });
     }
-    if (path === '/metrics') return void serveMetrics(metrics.registry, res).catch(() => res.destroy());
+    if (path === METRICS_PATH) {
+      if (!admitMetricsRequest(options.metrics ?? OPEN_METRICS, req, res)) return;
+      return void serveMetrics(metrics.registry, res).catch(() => res.destroy());
+    }
     if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
     const forwarded = req.headers[FORWARDING_HEADER];
     // The gateway's request id on every log line, its trace continued into the source calls.

@@ -15,7 +15,7 @@ afterAll(() => stack?.close());
 
 it('answers a few seconds of the mixed workload with no error, nothing shed', async () => {
   const world = stack.mocks.world;
-  const sample = await fetchSample(stack.mocks.urls.population, 300);
+  const sample = await fetchSample(stack.mocks.urls.population, stack.mocks.controlKey, 300);
   const next = createWorkload(sample, (commune) => world.catalogue.communeByCode.get(commune)?.ProvinceCode);
   const token = await stack.token({ scope: 'population:read civil-status:read land:read social-insurance:read budget:read audit:read' });
 

@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base64url, importJWK, JWK, JWTPayload, SignJWT } from 'jose';
-import { createAuthenticator } from '../../../gateway/auth/authenticate';
-import { AuthenticationError, createTokenVerifier, KeySetUnavailableError, MAX_TOKEN_BYTES, TokenVerifier } from '../../../gateway/auth/token-verifier';
+import { authorizationHeaderCount, createAuthenticator } from '../../../gateway/auth/authenticate';
+import { rawRequest } from '../../support/raw-http';
+import { AuthenticationError, checkTokenLifetime, createTokenVerifier, KeySetUnavailableError, MAX_TOKEN_BYTES, TokenVerifier } from '../../../gateway/auth/token-verifier';
 import { sendJson } from '../../../lib/graphql-http';
 import { generateSigningKeyPair, KeyPairJwks } from '../../../lib/keys';
 import { ANONYMOUS, Principal } from '../../../lib/principal';
@@ -30,6 +31,8 @@ interface MintOptions {
   issuer?: string;
   audience?: string;
   kid?: string;
+  /** Seconds from now; null leaves iat out. */
+  issuedAt?: number | null;
 }
 
 async function mint(key: KeyPairJwks, claims: Claims = CLAIMS, options: MintOptions = {}): Promise<string> {
@@ -38,8 +41,8 @@ async function mint(key: KeyPairJwks, claims: Claims = CLAIMS, options: MintOpti
   const jwt = new SignJWT(claims as JWTPayload)
     .setProtectedHeader({ alg: privateJwk.alg as string, kid: options.kid ?? privateJwk.kid, typ: 'JWT' })
     .setIssuer(options.issuer ?? ISSUER)
-    .setAudience(options.audience ?? AUDIENCE)
-    .setIssuedAt(now);
+    .setAudience(options.audience ?? AUDIENCE);
+  if (options.issuedAt !== null) jwt.setIssuedAt(now + (options.issuedAt ?? 0));
   if (options.expiresIn !== null) jwt.setExpirationTime(now + (options.expiresIn ?? 3600));
   if (options.notBefore !== undefined) jwt.setNotBefore(now + options.notBefore);
   return jwt.sign(await importJWK(privateJwk, privateJwk.alg));
@@ -197,6 +200,40 @@ describe('token verifier: refusals', () => {
       [{ ...CLAIMS, location_independent: 'yes' }, /^The token's claims are invalid: the location_independent claim must be true or false$/],
     ];
     for (const [claims, message] of cases) await expectRefusal(verifier.verify(`Bearer ${await mint(keyA, claims)}`), message);
+  });
+});
+
+describe('token verifier: lifetime (JWT_MAX_TOKEN_AGE_S, default 8 h)', () => {
+  it('refuses a token living longer than the maximum, and accepts one of exactly the maximum', async () => {
+    await expectRefusal(verifier.verify(`Bearer ${await mint(keyA, CLAIMS, { expiresIn: 8 * 3600 + 1 })}`), /^The token's lifetime \(exp - iat: 28801 s\) exceeds the maximum of 28800 s/);
+    await expect(verifier.verify(`Bearer ${await mint(keyA, CLAIMS, { expiresIn: 8 * 3600 })}`)).resolves.toMatchObject({ subject: 'officer-7' });
+  });
+
+  it('refuses a token without iat that expires further ahead than the maximum', async () => {
+    await expectRefusal(verifier.verify(`Bearer ${await mint(keyA, CLAIMS, { issuedAt: null, expiresIn: 10 * 365 * 86_400 })}`), /^The token has no iat and expires \d+ s from now, more than the maximum lifetime of 28800 s$/);
+    await expect(verifier.verify(`Bearer ${await mint(keyA, CLAIMS, { issuedAt: null, expiresIn: 3600 })}`)).resolves.toMatchObject({ subject: 'officer-7' });
+  });
+
+  it('refuses a token issued in the future beyond the 30 s skew, and accepts one within it', async () => {
+    await expectRefusal(verifier.verify(`Bearer ${await mint(keyA, CLAIMS, { issuedAt: 10 * 365 * 86_400, expiresIn: 10 * 365 * 86_400 + 60 })}`), /^The token was issued in the future \(iat is \d+ s ahead of the gateway's clock; 30 s of skew allowed\)$/);
+    await expectRefusal(verifier.verify(`Bearer ${await mint(keyA, CLAIMS, { issuedAt: 120 })}`), /issued in the future/);
+    await expect(verifier.verify(`Bearer ${await mint(keyA, CLAIMS, { issuedAt: 10 })}`)).resolves.toMatchObject({ subject: 'officer-7' });
+  });
+
+  it('takes another maximum from its options', async () => {
+    const hourly = createTokenVerifier({ jwksFile, issuer: ISSUER, audience: AUDIENCE, maxTokenAgeSeconds: 3600 });
+    await expectRefusal(hourly.verify(`Bearer ${await mint(keyA, CLAIMS, { expiresIn: 7200 })}`), /exceeds the maximum of 3600 s/);
+    await expect(hourly.verify(`Bearer ${await mint(keyA, CLAIMS, { expiresIn: 3600 })}`)).resolves.toMatchObject({ subject: 'officer-7' });
+  });
+
+  it('checkTokenLifetime decides from the claims and a given clock alone', () => {
+    const now = 1_800_000_000;
+    expect(() => checkTokenLifetime({ iat: now, exp: now + 100 }, now, 100, 30)).not.toThrow();
+    expect(() => checkTokenLifetime({ iat: now, exp: now + 101 }, now, 100, 30)).toThrow(/lifetime/);
+    expect(() => checkTokenLifetime({ iat: now + 30, exp: now + 60 }, now, 100, 30)).not.toThrow();
+    expect(() => checkTokenLifetime({ iat: now + 31, exp: now + 60 }, now, 100, 30)).toThrow(/issued in the future/);
+    expect(() => checkTokenLifetime({ exp: now + 130 }, now, 100, 30)).not.toThrow();
+    expect(() => checkTokenLifetime({ exp: now + 131 }, now, 100, 30)).toThrow(/no iat/);
   });
 });
 
@@ -381,6 +418,29 @@ describe('createAuthenticator', () => {
     allowAnonymous = false;
     const result = await call(`Bearer ${await mint(keyA, { ...CLAIMS, scope: 'population:read gateway:internal audit:read' })}`);
     expect(result).toEqual({ status: 200, wwwAuthenticate: null, body: { subject: 'officer-7', scopes: ['population:read', 'audit:read'], anonymous: false } });
+  });
+
+  it('answers 400 BAD_REQUEST to more than one Authorization header, whatever their spelling, without verifying either', async () => {
+    allowAnonymous = false;
+    const good = `Bearer ${await mint(keyA)}`;
+    for (const headers of [
+      [['Authorization', good], ['Authorization', good]],
+      [['Authorization', 'Bearer garbage'], ['authorization', good]],
+      [['authorization', good], ['AUTHORIZATION', 'Bearer x'], ['Authorization', good]],
+    ] as [string, string][][]) {
+      const answer = await rawRequest(base, 'GET', headers);
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body)).toEqual({
+        errors: [{ message: `The request carries ${headers.length} Authorization headers; send exactly one`, extensions: { code: 'BAD_REQUEST' } }],
+      });
+    }
+    expect((await rawRequest(base, 'GET', [['authorization', good]])).status).toBe(200);
+  });
+
+  it('counts Authorization headers from the raw headers (Node keeps only the first in req.headers)', () => {
+    expect(authorizationHeaderCount({ rawHeaders: ['Host', 'x', 'Authorization', 'a', 'authorization', 'b'] })).toBe(2);
+    expect(authorizationHeaderCount({ rawHeaders: ['Host', 'x', 'X-Authorization', 'a'] })).toBe(0);
+    expect(authorizationHeaderCount({} as never)).toBe(0);
   });
 
   it('answers 503 without www-authenticate when the issuer keys are unavailable', async () => {

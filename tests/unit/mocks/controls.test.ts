@@ -2,8 +2,8 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { Agent, request } from 'node:http';
 import { SOURCES } from '../../../lib/sources';
-import type { RunningMocks } from '../../../mocks';
-import { call, callJson, parseCsv, postSoap, soapBody, soapRequest, startTestMocks, TEST_KEYS } from './helpers';
+import { MOCKS_CONTROL_HEADER, RunningMocks } from '../../../mocks';
+import { call, callJson, parseCsv, postSoap, soapBody, soapRequest, startTestMocks, TEST_CONTROL_KEY, TEST_KEYS, withControlKey } from './helpers';
 
 let mocks: RunningMocks;
 
@@ -50,7 +50,7 @@ describe.each(SOURCES)('%s', (source) => {
   });
 
   it('answers every call with 503 in its own style during an outage', async () => {
-    const put = await callJson(`${mocks.urls[source]}/__control`, { method: 'PUT', body: JSON.stringify({ outage: true }) });
+    const put = await callJson(`${mocks.urls[source]}/__control`, withControlKey({ method: 'PUT', body: JSON.stringify({ outage: true }) }));
     expect(put.body.outage).toBe(true);
     const answer = await sampleCall(source);
     expect(answer.status).toBe(503);
@@ -106,31 +106,72 @@ function malformedJson(text: string): boolean {
 describe('/__control', () => {
   it('shows the settings and refuses bad ones with 400', async () => {
     const base = mocks.urls.land;
-    expect(await callJson(`${base}/__control`)).toEqual({ status: 200, body: { latencyMs: 0, jitterMs: 0, errorRate: 0, outage: false, malformedRate: 0 } });
+    expect(await callJson(`${base}/__control`, withControlKey())).toEqual({ status: 200, body: { latencyMs: 0, jitterMs: 0, errorRate: 0, outage: false, malformedRate: 0 } });
     for (const body of ['{"errorRate": 2}', '{"outage": "yes"}', '{"latency": 5}', 'not json', '[]']) {
-      const answer = await callJson(`${base}/__control`, { method: 'PUT', body });
+      const answer = await callJson(`${base}/__control`, withControlKey({ method: 'PUT', body }));
       expect(answer.status).toBe(400);
       expect(answer.body.error).toEqual(expect.any(String));
     }
-    expect((await callJson(`${base}/__control`)).body.errorRate).toBe(0);
+    expect((await callJson(`${base}/__control`, withControlKey())).body.errorRate).toBe(0);
     expect(() => mocks.setControl('land', { errorRate: -1 })).toThrow(RangeError);
   });
 
-  it('needs no key', async () => {
-    expect((await call(`${mocks.urls.budget}/__control`)).status).toBe(200);
+  it('needs no source API key, but the control key', async () => {
+    expect((await call(`${mocks.urls.budget}/__control`, withControlKey())).status).toBe(200);
+  });
+});
+
+describe('the control key of the test endpoints', () => {
+  const endpoints = (base: string): [string, RequestInit][] => [
+    [`${base}/__control`, {}],
+    [`${base}/__control`, { method: 'PUT', body: JSON.stringify({ outage: true }) }],
+    [`${base}/__stats`, {}],
+    [`${base}/__stats`, { method: 'DELETE' }],
+    [`${base}/__truth/sample`, {}],
+    [`${base}/__truth/citizens/001099999999`, {}],
+    [`${base}/__truth/inconsistencies`, {}],
+    [`${base}/__anything-else`, {}],
+  ];
+
+  it.each(SOURCES)('%s: refuses every test endpoint without the key (401) and with a wrong one (403), changing nothing', async (source) => {
+    const before = mocks.stats(source).requests;
+    for (const [url, init] of endpoints(mocks.urls[source])) {
+      const missing = await callJson(url, init);
+      expect(missing).toEqual({ status: 401, body: { error: expect.stringMatching(/need the x-mocks-control-key header/) } });
+      const wrong = await callJson(url, { ...init, headers: { [MOCKS_CONTROL_HEADER]: 'not-the-key-at-all' } });
+      expect(wrong).toEqual({ status: 403, body: { error: expect.stringMatching(/does not hold the mocks' control key/) } });
+    }
+    expect(mocks.stats(source).requests).toBe(before); // not even counted as calls
+    expect((await sampleCall(source)).status).toBe(200); // no outage was set
+  });
+
+  it('leaves /__health open, for probes', async () => {
+    expect(await callJson(`${mocks.urls.land}/__health`)).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('is made at random when none is given, and told to the caller', async () => {
+    const other = await startTestMocks({ controlKey: undefined, world: mocks.world });
+    try {
+      expect(other.controlKey).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(other.controlKey).not.toBe(TEST_CONTROL_KEY);
+      expect((await call(`${other.urls.budget}/__control`, withControlKey())).status).toBe(403);
+      expect((await call(`${other.urls.budget}/__control`, { headers: { [MOCKS_CONTROL_HEADER]: other.controlKey } })).status).toBe(200);
+    } finally {
+      await other.close();
+    }
   });
 });
 
 describe('/__stats', () => {
   it('counts calls by operation, including refused ones, and resets', async () => {
     const base = mocks.urls.population;
-    await callJson(`${base}/__stats`, { method: 'DELETE' });
+    await callJson(`${base}/__stats`, withControlKey({ method: 'DELETE' }));
     await sampleCall('population');
     await sampleCall('population');
     await call(`${base}/api/v1/communes/00004/residents`, { headers: { 'x-api-key': 'wrong-key-123' } });
     await call(`${base}/api/v1/unknown`);
-    await call(`${base}/__truth/sample`); // test endpoints are not counted
-    expect((await callJson(`${base}/__stats`)).body).toEqual({
+    await call(`${base}/__truth/sample`, withControlKey()); // test endpoints are not counted
+    expect((await callJson(`${base}/__stats`, withControlKey())).body).toEqual({
       requests: 4,
       byOperation: { 'citizens:batchGet': 2, 'communes:residents': 1, unknown: 1 },
     });
@@ -138,8 +179,8 @@ describe('/__stats', () => {
     mocks.resetStats();
     expect(mocks.stats('population')).toEqual({ requests: 0, byOperation: {} });
     await sampleCall('civil-status');
-    expect((await callJson(`${mocks.urls['civil-status']}/__stats`)).body).toEqual({ requests: 1, byOperation: { LayHoSoHoTich: 1 } });
-    expect((await callJson(`${mocks.urls['civil-status']}/__stats`, { method: 'DELETE' })).body.requests).toBe(0);
+    expect((await callJson(`${mocks.urls['civil-status']}/__stats`, withControlKey())).body).toEqual({ requests: 1, byOperation: { LayHoSoHoTich: 1 } });
+    expect((await callJson(`${mocks.urls['civil-status']}/__stats`, withControlKey({ method: 'DELETE' }))).body.requests).toBe(0);
   });
 });
 

@@ -1,9 +1,15 @@
 /** Shared by the mock-source tests: small worlds on free ports with known keys, and HTTP helpers. */
 import { XMLParser } from 'fast-xml-parser';
 import { SOURCES, SourceName } from '../../../lib/sources';
-import { RunningMocks, startMocks, StartMocksOptions } from '../../../mocks';
+import { MOCKS_CONTROL_HEADER, RunningMocks, startMocks, StartMocksOptions } from '../../../mocks';
 
 export const TEST_KEYS = Object.fromEntries(SOURCES.map((s) => [s, `test-${s}-key`])) as Record<SourceName, string>;
+/** The key of the test endpoints (`/__truth`, `/__control`, `/__stats`) in these tests. */
+export const TEST_CONTROL_KEY = 'test-mocks-control-key';
+/** Request options carrying that key; `init` adds to them. */
+export function withControlKey(init: RequestInit = {}): RequestInit {
+  return { ...init, headers: { ...(init.headers as Record<string, string> | undefined), [MOCKS_CONTROL_HEADER]: TEST_CONTROL_KEY } };
+}
 export const FREE_PORTS = Object.fromEntries(SOURCES.map((s) => [s, 0])) as Record<SourceName, number>;
 
 /** 2,000 citizens over the synthetic catalogue, no latency, test keys, free ports. */
@@ -17,6 +23,7 @@ export function startTestMocks(options: StartMocksOptions = {}): Promise<Running
     jitterMs: 0,
     ports: FREE_PORTS,
     apiKeys: TEST_KEYS,
+    controlKey: TEST_CONTROL_KEY,
     ...options,
   });
 }

@@ -17,11 +17,11 @@ function runMain(env: Record<string, string>) {
 
 it('logs each source and the world, then stops cleanly on SIGTERM', async () => {
   const ports = Object.fromEntries(SOURCES.map((s) => [`${envPrefix(s)}_MOCK_PORT`, '0']));
-  const run = runMain({ ...ports, WORLD_SIZE: '300', WORLD_SEED: 'main-test' });
+  const run = runMain({ ...ports, WORLD_SIZE: '300', WORLD_SEED: 'main-test', MOCKS_CONTROL_KEY: 'main-test-control-key' });
   const deadline = Date.now() + 15_000;
-  while (!run.output().stdout.includes('world generated') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (!run.output().stdout.includes('test endpoints') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const lines = run.output().stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-  expect(lines).toHaveLength(7);
+  expect(lines).toHaveLength(8);
   for (const source of SOURCES) {
     expect(lines).toContainEqual(expect.objectContaining({ service: 'mocks', msg: 'serving', source, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) }));
   }
@@ -29,6 +29,10 @@ it('logs each source and the world, then stops cleanly on SIGTERM', async () => 
 
   const url = lines[0].url as string;
   expect(await (await fetch(`${url}/__health`)).json()).toEqual({ status: 'ok' });
+  // The test endpoints take the key MOCKS_CONTROL_KEY gives, and refuse callers without it.
+  expect(lines[7]).toMatchObject({ msg: 'test endpoints', header: 'x-mocks-control-key', key: 'MOCKS_CONTROL_KEY' });
+  expect((await fetch(`${url}/__control`)).status).toBe(401);
+  expect((await fetch(`${url}/__control`, { headers: { 'x-mocks-control-key': 'main-test-control-key' } })).status).toBe(200);
   run.child.kill('SIGTERM');
   expect(await run.exited).toBe(0);
 }, 20_000);

@@ -3,7 +3,7 @@
  * keeps the stale value, civil status the legal one.
  */
 import { INCONSISTENCY_KINDS, InconsistencyKind, RunningMocks } from '../../../mocks';
-import { callJson, postJson, postSoap, soapBody, soapRequest, startTestMocks, TEST_KEYS } from './helpers';
+import { callJson, postJson, withControlKey, postSoap, soapBody, soapRequest, startTestMocks, TEST_KEYS } from './helpers';
 
 let mocks: RunningMocks;
 let truth: string;
@@ -16,8 +16,8 @@ afterAll(() => mocks.close());
 
 describe('GET /__truth/citizens/{personalId}', () => {
   it('joins every source’s record of a citizen', async () => {
-    const [sample] = (await callJson(`${truth}/sample?has=household,land,insurance,marriages`)).body.items;
-    const { status, body } = await callJson(`${truth}/citizens/${sample.personalId}`);
+    const [sample] = (await callJson(`${truth}/sample?has=household,land,insurance,marriages`, withControlKey())).body.items;
+    const { status, body } = await callJson(`${truth}/citizens/${sample.personalId}`, withControlKey());
     expect(status).toBe(200);
     const c = mocks.world.citizens.get(sample.personalId)!;
     expect(body).toMatchObject({
@@ -37,27 +37,27 @@ describe('GET /__truth/citizens/{personalId}', () => {
   });
 
   it('answers an unknown citizen with 404, without a key', async () => {
-    expect((await callJson(`${truth}/citizens/001099999999`)).status).toBe(404);
+    expect((await callJson(`${truth}/citizens/001099999999`, withControlKey())).status).toBe(404);
   });
 });
 
 describe('GET /__truth/inconsistencies', () => {
   it('lists the seeded disagreements, by kind and up to a limit', async () => {
-    const all = await callJson(`${truth}/inconsistencies?limit=100000`);
+    const all = await callJson(`${truth}/inconsistencies?limit=100000`, withControlKey());
     expect(all.body.total).toBe(mocks.world.inconsistencies.length);
     expect(all.body.items).toEqual(mocks.world.inconsistencies);
-    const names = await callJson(`${truth}/inconsistencies?kind=NAME_DIFFERS&limit=2`);
+    const names = await callJson(`${truth}/inconsistencies?kind=NAME_DIFFERS&limit=2`, withControlKey());
     expect(names.body.items).toHaveLength(2);
     expect(names.body.items.every((i: { kind: string }) => i.kind === 'NAME_DIFFERS')).toBe(true);
-    expect((await callJson(`${truth}/inconsistencies?kind=NOPE`)).status).toBe(400);
-    expect((await callJson(`${truth}/inconsistencies?limit=0`)).status).toBe(400);
+    expect((await callJson(`${truth}/inconsistencies?kind=NOPE`, withControlKey())).status).toBe(400);
+    expect((await callJson(`${truth}/inconsistencies?limit=0`, withControlKey())).status).toBe(400);
   });
 });
 
 describe('GET /__truth/sample', () => {
   it('picks citizens of a commune with the records asked for', async () => {
     const commune = mocks.world.catalogue.communes[3].Code;
-    const { body } = await callJson(`${truth}/sample?communeCode=${commune}&limit=5&has=household,land,insurance,marriages`);
+    const { body } = await callJson(`${truth}/sample?communeCode=${commune}&limit=5&has=household,land,insurance,marriages`, withControlKey());
     expect(body.items).toHaveLength(5);
     for (const s of body.items) {
       expect(s).toMatchObject({ communeCode: commune, lifeStatus: 'LIVING', inconsistencies: [] });
@@ -69,12 +69,12 @@ describe('GET /__truth/sample', () => {
   });
 
   it('finds the dead and the inconsistent only when asked', async () => {
-    const dead = (await callJson(`${truth}/sample?has=death&limit=3`)).body.items;
+    const dead = (await callJson(`${truth}/sample?has=death&limit=3`, withControlKey())).body.items;
     expect(dead.map((s: { lifeStatus: string }) => s.lifeStatus)).toEqual(['DECEASED', 'DECEASED', 'DECEASED']);
-    const plain = (await callJson(`${truth}/sample?limit=1000`)).body.items;
+    const plain = (await callJson(`${truth}/sample?limit=1000`, withControlKey())).body.items;
     expect(plain.every((s: { lifeStatus: string; inconsistencies: unknown[] }) => s.lifeStatus === 'LIVING' && s.inconsistencies.length === 0)).toBe(true);
-    expect((await callJson(`${truth}/sample?has=wings`)).status).toBe(400);
-    expect((await callJson(`${truth}/sample?communeCode=99999`)).status).toBe(404);
+    expect((await callJson(`${truth}/sample?has=wings`, withControlKey())).status).toBe(400);
+    expect((await callJson(`${truth}/sample?communeCode=99999`, withControlKey())).status).toBe(404);
   });
 });
 
@@ -91,7 +91,7 @@ describe('seeded disagreements, as the sources answer them', () => {
   const CIVIL_MARITAL = { SINGLE: 'CHUA_KET_HON', MARRIED: 'DANG_CO_VO_CHONG', DIVORCED: 'LY_HON', WIDOWED: 'GOA' } as Record<string, string>;
 
   it.each(INCONSISTENCY_KINDS)('%s shows in the two answers', async (kind: InconsistencyKind) => {
-    const { body } = await callJson(`${truth}/inconsistencies?kind=${kind}&limit=3`);
+    const { body } = await callJson(`${truth}/inconsistencies?kind=${kind}&limit=3`, withControlKey());
     expect(body.items.length).toBeGreaterThan(0);
     for (const seeded of body.items) {
       const { population, civil } = await bothSources(seeded.personalId);
@@ -129,13 +129,13 @@ describe('seeded disagreements, as the sources answer them', () => {
           break;
         }
       }
-      const truthRecord = (await callJson(`${truth}/citizens/${seeded.personalId}`)).body;
+      const truthRecord = (await callJson(`${truth}/citizens/${seeded.personalId}`, withControlKey())).body;
       expect(truthRecord.inconsistencies).toEqual([{ kind, field: seeded.field, populationValue: seeded.populationValue, civilStatusValue: seeded.civilStatusValue }]);
     }
   });
 
   it('agree everywhere else', async () => {
-    const ids = (await callJson(`${truth}/sample?limit=40`)).body.items.map((s: { personalId: string }) => s.personalId);
+    const ids = (await callJson(`${truth}/sample?limit=40`, withControlKey())).body.items.map((s: { personalId: string }) => s.personalId);
     for (const id of ids.slice(0, 40)) {
       const { population, civil } = await bothSources(id);
       expect(population.hoVaTen).toBe(civil.HoTen);
