@@ -18,6 +18,9 @@ export interface DevKeyPaths {
   issuerJwks: string;
   forwardingPrivateKey: string;
   forwardingPublicKey: string;
+  /** The population subgraph signs the jurisdiction keys it issues; the others verify them. */
+  jurisdictionPrivateKey: string;
+  jurisdictionPublicKey: string;
 }
 
 export function devKeyPaths(devDir: string): DevKeyPaths {
@@ -26,6 +29,8 @@ export function devKeyPaths(devDir: string): DevKeyPaths {
     issuerJwks: join(devDir, 'issuer', 'jwks.json'),
     forwardingPrivateKey: join(devDir, 'forwarding', 'private.jwk.json'),
     forwardingPublicKey: join(devDir, 'forwarding', 'public.jwk.json'),
+    jurisdictionPrivateKey: join(devDir, 'jurisdiction', 'private.jwk.json'),
+    jurisdictionPublicKey: join(devDir, 'jurisdiction', 'public.jwk.json'),
   };
 }
 
@@ -60,6 +65,11 @@ export async function ensureDevKeys(devDir: string): Promise<DevKeyPaths> {
     const forwarding = await generateSigningKeyPair('EdDSA');
     writeJson(paths.forwardingPrivateKey, forwarding.privateJwk);
     writeJson(paths.forwardingPublicKey, forwarding.publicJwk);
+  }
+  if (!existsSync(paths.jurisdictionPrivateKey) || !existsSync(paths.jurisdictionPublicKey)) {
+    const jurisdiction = await generateSigningKeyPair('EdDSA');
+    writeJson(paths.jurisdictionPrivateKey, jurisdiction.privateJwk);
+    writeJson(paths.jurisdictionPublicKey, jurisdiction.publicJwk);
   }
   return paths;
 }

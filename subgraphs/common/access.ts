@@ -4,6 +4,10 @@
  * those scopes, and every such field of a record that has a `jurisdictionKey` (citizens,
  * households) only when that record lies within the principal's jurisdiction. Declared once in
  * the SDL, enforced here for all subgraphs alike, so a resolver cannot forget it.
+ *
+ * A key that arrives in a representation (`jurisdictionKey @external`, @requires) is believed only
+ * when population signed it for that very record (lib/jurisdiction-key.ts): whoever can send a
+ * representation cannot place a citizen in their own province.
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import {
@@ -15,7 +19,8 @@ import {
   ObjectTypeDefinitionNode,
   ObjectTypeExtensionNode,
 } from 'graphql';
-import { judgeJurisdiction, parseJurisdictionKey, Principal } from '../../lib/principal';
+import type { JurisdictionKeyVerifier } from '../../lib/jurisdiction-key';
+import { judgeJurisdiction, parseJurisdictionKey, Principal, Residence } from '../../lib/principal';
 
 /** Held by the gateway alone; any request the gateway signed carries it implicitly. */
 export const GATEWAY_INTERNAL_SCOPE = 'gateway:internal';
@@ -77,13 +82,34 @@ function holdsScopes(principal: Principal, alternatives: string[][]): string | n
   return alternatives[0].filter((s) => !principal.scopes.has(s)).join(' ');
 }
 
-/** Throws FORBIDDEN unless the record's jurisdiction key places it within the principal's jurisdiction. */
-function checkJurisdiction(principal: Principal, key: unknown): void {
-  const residence = parseJurisdictionKey(key);
+/** Throws FORBIDDEN unless the record's residence is known and within the principal's jurisdiction. */
+function checkJurisdiction(principal: Principal, residence: Residence | null): void {
   if (!residence) throw forbidden('Not allowed: the residence of this record is unknown, so it is withheld', 'JURISDICTION_UNKNOWN');
   if (judgeJurisdiction(principal, residence) === 'outside') {
     throw forbidden("Not allowed: this record lies outside the caller's jurisdiction", 'OUTSIDE_JURISDICTION');
   }
+}
+
+/**
+ * Types whose `jurisdictionKey` comes from another subgraph (`@external`), with the key field
+ * (`@key(fields: "…")`, a single field) the signed key must be bound to.
+ */
+export function externalJurisdictionKeys(typeDefs: DocumentNode): Map<string, string | null> {
+  const bindings = new Map<string, string | null>();
+  for (const definition of typeDefs.definitions) {
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    const keyField = (definition.fields ?? []).find((f) => f.name.value === JURISDICTION_KEY_FIELD);
+    if (!keyField?.directives?.some((d) => d.name.value === 'external')) continue;
+    const key = definition.directives?.find((d) => d.name.value === 'key')?.arguments?.find((a) => a.name.value === 'fields')?.value;
+    const field = key?.kind === Kind.STRING && /^\w+$/.test(key.value.trim()) ? key.value.trim() : null;
+    bindings.set(definition.name.value, field);
+  }
+  return bindings;
+}
+
+export interface DeclaredAccessOptions {
+  /** Verifies keys population signed; without it a representation's key is never believed. */
+  jurisdictionKeys?: JurisdictionKeyVerifier;
 }
 
 /**
@@ -94,10 +120,25 @@ function checkJurisdiction(principal: Principal, key: unknown): void {
 export function withDeclaredAccess<TContext extends AccessContext>(
   typeDefs: DocumentNode,
   resolvers: GraphQLResolverMap<TContext>,
+  options: DeclaredAccessOptions = {},
 ): GraphQLResolverMap<TContext> {
   const rules = readFieldRules(typeDefs);
+  const external = externalJurisdictionKeys(typeDefs);
   // A record's key is computed once, however many of its fields are read.
   const keys = new WeakMap<object, Promise<unknown>>();
+  // A representation's signed key is verified once per record.
+  const verified = new WeakMap<object, Residence | null>();
+  const residenceOf = (typeName: string, record: Record<string, unknown> | null | undefined, key: unknown): Residence | null => {
+    if (!external.has(typeName)) return parseJurisdictionKey(key);
+    if (!record || typeof record !== 'object') return null;
+    let residence = verified.get(record);
+    if (residence === undefined) {
+      const idField = external.get(typeName);
+      residence = idField && options.jurisdictionKeys ? options.jurisdictionKeys.verify(typeName, record[idField], key) : null;
+      verified.set(record, residence);
+    }
+    return residence;
+  };
   const wrapped: GraphQLResolverMap<TContext> = { ...resolvers };
   for (const [typeName, fields] of rules) {
     const typeResolvers = { ...((resolvers[typeName] as Record<string, unknown>) ?? {}) } as Record<string, unknown>;
@@ -117,7 +158,7 @@ export function withDeclaredAccess<TContext extends AccessContext>(
         const record = parent as Record<string, unknown>;
         const key: unknown = record?.[JURISDICTION_KEY_FIELD];
         if (key !== undefined || !ownKeyResolver || !record) {
-          checkJurisdiction(principal, key);
+          checkJurisdiction(principal, residenceOf(typeName, record, key));
           return original(parent, args, context, info);
         }
         let pending = keys.get(record);
@@ -133,7 +174,7 @@ export function withDeclaredAccess<TContext extends AccessContext>(
             return undefined;
           })
           .then((found) => {
-            checkJurisdiction(principal, found);
+            checkJurisdiction(principal, parseJurisdictionKey(found));
             return original(parent, args, context, info);
           });
       };
