@@ -11,7 +11,7 @@ import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import type { GatewayGraphQLResponse, GatewayInterface } from '@apollo/server-gateway-interface';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GatewayConfig } from '../lib/config';
-import { createForwardingSigner, FORWARDING_HEADER, ForwardingSigner } from '../lib/forwarding';
+import { createForwardingSigner, ForwardingSigner } from '../lib/forwarding';
 import { handleGraphQLRequest, HttpError, sendJson } from '../lib/graphql-http';
 import { DrainOptions, drainHttpServer } from '../lib/http-drain';
 import { readJwkFile } from '../lib/keys';
@@ -29,7 +29,8 @@ import { createAuthenticator } from './auth/authenticate';
 import { createTokenVerifier, TokenVerifier } from './auth/token-verifier';
 import { callerRequestIdOf, GatewayContext, requestIdOf } from './context';
 import { formatGatewayError } from './errors';
-import { createSubgraphFetcher } from './subgraph-fetcher';
+import { createSubgraphFetcher, subgraphTlsFromFiles } from './subgraph-fetcher';
+import { CALLER_HEADER, callerIdentity, signingFetcher } from './forwarding-fetcher';
 import { openCacheBackend } from '../lib/kv';
 import { persistedQueries } from './cache/persisted-queries';
 import { responseCachePlugin } from './cache/response-cache';
@@ -80,13 +81,13 @@ export interface RunningGateway {
 
 /**
  * Forwards the request id (to follow one request across services) and the caller's identity,
- * signed, so subgraphs serve only the gateway and apply the same principal's limits. A subgraph
- * that is down or too slow nulls only its own fields (subgraph-failures.ts).
+ * which the fetcher signs per call (forwarding-fetcher.ts), so subgraphs serve only the gateway
+ * and apply the same principal's limits. A subgraph that is down or too slow nulls only its own
+ * fields (subgraph-failures.ts).
  */
 class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
-    private readonly signer: ForwardingSigner,
     private readonly subgraph: string,
   ) {
     super(config);
@@ -107,7 +108,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     request.http?.headers.set('x-request-id', context.requestId);
     // W3C traceparent of the current span (@apollo/gateway's fetch span), continued by the subgraph.
     for (const [name, value] of Object.entries(traceHeaders())) request.http?.headers.set(name, value);
-    request.http?.headers.set(FORWARDING_HEADER, await this.signer.sign(context.principal));
+    request.http?.headers.set(CALLER_HEADER, callerIdentity(context.principal));
   }
 }
 
@@ -124,7 +125,7 @@ export function readSupergraph(path: string): string {
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const supergraphSdl = options.supergraphSdl ?? readSupergraph(config.supergraphPath);
-  const subgraphFetcher = createSubgraphFetcher({ timeoutMs: config.subgraphTimeoutMs });
+  const subgraphFetcher = createSubgraphFetcher({ timeoutMs: config.subgraphTimeoutMs, tls: subgraphTlsFromFiles(config.subgraphTls) });
   const signer = options.forwardingSigner ?? (await createForwardingSigner(readJwkFile(config.forwardingPrivateKeyFile)));
   const tokenVerifier =
     options.tokenVerifier ??
@@ -147,7 +148,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       ? createSubgraphAnswerCache({
           ttlMs: config.subgraphAnswerCacheTtlMs,
           maxBytes: config.subgraphAnswerCacheMiB * 1024 * 1024,
-          keyHeaders: [FORWARDING_HEADER],
+          keyHeaders: [CALLER_HEADER],
           onLookup: (subgraph, hit) => metrics.subgraphAnswerLookups.inc({ subgraph, result: hit ? 'hit' : 'miss' }),
         })
       : null;
@@ -156,10 +157,6 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const cache = openCacheBackend({ redisUrl: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, maxEntries: 10_000, role: 'gateway cache', invalidation: answers !== null });
   if (answers) cache.bus.subscribe((message) => answers.invalidatePersons(message.personalIds));
   const timing = config.serverTiming ? createServerTiming() : null;
-  // Concurrent identical subgraph calls for the same caller are made once (subgraph-deduplication.ts).
-  const sharedFetcher = config.subgraphDeduplication
-    ? deduplicateSubgraphCalls(subgraphFetcher.fetcher, { keyHeaders: [FORWARDING_HEADER] })
-    : subgraphFetcher.fetcher;
   // Propagation works even when the process's main set up no tracing (tests, embedded use).
   startTracing({ serviceName: 'gateway' });
   const limits = requestLimits(config.limits, { introspection: config.introspection, onReject: (code) => metrics.rejections.inc({ code }) });
@@ -180,9 +177,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     buildService: ({ name, url }) => {
       const subgraphUrl = config.subgraphUrls[name as SubgraphName] ?? url;
       if (subgraphUrl) subgraphUrls.set(name, subgraphUrl);
-      const observed = observeSubgraphCalls(metrics, name, timing ? timing.timed(sharedFetcher) : sharedFetcher);
+      // Each call signed for this subgraph and its body, just before it is sent.
+      const signed = signingFetcher(subgraphFetcher.fetcher, signer, name);
+      // Concurrent identical subgraph calls for the same caller are made once (subgraph-deduplication.ts).
+      const shared = config.subgraphDeduplication ? deduplicateSubgraphCalls(signed, { keyHeaders: [CALLER_HEADER] }) : signed;
+      const observed = observeSubgraphCalls(metrics, name, timing ? timing.timed(shared) : shared);
       // The audit subgraph's answers change with every read, so they are never reused.
-      return new SubgraphDataSource({ url: subgraphUrl, fetcher: answers && name !== 'audit' ? answers.around(name, observed) : observed }, signer, name);
+      return new SubgraphDataSource({ url: subgraphUrl, fetcher: answers && name !== 'audit' ? answers.around(name, observed) : observed }, name);
     },
   });
 

@@ -5,9 +5,10 @@
  * of desks (or one impatient desk) asking about the same citizen, or the same commune's budget,
  * costs the subgraph and its sources one call.
  *
- * Calls are shared only between identical forwarded identities (the signed `x-gateway-principal`
- * header is part of the key), so an answer a subgraph computed for one caller's scopes and
- * jurisdiction never reaches another caller. Only the first caller's request id reaches the
+ * Calls are shared only between identical callers (the caller's claims, `x-gateway-caller`, are
+ * part of the key; the per-call signature is made after this, forwarding-fetcher.ts), so an
+ * answer a subgraph computed for one caller's scopes, jurisdiction and purpose never reaches
+ * another caller. Only the first caller's request id reaches the
  * subgraph's logs. Every subgraph operation in this API is a query, so sharing is always safe.
  */
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';

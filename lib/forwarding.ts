@@ -1,44 +1,98 @@
 /**
- * The gateway's signed forwarding of the caller's identity to subgraphs. The gateway signs the
- * verified principal into a short-lived JWS (`x-gateway-principal`); a subgraph accepts a
- * request only with a valid one, so nobody can reach a subgraph around the gateway, and the
- * subgraph applies the same principal's jurisdiction on its side.
+ * The gateway's signed forwarding of the caller's identity to subgraphs. For every subgraph call
+ * the gateway signs a compact JWS (`x-gateway-principal`) that holds the verified principal's
+ * claims and binds them to that one call: the subgraph it is meant for (`aud`), a SHA-256 digest
+ * of the exact request body (`bdh`), a unique id (`jti`) and a lifetime of seconds (`iat`/`exp`).
+ * A subgraph accepts a request only when the signature verifies, the audience is itself, the body
+ * it received has that digest and it has not seen the id before. A header captured on the
+ * gateway-to-subgraph link is therefore good for nothing: not with another body, not against
+ * another subgraph, not a second time, and not for long.
+ *
+ * Signing and verification use node:crypto directly (Ed25519: about 0.1 ms each), synchronously.
  */
-import { CompactSign, compactVerify, importJWK, JWK } from 'jose';
-import { Principal, principalFromClaims, principalToClaims } from './principal';
+import { createHash, createPrivateKey, createPublicKey, KeyObject, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import type { JWK } from 'jose';
+import { Principal, PrincipalClaims, principalFromClaims, principalToClaims } from './principal';
 
 export const FORWARDING_HEADER = 'x-gateway-principal';
 const ISSUER = 'vn-commune-gateway';
-const AUDIENCE = 'vn-commune-subgraphs';
-/** Long enough for one request's subgraph calls; short enough that a captured header is useless soon. */
-const LIFETIME_S = 120;
+/** One call's lifetime: the call is sent the moment it is signed; the rest is clock skew. */
+export const FORWARDING_LIFETIME_S = 30;
+/** Longest lifetime a subgraph accepts, and how long it remembers an id it has seen. */
+const MAX_LIFETIME_S = 60;
+/** Tolerated clock difference between gateway and subgraph hosts. */
+const CLOCK_SKEW_S = 5;
 
-type CryptoKeyLike = Awaited<ReturnType<typeof importJWK>>;
+/** What one signature is good for. */
+export interface ForwardedCall {
+  /** The subgraph the call is for (its name, e.g. `civil-status`). */
+  audience: string;
+  /** The exact request body as it will be sent. */
+  body: string | Uint8Array;
+}
 
 export interface ForwardingSigner {
-  sign(principal: Principal): Promise<string>;
+  /** Signs the principal (or its plain claims) for one call. */
+  sign(principal: Principal | PrincipalClaims, call: ForwardedCall): Promise<string>;
+}
+
+function base64url(bytes: Uint8Array | string): string {
+  return Buffer.from(bytes).toString('base64url');
+}
+
+/** SHA-256 of the body bytes, base64url. */
+export function bodyDigest(body: string | Uint8Array): string {
+  return createHash('sha256').update(body).digest('base64url');
+}
+
+interface Algorithm {
+  name: 'EdDSA' | 'ES256';
+  sign(data: Buffer, key: KeyObject): Buffer;
+  verify(data: Buffer, key: KeyObject, signature: Buffer): boolean;
+}
+
+function algorithmOf(jwk: JWK): Algorithm {
+  const alg = jwk.alg ?? (jwk.kty === 'OKP' ? 'EdDSA' : 'ES256');
+  if (alg === 'EdDSA' || alg === 'Ed25519') {
+    return { name: 'EdDSA', sign: (data, key) => cryptoSign(null, data, key), verify: (data, key, sig) => cryptoVerify(null, data, key, sig) };
+  }
+  if (alg === 'ES256') {
+    return {
+      name: 'ES256',
+      sign: (data, key) => cryptoSign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }),
+      verify: (data, key, sig) => cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig),
+    };
+  }
+  throw new Error(`Unsupported forwarding key algorithm ${alg}: use EdDSA (Ed25519) or ES256`);
+}
+
+function importKey(jwk: JWK, kind: 'private' | 'public'): KeyObject {
+  const material = { key: jwk as unknown as import('node:crypto').JsonWebKey, format: 'jwk' as const };
+  if (kind === 'private') return createPrivateKey(material);
+  // A public key file may hold the private key's public half only; never the other way round.
+  const { d: _d, ...publicOnly } = jwk;
+  return createPublicKey({ key: publicOnly as unknown as import('node:crypto').JsonWebKey, format: 'jwk' });
 }
 
 export async function createForwardingSigner(privateJwk: JWK): Promise<ForwardingSigner> {
-  const alg = privateJwk.alg ?? 'EdDSA';
-  const key = (await importJWK(privateJwk, alg)) as CryptoKeyLike;
-  const encoder = new TextEncoder();
-  // A caller's token is used for many requests: sign its principal once per minute, not per call.
-  const cache = new Map<string, { token: string; renewAt: number }>();
+  const algorithm = algorithmOf(privateJwk);
+  const key = importKey(privateJwk, 'private');
+  const header = base64url(JSON.stringify({ alg: algorithm.name, kid: privateJwk.kid, typ: 'JWT' }));
   return {
-    async sign(principal) {
-      const claims = principalToClaims(principal);
-      const cacheKey = JSON.stringify(claims);
+    async sign(principal, call) {
+      const claims = 'subject' in principal ? principalToClaims(principal) : principal;
       const now = Math.floor(Date.now() / 1000);
-      const hit = cache.get(cacheKey);
-      if (hit && hit.renewAt > now) return hit.token;
-      const payload = { ...claims, iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + LIFETIME_S };
-      const token = await new CompactSign(encoder.encode(JSON.stringify(payload)))
-        .setProtectedHeader({ alg, kid: privateJwk.kid })
-        .sign(key);
-      if (cache.size > 10_000) cache.clear();
-      cache.set(cacheKey, { token, renewAt: now + LIFETIME_S / 2 });
-      return token;
+      const payload = {
+        ...claims,
+        iss: ISSUER,
+        aud: call.audience,
+        iat: now,
+        exp: now + FORWARDING_LIFETIME_S,
+        jti: randomUUID(),
+        bdh: bodyDigest(call.body),
+      };
+      const signingInput = `${header}.${base64url(JSON.stringify(payload))}`;
+      return `${signingInput}.${base64url(algorithm.sign(Buffer.from(signingInput), key))}`;
     },
   };
 }
@@ -46,33 +100,70 @@ export async function createForwardingSigner(privateJwk: JWK): Promise<Forwardin
 export class ForwardingError extends Error {}
 
 export interface ForwardingVerifier {
-  verify(header: string | undefined): Promise<Principal>;
+  /** The principal of a call the gateway signed for this subgraph and this body, seen once. */
+  verify(header: string | undefined, body: Uint8Array): Promise<Principal>;
 }
 
-export async function createForwardingVerifier(publicJwk: JWK): Promise<ForwardingVerifier> {
-  const alg = publicJwk.alg ?? 'EdDSA';
-  const key = (await importJWK(publicJwk, alg)) as CryptoKeyLike;
-  const decoder = new TextDecoder();
-  const verified = new Map<string, { principal: Principal; exp: number }>();
+export interface ForwardingVerifierOptions {
+  /** This subgraph's name: the audience a call must be signed for. */
+  audience: string;
+}
+
+/**
+ * Ids seen recently. Two generations, each as long as the longest accepted lifetime: an id stays
+ * remembered at least until its call expires, with O(1) work per call.
+ */
+class SeenIds {
+  private current = new Set<string>();
+  private previous = new Set<string>();
+  private rotateAt = 0;
+
+  /** False when the id was already seen. */
+  add(id: string, now: number): boolean {
+    if (now >= this.rotateAt) {
+      this.previous = now - this.rotateAt >= MAX_LIFETIME_S + CLOCK_SKEW_S ? new Set() : this.current;
+      this.current = new Set();
+      this.rotateAt = now + MAX_LIFETIME_S + CLOCK_SKEW_S;
+    }
+    if (this.current.has(id) || this.previous.has(id)) return false;
+    this.current.add(id);
+    return true;
+  }
+}
+
+export async function createForwardingVerifier(publicJwk: JWK, options: ForwardingVerifierOptions): Promise<ForwardingVerifier> {
+  const algorithm = algorithmOf(publicJwk);
+  const key = importKey(publicJwk, 'public');
+  const seen = new SeenIds();
   return {
-    async verify(header) {
+    async verify(header, body) {
       if (!header) throw new ForwardingError('Subgraphs accept requests only from the gateway');
-      const now = Math.floor(Date.now() / 1000);
-      const hit = verified.get(header);
-      if (hit && hit.exp > now) return hit.principal;
+      const parts = header.split('.');
+      if (parts.length !== 3) throw new ForwardingError('The gateway forwarding signature does not verify');
       let payload: Record<string, unknown>;
       try {
-        const result = await compactVerify(header, key, { algorithms: [alg] });
-        payload = JSON.parse(decoder.decode(result.payload)) as Record<string, unknown>;
+        const protectedHeader = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as { alg?: unknown };
+        if (protectedHeader.alg !== algorithm.name) throw new Error('algorithm');
+        const signature = Buffer.from(parts[2], 'base64url');
+        if (!algorithm.verify(Buffer.from(`${parts[0]}.${parts[1]}`), key, signature)) throw new Error('signature');
+        payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>;
       } catch {
         throw new ForwardingError('The gateway forwarding signature does not verify');
       }
-      if (payload.iss !== ISSUER || payload.aud !== AUDIENCE) throw new ForwardingError('The forwarded identity is not from the gateway');
-      if (typeof payload.exp !== 'number' || payload.exp <= now) throw new ForwardingError('The forwarded identity has expired');
+      const now = Math.floor(Date.now() / 1000);
+      if (payload.iss !== ISSUER) throw new ForwardingError('The forwarded identity is not from the gateway');
+      if (payload.aud !== options.audience) throw new ForwardingError(`The forwarded call is not meant for the ${options.audience} subgraph`);
+      const { iat, exp, jti, bdh } = payload;
+      if (typeof exp !== 'number' || exp <= now) throw new ForwardingError('The forwarded call has expired');
+      if (typeof iat !== 'number' || iat > now + CLOCK_SKEW_S || exp - iat > MAX_LIFETIME_S) {
+        throw new ForwardingError('The forwarded call has an invalid lifetime');
+      }
+      if (typeof jti !== 'string' || jti.length < 16 || jti.length > 128) throw new ForwardingError('The forwarded call has no valid id');
+      if (typeof bdh !== 'string' || bdh !== bodyDigest(body)) throw new ForwardingError('The request body is not the one the gateway signed');
       const principal = principalFromClaims(payload);
       if (typeof principal === 'string') throw new ForwardingError(`The forwarded identity is invalid: ${principal}`);
-      if (verified.size > 10_000) verified.clear();
-      verified.set(header, { principal, exp: payload.exp });
+      // Last, so a refused call does not spend the id of the real one.
+      if (!seen.add(jti, now)) throw new ForwardingError('The forwarded call was already used');
       return principal;
     },
   };

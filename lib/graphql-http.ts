@@ -25,6 +25,11 @@ function payloadTooLarge(limitBytes: number): HttpError {
 
 /** Reads a request body up to `limitBytes`; a larger body is refused before it is buffered. */
 export async function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
+  return (await readBodyBytes(req, limitBytes)).toString('utf8');
+}
+
+/** The body's exact bytes, up to `limitBytes` (subgraphs verify their digest before use). */
+export async function readBodyBytes(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limitBytes) throw payloadTooLarge(limitBytes);
   const chunks: Buffer[] = [];
@@ -34,7 +39,7 @@ export async function readBody(req: IncomingMessage, limitBytes: number): Promis
     if (size > limitBytes) throw payloadTooLarge(limitBytes);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -60,6 +65,8 @@ export interface GraphQLHandlerOptions<TContext extends BaseContext> {
   /** Told about every request refused here (metrics count them). */
   onRefused?: (error: HttpError) => void;
   context: (req: IncomingMessage) => Promise<TContext>;
+  /** The body, already read by the caller (a subgraph reads it to verify its signed digest). */
+  rawBody?: Buffer;
   /** Writes a complete answer's body (the gateway compresses it); default: as it is. */
   writeBody?: (req: IncomingMessage, res: ServerResponse, body: string) => Promise<void> | void;
 }
@@ -86,7 +93,7 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
   let body: unknown = undefined;
   try {
     if (req.method === 'POST') {
-      const text = await readBody(req, options.maxBodyBytes ?? 1_000_000);
+      const text = options.rawBody ? options.rawBody.toString('utf8') : await readBody(req, options.maxBodyBytes ?? 1_000_000);
       const contentType = headers.get('content-type') ?? '';
       if (text.length > 0 && contentType.includes('application/json')) {
         try {

@@ -21,6 +21,9 @@ export interface DevKeyPaths {
   /** Signs the audit log's checkpoints (a key of its own), and its public half. */
   auditCheckpointPrivateKey: string;
   auditCheckpointPublicKey: string;
+  /** The population subgraph signs the jurisdiction keys it issues; the others verify them. */
+  jurisdictionPrivateKey: string;
+  jurisdictionPublicKey: string;
 }
 
 export function devKeyPaths(devDir: string): DevKeyPaths {
@@ -31,6 +34,8 @@ export function devKeyPaths(devDir: string): DevKeyPaths {
     forwardingPublicKey: join(devDir, 'forwarding', 'public.jwk.json'),
     auditCheckpointPrivateKey: join(devDir, 'audit-checkpoint', 'private.jwk.json'),
     auditCheckpointPublicKey: join(devDir, 'audit-checkpoint', 'public.jwk.json'),
+    jurisdictionPrivateKey: join(devDir, 'jurisdiction', 'private.jwk.json'),
+    jurisdictionPublicKey: join(devDir, 'jurisdiction', 'public.jwk.json'),
   };
 }
 
@@ -70,6 +75,11 @@ export async function ensureDevKeys(devDir: string): Promise<DevKeyPaths> {
     const checkpoint = await generateSigningKeyPair('EdDSA');
     writeJson(paths.auditCheckpointPrivateKey, checkpoint.privateJwk);
     writeJson(paths.auditCheckpointPublicKey, checkpoint.publicJwk);
+  }
+  if (!existsSync(paths.jurisdictionPrivateKey) || !existsSync(paths.jurisdictionPublicKey)) {
+    const jurisdiction = await generateSigningKeyPair('EdDSA');
+    writeJson(paths.jurisdictionPrivateKey, jurisdiction.privateJwk);
+    writeJson(paths.jurisdictionPublicKey, jurisdiction.publicJwk);
   }
   return paths;
 }

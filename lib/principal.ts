@@ -56,7 +56,8 @@ export interface Residence {
 
 /**
  * The internal jurisdiction key the population subgraph gives every citizen and household:
- * `<province>/<commune>`, e.g. `24/07210`.
+ * `<province>/<commune>`, e.g. `24/07210`. Population sends it signed (lib/jurisdiction-key.ts):
+ * `24/07210.<exp>.<signature>`.
  */
 export function formatJurisdictionKey(residence: Residence): string {
   return `${residence.provinceCode}/${residence.communeCode}`;
@@ -64,7 +65,8 @@ export function formatJurisdictionKey(residence: Residence): string {
 
 export function parseJurisdictionKey(key: unknown): Residence | null {
   if (typeof key !== 'string') return null;
-  const match = /^(\d{2})\/(\d{5})$/.exec(key);
+  // The plain form, or the signed one: the signature is for subgraphs to verify (jurisdiction-key.ts).
+  const match = /^(\d{2})\/(\d{5})(?:\.\d{1,12}\.[A-Za-z0-9_-]{1,200})?$/.exec(key);
   return match ? { provinceCode: match[1], communeCode: match[2] } : null;
 }
 

@@ -13,7 +13,7 @@ import { log } from '../lib/log';
 import { logStartFailure, setUpLogsAndTraces } from '../lib/process-logging';
 import { SUBGRAPHS, SubgraphName } from '../lib/sources';
 import type { RunningService } from './common/server';
-import { startSubgraph } from './common/server';
+import { startSubgraph, subgraphServerOptions } from './common/server';
 import { SUBGRAPH_FACTORIES } from './registry';
 
 async function main(): Promise<void> {
@@ -30,14 +30,7 @@ async function main(): Promise<void> {
   if (process.env.NODE_ENV !== 'production') await ensureDevKeys(devDirectory(process.env));
   const running: RunningService[] = [];
   for (const config of configs) {
-    const service = await startSubgraph(SUBGRAPH_FACTORIES[config.name](config), {
-      host: config.host,
-      port: config.port,
-      forwardingPublicKeyFile: config.forwardingPublicKeyFile,
-      cacheInvalidationToken: config.cacheInvalidationToken,
-      trustUnsigned: config.trustUnsigned,
-      metrics: config.metrics,
-    });
+    const service = await startSubgraph(SUBGRAPH_FACTORIES[config.name](config), subgraphServerOptions(config));
     running.push(service);
     log.info('serving', { subgraph: config.name, url: service.url });
   }

@@ -5,8 +5,8 @@
  * from memory, so a repeated dossier costs the subgraphs and sources nothing.
  *
  * Safe by construction:
- *  - the key is the whole call as sent (subgraph URL, the signed forwarded identity, query and
- *    variables; subgraph-deduplication.ts), so an answer is reused only for the same caller,
+ *  - the key is the whole call (subgraph URL, the caller's claims — `x-gateway-caller`, signed
+ *    per call only after this — query and variables; subgraph-deduplication.ts), so an answer is reused only for the same caller,
  *    with the same scopes, jurisdiction and purpose, asking the same thing;
  *  - the gateway's access filter, jurisdiction check and audit record run on every request after
  *    this cache, exactly as after a subgraph call: every read is still recorded;

@@ -8,6 +8,10 @@
  *    is about the citizen whose own token asks;
  *  - a field that lists the people of a unit (@personal(listing:)) only strictly inside the
  *    jurisdiction; a field naming a person by argument (@personal(subject:)) only with a purpose.
+ *
+ * A key that arrives in a representation (`jurisdictionKey @external`, @requires) is believed only
+ * when population signed it for that very record (lib/jurisdiction-key.ts): whoever can send a
+ * representation cannot place a citizen in their own province.
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import {
@@ -19,7 +23,8 @@ import {
   ObjectTypeDefinitionNode,
   ObjectTypeExtensionNode,
 } from 'graphql';
-import { judgeRecord, parseJurisdictionKey, Principal } from '../../lib/principal';
+import type { JurisdictionKeyVerifier } from '../../lib/jurisdiction-key';
+import { judgeRecord, parseJurisdictionKey, Principal, Residence } from '../../lib/principal';
 import { declaredScopes, directiveNames, GATEWAY_INTERNAL_SCOPE, personalDeclaration } from '../../lib/schema-directives';
 
 export { GATEWAY_INTERNAL_SCOPE };
@@ -95,12 +100,33 @@ function idsOf(value: unknown): string[] {
 }
 
 /** Throws FORBIDDEN unless the record, placed by its jurisdiction key, is one the principal may read. */
-function checkJurisdiction(principal: Principal, key: unknown, subjects: () => unknown[], listing: boolean): void {
-  const residence = parseJurisdictionKey(key);
+function checkJurisdiction(principal: Principal, residence: Residence | null, subjects: () => unknown[], listing: boolean): void {
   if (!residence && !principal.self) throw forbidden('Not allowed: the residence of this record is unknown, so it is withheld', 'JURISDICTION_UNKNOWN');
   if (judgeRecord(principal, residence, subjects, { listing }) === 'outside') {
     throw forbidden("Not allowed: this record lies outside the caller's jurisdiction", 'OUTSIDE_JURISDICTION');
   }
+}
+
+/**
+ * Types whose `jurisdictionKey` comes from another subgraph (`@external`), with the key field
+ * (`@key(fields: "…")`, a single field) the signed key must be bound to.
+ */
+export function externalJurisdictionKeys(typeDefs: DocumentNode): Map<string, string | null> {
+  const bindings = new Map<string, string | null>();
+  for (const definition of typeDefs.definitions) {
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    const keyField = (definition.fields ?? []).find((f) => f.name.value === JURISDICTION_KEY_FIELD);
+    if (!keyField?.directives?.some((d) => d.name.value === 'external')) continue;
+    const key = definition.directives?.find((d) => d.name.value === 'key')?.arguments?.find((a) => a.name.value === 'fields')?.value;
+    const field = key?.kind === Kind.STRING && /^\w+$/.test(key.value.trim()) ? key.value.trim() : null;
+    bindings.set(definition.name.value, field);
+  }
+  return bindings;
+}
+
+export interface DeclaredAccessOptions {
+  /** Verifies keys population signed; without it a representation's key is never believed. */
+  jurisdictionKeys?: JurisdictionKeyVerifier;
 }
 
 /**
@@ -111,10 +137,25 @@ function checkJurisdiction(principal: Principal, key: unknown, subjects: () => u
 export function withDeclaredAccess<TContext extends AccessContext>(
   typeDefs: DocumentNode,
   resolvers: GraphQLResolverMap<TContext>,
+  options: DeclaredAccessOptions = {},
 ): GraphQLResolverMap<TContext> {
   const rules = readFieldRules(typeDefs);
+  const external = externalJurisdictionKeys(typeDefs);
   // A record's key is computed once, however many of its fields are read.
   const keys = new WeakMap<object, Promise<unknown>>();
+  // A representation's signed key is verified once per record.
+  const verified = new WeakMap<object, Residence | null>();
+  const residenceOf = (typeName: string, record: Record<string, unknown> | null | undefined, key: unknown): Residence | null => {
+    if (!external.has(typeName)) return parseJurisdictionKey(key);
+    if (!record || typeof record !== 'object') return null;
+    let residence = verified.get(record);
+    if (residence === undefined) {
+      const idField = external.get(typeName);
+      residence = idField && options.jurisdictionKeys ? options.jurisdictionKeys.verify(typeName, record[idField], key) : null;
+      verified.set(record, residence);
+    }
+    return residence;
+  };
   const wrapped: GraphQLResolverMap<TContext> = { ...resolvers };
   for (const [typeName, fields] of rules) {
     const typeResolvers = { ...((resolvers[typeName] as Record<string, unknown>) ?? {}) } as Record<string, unknown>;
@@ -144,7 +185,7 @@ export function withDeclaredAccess<TContext extends AccessContext>(
         };
         const key: unknown = record?.[rule.jurisdiction];
         if (key !== undefined || !ownKeyResolver || !record) {
-          checkJurisdiction(principal, key, subjects, rule.listing);
+          checkJurisdiction(principal, residenceOf(typeName, record, key), subjects, rule.listing);
           return original(parent, args, context, info);
         }
         let pending = keys.get(record);
@@ -160,7 +201,7 @@ export function withDeclaredAccess<TContext extends AccessContext>(
             return undefined;
           })
           .then((found) => {
-            checkJurisdiction(principal, found, subjects, rule.listing);
+            checkJurisdiction(principal, parseJurisdictionKey(found), subjects, rule.listing);
             return original(parent, args, context, info);
           });
       };

@@ -4,7 +4,9 @@
  * Every subgraph folder exports a SubgraphDefinition; this file is the only place that turns one
  * into a running server, so all five behave alike.
  */
-import { createServer, Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
@@ -12,7 +14,9 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
 import { createForwardingVerifier, FORWARDING_HEADER, ForwardingVerifier } from '../../lib/forwarding';
-import { handleGraphQLRequest, sendJson } from '../../lib/graphql-http';
+import { handleGraphQLRequest, HttpError, readBodyBytes, sendGraphQLError, sendJson } from '../../lib/graphql-http';
+import type { SubgraphConfig, SubgraphServerTls } from '../../lib/config';
+import { createJurisdictionKeySigner, createJurisdictionKeyVerifier } from '../../lib/jurisdiction-key';
 import { DrainOptions, drainHttpServer } from '../../lib/http-drain';
 import { readJwkFile } from '../../lib/keys';
 import { requestIdFrom, withRequestId } from '../../lib/log';
@@ -22,7 +26,8 @@ import { admitMetricsRequest, METRICS_PATH, OPEN_METRICS } from '../../lib/metri
 import { continueTrace, startTracing } from '../../lib/tracing';
 import type { Principal } from '../../lib/principal';
 import type { SubgraphName } from '../../lib/sources';
-import { withDeclaredAccess } from './access';
+import { externalJurisdictionKeys, withDeclaredAccess } from './access';
+import { signIssuedJurisdictionKeys } from './jurisdiction-keys';
 import { createInvalidationEndpoint, INVALIDATION_PATH } from './cache-invalidation';
 import { subgraphMetrics } from './metrics';
 import { subgraphRequestLogPlugin } from './request-log';
@@ -42,6 +47,8 @@ export interface SubgraphDefinition<TContext extends BaseContext = BaseContext> 
   close(): Promise<void>;
   /** The subgraph's source caches: invalidated through `POST /cache/invalidate`, closed with the server. */
   caches?: readonly SourceCache[];
+  /** This subgraph is where records are placed (population): it signs the jurisdiction keys it issues. */
+  issuesJurisdictionKeys?: boolean;
 }
 
 export interface RunningService {
@@ -87,6 +94,42 @@ export interface SubgraphServerOptions {
   trustUnsigned?: boolean;
   /** Who may read `/metrics` on this port (lib/metrics-access.ts); absent: open (development). */
   metrics?: MetricsConfig;
+  /** Private key (JWK file) population signs jurisdiction keys with. */
+  jurisdictionKeyPrivateKeyFile?: string;
+  /** Public key (JWK file) the subgraphs that @require `jurisdictionKey` verify it with. */
+  jurisdictionKeyPublicKeyFile?: string;
+  /** TLS with client certificates; unset: plain HTTP. */
+  tls?: SubgraphServerTls;
+}
+
+/** The server options a subgraph's configuration gives (main.ts, tests, benchmarks). */
+export function subgraphServerOptions(config: SubgraphConfig): SubgraphServerOptions {
+  return {
+    host: config.host,
+    port: config.port,
+    forwardingPublicKeyFile: config.forwardingPublicKeyFile,
+    cacheInvalidationToken: config.cacheInvalidationToken,
+    trustUnsigned: config.trustUnsigned,
+    jurisdictionKeyPrivateKeyFile: config.jurisdictionKeyPrivateKeyFile,
+    jurisdictionKeyPublicKeyFile: config.jurisdictionKeyPublicKeyFile,
+    tls: config.tls,
+    metrics: config.metrics,
+  };
+}
+
+/** Requests larger than this are refused before they are verified (the gateway sends far less). */
+const MAX_BODY_BYTES = 1_000_000;
+
+function unauthenticated(res: ServerResponse, message: string): void {
+  sendJson(res, 401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
+}
+
+function readPem(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new Error(`Cannot read the ${what} at ${path}`);
+  }
 }
 
 type WithPrincipal = BaseContext & { principal: Principal };
@@ -97,11 +140,24 @@ export async function startSubgraph<TContext extends WithPrincipal>(
 ): Promise<RunningService> {
   const signedOnly =
     options.forwardingVerifier ??
-    (options.forwardingPublicKeyFile ? await createForwardingVerifier(readJwkFile(options.forwardingPublicKeyFile)) : null);
+    (options.forwardingPublicKeyFile
+      ? await createForwardingVerifier(readJwkFile(options.forwardingPublicKeyFile), { audience: definition.name })
+      : null);
   if (!signedOnly) throw new Error(`subgraph ${definition.name}: no gateway forwarding key configured`);
   const verifier = options.trustUnsigned ? trustUnsignedCalls(signedOnly, definition.name) : signedOnly;
   const invalidation = createInvalidationEndpoint({ subgraph: definition.name, caches: definition.caches ?? [], token: options.cacheInvalidationToken });
-  const resolvers = withDeclaredAccess(definition.typeDefs, definition.resolvers);
+  let ownResolvers = definition.resolvers;
+  if (definition.issuesJurisdictionKeys) {
+    if (!options.jurisdictionKeyPrivateKeyFile) throw new Error(`subgraph ${definition.name}: JURISDICTION_KEY_PRIVATE_KEY_FILE is required (it signs the jurisdiction keys it issues)`);
+    ownResolvers = signIssuedJurisdictionKeys(definition.typeDefs, ownResolvers, createJurisdictionKeySigner(readJwkFile(options.jurisdictionKeyPrivateKeyFile)));
+  }
+  const needsKeyVerifier = externalJurisdictionKeys(definition.typeDefs).size > 0;
+  if (needsKeyVerifier && !options.jurisdictionKeyPublicKeyFile) {
+    throw new Error(`subgraph ${definition.name}: JURISDICTION_KEY_PUBLIC_KEY_FILE is required (it verifies the jurisdiction keys population signs)`);
+  }
+  const resolvers = withDeclaredAccess(definition.typeDefs, ownResolvers, {
+    jurisdictionKeys: needsKeyVerifier ? createJurisdictionKeyVerifier(readJwkFile(options.jurisdictionKeyPublicKeyFile!)) : undefined,
+  });
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }),
     includeStacktraceInErrorResponses: false,
@@ -121,7 +177,7 @@ export async function startSubgraph<TContext extends WithPrincipal>(
 
   let ready = true;
   let closing: Promise<void> | undefined;
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') return sendJson(res, 200, { status: 'ok', subgraph: definition.name });
     if (path === '/ready') return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraph: definition.name });
@@ -136,31 +192,57 @@ export async function startSubgraph<TContext extends WithPrincipal>(
     }
     if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
     const forwarded = req.headers[FORWARDING_HEADER];
+    // The body is read once: its digest is verified against the signature, then the same bytes
+    // are handed to GraphQL handling.
+    const serve = async () => {
+      let body: Buffer;
+      try {
+        body = await readBodyBytes(req, MAX_BODY_BYTES);
+      } catch (error) {
+        if (error instanceof HttpError) return sendGraphQLError(res, error);
+        throw error;
+      }
+      let principal: Principal;
+      try {
+        principal = await verifier.verify(typeof forwarded === 'string' ? forwarded : undefined, body);
+      } catch (error) {
+        return unauthenticated(res, (error as Error).message);
+      }
+      await handleGraphQLRequest(apollo, req, res, {
+        rawBody: body,
+        context: async () => ({ ...definition.createContext(), principal }) as TContext,
+      });
+    };
     // The gateway's request id on every log line, its trace continued into the source calls.
     void withRequestId(requestIdFrom(req.headers), () =>
       continueTrace(req.headers, `subgraph ${definition.name}`, () =>
-        verifier
-          .verify(typeof forwarded === 'string' ? forwarded : undefined)
-          .then(
-            (principal) =>
-              handleGraphQLRequest(apollo, req, res, {
-                context: async () => ({ ...definition.createContext(), principal }) as TContext,
-              }),
-            (error: Error) =>
-              sendJson(res, 401, { errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] }),
-          )
-          .catch(() => {
-            if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-            else res.destroy();
-          }),
+        serve().catch(() => {
+          if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+          else res.destroy();
+        }),
       ),
     );
-  });
+  };
+  // With TLS, only a client holding a certificate from the configured CA (the gateway) completes
+  // the handshake; every other connection is refused before any request is read.
+  const server: Server = options.tls
+    ? (createTlsServer(
+        {
+          cert: readPem(options.tls.certFile, 'subgraph TLS certificate'),
+          key: readPem(options.tls.keyFile, 'subgraph TLS key'),
+          ca: readPem(options.tls.clientCaFile, 'CA certificate for gateway client certificates'),
+          requestCert: true,
+          rejectUnauthorized: true,
+          minVersion: 'TLSv1.2',
+        },
+        handler,
+      ) as unknown as Server)
+    : createServer(handler);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}/graphql`,
+    url: `${options.tls ? 'https' : 'http'}://${options.host ?? '127.0.0.1'}:${port}/graphql`,
     port,
     close(drain?: DrainOptions) {
       ready = false;

@@ -25,6 +25,6 @@ export function trustUnsignedCalls(verifier: ForwardingVerifier, subgraph: strin
   log.warn(warning);
   process.stderr.write(`WARNING: ${warning}\n`);
   return {
-    verify: (header) => (header ? verifier.verify(header) : Promise.resolve(BENCHMARK_PRINCIPAL)),
+    verify: (header, body) => (header ? verifier.verify(header, body) : Promise.resolve(BENCHMARK_PRINCIPAL)),
   };
 }

@@ -22,6 +22,8 @@ export function createPopulationSubgraph(config: SubgraphConfig): SubgraphDefini
     typeDefs,
     resolvers,
     caches: Object.values(caches),
+    // Where citizens, households and communes belong is decided here: their keys go out signed.
+    issuesJurisdictionKeys: true,
     createContext: () => ({ loaders: createLoaders(population, catalogue, config.sourceConcurrency, caches) }),
     close: async () => {
       await Promise.all([population.close(), catalogue.close()]);

@@ -10,7 +10,8 @@ import { loadSubgraphConfig, SUBGRAPH_SOURCES } from '../../lib/config';
 import { createForwardingSigner, FORWARDING_HEADER } from '../../lib/forwarding';
 import { devKeyPaths, readJwkFile } from '../../lib/keys';
 import type { Principal } from '../../lib/principal';
-import { RunningService, startSubgraph } from '../../subgraphs/common/server';
+import { createJurisdictionKeySigner } from '../../lib/jurisdiction-key';
+import { RunningService, startSubgraph, subgraphServerOptions } from '../../subgraphs/common/server';
 import { SUBGRAPH_FACTORIES } from '../../subgraphs/registry';
 import { BENCHMARK_PRINCIPAL } from '../../subgraphs/common/unsigned-calls';
 import { until } from '../support/wait';
@@ -76,28 +77,33 @@ describeWithRedis('with Redis', () => {
 
   describe('invalidation across two replicas of a subgraph', () => {
     let second: RunningService;
-    let sign: (principal: Principal) => Promise<string>;
+    let sign: (principal: Principal, body: string) => Promise<string>;
+    let signKey: (personalId: string, key: string) => string;
 
     beforeAll(async () => {
       const env = { REDIS_URL: redis.url, DEV_DIR: stack.devDir, CIVIL_STATUS_SOURCE_URL: stack.mocks.urls['civil-status'] };
       const config = { ...loadSubgraphConfig('civil-status', env), port: 0 };
       config.sources = Object.fromEntries(SUBGRAPH_SOURCES['civil-status'].map((s) => [s, config.sources[s]]));
-      second = await startSubgraph(SUBGRAPH_FACTORIES['civil-status'](config), { forwardingPublicKeyFile: config.forwardingPublicKeyFile });
+      second = await startSubgraph(SUBGRAPH_FACTORIES['civil-status'](config), { ...subgraphServerOptions(config), host: '127.0.0.1', port: 0 });
       const signer = await createForwardingSigner(readJwkFile(devKeyPaths(stack.devDir).forwardingPrivateKey));
-      sign = (principal) => signer.sign(principal);
+      sign = (principal, body) => signer.sign(principal, { audience: 'civil-status', body });
+      // As population issues them.
+      const keys = createJurisdictionKeySigner(readJwkFile(devKeyPaths(stack.devDir).jurisdictionPrivateKey));
+      signKey = (personalId, key) => keys.sign('Citizen', personalId, key);
     });
     afterAll(() => second?.close());
 
     /** Asks one replica directly for a citizen's civil status, as the gateway would. */
     async function civilStatusFrom(replica: RunningService, citizen: Citizen): Promise<string> {
       const province = world.catalogue.communeByCode.get(citizen.communeCode)!.ProvinceCode;
+      const request = JSON.stringify({
+        query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Citizen { civilStatus { maritalStatus } } } }',
+        variables: { r: [{ __typename: 'Citizen', personalId: citizen.personalId, jurisdictionKey: signKey(citizen.personalId, `${province}/${citizen.communeCode}`) }] },
+      });
       const response = await fetch(replica.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [FORWARDING_HEADER]: await sign(BENCHMARK_PRINCIPAL) },
-        body: JSON.stringify({
-          query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Citizen { civilStatus { maritalStatus } } } }',
-          variables: { r: [{ __typename: 'Citizen', personalId: citizen.personalId, jurisdictionKey: `${province}/${citizen.communeCode}` }] },
-        }),
+        headers: { 'content-type': 'application/json', [FORWARDING_HEADER]: await sign(BENCHMARK_PRINCIPAL, request) },
+        body: request,
       });
       const body = (await response.json()) as { data: { _entities: { civilStatus: { maritalStatus: string } }[] } };
       return body.data._entities[0].civilStatus.maritalStatus;

@@ -11,7 +11,7 @@ import { ensureDevKeys } from '../../lib/keys';
 import { DevTokenRequest, mintDevToken } from '../../scripts/token';
 import { envPrefix, SUBGRAPHS, SubgraphName, SOURCES } from '../../lib/sources';
 import { startMocks, StartMocksOptions } from '../../mocks';
-import { RunningService, startSubgraph } from '../../subgraphs/common/server';
+import { RunningService, startSubgraph, subgraphServerOptions } from '../../subgraphs/common/server';
 import { SUBGRAPH_FACTORIES } from '../../subgraphs/registry';
 import { RunningGateway, startGateway } from '../../gateway/server';
 
@@ -68,13 +68,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const config = { ...loadSubgraphConfig(name, env), port: 0 };
       // Only the sources this subgraph reads are wired, as in production.
       config.sources = Object.fromEntries(SUBGRAPH_SOURCES[name].map((s) => [s, config.sources[s]]));
-      subgraphs[name] = await startSubgraph(SUBGRAPH_FACTORIES[name](config), {
-        host: '127.0.0.1',
-        port: 0,
-        forwardingPublicKeyFile: config.forwardingPublicKeyFile,
-        cacheInvalidationToken: config.cacheInvalidationToken,
-        trustUnsigned: config.trustUnsigned,
-      });
+      subgraphs[name] = await startSubgraph(SUBGRAPH_FACTORIES[name](config), { ...subgraphServerOptions(config), host: '127.0.0.1', port: 0 });
     }
   } catch (error) {
     await Promise.all(Object.values(subgraphs).map((s) => s.close()));

@@ -1,0 +1,91 @@
+/**
+ * Signed jurisdiction keys. The population subgraph is the one authority on where a citizen,
+ * household or commune belongs; it issues each record's key signed, bound to the record's type
+ * and id and to an expiry:
+ *
+ *     24/07210.<exp>.<signature>      e.g. for Citizen 001085012345
+ *
+ * The signature (Ed25519, base64url) covers `Citizen|001085012345|24/07210|<exp>`. Every other
+ * subgraph receives the key inside a representation (`@requires(fields: "jurisdictionKey")`) and
+ * serves a guarded field only when the signature verifies and binds the key to that very
+ * representation; a key made up by whoever can send a representation is worth nothing.
+ *
+ * Signatures are deterministic and the expiry advances in steps, so the same record's key is
+ * signed once per step and verified once per step (both cached).
+ */
+import { createPrivateKey, createPublicKey, JsonWebKey, KeyObject, sign, verify } from 'node:crypto';
+import type { JWK } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { Residence } from './principal';
+
+/** How far the expiry moves at a time, in seconds. */
+const STEP_S = 300;
+/**
+ * A key lives between 10 and 15 minutes: longer than any cached subgraph answer that carries it
+ * (SUBGRAPH_ANSWER_CACHE_TTL_S is at most 300 s), short enough that a moved citizen's old key
+ * stops working soon.
+ */
+const LIFETIME_S = 900;
+
+const SIGNED_KEY = /^(\d{2})\/(\d{5})\.(\d{1,12})\.([A-Za-z0-9_-]{1,200})$/;
+
+function message(type: string, id: string, residence: string, exp: string): Buffer {
+  return Buffer.from(`${type}|${id}|${residence}|${exp}`);
+}
+
+function importEd25519(jwk: JWK, kind: 'private' | 'public'): KeyObject {
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') throw new Error('The jurisdiction key pair must be Ed25519 (an OKP JWK)');
+  if (kind === 'private') return createPrivateKey({ key: jwk as unknown as JsonWebKey, format: 'jwk' });
+  const { d: _d, ...publicOnly } = jwk;
+  return createPublicKey({ key: publicOnly as unknown as JsonWebKey, format: 'jwk' });
+}
+
+export interface JurisdictionKeySigner {
+  /** Signs a plain key (`<province>/<commune>`) for the record `type` with the id `id`. */
+  sign(type: string, id: string, key: string): string;
+}
+
+export function createJurisdictionKeySigner(privateJwk: JWK): JurisdictionKeySigner {
+  const key = importEd25519(privateJwk, 'private');
+  const signed = new LRUCache<string, string>({ max: 100_000 });
+  return {
+    sign(type, id, plain) {
+      const now = Math.floor(Date.now() / 1000);
+      const exp = String(Math.floor(now / STEP_S) * STEP_S + LIFETIME_S);
+      const cacheKey = `${type}|${id}|${plain}|${exp}`;
+      let result = signed.get(cacheKey);
+      if (result === undefined) {
+        result = `${plain}.${exp}.${sign(null, message(type, id, plain, exp), key).toString('base64url')}`;
+        signed.set(cacheKey, result);
+      }
+      return result;
+    },
+  };
+}
+
+export interface JurisdictionKeyVerifier {
+  /** The residence a key names when it is signed by population for this record and unexpired; null otherwise. */
+  verify(type: string, id: unknown, signedKey: unknown): Residence | null;
+}
+
+export function createJurisdictionKeyVerifier(publicJwk: JWK): JurisdictionKeyVerifier {
+  const key = importEd25519(publicJwk, 'public');
+  // Keys that verified, with their record; expiry is checked on every use.
+  const verified = new LRUCache<string, true>({ max: 100_000 });
+  return {
+    verify(type, id, signedKey) {
+      if (typeof signedKey !== 'string' || typeof id !== 'string' || id.length === 0) return null;
+      const match = SIGNED_KEY.exec(signedKey);
+      if (!match) return null;
+      const [, provinceCode, communeCode, exp, signature] = match;
+      if (Number(exp) <= Date.now() / 1000) return null;
+      const cacheKey = `${type}|${id}|${signedKey}`;
+      if (!verified.has(cacheKey)) {
+        const plain = `${provinceCode}/${communeCode}`;
+        if (!verify(null, message(type, id, plain, exp), key, Buffer.from(signature, 'base64url'))) return null;
+        verified.set(cacheKey, true);
+      }
+      return { provinceCode, communeCode };
+    },
+  };
+}
