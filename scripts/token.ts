@@ -10,6 +10,7 @@ import { importJWK, JWK, SignJWT } from 'jose';
 import { devDirectory, Env, loadMaxTokenAge } from '../lib/config';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys } from '../lib/keys';
 import { parseJurisdiction } from '../lib/principal';
+import { isPersonalId, personalIdProblem } from '../lib/personal-id';
 
 const USAGE = `Usage: npm run token -- --scope "population:read civil-status:read" --jurisdiction 24 --purpose "1.001234 HS-2026-000123"
 Options:
@@ -21,7 +22,9 @@ Options:
                           JWT_MAX_TOKEN_AGE_S, 8h unless set)
   --sub                   officer or system (default dev-officer)
   --client                calling system (default dev-tthc-system)
-  --location-independent  may read outside the jurisdiction, with a purpose (thủ tục phi địa giới)`;
+  --location-independent  may read outside the jurisdiction, with a purpose (thủ tục phi địa giới)
+  --self PERSONAL_ID      instead: a citizen's own token (scope "self", sub = their personal ID), as
+                          the national identity provider issues it: their records and access history`;
 
 /** Seconds, or null when `text` is no duration or longer than `maxSeconds` (the gateway would refuse it). */
 export function parseTtl(text: string, maxSeconds: number): number | null {
@@ -34,7 +37,8 @@ export function parseTtl(text: string, maxSeconds: number): number | null {
 
 export interface DevTokenRequest {
   scope: string;
-  jurisdiction: string;
+  /** Absent on a citizen's own token (scope `self`). */
+  jurisdiction?: string;
   purpose?: string;
   ttlSeconds?: number;
   sub?: string;
@@ -50,7 +54,7 @@ export async function mintDevToken(request: DevTokenRequest, env: Env = process.
   return new SignJWT({
     client_id: request.client ?? 'dev-tthc-system',
     scope: request.scope,
-    jurisdiction: request.jurisdiction,
+    ...(request.jurisdiction !== undefined ? { jurisdiction: request.jurisdiction } : {}),
     ...(request.purpose ? { purpose: request.purpose } : {}),
     ...(request.locationIndependent ? { location_independent: true } : {}),
   })
@@ -73,6 +77,7 @@ async function main(): Promise<void> {
       sub: { type: 'string' },
       client: { type: 'string' },
       'location-independent': { type: 'boolean', default: false },
+      self: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -81,6 +86,17 @@ async function main(): Promise<void> {
     return;
   }
   const problems: string[] = [];
+  if (values.self !== undefined) {
+    if (!isPersonalId(values.self)) problems.push(`--self: ${personalIdProblem(values.self)}`);
+    const ttl = parseTtl(values.ttl ?? '1h', loadMaxTokenAge(process.env));
+    if (ttl === null) problems.push('--ttl: expected a duration such as 30m or 1h, within JWT_MAX_TOKEN_AGE_S');
+    if (problems.length > 0) {
+      console.error(`${problems.join('\n')}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    console.log(await mintDevToken({ scope: 'self', sub: values.self, client: values.client ?? 'cong-dich-vu-cong-quoc-gia', ttlSeconds: ttl as number }));
+    return;
+  }
   if (!values.scope) problems.push('--scope is required');
   const jurisdiction = parseJurisdiction(values.jurisdiction ?? '');
   if (typeof jurisdiction === 'string') problems.push(`--jurisdiction: ${values.jurisdiction ? jurisdiction : 'required'}`);

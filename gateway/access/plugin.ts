@@ -99,7 +99,13 @@ export function accessControlPlugin(options: AccessControlOptions): ApolloServer
             operation.plan,
             principal,
             (requestContext.request.variables ?? {}) as Record<string, unknown>,
-            { upstreamErrorAt: (path) => (result.errors ?? []).some((e: GraphQLFormattedError) => pathStartsWith(e.path, path)) },
+            {
+              // A subgraph's own jurisdiction refusal is the gateway's to word (unknown and outside alike).
+              upstreamErrorAt: (path) =>
+                (result.errors ?? []).some(
+                  (e: GraphQLFormattedError) => pathStartsWith(e.path, path) && !(e.extensions?.code === 'FORBIDDEN' && WITHHOLDING_REASONS.has(String(e.extensions?.reason))),
+                ),
+            },
           );
           // A record the gateway withheld for jurisdiction needs no second word from a subgraph.
           const withheld = settled.errors.filter((e) => WITHHOLDING_REASONS.has(String(e.extensions?.reason ?? '')));

@@ -52,7 +52,7 @@ export function touchesPersonalData(schema: GraphQLSchema, document: DocumentNod
         if (
           policy.isPersonalType(parent.name) ||
           policy.isPersonalType(getNamedType(field.type).name) ||
-          policy.personalField(`${parent.name}.${node.name.value}`) !== undefined
+          policy.personalField(`${parent.name}.${node.name.value}`)?.subject !== undefined
         ) {
           personal = true;
           return BREAK;

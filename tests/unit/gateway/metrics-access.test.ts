@@ -117,8 +117,8 @@ describe('METRICS_PORT: /metrics on a port of its own', () => {
 describe("a subgraph's /metrics", () => {
   const refuseAll: ForwardingVerifier = { verify: () => Promise.reject(new Error('unsigned')) };
   const start = (metrics: MetricsConfig | undefined): Promise<RunningService> => {
-    const config = { ...loadSubgraphConfig('civil-status', { DEV_DIR: tmpdir(), CIVIL_STATUS_SOURCE_URL: 'http://127.0.0.1:9' }), port: 0 };
-    return startSubgraph(SUBGRAPH_FACTORIES['civil-status'](config), { host: '127.0.0.1', port: 0, forwardingVerifier: refuseAll, metrics });
+    const config = { ...loadSubgraphConfig('budget', { DEV_DIR: tmpdir(), BUDGET_SOURCE_URL: 'http://127.0.0.1:9' }), port: 0 };
+    return startSubgraph(SUBGRAPH_FACTORIES.budget(config), { host: '127.0.0.1', port: 0, forwardingVerifier: refuseAll, metrics });
   };
 
   it('is open without settings (development), off in production, behind the token with METRICS_TOKEN', async () => {

@@ -50,7 +50,7 @@ describe('the whole-response cache', () => {
     ['{ province(code: "24") { name budget(fiscalYear: 2026) { balance } } }', false],
     ['{ provinces { code communes { code name } } }', false],
     ['{ commune(code: "07210") { residents(first: 1) { totalCount } } }', false],
-    ['{ landParcel(parcelId: "TD-1") { area landUseType } }', false],
+    ['{ landParcel(parcelId: "TD-1") { area landUseType } }', true],
     ['{ commune(code: "07210") { residents(first: 1) { nodes { fullName } } } }', true],
     ['{ citizen(personalId: "024190012345") { personalId } }', true],
     ['{ landParcel(parcelId: "TD-1") { owners { share } } }', true],
