@@ -15,8 +15,7 @@ import { parseArgs } from 'node:util';
 import { checkCheckpoints, EXPORT_KEY_TYPE, withoutKeyLines } from '../lib/audit/checkpoint';
 import { defaultCheckpointFile, readCheckpointFile } from '../lib/audit/file-sink';
 import { PostgresAuditSink } from '../lib/audit/postgres-sink';
-import { ConfigError, loadGatewayConfig } from '../lib/config';
-import { verifierFor } from './audit-verify';
+import { auditLogTarget, verifierFor } from './audit-verify';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -33,25 +32,9 @@ async function main(): Promise<number> {
     console.error('usage: npm run audit:checkpoints -- --export <out.jsonl> [--file <log> | --database <url>] [--public-key <jwk>]');
     return 2;
   }
-  let path = values.file;
-  let database = values.database;
-  let checkpointFile = values.checkpoints;
-  let configuredKey: string | undefined;
-  try {
-    const config = loadGatewayConfig(process.env);
-    configuredKey = config.auditCheckpointKeyFile;
-    if (!path && !database) {
-      database = config.auditDatabaseUrl;
-      path = config.auditFile;
-      checkpointFile ??= config.auditCheckpointFile;
-    }
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    if (!path && !database) {
-      console.error(`${error.message}\nName the audit log with --file <path> or --database <url>.`);
-      return 2;
-    }
-  }
+  const target = auditLogTarget(values);
+  if (!target) return 2;
+  const { path, database, checkpointFile, configuredKey } = target;
   const verifier = verifierFor(values['public-key'], configuredKey);
   if (!verifier) {
     console.error('no checkpoint key: give --public-key <jwk> or set AUDIT_CHECKPOINT_KEY_FILE');

@@ -141,19 +141,13 @@ export function verifierFor(publicKey: string | undefined, configuredKey: string
   return configuredKey && existsSync(configuredKey) ? loadCheckpointVerifier(configuredKey) : undefined;
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      file: { type: 'string' },
-      database: { type: 'string' },
-      table: { type: 'string' },
-      checkpoints: { type: 'string' },
-      'public-key': { type: 'string' },
-    },
-  });
-  let path = values.file;
-  let database = values.database;
-  let checkpointFile = values.checkpoints;
+/** Which audit log a command reads: the options given, else the gateway's configuration. Null: said why. */
+export function auditLogTarget(options: { file?: string; database?: string; checkpoints?: string }):
+  | { path?: string; database?: string; checkpointFile?: string; configuredKey?: string }
+  | null {
+  let path = options.file;
+  let database = options.database;
+  let checkpointFile = options.checkpoints;
   let configuredKey: string | undefined;
   try {
     const config = loadGatewayConfig(process.env);
@@ -167,9 +161,25 @@ async function main(): Promise<number> {
     if (!(error instanceof ConfigError)) throw error;
     if (!path && !database) {
       console.error(`${error.message}\nName the audit log with --file <path> or --database <url>.`);
-      return 2;
+      return null;
     }
   }
+  return { path, database, checkpointFile, configuredKey };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      file: { type: 'string' },
+      database: { type: 'string' },
+      table: { type: 'string' },
+      checkpoints: { type: 'string' },
+      'public-key': { type: 'string' },
+    },
+  });
+  const target = auditLogTarget(values);
+  if (!target) return 2;
+  const { path, database, checkpointFile, configuredKey } = target;
   const verifier = verifierFor(values['public-key'], configuredKey);
   const { status, message } = database
     ? await verifyAuditDatabase(database, { table: values.table, verifier })
