@@ -3,10 +3,10 @@
  * shape @apollo/gateway's RemoteGraphQLDataSource expects. It replaces the default
  * make-fetch-happen fetcher, which opens more sockets and costs more CPU per call.
  */
-import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { Agent, request } from 'undici';
+import { readRequiredFile } from '../lib/keys';
 
 export interface SubgraphFetcherOptions {
   /** Per-call deadline; a subgraph slower than this fails with a timeout error. */
@@ -27,14 +27,11 @@ export interface SubgraphClientTls {
 /** Reads the gateway's subgraph TLS files (lib/config.ts `subgraphTls`); undefined when TLS is off. */
 export function subgraphTlsFromFiles(files: { caFile: string; certFile: string; keyFile: string } | undefined): SubgraphClientTls | undefined {
   if (!files) return undefined;
-  const read = (path: string, what: string) => {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch {
-      throw new Error(`Cannot read the ${what} at ${path}`);
-    }
+  return {
+    ca: readRequiredFile(files.caFile, 'subgraph CA certificate'),
+    cert: readRequiredFile(files.certFile, 'gateway client certificate'),
+    key: readRequiredFile(files.keyFile, 'gateway client key'),
   };
-  return { ca: read(files.caFile, 'subgraph CA certificate'), cert: read(files.certFile, 'gateway client certificate'), key: read(files.keyFile, 'gateway client key') };
 }
 
 export class SubgraphTimeoutError extends Error {

@@ -10,8 +10,9 @@
  *
  * Signing and verification use node:crypto directly (Ed25519: about 0.1 ms each), synchronously.
  */
-import { createHash, createPrivateKey, createPublicKey, KeyObject, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import { createHash, KeyObject, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import type { JWK } from 'jose';
+import { keyObjectFromJwk } from './keys';
 import { Principal, PrincipalClaims, principalFromClaims, principalToClaims } from './principal';
 
 export const FORWARDING_HEADER = 'x-gateway-principal';
@@ -66,17 +67,9 @@ function algorithmOf(jwk: JWK): Algorithm {
   throw new Error(`Unsupported forwarding key algorithm ${alg}: use EdDSA (Ed25519) or ES256`);
 }
 
-function importKey(jwk: JWK, kind: 'private' | 'public'): KeyObject {
-  const material = { key: jwk as unknown as import('node:crypto').JsonWebKey, format: 'jwk' as const };
-  if (kind === 'private') return createPrivateKey(material);
-  // A public key file may hold the private key's public half only; never the other way round.
-  const { d: _d, ...publicOnly } = jwk;
-  return createPublicKey({ key: publicOnly as unknown as import('node:crypto').JsonWebKey, format: 'jwk' });
-}
-
 export async function createForwardingSigner(privateJwk: JWK): Promise<ForwardingSigner> {
   const algorithm = algorithmOf(privateJwk);
-  const key = importKey(privateJwk, 'private');
+  const key = keyObjectFromJwk(privateJwk, 'private');
   const header = base64url(JSON.stringify({ alg: algorithm.name, kid: privateJwk.kid, typ: 'JWT' }));
   return {
     async sign(principal, call) {
@@ -133,7 +126,7 @@ class SeenIds {
 
 export async function createForwardingVerifier(publicJwk: JWK, options: ForwardingVerifierOptions): Promise<ForwardingVerifier> {
   const algorithm = algorithmOf(publicJwk);
-  const key = importKey(publicJwk, 'public');
+  const key = keyObjectFromJwk(publicJwk, 'public');
   const seen = new SeenIds();
   return {
     async verify(header, body) {

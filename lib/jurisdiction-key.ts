@@ -13,9 +13,10 @@
  * Signatures are deterministic and the expiry advances in steps, so the same record's key is
  * signed once per step and verified once per step (both cached).
  */
-import { createPrivateKey, createPublicKey, JsonWebKey, KeyObject, sign, verify } from 'node:crypto';
+import { KeyObject, sign, verify } from 'node:crypto';
 import type { JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { keyObjectFromJwk } from './keys';
 import { Residence } from './principal';
 
 /** How far the expiry moves at a time, in seconds. */
@@ -35,9 +36,7 @@ function message(type: string, id: string, residence: string, exp: string): Buff
 
 function importEd25519(jwk: JWK, kind: 'private' | 'public'): KeyObject {
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') throw new Error('The jurisdiction key pair must be Ed25519 (an OKP JWK)');
-  if (kind === 'private') return createPrivateKey({ key: jwk as unknown as JsonWebKey, format: 'jwk' });
-  const { d: _d, ...publicOnly } = jwk;
-  return createPublicKey({ key: publicOnly as unknown as JsonWebKey, format: 'jwk' });
+  return keyObjectFromJwk(jwk, kind);
 }
 
 export interface JurisdictionKeySigner {

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, JsonWebKey, KeyObject, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, JWK } from 'jose';
 
 export const DEV_DIR_NAME = '.dev';
@@ -95,4 +95,23 @@ export function readJwkFile(path: string): JWK {
   const key = Array.isArray((parsed as { keys?: unknown }).keys) ? (parsed as { keys: JWK[] }).keys[0] : (parsed as JWK);
   if (!key || typeof key.kty !== 'string') throw new Error(`${path} does not hold a JSON Web Key`);
   return key;
+}
+
+/** A file the process cannot run without (a certificate, a key), naming what it is when unreadable. */
+export function readRequiredFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new Error(`Cannot read the ${what} at ${path}`);
+  }
+}
+
+/**
+ * A node:crypto key from a JWK, for the hot-path signatures (forwarding, jurisdiction keys, audit
+ * checkpoints). A public key is only ever the public half, even from a private JWK.
+ */
+export function keyObjectFromJwk(jwk: JWK | JsonWebKey, kind: 'private' | 'public'): KeyObject {
+  if (kind === 'private') return createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' });
+  const { d: _private, ...publicOnly } = jwk as JsonWebKey;
+  return createPublicKey({ key: publicOnly, format: 'jwk' });
 }

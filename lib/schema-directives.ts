@@ -53,6 +53,7 @@ export function directiveNames(document: DocumentNode): DirectiveNames {
       const alias = as?.kind === Kind.STRING ? as.value : null;
       if (url.startsWith(AUTHENTICATED_SPEC) && alias) names.authenticated = alias;
       if (url.startsWith(REQUIRES_SCOPES_SPEC) && alias) names.requiresScopes = alias;
+      if (url.startsWith(PERSONAL_SPEC) && alias) names.personal = alias;
     }
   }
   return names;

@@ -231,7 +231,7 @@ export function filterOperation(
       }
       node.fields.set(responseKey, coordinate);
       const declared = policy.personalField(coordinate);
-      if (declared?.subject) locate(field, declared.subject, declared.locatedBy, node, responseKey, coordinate, isNonNullType(definition.type), parentType === rootType);
+      if (declared?.subject) locate(field, declared.subject, declared.locatedBy, node, responseKey, coordinate, isNonNullType(definition.type));
       if (declared?.listing && declared.jurisdiction) {
         node.listings.set(responseKey, { coordinate, nonNull: isNonNullType(definition.type) });
         if (!node.hidden.includes(HIDDEN.listingJurisdiction)) {
@@ -301,12 +301,12 @@ export function filterOperation(
     responseKey: string,
     coordinate: string,
     nonNull: boolean,
-    atRoot: boolean,
   ) => {
     const argument = field.arguments?.find((a) => a.name.value === argumentName);
     const lookup = locatedBy ? rootType.getFields()[locatedBy] : undefined;
     const located = lookup ? policy.record(getNamedType(lookup.type).name) : null;
-    if (!argument || !atRoot || !lookup || !located) {
+    // Only at the root: the look-up sits beside the field, with the same argument.
+    if (!argument || node !== plan || !lookup || !located) {
       throw new OperationRefused(`${coordinate} names a person the gateway cannot locate, so it is not served`);
     }
     const alias = `${HIDDEN.locator}${locators.length}`;

@@ -126,9 +126,10 @@ export function createAccessPolicy(apiSchema: GraphQLSchema, requirements: Acces
       if (applicable.length > 0 && (!principal || principal === ANONYMOUS)) {
         return { code: 'UNAUTHENTICATED', reason: 'NOT_AUTHENTICATED', message: `Reading ${coordinate} needs an access token` };
       }
-      const personalField = isPersonal(parentType, fieldName, returnType) || !!requirements.personal.get(coordinate)?.listing;
+      const personal = isPersonal(parentType, fieldName, returnType);
       // A citizen's own token holds no source scope: it reads personal fields of its own records.
-      const scopes = principal?.self && personalField ? null : (principal?.scopes ?? new Set<string>());
+      const ownRecords = principal?.self && (personal || !!requirements.personal.get(coordinate)?.listing);
+      const scopes = ownRecords ? null : (principal?.scopes ?? new Set<string>());
       for (const requirement of applicable) {
         const missing = missingScopes(requirement, scopes);
         if (missing) {
@@ -141,7 +142,7 @@ export function createAccessPolicy(apiSchema: GraphQLSchema, requirements: Acces
           };
         }
       }
-      if (isPersonal(parentType, fieldName, returnType) && !principal?.purpose) {
+      if (personal && !principal?.purpose) {
         return {
           code: 'FORBIDDEN',
           reason: 'PURPOSE_REQUIRED',

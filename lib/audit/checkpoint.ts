@@ -10,8 +10,9 @@
  * What it cannot catch: entries written after the newest checkpoint (at most `every` entries or
  * `intervalMs` of them) being cut off together with nothing else changed.
  */
-import { createPrivateKey, createPublicKey, KeyObject, sign, verify, JsonWebKey } from 'node:crypto';
+import { createPublicKey, KeyObject, sign, verify, JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { keyObjectFromJwk } from '../keys';
 
 export const CHECKPOINT_VERSION = 1;
 
@@ -74,7 +75,7 @@ function publicJwkOf(key: KeyObject, kid: string): JsonWebKey & { kid: string } 
 export function loadCheckpointSigner(path: string): CheckpointSigner {
   const jwk = readJwk(path);
   if (!jwk.d) throw new Error(`${path} holds a public key; the gateway needs the private audit checkpoint key`);
-  const privateKey = createPrivateKey({ key: jwk, format: 'jwk' });
+  const privateKey = keyObjectFromJwk(jwk, 'private');
   const kid = jwk.kid ?? 'audit-checkpoint';
   return {
     kid,
@@ -88,13 +89,11 @@ export function loadCheckpointSigner(path: string): CheckpointSigner {
 
 /** A verifier from a JWK file holding the public key (or the private one, or an export). */
 export function loadCheckpointVerifier(path: string): CheckpointVerifier {
-  const jwk = readJwk(path);
-  const { d: _private, ...rest } = jwk;
-  return checkpointVerifierOf(rest);
+  return checkpointVerifierOf(readJwk(path));
 }
 
 export function checkpointVerifierOf(jwk: JsonWebKey & { kid?: string }): CheckpointVerifier {
-  const publicKey = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x } as JsonWebKey, format: 'jwk' });
+  const publicKey = keyObjectFromJwk({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, 'public');
   const kid = jwk.kid ?? 'audit-checkpoint';
   return {
     kid,

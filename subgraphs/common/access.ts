@@ -107,21 +107,32 @@ function checkJurisdiction(principal: Principal, residence: Residence | null, su
   }
 }
 
-/**
- * Types whose `jurisdictionKey` comes from another subgraph (`@external`), with the key field
- * (`@key(fields: "…")`, a single field) the signed key must be bound to.
- */
-export function externalJurisdictionKeys(typeDefs: DocumentNode): Map<string, string | null> {
-  const bindings = new Map<string, string | null>();
+/** A type's `jurisdictionKey`: bound to its single-field @key, and issued here or received (`@external`). */
+export interface JurisdictionKeyBinding {
+  /** The key field the signed key is bound to (`personalId`, `householdId`, `code`); null if the key is compound. */
+  idField: string | null;
+  external: boolean;
+}
+
+/** Every type of a subgraph's SDL that has a `jurisdictionKey`, by name. */
+export function jurisdictionKeyBindings(typeDefs: DocumentNode): Map<string, JurisdictionKeyBinding> {
+  const bindings = new Map<string, JurisdictionKeyBinding>();
   for (const definition of typeDefs.definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
     const keyField = (definition.fields ?? []).find((f) => f.name.value === JURISDICTION_KEY_FIELD);
-    if (!keyField?.directives?.some((d) => d.name.value === 'external')) continue;
+    if (!keyField) continue;
     const key = definition.directives?.find((d) => d.name.value === 'key')?.arguments?.find((a) => a.name.value === 'fields')?.value;
-    const field = key?.kind === Kind.STRING && /^\w+$/.test(key.value.trim()) ? key.value.trim() : null;
-    bindings.set(definition.name.value, field);
+    bindings.set(definition.name.value, {
+      idField: key?.kind === Kind.STRING && /^\w+$/.test(key.value.trim()) ? key.value.trim() : null,
+      external: !!keyField.directives?.some((d) => d.name.value === 'external'),
+    });
   }
   return bindings;
+}
+
+/** Types whose `jurisdictionKey` comes from another subgraph, with the key field it must be bound to. */
+export function externalJurisdictionKeys(typeDefs: DocumentNode): Map<string, string | null> {
+  return new Map([...jurisdictionKeyBindings(typeDefs)].filter(([, b]) => b.external).map(([type, b]) => [type, b.idField]));
 }
 
 export interface DeclaredAccessOptions {

@@ -4,20 +4,14 @@
  * householdId, Commune: code) has its plain `<province>/<commune>` signed for that record.
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { DocumentNode, GraphQLFieldResolver, Kind } from 'graphql';
+import type { DocumentNode, GraphQLFieldResolver } from 'graphql';
 import type { JurisdictionKeySigner } from '../../lib/jurisdiction-key';
-import { JURISDICTION_KEY_FIELD } from './access';
+import { JURISDICTION_KEY_FIELD, jurisdictionKeyBindings } from './access';
 
 /** Types that compute `jurisdictionKey` themselves, with their key field. */
 function issuedKeys(typeDefs: DocumentNode): Map<string, string> {
   const issued = new Map<string, string>();
-  for (const definition of typeDefs.definitions) {
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
-    const field = (definition.fields ?? []).find((f) => f.name.value === JURISDICTION_KEY_FIELD);
-    if (!field || field.directives?.some((d) => d.name.value === 'external')) continue;
-    const key = definition.directives?.find((d) => d.name.value === 'key')?.arguments?.find((a) => a.name.value === 'fields')?.value;
-    if (key?.kind === Kind.STRING && /^\w+$/.test(key.value.trim())) issued.set(definition.name.value, key.value.trim());
-  }
+  for (const [type, binding] of jurisdictionKeyBindings(typeDefs)) if (!binding.external && binding.idField) issued.set(type, binding.idField);
   return issued;
 }
 

@@ -4,7 +4,6 @@
  * Every subgraph folder exports a SubgraphDefinition; this file is the only place that turns one
  * into a running server, so all five behave alike.
  */
-import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -15,12 +14,11 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
 import { createForwardingVerifier, FORWARDING_HEADER, ForwardingVerifier } from '../../lib/forwarding';
 import { handleGraphQLRequest, HttpError, readBodyBytes, sendGraphQLError, sendJson } from '../../lib/graphql-http';
-import type { SubgraphConfig, SubgraphServerTls } from '../../lib/config';
+import type { MetricsConfig, SubgraphConfig, SubgraphServerTls } from '../../lib/config';
 import { createJurisdictionKeySigner, createJurisdictionKeyVerifier } from '../../lib/jurisdiction-key';
 import { DrainOptions, drainHttpServer } from '../../lib/http-drain';
-import { readJwkFile } from '../../lib/keys';
+import { readJwkFile, readRequiredFile } from '../../lib/keys';
 import { requestIdFrom, withRequestId } from '../../lib/log';
-import type { MetricsConfig } from '../../lib/config';
 import { serveMetrics } from '../../lib/metrics';
 import { admitMetricsRequest, METRICS_PATH, OPEN_METRICS } from '../../lib/metrics-access';
 import { continueTrace, startTracing } from '../../lib/tracing';
@@ -124,13 +122,6 @@ function unauthenticated(res: ServerResponse, message: string): void {
   sendJson(res, 401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
 }
 
-function readPem(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    throw new Error(`Cannot read the ${what} at ${path}`);
-  }
-}
 
 type WithPrincipal = BaseContext & { principal: Principal };
 
@@ -228,9 +219,9 @@ export async function startSubgraph<TContext extends WithPrincipal>(
   const server: Server = options.tls
     ? (createTlsServer(
         {
-          cert: readPem(options.tls.certFile, 'subgraph TLS certificate'),
-          key: readPem(options.tls.keyFile, 'subgraph TLS key'),
-          ca: readPem(options.tls.clientCaFile, 'CA certificate for gateway client certificates'),
+          cert: readRequiredFile(options.tls.certFile, 'subgraph TLS certificate'),
+          key: readRequiredFile(options.tls.keyFile, 'subgraph TLS key'),
+          ca: readRequiredFile(options.tls.clientCaFile, 'CA certificate for gateway client certificates'),
           requestCert: true,
           rejectUnauthorized: true,
           minVersion: 'TLSv1.2',
