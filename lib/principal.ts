@@ -88,6 +88,12 @@ export function judgeJurisdiction(principal: Principal, residence: Residence): J
 
 export type RecordVerdict = JurisdictionVerdict | 'self';
 
+/** The personal IDs a record's subject field holds: one ID or a list of them. */
+export function subjectIdsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : [];
+}
+
 /**
  * Whether `principal` may read a personal record about `subjects` that lies at `residence` (null:
  * unknown, never inside). A citizen's own token reads records about them wherever they lie; a

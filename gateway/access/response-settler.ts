@@ -12,7 +12,7 @@ import {
   valueFromASTUntyped,
   type DirectiveNode,
 } from 'graphql';
-import { judgeRecord, parseJurisdictionKey, Principal, RecordVerdict } from '../../lib/principal';
+import { judgeRecord, parseJurisdictionKey, Principal, RecordVerdict, subjectIdsOf as idsOf } from '../../lib/principal';
 import { HIDDEN, PlanNode } from './operation-filter';
 
 /** One person read in this request: the audit log gets one entry for each. */
@@ -56,10 +56,6 @@ function isIncluded(conditions: readonly DirectiveNode[], variables: Record<stri
   return true;
 }
 
-function idsOf(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  return Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : [];
-}
 
 /** Whether the caller could meet a record outside its reach at all (else an unknown ID is plainly null). */
 function canBeRefused(principal: Principal | null): boolean {

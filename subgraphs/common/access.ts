@@ -24,7 +24,7 @@ import {
   ObjectTypeExtensionNode,
 } from 'graphql';
 import type { JurisdictionKeyVerifier } from '../../lib/jurisdiction-key';
-import { judgeRecord, parseJurisdictionKey, Principal, Residence } from '../../lib/principal';
+import { judgeRecord, parseJurisdictionKey, Principal, Residence, subjectIdsOf as idsOf } from '../../lib/principal';
 import { declaredScopes, directiveNames, GATEWAY_INTERNAL_SCOPE, personalDeclaration } from '../../lib/schema-directives';
 
 export { GATEWAY_INTERNAL_SCOPE };
@@ -94,10 +94,6 @@ function holdsScopes(principal: Principal, rule: FieldRule): string | null {
   return alternatives[0].filter((s) => !principal.scopes.has(s)).join(' ');
 }
 
-function idsOf(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  return Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : [];
-}
 
 /** Throws FORBIDDEN unless the record, placed by its jurisdiction key, is one the principal may read. */
 function checkJurisdiction(principal: Principal, residence: Residence | null, subjects: () => unknown[], listing: boolean): void {
