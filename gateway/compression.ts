@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
+import type { GatewayFeature } from './feature';
 
 export type Encoding = 'br' | 'gzip';
 
@@ -66,4 +67,9 @@ export function createResponseCompressor(options: CompressionOptions) {
     res.setHeader('content-length', compressed.length);
     res.end(compressed);
   };
+}
+
+/** Off when `minBytes` is null. */
+export function compression({ minBytes }: { minBytes: number | null }): GatewayFeature {
+  return minBytes === null ? { name: 'compression' } : { name: 'compression', writeBody: createResponseCompressor({ minBytes }) };
 }

@@ -10,9 +10,10 @@
  * tells callers how long the backends took.
  */
 import { performance } from 'node:perf_hooks';
-import type { Fetcher } from '@apollo/utils.fetcher';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from './context';
+import type { GatewayEvents } from './events';
+import type { GatewayFeature } from './feature';
 
 interface RequestTiming {
   startedAt: number;
@@ -36,9 +37,12 @@ export function coveredMs(intervals: readonly [number, number][]): number {
   return total + (end - start);
 }
 
-export function createServerTiming() {
+/** Off unless `enabled`. */
+export function serverTiming({ enabled, events }: { enabled: boolean; events: GatewayEvents }): GatewayFeature {
+  if (!enabled) return { name: 'server-timing' };
   // Subgraph calls find their request by the x-request-id the gateway forwards.
   const open = new Map<string, RequestTiming>();
+  events.on('subgraph.call', ({ requestId, startedAt, endedAt }) => open.get(requestId ?? '')?.calls.push([startedAt, endedAt]));
 
   const plugin: ApolloServerPlugin<GatewayContext> = {
     async requestDidStart({ contextValue }) {
@@ -57,17 +61,5 @@ export function createServerTiming() {
       };
     },
   };
-
-  const timed = (fetcher: Fetcher): Fetcher =>
-    (async (url: string, init?: Parameters<Fetcher>[1]) => {
-      const started = performance.now();
-      try {
-        return await fetcher(url, init);
-      } finally {
-        const requestId = (init?.headers as Record<string, string> | undefined)?.['x-request-id'];
-        open.get(requestId ?? '')?.calls.push([started, performance.now()]);
-      }
-    }) as Fetcher;
-
-  return { plugin, timed };
+  return { name: 'server-timing', plugins: [plugin] };
 }

@@ -1,6 +1,7 @@
 /**
- * Serves an Apollo Server over a plain node:http server: the gateway and every subgraph use it,
- * so request parsing, body limits and response writing behave the same everywhere.
+ * GraphQL over plain node:http, in two steps the gateway and every subgraph share: read the
+ * request (body limit, JSON, batch size), then run it through Apollo Server and write the answer.
+ * Whatever must happen between the two (authentication, limits) is the caller's to run.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, BaseContext, HeaderMap } from '@apollo/server';
@@ -53,22 +54,22 @@ export function sendGraphQLError(res: ServerResponse, error: HttpError): void {
   sendJson(res, error.status, { errors: [{ message: error.message, extensions: { ...error.extensions, code: error.code } }] }, error.headers);
 }
 
-export interface GraphQLHandlerOptions<TContext extends BaseContext> {
+export interface ReadOptions {
   maxBodyBytes?: number;
   /** Operations one batched request (a JSON array) may hold; more is refused before any runs. */
   maxBatchOperations?: number;
-  /**
-   * A last look before Apollo parses anything, at the operations as sent (one, a batch's
-   * several, or none for a body that is not JSON): an HttpError refuses the whole request.
-   */
-  admit?: (operations: readonly unknown[]) => Promise<HttpError | null> | HttpError | null;
-  /** Told about every request refused here (metrics count them). */
-  onRefused?: (error: HttpError) => void;
-  context: (req: IncomingMessage) => Promise<TContext>;
   /** The body, already read by the caller (a subgraph reads it to verify its signed digest). */
   rawBody?: Buffer;
-  /** Writes a complete answer's body (the gateway compresses it); default: as it is. */
-  writeBody?: (req: IncomingMessage, res: ServerResponse, body: string) => Promise<void> | void;
+}
+
+/** A GraphQL request over HTTP, read and parsed but not yet handed to Apollo Server. */
+export interface HttpGraphQLRequest {
+  method: string;
+  headers: HeaderMap;
+  search: string;
+  body: unknown;
+  /** The operations it carries, as sent: one, a batch's several, or none for a body that is not JSON. */
+  operations: unknown[];
 }
 
 /** The operations a request carries: a JSON body's one or many, or a GET's query string. */
@@ -78,49 +79,52 @@ function operationsOf(method: string | undefined, body: unknown, url: URL): unkn
   return typeof body === 'object' && body !== null ? [body] : [];
 }
 
-/** Runs one HTTP request through Apollo Server's HTTP pipeline and writes the answer. */
-export async function handleGraphQLRequest<TContext extends BaseContext>(
-  server: ApolloServer<TContext>,
-  req: IncomingMessage,
-  res: ServerResponse,
-  options: GraphQLHandlerOptions<TContext>,
-): Promise<void> {
+/** Reads and parses a request's body within the limits; refused with an HttpError. */
+export async function readGraphQLRequest(req: IncomingMessage, options: ReadOptions = {}): Promise<HttpGraphQLRequest> {
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
   const url = new URL(req.url ?? '/', 'http://localhost');
   let body: unknown = undefined;
-  try {
-    if (req.method === 'POST') {
-      const text = options.rawBody ? options.rawBody.toString('utf8') : await readBody(req, options.maxBodyBytes ?? 1_000_000);
-      const contentType = headers.get('content-type') ?? '';
-      if (text.length > 0 && contentType.includes('application/json')) {
-        try {
-          body = JSON.parse(text);
-        } catch {
-          throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON');
-        }
-        const maxBatch = options.maxBatchOperations ?? 1;
-        if (Array.isArray(body) && body.length > maxBatch) {
-          throw new HttpError(400, 'TOO_MANY_OPERATIONS', `The batch holds ${body.length} operations; the limit is ${maxBatch}. Send fewer operations per request.`);
-        }
-        if (Array.isArray(body) && body.length === 0) throw new HttpError(400, 'BAD_REQUEST', 'The batch holds no operation');
-      } else {
-        body = text;
+  if (req.method === 'POST') {
+    const text = options.rawBody ? options.rawBody.toString('utf8') : await readBody(req, options.maxBodyBytes ?? 1_000_000);
+    const contentType = headers.get('content-type') ?? '';
+    if (text.length > 0 && contentType.includes('application/json')) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON');
       }
+      const maxBatch = options.maxBatchOperations ?? 1;
+      if (Array.isArray(body) && body.length > maxBatch) {
+        throw new HttpError(400, 'TOO_MANY_OPERATIONS', `The batch holds ${body.length} operations; the limit is ${maxBatch}. Send fewer operations per request.`);
+      }
+      if (Array.isArray(body) && body.length === 0) throw new HttpError(400, 'BAD_REQUEST', 'The batch holds no operation');
+    } else {
+      body = text;
     }
-    const refusal = options.admit ? await options.admit(operationsOf(req.method, body, url)) : null;
-    if (refusal) throw refusal;
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    options.onRefused?.(error);
-    return sendGraphQLError(res, error);
   }
+  return { method: req.method ?? 'GET', headers, search: url.search, body, operations: operationsOf(req.method, body, url) };
+}
 
+export interface ExecuteOptions<TContext extends BaseContext> {
+  context: () => Promise<TContext>;
+  /** Writes a complete answer's body (the gateway compresses it); default: as it is. */
+  writeBody?: (req: IncomingMessage, res: ServerResponse, body: string) => Promise<void> | void;
+}
+
+/** Runs a read request through Apollo Server's HTTP pipeline and writes the answer. */
+export async function executeGraphQLRequest<TContext extends BaseContext>(
+  server: ApolloServer<TContext>,
+  request: HttpGraphQLRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ExecuteOptions<TContext>,
+): Promise<void> {
   const response = await server.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-    context: () => options.context(req),
+    httpGraphQLRequest: { method: request.method, headers: request.headers, search: request.search, body: request.body },
+    context: options.context,
   });
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;

@@ -4,15 +4,15 @@
  * carries no token at all, proceeds as the anonymous principal, who can read only fields with no
  * access requirement).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson } from '../../lib/graphql-http';
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from '../../lib/graphql-http';
 import { ANONYMOUS, Principal } from '../../lib/principal';
-import { GATEWAY_INTERNAL_SCOPE } from '../access/policy';
+import { GATEWAY_INTERNAL_SCOPE } from '../../lib/schema-directives';
 import { AuthenticationError, TokenVerifier } from './token-verifier';
 
 export interface Authenticator {
-  /** The caller's principal, or null after answering the request itself (400/401/503). */
-  authenticate(req: IncomingMessage, res: ServerResponse): Promise<Principal | null>;
+  /** The caller's principal; refused with an HttpError (400, 401 with its reason, 503). */
+  authenticate(req: IncomingMessage): Promise<Principal>;
 }
 
 /**
@@ -36,14 +36,9 @@ export function authorizationHeaderCount(req: Pick<IncomingMessage, 'rawHeaders'
 
 export function createAuthenticator(verifier: TokenVerifier, options: { allowAnonymous: boolean }): Authenticator {
   return {
-    async authenticate(req, res) {
+    async authenticate(req) {
       const headers = authorizationHeaderCount(req);
-      if (headers > 1) {
-        sendJson(res, 400, {
-          errors: [{ message: `The request carries ${headers} Authorization headers; send exactly one`, extensions: { code: 'BAD_REQUEST' } }],
-        });
-        return null;
-      }
+      if (headers > 1) throw new HttpError(400, 'BAD_REQUEST', `The request carries ${headers} Authorization headers; send exactly one`);
       const header = req.headers.authorization;
       try {
         const principal = await verifier.verify(header);
@@ -55,15 +50,9 @@ export function createAuthenticator(verifier: TokenVerifier, options: { allowAno
         if (options.allowAnonymous) return ANONYMOUS;
         throw new AuthenticationError('An access token is required: send "Authorization: Bearer <token>"');
       } catch (error) {
-        const status = (error as { status?: number }).status === 503 ? 503 : 401;
         const message = error instanceof Error ? error.message : 'The token could not be verified';
-        sendJson(
-          res,
-          status,
-          { errors: [{ message, extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'SERVICE_UNAVAILABLE' } }] },
-          status === 401 ? { 'www-authenticate': `Bearer error="invalid_token", error_description="${headerSafe(message)}"` } : {},
-        );
-        return null;
+        if ((error as { status?: number }).status === 503) throw new HttpError(503, 'SERVICE_UNAVAILABLE', message);
+        throw new HttpError(401, 'UNAUTHENTICATED', message, { 'www-authenticate': `Bearer error="invalid_token", error_description="${headerSafe(message)}"` });
       }
     },
   };

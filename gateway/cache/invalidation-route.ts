@@ -1,7 +1,7 @@
 /**
  * `POST /cache/invalidate` on the gateway (the protocol: lib/cache-invalidation.ts): one place for
  * a source or an operator to say that citizens' records changed. The gateway drops its own copies
- * of subgraph answers about them (subgraph-answers.ts) and passes the request on to the subgraph
+ * of subgraph answers about them (subgraph-calls/kept-answers.ts) and passes the request on to the subgraph
  * of each named source, which drops its source cache (and, with Redis, tells every replica).
  *
  * Answers 200 when every subgraph did; 502 naming those that did not (the request is idempotent:
@@ -10,12 +10,14 @@
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { createInvalidationEndpoint, INVALIDATION_PATH } from '../../lib/cache-invalidation';
 import { PERSONAL_SOURCES } from '../../lib/sources';
-import type { RouteHandler } from '../routes';
-import type { SubgraphAnswerCache } from './subgraph-answers';
+import type { RouteHandler } from '../../lib/http-service';
+import type { GatewayFeature } from '../feature';
+import type { SubgraphCalls } from '../subgraph-calls';
 
 export interface InvalidationRouteOptions {
   token: string | undefined;
-  answers: SubgraphAnswerCache | null;
+  /** Drops the gateway's kept subgraph answers naming these citizens; how many. */
+  forgetPersons(personalIds: readonly string[]): number;
   /** The GraphQL URL of each subgraph the gateway calls, by name (known once the gateway has loaded). */
   subgraphUrl(name: string): string | undefined;
   /** The gateway's subgraph fetcher: its keep-alive pool and deadline. */
@@ -58,7 +60,7 @@ export function invalidationRoute(options: InvalidationRouteOptions): RouteHandl
     token: options.token,
     sources: PERSONAL_SOURCES,
     async apply({ personalIds, sources }) {
-      const droppedAnswers = options.answers?.invalidatePersons(personalIds) ?? 0;
+      const droppedAnswers = options.forgetPersons(personalIds);
       // Each personal source is cached by the subgraph of its name.
       const passed = await Promise.all(sources.map(async (source) => [source, await pass(source, personalIds)] as const));
       const failed = passed.filter(([, outcome]) => outcome.status !== 200).map(([name]) => name);
@@ -74,5 +76,13 @@ export function invalidationRoute(options: InvalidationRouteOptions): RouteHandl
       if (!res.headersSent) res.writeHead(500).end();
     });
     return true;
+  };
+}
+
+/** `POST /cache/invalidate`, off while no CACHE_INVALIDATION_TOKEN is set. */
+export function cacheInvalidation({ token, subgraphs }: { token: string | undefined; subgraphs: SubgraphCalls }): GatewayFeature {
+  return {
+    name: 'cache-invalidation',
+    routes: [invalidationRoute({ token, forgetPersons: subgraphs.forgetPersons, subgraphUrl: subgraphs.urlOf, fetcher: subgraphs.fetcher })],
   };
 }

@@ -5,19 +5,22 @@
  * gateway's key-value store — Redis when configured, so every replica knows a query one of them
  * registered — for `ttlS` seconds.
  */
-import type { PersistedQueryOptions } from '@apollo/server';
 import type { KeyValueStore } from '../../lib/kv';
+import type { GatewayFeature } from '../feature';
 
 /** Apollo Server prefixes its keys with `apq:`; this namespaces them among the product's keys. */
 const PREFIX = 'gw:';
 
-export function persistedQueries(store: KeyValueStore, ttlS: number): PersistedQueryOptions {
+export function persistedQueries({ store, ttlS }: { store: KeyValueStore; ttlS: number }): GatewayFeature {
   return {
-    ttl: ttlS,
-    cache: {
-      get: (key) => store.get(PREFIX + key),
-      set: (key, value, options) => store.set(PREFIX + key, value, (options?.ttl ?? ttlS) * 1000),
-      delete: (key) => store.delete([PREFIX + key]),
+    name: 'persisted-queries',
+    persistedQueries: {
+      ttl: ttlS,
+      cache: {
+        get: (key) => store.get(PREFIX + key),
+        set: (key, value, options) => store.set(PREFIX + key, value, (options?.ttl ?? ttlS) * 1000),
+        delete: (key) => store.delete([PREFIX + key]),
+      },
     },
   };
 }

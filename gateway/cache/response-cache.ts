@@ -11,8 +11,8 @@
  * the access plugin still settles every answer, cached or not, for the caller at hand. The key
  * holds everything the caller's access depends on (scopes, purpose stated or not, signed in or
  * not, jurisdiction, location independence), so callers with different access never share an
- * entry. This plugin must come before the access plugin in the list: it reads the operation as the
- * client sent it and the answer before the access plugin changes either.
+ * entry. Register it before access control: it reads the operation as the client sent it and the answer
+ * before access control changes either.
  */
 import { createHash } from 'node:crypto';
 import { ApolloServerPlugin, HeaderMap } from '@apollo/server';
@@ -21,6 +21,7 @@ import { LRUCache } from 'lru-cache';
 import type { KeyValueStore } from '../../lib/kv';
 import { formatJurisdiction, Principal } from '../../lib/principal';
 import type { GatewayContext } from '../context';
+import type { GatewayFeature } from '../feature';
 import { filteringKey } from '../access/plugin';
 import { AccessPolicy, accessPolicyOf } from '../access/policy';
 
@@ -157,4 +158,9 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
       };
     },
   };
+}
+
+/** Off when `ttlMs` is 0. */
+export function responseCache(options: ResponseCacheOptions): GatewayFeature {
+  return options.ttlMs > 0 ? { name: 'response-cache', plugins: [responseCachePlugin(options)] } : { name: 'response-cache' };
 }

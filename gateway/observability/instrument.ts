@@ -1,11 +1,8 @@
 /**
- * Where the gateway's metrics are taken: an Apollo Server plugin for operations, and thin
- * wrappers around the subgraph fetcher, the audit recorder and the HTTP response. Each wrapper
- * returns what it wraps unchanged in behaviour.
+ * Metrics of each GraphQL operation, taken by an Apollo Server plugin; everything else the
+ * gateway counts, it learns from events (index.ts).
  */
-import type { ServerResponse } from 'node:http';
 import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
-import type { Fetcher } from '@apollo/utils.fetcher';
 import { secondsSince } from '../../lib/metrics';
 import type { GatewayContext } from '../context';
 import type { GatewayMetrics } from './metrics';
@@ -23,8 +20,8 @@ export function outcomeOf(body: GraphQLResponse['body']): string {
 }
 
 /**
- * Counts and times every GraphQL operation. Placed after the access plugin, it sees the answer
- * as that plugin settled it; an audit failure, decided later, shows in the audit histogram and
+ * Counts and times every GraphQL operation. Registered after access control, it sees the answer
+ * as access control settled it; an audit failure, decided later, shows in the audit histogram and
  * in the HTTP status counter.
  */
 export function operationMetricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin<GatewayContext> {
@@ -40,39 +37,4 @@ export function operationMetricsPlugin(metrics: GatewayMetrics): ApolloServerPlu
       };
     },
   };
-}
-
-/** The subgraph fetcher, timing each call to `subgraph`. */
-export function observeSubgraphCalls(metrics: GatewayMetrics, subgraph: string, fetcher: Fetcher): Fetcher {
-  return async (url, init) => {
-    const started = performance.now();
-    try {
-      const response = await fetcher(url, init);
-      metrics.subgraphDuration.observe({ subgraph, outcome: `${Math.floor(response.status / 100)}xx` }, secondsSince(started));
-      return response;
-    } catch (error) {
-      const outcome = (error as Error)?.name === 'SubgraphTimeoutError' ? 'timeout' : 'error';
-      metrics.subgraphDuration.observe({ subgraph, outcome }, secondsSince(started));
-      throw error;
-    }
-  };
-}
-
-/** The audit recorder, timing each append. */
-export function observeAuditWrites<A extends unknown[]>(metrics: GatewayMetrics, record: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args) => {
-    const started = performance.now();
-    try {
-      await record(...args);
-      metrics.auditWriteDuration.observe({ outcome: 'ok' }, secondsSince(started));
-    } catch (error) {
-      metrics.auditWriteDuration.observe({ outcome: 'error' }, secondsSince(started));
-      throw error;
-    }
-  };
-}
-
-/** Counts the response by status once it has been sent. */
-export function observeHttpResponse(metrics: GatewayMetrics, res: ServerResponse): void {
-  res.once('finish', () => metrics.httpResponses.inc({ status: String(res.statusCode) }));
 }

@@ -6,7 +6,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayConfig } from '../../lib/config';
 import { sendJson } from '../../lib/graphql-http';
-import type { RouteHandler } from '../routes';
+import type { RouteHandler } from '../../lib/http-service';
+import type { GatewayFeature } from '../feature';
 import { loadPlaygroundAssets } from './assets';
 import { Example, loadExamples } from './examples';
 import { renderPage } from './page';
@@ -86,4 +87,9 @@ export function createPlaygroundRoute(options: PlaygroundOptions): RouteHandler 
 /** The playground as the gateway's configuration asks: a development token only where one is safe and accepted. */
 export function playgroundFromConfig(config: GatewayConfig, endpoint = '/graphql'): RouteHandler {
   return createPlaygroundRoute({ endpoint, introspection: config.introspection, sampleToken: sampleOfficerTokens(config) });
+}
+
+/** The playground at `/playground`, where PLAYGROUND is on. */
+export function playground({ config }: { config: GatewayConfig }): GatewayFeature {
+  return config.playground ? { name: 'playground', routes: [playgroundFromConfig(config)] } : { name: 'playground' };
 }

@@ -1,5 +1,5 @@
 /**
- * Rate limits per `client_id`, checked at the HTTP edge once the caller is known and before any
+ * Rate limits per `client_id`, checked once the caller is known and the body read, before any
  * GraphQL work: a batch costs one token per operation. Refused: HTTP 429, `Retry-After`, and
  * `extensions.code: RATE_LIMITED` with `extensions.retryAfter` in seconds.
  */
@@ -7,6 +7,8 @@ import type { RateLimitConfig } from '../../lib/config';
 import { HttpError } from '../../lib/graphql-http';
 import { createRedisClient } from '../../lib/kv/redis-client';
 import type { Principal } from '../../lib/principal';
+import type { GatewayEvents } from '../events';
+import type { GatewayFeature } from '../feature';
 import { BucketStore, createRateLimiter, RateLimiter } from './limiter';
 
 export { createRateLimiter } from './limiter';
@@ -40,4 +42,23 @@ export async function admitByRate(limiter: RateLimiter, principal: Principal, op
     { 'retry-after': String(seconds) },
     { retryAfter: seconds },
   );
+}
+
+export interface RateLimitOptions extends RateLimitWiring {
+  events: GatewayEvents;
+}
+
+/** Register after authentication (the bucket is the caller's) and before the document checks. */
+export function rateLimit({ events, ...wiring }: RateLimitOptions): GatewayFeature {
+  const limiter = rateLimiterFor(wiring);
+  if (!limiter) return { name: 'rate-limit' };
+  const onRejected: RateLimitListener = (clientId, store) => events.emit('rate.limited', { clientId, store });
+  return {
+    name: 'rate-limit',
+    async onOperations(request) {
+      const refusal = await admitByRate(limiter, request.principal, request.operations.length, onRejected);
+      if (refusal) throw refusal;
+    },
+    close: () => limiter.close(),
+  };
 }

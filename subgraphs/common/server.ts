@@ -4,24 +4,22 @@
  * Every subgraph folder exports a SubgraphDefinition; this file is the only place that turns one
  * into a running server, so all five behave alike.
  */
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
 import { createForwardingVerifier, FORWARDING_HEADER, ForwardingVerifier } from '../../lib/forwarding';
-import { handleGraphQLRequest, HttpError, readBodyBytes, sendGraphQLError, sendJson } from '../../lib/graphql-http';
+import { executeGraphQLRequest, HttpError, HttpGraphQLRequest, readBodyBytes, readGraphQLRequest, sendGraphQLError, sendJson } from '../../lib/graphql-http';
+import { RunningHttpService, startHttpService } from '../../lib/http-service';
 import type { MetricsConfig, SubgraphConfig, SubgraphServerTls } from '../../lib/config';
 import { createJurisdictionKeySigner, createJurisdictionKeyVerifier } from '../../lib/jurisdiction-key';
-import { DrainOptions, drainHttpServer } from '../../lib/http-drain';
-import { readJwkFile, readRequiredFile } from '../../lib/keys';
-import { requestIdFrom, withRequestId } from '../../lib/log';
+import { readJwkFile } from '../../lib/keys';
+import { requestIdFrom } from '../../lib/log';
 import { serveMetrics } from '../../lib/metrics';
 import { admitMetricsRequest, METRICS_PATH, OPEN_METRICS } from '../../lib/metrics-access';
-import { continueTrace, startTracing } from '../../lib/tracing';
+import { startTracing } from '../../lib/tracing';
 import type { Principal } from '../../lib/principal';
 import type { SubgraphName } from '../../lib/sources';
 import { externalJurisdictionKeys, withDeclaredAccess } from './access';
@@ -49,12 +47,8 @@ export interface SubgraphDefinition<TContext extends BaseContext = BaseContext> 
   issuesJurisdictionKeys?: boolean;
 }
 
-export interface RunningService {
-  url: string;
-  port: number;
-  /** Graceful stop: `/ready` answers 503 at once, requests in flight finish; idempotent. */
-  close(options?: DrainOptions): Promise<void>;
-}
+/** A running subgraph: its URL, port and graceful stop. */
+export type RunningService = RunningHttpService;
 
 /** Error codes a subgraph may pass through; anything else is masked as an internal error. */
 const PASSED_CODES = new Set([
@@ -118,17 +112,13 @@ export function subgraphServerOptions(config: SubgraphConfig): SubgraphServerOpt
 /** Requests larger than this are refused before they are verified (the gateway sends far less). */
 const MAX_BODY_BYTES = 1_000_000;
 
-function unauthenticated(res: ServerResponse, message: string): void {
-  sendJson(res, 401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
-}
-
 
 type WithPrincipal = BaseContext & { principal: Principal };
 
 export async function startSubgraph<TContext extends WithPrincipal>(
   definition: SubgraphDefinition<TContext>,
   options: SubgraphServerOptions,
-): Promise<RunningService> {
+): Promise<RunningHttpService> {
   const signedOnly =
     options.forwardingVerifier ??
     (options.forwardingPublicKeyFile
@@ -166,85 +156,54 @@ export async function startSubgraph<TContext extends WithPrincipal>(
   const metrics = subgraphMetrics();
   metrics.watchCaches(definition.caches ?? []);
 
-  let ready = true;
-  let closing: Promise<void> | undefined;
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/health') return sendJson(res, 200, { status: 'ok', subgraph: definition.name });
-    if (path === '/ready') return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraph: definition.name });
-    if (path === INVALIDATION_PATH) {
-      return void invalidation(req, res).catch(() => {
-        if (!res.headersSent) sendJson(res, 500, { error: 'Internal error' });
-      });
-    }
-    if (path === METRICS_PATH) {
-      if (!admitMetricsRequest(options.metrics ?? OPEN_METRICS, req, res)) return;
-      return void serveMetrics(metrics.registry, res).catch(() => res.destroy());
-    }
-    if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
+  /** The body is read once: its digest is verified against the signature, then the same bytes are served. */
+  async function serveGraphQL(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const forwarded = req.headers[FORWARDING_HEADER];
-    // The body is read once: its digest is verified against the signature, then the same bytes
-    // are handed to GraphQL handling.
-    const serve = async () => {
-      let body: Buffer;
-      try {
-        body = await readBodyBytes(req, MAX_BODY_BYTES);
-      } catch (error) {
-        if (error instanceof HttpError) return sendGraphQLError(res, error);
-        throw error;
-      }
-      let principal: Principal;
+    let read: HttpGraphQLRequest;
+    let principal: Principal;
+    try {
+      const body = await readBodyBytes(req, MAX_BODY_BYTES);
       try {
         principal = await verifier.verify(typeof forwarded === 'string' ? forwarded : undefined, body);
       } catch (error) {
-        return unauthenticated(res, (error as Error).message);
+        throw new HttpError(401, 'UNAUTHENTICATED', (error as Error).message);
       }
-      await handleGraphQLRequest(apollo, req, res, {
-        rawBody: body,
-        context: async () => ({ ...definition.createContext(), principal }) as TContext,
-      });
-    };
+      read = await readGraphQLRequest(req, { rawBody: body });
+    } catch (error) {
+      if (error instanceof HttpError) return sendGraphQLError(res, error);
+      throw error;
+    }
+    await executeGraphQLRequest(apollo, read, req, res, { context: async () => ({ ...definition.createContext(), principal }) as TContext });
+  }
+
+  const metricsRoute = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if ((req.url ?? '/').split('?')[0] !== METRICS_PATH) return false;
+    if (admitMetricsRequest(options.metrics ?? OPEN_METRICS, req, res)) serveMetrics(metrics.registry, res).catch(() => res.destroy());
+    return true;
+  };
+  const invalidationRoute = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if ((req.url ?? '/').split('?')[0] !== INVALIDATION_PATH) return false;
+    invalidation(req, res).catch(() => {
+      if (!res.headersSent) sendJson(res, 500, { error: 'Internal error' });
+    });
+    return true;
+  };
+
+  return startHttpService({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    identity: { subgraph: definition.name },
+    tls: options.tls,
+    routes: [invalidationRoute, metricsRoute],
     // The gateway's request id on every log line, its trace continued into the source calls.
-    void withRequestId(requestIdFrom(req.headers), () =>
-      continueTrace(req.headers, `subgraph ${definition.name}`, () =>
-        serve().catch(() => {
-          if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-          else res.destroy();
-        }),
-      ),
-    );
-  };
-  // With TLS, only a client holding a certificate from the configured CA (the gateway) completes
-  // the handshake; every other connection is refused before any request is read.
-  const server: Server = options.tls
-    ? (createTlsServer(
-        {
-          cert: readRequiredFile(options.tls.certFile, 'subgraph TLS certificate'),
-          key: readRequiredFile(options.tls.keyFile, 'subgraph TLS key'),
-          ca: readRequiredFile(options.tls.clientCaFile, 'CA certificate for gateway client certificates'),
-          requestCert: true,
-          rejectUnauthorized: true,
-          minVersion: 'TLSv1.2',
-        },
-        handler,
-      ) as unknown as Server)
-    : createServer(handler);
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `${options.tls ? 'https' : 'http'}://${options.host ?? '127.0.0.1'}:${port}/graphql`,
-    port,
-    close(drain?: DrainOptions) {
-      ready = false;
-      closing ??= (async () => {
-        await drainHttpServer(server, drain);
-        await apollo.stop();
-        await definition.close();
-        metrics.unwatchCaches(definition.caches ?? []);
-        await Promise.all((definition.caches ?? []).map((cache) => cache.close()));
-      })();
-      return closing;
+    requestIdOf: (req) => requestIdFrom(req.headers),
+    spanName: `subgraph ${definition.name}`,
+    graphql: serveGraphQL,
+    async release() {
+      await apollo.stop();
+      await definition.close();
+      metrics.unwatchCaches(definition.caches ?? []);
+      await Promise.all((definition.caches ?? []).map((cache) => cache.close()));
     },
-  };
+  });
 }

@@ -2,8 +2,8 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { invalidationRoute } from '../../../gateway/cache/invalidation-route';
-import { createSubgraphAnswerCache } from '../../../gateway/cache/subgraph-answers';
-import { createSubgraphFetcher, SubgraphFetcher } from '../../../gateway/subgraph-fetcher';
+import { createSubgraphAnswerCache } from '../../../gateway/subgraph-calls/kept-answers';
+import { createSubgraphFetcher, SubgraphFetcher } from '../../../gateway/subgraph-calls/fetcher';
 
 const TOKEN = 'unit-test-invalidation-token-0123456789';
 const PERSON = '024190012345';
@@ -38,7 +38,7 @@ beforeAll(async () => {
   subgraphFetcher = createSubgraphFetcher({ timeoutMs: 2000 });
   const route = invalidationRoute({
     token: TOKEN,
-    answers,
+    forgetPersons: (ids) => answers.invalidatePersons(ids),
     subgraphUrl: (name) => (name === 'land' ? 'http://127.0.0.1:1/graphql' : `${subgraphBase}/${name}/graphql`),
     fetcher: subgraphFetcher.fetcher,
   });

@@ -7,7 +7,7 @@ import { base64url, importJWK, JWK, JWTPayload, SignJWT } from 'jose';
 import { authorizationHeaderCount, createAuthenticator } from '../../../gateway/auth/authenticate';
 import { rawRequest } from '../../support/raw-http';
 import { AuthenticationError, checkTokenLifetime, createTokenVerifier, KeySetUnavailableError, MAX_TOKEN_BYTES, TokenVerifier } from '../../../gateway/auth/token-verifier';
-import { sendJson } from '../../../lib/graphql-http';
+import { HttpError, sendGraphQLError, sendJson } from '../../../lib/graphql-http';
 import { generateSigningKeyPair, KeyPairJwks } from '../../../lib/keys';
 import { ANONYMOUS, Principal } from '../../../lib/principal';
 
@@ -359,11 +359,9 @@ describe('createAuthenticator', () => {
   beforeAll(async () => {
     server = createServer((req: IncomingMessage, res: ServerResponse) => {
       createAuthenticator(verifier, { allowAnonymous })
-        .authenticate(req, res)
-        .then((principal) => {
-          if (principal) sendJson(res, 200, { subject: principal.subject, scopes: [...principal.scopes], anonymous: principal === ANONYMOUS });
-        })
-        .catch(() => sendJson(res, 500, { errors: [{ message: 'authenticate threw' }] }));
+        .authenticate(req)
+        .then((principal) => sendJson(res, 200, { subject: principal.subject, scopes: [...principal.scopes], anonymous: principal === ANONYMOUS }))
+        .catch((error) => (error instanceof HttpError ? sendGraphQLError(res, error) : sendJson(res, 500, { errors: [{ message: 'authenticate threw' }] })));
     });
     await listen(server);
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -447,7 +445,9 @@ describe('createAuthenticator', () => {
     const res = { writeHead: jest.fn(), end: jest.fn() };
     const unavailable: TokenVerifier = { verify: () => Promise.reject(new KeySetUnavailableError("The token issuer's keys cannot be fetched right now")) };
     const req = { headers: { authorization: 'Bearer x' } } as IncomingMessage;
-    await expect(createAuthenticator(unavailable, { allowAnonymous: false }).authenticate(req, res as unknown as ServerResponse)).resolves.toBeNull();
+    const refusal = await createAuthenticator(unavailable, { allowAnonymous: false }).authenticate(req).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(HttpError);
+    sendGraphQLError(res as unknown as ServerResponse, refusal as HttpError);
     expect(res.writeHead).toHaveBeenCalledWith(503, expect.not.objectContaining({ 'www-authenticate': expect.anything() }));
     expect(JSON.parse(res.end.mock.calls[0][0] as string)).toEqual({
       errors: [{ message: "The token issuer's keys cannot be fetched right now", extensions: { code: 'SERVICE_UNAVAILABLE' } }],

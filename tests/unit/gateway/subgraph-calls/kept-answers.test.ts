@@ -1,7 +1,7 @@
 /** A caller's recent subgraph answers: reused for that caller alone, complete answers only, dropped on invalidation. */
 import type { Fetcher } from '@apollo/utils.fetcher';
-import { createSubgraphAnswerCache, SubgraphAnswerCacheOptions } from '../../../gateway/cache/subgraph-answers';
-import { BufferedResponse } from '../../../gateway/subgraph-fetcher';
+import { createSubgraphAnswerCache, SubgraphAnswerCacheOptions } from '../../../../gateway/subgraph-calls/kept-answers';
+import { BufferedResponse } from '../../../../gateway/subgraph-calls/fetcher';
 
 const URL_ = 'http://population.test/graphql';
 const ID_A = '024190012345';

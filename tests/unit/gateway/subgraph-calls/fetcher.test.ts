@@ -1,7 +1,7 @@
 /** The gateway's undici fetcher: answers as Apollo's data source reads them, and deadlines that hold. */
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSubgraphFetcher, SubgraphTimeoutError } from '../../../gateway/subgraph-fetcher';
+import { createSubgraphFetcher, SubgraphTimeoutError } from '../../../../gateway/subgraph-calls/fetcher';
 
 let server: Server;
 let url: string;

@@ -6,7 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { Agent, request } from 'undici';
-import { readRequiredFile } from '../lib/keys';
+import { readRequiredFile } from '../../lib/keys';
 
 export interface SubgraphFetcherOptions {
   /** Per-call deadline; a subgraph slower than this fails with a timeout error. */

@@ -1,6 +1,6 @@
 /** Identical concurrent subgraph calls made once, and never shared between different callers. */
 import type { FetcherResponse } from '@apollo/utils.fetcher';
-import { deduplicateSubgraphCalls } from '../../../gateway/subgraph-deduplication';
+import { deduplicateSubgraphCalls } from '../../../../gateway/subgraph-calls/deduplication';
 
 function fakeFetcher(fail = false) {
   const calls: string[] = [];

@@ -3,8 +3,8 @@
  * failures count as the subgraph being unavailable, and where their errors are placed.
  */
 import { GraphQLError } from 'graphql';
-import { classifySubgraphFailure, subgraphFailureResponse } from '../../../gateway/subgraph-failures';
-import { SubgraphTimeoutError } from '../../../gateway/subgraph-fetcher';
+import { classifySubgraphFailure, subgraphFailureResponse } from '../../../../gateway/subgraph-calls/failures';
+import { SubgraphTimeoutError } from '../../../../gateway/subgraph-calls/fetcher';
 
 const connectionError = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
 const httpError = (status: number) => new GraphQLError(`${status}: ${status}`, { extensions: { response: { status } } });

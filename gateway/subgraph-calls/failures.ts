@@ -7,7 +7,7 @@
  */
 import type { GraphQLRequest } from '@apollo/server';
 import { DocumentNode, GraphQLFormattedError, Kind, parse, SelectionSetNode } from 'graphql';
-import { SubgraphTimeoutError } from './subgraph-fetcher';
+import { SubgraphTimeoutError } from './fetcher';
 
 /** Node and undici codes that mean the subgraph could not be reached or dropped the call. */
 const CONNECTION_FAILURES = /^(ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|UND_ERR_\w+)$/;

@@ -1,10 +1,10 @@
 import type { Fetcher, FetcherRequestInit } from '@apollo/utils.fetcher';
-import { CALLER_HEADER, callerIdentity, signingFetcher } from '../../../gateway/forwarding-fetcher';
-import { deduplicateSubgraphCalls } from '../../../gateway/subgraph-deduplication';
-import { BufferedResponse } from '../../../gateway/subgraph-fetcher';
-import { createForwardingSigner, createForwardingVerifier, FORWARDING_HEADER } from '../../../lib/forwarding';
-import { generateSigningKeyPair } from '../../../lib/keys';
-import type { Principal } from '../../../lib/principal';
+import { CALLER_HEADER, callerIdentity, signingFetcher } from '../../../../gateway/subgraph-calls/signing';
+import { deduplicateSubgraphCalls } from '../../../../gateway/subgraph-calls/deduplication';
+import { BufferedResponse } from '../../../../gateway/subgraph-calls/fetcher';
+import { createForwardingSigner, createForwardingVerifier, FORWARDING_HEADER } from '../../../../lib/forwarding';
+import { generateSigningKeyPair } from '../../../../lib/keys';
+import type { Principal } from '../../../../lib/principal';
 
 const OFFICER: Principal = {
   subject: 'officer-7',

@@ -6,7 +6,7 @@
  *
  * Safe by construction:
  *  - the key is the whole call (subgraph URL, the caller's claims — `x-gateway-caller`, signed
- *    per call only after this — query and variables; subgraph-deduplication.ts), so an answer is reused only for the same caller,
+ *    per call only after this — query and variables; deduplication.ts), so an answer is reused only for the same caller,
  *    with the same scopes, jurisdiction and purpose, asking the same thing;
  *  - the gateway's access filter, jurisdiction check and audit record run on every request after
  *    this cache, exactly as after a subgraph call: every read is still recorded;
@@ -20,8 +20,8 @@
 import { createHash } from 'node:crypto';
 import type { Fetcher, FetcherHeaders, FetcherRequestInit } from '@apollo/utils.fetcher';
 import { LRUCache } from 'lru-cache';
-import { subgraphCallKey } from '../subgraph-deduplication';
-import { BufferedResponse } from '../subgraph-fetcher';
+import { subgraphCallKey } from './deduplication';
+import { BufferedResponse } from './fetcher';
 
 export interface SubgraphAnswerCacheOptions {
   /** How long an answer is reused. */

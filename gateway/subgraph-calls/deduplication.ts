@@ -6,7 +6,7 @@
  * costs the subgraph and its sources one call.
  *
  * Calls are shared only between identical callers (the caller's claims, `x-gateway-caller`, are
- * part of the key; the per-call signature is made after this, forwarding-fetcher.ts), so an
+ * part of the key; the per-call signature is made after this, signing.ts), so an
  * answer a subgraph computed for one caller's scopes, jurisdiction and purpose never reaches
  * another caller. Only the first caller's request id reaches the
  * subgraph's logs. Every subgraph operation in this API is a query, so sharing is always safe.

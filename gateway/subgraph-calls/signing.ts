@@ -8,9 +8,9 @@
  * answer between callers or purposes. This fetcher removes it; subgraphs never see or trust it.
  */
 import type { Fetcher, FetcherRequestInit } from '@apollo/utils.fetcher';
-import { FORWARDING_HEADER, ForwardingSigner } from '../lib/forwarding';
-import type { Principal, PrincipalClaims } from '../lib/principal';
-import { principalToClaims } from '../lib/principal';
+import { FORWARDING_HEADER, ForwardingSigner } from '../../lib/forwarding';
+import type { Principal, PrincipalClaims } from '../../lib/principal';
+import { principalToClaims } from '../../lib/principal';
 
 export const CALLER_HEADER = 'x-gateway-caller';
 
