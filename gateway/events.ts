@@ -28,8 +28,6 @@ export type GatewayEventListener<E extends GatewayEventName> = (event: GatewayEv
 export interface GatewayEvents {
   on<E extends GatewayEventName>(name: E, listener: GatewayEventListener<E>): void;
   emit<E extends GatewayEventName>(name: E, event: GatewayEventMap[E]): void;
-  /** True when someone listens: lets an emitter skip building an event nobody reads. */
-  observed(name: GatewayEventName): boolean;
 }
 
 export function createGatewayEvents(): GatewayEvents {
@@ -46,9 +44,6 @@ export function createGatewayEvents(): GatewayEvents {
           log.warn('an event listener failed', { event: name, error: (error as Error).message });
         }
       }
-    },
-    observed(name) {
-      return (listeners.get(name)?.length ?? 0) > 0;
     },
   };
 }
