@@ -31,7 +31,7 @@ import { acceptSecurityFeatures } from '../gateway/access/requirements';
 import { ensureDevKeys } from '../lib/keys';
 import { envPrefix, SOURCES, SourceName, SUBGRAPHS, SubgraphName } from '../lib/sources';
 import { generateWorld, MOCKS_CONTROL_HEADER, World } from '../mocks';
-import { mintDevToken } from '../scripts/token';
+import { mintDevToken } from '../lib/dev-tokens';
 import { freePort } from '../tests/support/ports';
 import { sleep } from '../tests/support/wait';
 import { findRedisServer, startRedis } from '../tests/support/redis';

@@ -16,7 +16,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { mintDevToken } from './token';
+import { mintDevToken } from '../lib/dev-tokens';
 import { RequestResult, runLoad, summarize, LoadSummary } from './soak/load-runner';
 import { ProductProcess, removeProductFiles, residentBytes, startProduct } from './soak/product';
 import { createWorkload, fetchSample } from './soak/workload';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Env, GatewayConfig, loadGatewayConfig, loadSubgraphConfig, MocksConfig, SUBGRAPH_SOURCES } from '../../lib/config';
 import { ensureDevKeys } from '../../lib/keys';
-import { DevTokenRequest, mintDevToken } from '../../scripts/token';
+import { DevTokenRequest, mintDevToken } from '../../lib/dev-tokens';
 import { envPrefix, SUBGRAPHS, SubgraphName, SOURCES } from '../../lib/sources';
 import { startMocks, StartMocksOptions } from '../../mocks';
 import { RunningService, startSubgraph, subgraphServerOptions } from '../../subgraphs/common/server';
