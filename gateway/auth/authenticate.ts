@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '../../lib/graphql-http';
 import { ANONYMOUS, Principal } from '../../lib/principal';
-import { GATEWAY_INTERNAL_SCOPE } from '../access/policy';
+import { GATEWAY_INTERNAL_SCOPE } from '../../lib/schema-directives';
 import { AuthenticationError, TokenVerifier } from './token-verifier';
 
 export interface Authenticator {
