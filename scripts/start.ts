@@ -13,7 +13,7 @@ import { log } from '../lib/log';
 import { logStartFailure, setUpLogsAndTraces } from '../lib/process-logging';
 import { SOURCES, SUBGRAPHS } from '../lib/sources';
 import { devControlKey } from '../mocks/control-key';
-import { stopChildren } from './child-processes';
+import { stopChildren } from '../stack/child-processes';
 
 const root = resolve(__dirname, '..');
 const children: ChildProcess[] = [];
