@@ -6,7 +6,7 @@
 import type { AdminProvince } from '../world/admin-units';
 import type { World } from '../world/types';
 import { checkBatch, listParam } from './params';
-import { ERROR_STATUS, header, jsonReply, Route, SourceDefinition, SourceFailure } from './service';
+import { ERROR_STATUS, header, jsonReply, Route, SourceDefinition, SourceFailure } from './contract';
 
 const MAX_CODES = 200;
 
