@@ -1,5 +1,5 @@
 /** The benchmark's command-line options (`npm run bench -- --duration 20 …`), checked up front. */
-import { findRedisServer } from '../tests/support/redis';
+import { findRedisServer } from '../stack/redis';
 import { GATEWAYS, GatewayName } from './report';
 import { WORKLOADS, WorkloadName } from './workloads';
 

@@ -2,7 +2,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { stopChildren } from '../scripts/child-processes';
+import { stopChildren } from '../stack/child-processes';
 
 export const ROOT = resolve(__dirname, '..');
 

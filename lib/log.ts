@@ -11,12 +11,14 @@
  * slips through with a personal field in it.
  *
  * Libraries only write through `log`; a process's main decides level and destination with
- * `configureLogging`. Until then nothing is written, which keeps test output quiet.
+ * `configureLogging`. Until then nothing is written, which keeps test output quiet. On a terminal
+ * the lines are printed readably (pino-pretty), after redaction; anywhere else they stay JSON.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import pino, { DestinationStream, Level, LevelWithSilent, Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 import { currentTraceId } from './tracing';
 
 export type LogLevel = LevelWithSilent;
@@ -78,8 +80,26 @@ export interface LoggingOptions {
   /** Which process writes: `gateway`, `subgraph`, `mocks`, `start`. */
   service: string;
   level: LogLevel;
-  /** Where lines go; standard output when absent. */
+  /** Where lines go; standard output when absent (see `logDestination`). */
   destination?: DestinationStream;
+}
+
+/**
+ * Standard output as a log destination: readable lines when a person watches it (`isTTY`), JSON
+ * lines otherwise, for files, pipes and log collectors. Both get the same, already redacted, fields.
+ * `output` replaces standard output for the readable form (tests).
+ */
+export function logDestination(isTTY: boolean, output?: NodeJS.WritableStream): DestinationStream {
+  if (!isTTY) return pino.destination({ dest: 1, sync: true });
+  return pinoPretty({
+    destination: output ?? 1,
+    sync: true,
+    colorize: output === undefined,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    messageKey: 'msg',
+  });
 }
 
 function createRoot(options: LoggingOptions): Logger {
@@ -98,7 +118,7 @@ function createRoot(options: LoggingOptions): Logger {
       },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: true }),
+    options.destination ?? logDestination(Boolean(process.stdout.isTTY)),
   );
 }
 

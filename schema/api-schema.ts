@@ -5,8 +5,8 @@
  * by name so that the same subgraphs always give the same file.
  */
 import { buildASTSchema, DefinitionNode, GraphQLSchema, parse, printSchema, visit } from 'graphql';
-import { GATEWAY_INTERNAL_SCOPE } from '../gateway/access/policy';
-import { extractAccessRequirements } from '../gateway/access/requirements';
+import { extractAccessRequirements } from '../lib/access-requirements';
+import { GATEWAY_INTERNAL_SCOPE } from '../lib/schema-directives';
 
 const HEADER = `# The public API schema of the commune data gateway: what clients see, for code generators
 # (GraphQL Code Generator: \`schema: schema/api.graphql\`). Written by \`npm run compose\` from the

@@ -9,14 +9,16 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { loadGatewayConfig, loadMocksConfig, loadSubgraphConfig } from '../lib/config';
 import { ensureDevKeys } from '../lib/keys';
-import { log } from '../lib/log';
+import { log, logDestination } from '../lib/log';
 import { logStartFailure, setUpLogsAndTraces } from '../lib/process-logging';
 import { SOURCES, SUBGRAPHS } from '../lib/sources';
 import { devControlKey } from '../mocks/control-key';
-import { stopChildren } from './child-processes';
+import { stopChildren } from '../stack/child-processes';
 
 const root = resolve(__dirname, '..');
 const children: ChildProcess[] = [];
+/** The children's stdout is a pipe, so they write JSON; this terminal shows it readably (lib/log.ts). */
+const childLogs: Writable = process.stdout.isTTY ? (logDestination(true) as unknown as Writable) : process.stdout;
 let stopping = false;
 
 function run(label: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
@@ -25,12 +27,13 @@ function run(label: string, script: string, env: NodeJS.ProcessEnv): ChildProces
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // JSON log lines pass as they are (each names its service); anything else is labelled.
-  const relay = (from: Readable | null, to: Writable) => {
-    if (from) createInterface({ input: from }).on('line', (line) => line && to.write(line.startsWith('{') ? `${line}\n` : `[${label}] ${line}\n`));
+  // JSON log lines pass as they are (each names its service), made readable on a terminal;
+  // anything else is labelled.
+  const relay = (from: Readable | null, to: Writable, json: Writable) => {
+    if (from) createInterface({ input: from }).on('line', (line) => line && (line.startsWith('{') ? json.write(`${line}\n`) : to.write(`[${label}] ${line}\n`)));
   };
-  relay(child.stdout, process.stdout);
-  relay(child.stderr, process.stderr);
+  relay(child.stdout, process.stdout, childLogs);
+  relay(child.stderr, process.stderr, process.stderr);
   child.on('exit', (code, signal) => {
     if (!stopping) {
       log.error('a process exited; stopping the rest', { process: label, ...(signal ? { signal } : { code }) });

@@ -2,13 +2,12 @@
  * `npm run token -- --scope "…" --jurisdiction 24 --purpose "…" [--ttl 1h] [--sub …] [--client …]
  *                   [--location-independent]`
  * Prints a development JWT signed by the local issuer in `.dev/`, which `npm start`'s gateway
- * trusts. Production gateways trust only their real issuer and never accept these.
+ * trusts. Production gateways trust only their real issuer and never accept these. The minting
+ * itself is lib/dev-tokens.ts; this file is its command line.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { importJWK, JWK, SignJWT } from 'jose';
-import { devDirectory, Env, loadMaxTokenAge } from '../lib/config';
-import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys } from '../lib/keys';
+import { loadMaxTokenAge } from '../lib/config';
+import { mintDevToken, parseTtl } from '../lib/dev-tokens';
 import { parseJurisdiction } from '../lib/principal';
 import { isPersonalId, personalIdProblem } from '../lib/personal-id';
 
@@ -25,47 +24,6 @@ Options:
   --location-independent  may read outside the jurisdiction, with a purpose (thủ tục phi địa giới)
   --self PERSONAL_ID      instead: a citizen's own token (scope "self", sub = their personal ID), as
                           the national identity provider issues it: their records and access history`;
-
-/** Seconds, or null when `text` is no duration or longer than `maxSeconds` (the gateway would refuse it). */
-export function parseTtl(text: string, maxSeconds: number): number | null {
-  const match = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
-  if (!match) return null;
-  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2]] as number;
-  const seconds = Number(match[1]) * unit;
-  return seconds > 0 && seconds <= maxSeconds ? seconds : null;
-}
-
-export interface DevTokenRequest {
-  scope: string;
-  /** Absent on a citizen's own token (scope `self`). */
-  jurisdiction?: string;
-  purpose?: string;
-  ttlSeconds?: number;
-  sub?: string;
-  client?: string;
-  locationIndependent?: boolean;
-}
-
-/** Signs a development token with the local issuer's key (creating the keys if needed). */
-export async function mintDevToken(request: DevTokenRequest, env: Env = process.env): Promise<string> {
-  const paths = await ensureDevKeys(devDirectory(env));
-  const privateJwk = JSON.parse(readFileSync(paths.issuerPrivateKey, 'utf8')) as JWK;
-  const key = await importJWK(privateJwk, privateJwk.alg);
-  return new SignJWT({
-    client_id: request.client ?? 'dev-tthc-system',
-    scope: request.scope,
-    ...(request.jurisdiction !== undefined ? { jurisdiction: request.jurisdiction } : {}),
-    ...(request.purpose ? { purpose: request.purpose } : {}),
-    ...(request.locationIndependent ? { location_independent: true } : {}),
-  })
-    .setProtectedHeader({ alg: privateJwk.alg as string, kid: privateJwk.kid, typ: 'JWT' })
-    .setSubject(request.sub ?? 'dev-officer')
-    .setIssuer(env.JWT_ISSUER || DEV_ISSUER)
-    .setAudience(env.JWT_AUDIENCE || DEV_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${request.ttlSeconds ?? 3600}s`)
-    .sign(key);
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

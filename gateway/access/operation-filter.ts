@@ -29,7 +29,7 @@ import {
   ValueNode,
 } from 'graphql';
 import type { Principal } from '../../lib/principal';
-import type { AccessPolicy, PersonalRecordType } from './policy';
+import type { AccessPolicy, PersonalRecordType, Refusal } from './policy';
 
 /** Aliases the gateway adds for itself; a client may not use the prefix. */
 export const HIDDEN_PREFIX = 'gw__';
@@ -43,14 +43,6 @@ export const HIDDEN = {
   /** Root look-ups of the people named by arguments: `gw__loc0`, `gw__loc1`, … */
   locator: `${HIDDEN_PREFIX}loc`,
 } as const;
-
-export interface Refusal {
-  code: 'FORBIDDEN' | 'UNAUTHENTICATED';
-  reason: 'NOT_AUTHENTICATED' | 'MISSING_SCOPE' | 'PURPOSE_REQUIRED';
-  message: string;
-  /** The scopes the caller lacks, space-separated. */
-  scope?: string;
-}
 
 export interface Removal extends Refusal {
   responseKey: string;

@@ -13,10 +13,16 @@
 import { getNamedType, GraphQLSchema, isObjectType } from 'graphql';
 import { ANONYMOUS, Principal } from '../../lib/principal';
 import { GATEWAY_INTERNAL_SCOPE, PersonalDeclaration } from '../../lib/schema-directives';
-import type { Refusal } from './operation-filter';
-import { AccessRequirements, extractAccessRequirements, Requirement } from './requirements';
+import { AccessRequirements, extractAccessRequirements, Requirement } from '../../lib/access-requirements';
 
-export { GATEWAY_INTERNAL_SCOPE };
+/** Why a field is withheld from a caller (the policy decides; the operation filter records it). */
+export interface Refusal {
+  code: 'FORBIDDEN' | 'UNAUTHENTICATED';
+  reason: 'NOT_AUTHENTICATED' | 'MISSING_SCOPE' | 'PURPOSE_REQUIRED';
+  message: string;
+  /** The scopes the caller lacks, space-separated. */
+  scope?: string;
+}
 
 /** A type whose every record is about people: who they are and where the record lies. */
 export interface PersonalRecordType {

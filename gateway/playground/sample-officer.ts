@@ -5,7 +5,7 @@
  */
 import type { GatewayConfig } from '../../lib/config';
 import { devKeyPaths } from '../../lib/keys';
-import { mintDevToken } from '../../scripts/token';
+import { mintDevToken } from '../../lib/dev-tokens';
 
 export const SAMPLE_OFFICER = {
   sub: 'can-bo-mot-cua-24-001',

@@ -24,7 +24,7 @@ export interface SubgraphClientTls {
   key: string;
 }
 
-/** Reads the gateway's subgraph TLS files (lib/config.ts `subgraphTls`); undefined when TLS is off. */
+/** Reads the gateway's subgraph TLS files (lib/config `subgraphTls`); undefined when TLS is off. */
 export function subgraphTlsFromFiles(files: { caFile: string; certFile: string; keyFile: string } | undefined): SubgraphClientTls | undefined {
   if (!files) return undefined;
   return {

@@ -6,7 +6,7 @@
  */
 import type { BudgetLine, World } from '../world/types';
 import { checkBatch, listParam } from './params';
-import { Call, ERROR_STATUS, header, Reply, SourceDefinition, SourceFailure } from './service';
+import { Call, ERROR_STATUS, header, Reply, SourceDefinition, SourceFailure } from './contract';
 
 const MAX_UNITS = 50;
 const COLUMNS = ['unit_code', 'fiscal_year', 'section', 'item_code', 'item_name', 'estimate_vnd', 'actual_vnd'];

@@ -3,10 +3,10 @@
  * `X-API-Key`. Provinces with or without their communes, communes one by one or up to 200 at once.
  * The world keeps exactly the fields served (see world/catalogue.ts), so records go out as they are.
  */
-import type { AdminProvince } from '../world/catalogue';
+import type { AdminProvince } from '../world/admin-units';
 import type { World } from '../world/types';
 import { checkBatch, listParam } from './params';
-import { ERROR_STATUS, header, jsonReply, Route, SourceDefinition, SourceFailure } from './service';
+import { ERROR_STATUS, header, jsonReply, Route, SourceDefinition, SourceFailure } from './contract';
 
 const MAX_CODES = 200;
 

@@ -7,7 +7,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Citizen, MaritalStatus, Marriage, MarriageStatus, World } from '../world/types';
 import { checkBatch } from './params';
-import { Call, ErrorKind, Reply, SourceDefinition, SourceFailure } from './service';
+import { Call, ErrorKind, Reply, SourceDefinition, SourceFailure } from './contract';
 
 const SOAP_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 const HT_NS = 'urn:hotich:v1';

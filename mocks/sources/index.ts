@@ -6,7 +6,7 @@ import { catalogueSource } from './catalogue';
 import { civilStatusSource } from './civil-status';
 import { landSource } from './land';
 import { populationSource } from './population';
-import type { SourceDefinition } from './service';
+import type { SourceDefinition } from './contract';
 import { socialInsuranceSource } from './social-insurance';
 
 export function sourceDefinitions(world: World): Record<SourceName, SourceDefinition> {
@@ -20,5 +20,7 @@ export function sourceDefinitions(world: World): Record<SourceName, SourceDefini
   };
 }
 
-export { checkControlKey, ListenError, MockService, MOCKS_CONTROL_HEADER } from './service';
-export type { ControlSettings, SourceStats } from './service';
+export { ListenError, MockService } from './service';
+export { checkControlKey, MOCKS_CONTROL_HEADER } from './test-endpoints';
+export type { ControlSettings } from './faults';
+export type { SourceStats } from './stats';

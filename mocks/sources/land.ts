@@ -5,7 +5,7 @@
  */
 import type { LandParcel, World } from '../world/types';
 import { checkBatch, intParam, listParam } from './params';
-import { Call, ERROR_STATUS, header, jsonReply, SourceDefinition, SourceFailure } from './service';
+import { Call, ERROR_STATUS, header, jsonReply, SourceDefinition, SourceFailure } from './contract';
 
 const MAX_IDS = 100;
 const MAX_PAGE_SIZE = 200;

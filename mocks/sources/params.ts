@@ -1,5 +1,5 @@
 /** Reading what callers send: query parameters, JSON bodies, ID batches. Bad input → SourceFailure. */
-import { Call, SourceFailure } from './service';
+import { Call, SourceFailure } from './contract';
 
 /** A comma-separated query parameter: trimmed, empty items and repeats dropped; null when absent. */
 export function listParam(call: Call, name: string): string[] | null {

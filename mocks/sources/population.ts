@@ -7,7 +7,7 @@ import { toDayMonthYear } from '../world/dates';
 import type { Citizen, Household, MaritalStatus, RelationToHead, World } from '../world/types';
 import { populationView } from '../world/views';
 import { checkBatch, intParam, jsonBody } from './params';
-import { Call, ERROR_STATUS, ErrorKind, header, jsonReply, SourceDefinition, SourceFailure } from './service';
+import { Call, ERROR_STATUS, ErrorKind, header, jsonReply, SourceDefinition, SourceFailure } from './contract';
 import { truthRoutes } from './truth';
 
 const ERROR_CODE: Record<ErrorKind, string> = {

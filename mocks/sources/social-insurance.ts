@@ -6,7 +6,7 @@
 import { isPersonalId } from '../../lib/personal-id';
 import { toCompactDate } from '../world/dates';
 import type { InsuranceRecord, InsuranceStatus, ParticipationType, World } from '../world/types';
-import { ERROR_STATUS, ErrorKind, header, jsonReply, SourceDefinition, SourceFailure } from './service';
+import { ERROR_STATUS, ErrorKind, header, jsonReply, SourceDefinition, SourceFailure } from './contract';
 
 const ERROR_CODE: Record<ErrorKind, string> = {
   BAD_REQUEST: 'DU_LIEU_KHONG_HOP_LE',

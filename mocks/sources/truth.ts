@@ -5,7 +5,7 @@
 import { SAMPLE_FEATURES, SampleFeature, sampleCitizens, truthOf } from '../world/truth';
 import { INCONSISTENCY_KINDS, InconsistencyKind, World } from '../world/types';
 import { intParam, listParam } from './params';
-import { jsonReply, Route, SourceFailure } from './service';
+import { jsonReply, Route, SourceFailure } from './contract';
 
 export function truthRoutes(world: World): Route[] {
   return [

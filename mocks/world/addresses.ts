@@ -3,7 +3,8 @@
  * wards; villages (thôn) in communes and special zones. Each commune gets its own short list of
  * villages and streets the first time it is used, so neighbours share them.
  */
-import type { AdminProvince, AdminWard, Catalogue } from './catalogue';
+import type { AdminProvince, AdminWard } from './admin-units';
+import type { Catalogue } from './catalogue';
 import type { Rng } from './prng';
 import { flat } from './strings';
 

@@ -6,7 +6,8 @@
  */
 import { encodePersonalId, Gender } from '../../lib/personal-id';
 import { AddressBook } from './addresses';
-import type { AdminWard, Catalogue } from './catalogue';
+import type { AdminWard } from './admin-units';
+import type { Catalogue } from './catalogue';
 import { addYears, dayOf, isoOf, timestampOf, yearOfDay } from './dates';
 import { familyOf, fullName } from './names';
 import { Rng } from './prng';

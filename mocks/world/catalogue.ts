@@ -6,29 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../../lib/config';
+import type { AdminProvince, AdminWard } from './admin-units';
 import { SYNTHETIC_PROVINCES } from './synthetic-catalogue';
-
-export interface AdminWard {
-  Code: string;
-  Name: string;
-  NameEn: string;
-  FullName: string;
-  FullNameEn: string;
-  ProvinceCode: string;
-  /** `Xã`, `Phường` or `Đặc khu`. */
-  AdministrativeUnitShortName: string;
-}
-
-export interface AdminProvince {
-  Code: string;
-  Name: string;
-  NameEn: string;
-  FullName: string;
-  FullNameEn: string;
-  /** `Tỉnh` or `Thành phố`. */
-  AdministrativeUnitShortName: string;
-  Wards: AdminWard[];
-}
 
 export interface Catalogue {
   /** Where the units came from: the official file, or the built-in synthetic catalogue. */

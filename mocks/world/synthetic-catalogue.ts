@@ -3,7 +3,7 @@
  * provinces with five or six communes each, with real-looking codes and names in the official
  * file's shape. Quảng Ninh brings a special zone (đặc khu), so every kind of unit is present.
  */
-import type { AdminProvince, AdminWard } from './catalogue';
+import type { AdminProvince, AdminWard } from './admin-units';
 
 type Kind = 'Xã' | 'Phường' | 'Đặc khu';
 const KIND_EN: Record<Kind, string> = { 'Xã': 'Commune', 'Phường': 'Ward', 'Đặc khu': 'Special administrative region' };

@@ -27,7 +27,6 @@ import type { JurisdictionKeyVerifier } from '../../lib/jurisdiction-key';
 import { judgeRecord, parseJurisdictionKey, Principal, Residence, subjectIdsOf as idsOf } from '../../lib/principal';
 import { declaredScopes, directiveNames, GATEWAY_INTERNAL_SCOPE, personalDeclaration } from '../../lib/schema-directives';
 
-export { GATEWAY_INTERNAL_SCOPE };
 export const JURISDICTION_KEY_FIELD = 'jurisdictionKey';
 
 export interface AccessContext {

@@ -11,7 +11,7 @@ import { loadExamples } from '../../gateway/playground/examples';
 import { sampleOfficerTokens } from '../../gateway/playground/sample-officer';
 import { describeWithChromium, launchOfflineBrowser, OfflineBrowser } from '../support/chromium';
 import { npmStartWorld } from '../support/npm-start-world';
-import { REPO_ROOT, Stack, startStack } from '../support/stack';
+import { REPO_ROOT, Stack, startStack } from '../../stack/stack';
 
 const SCREENSHOT = resolve(REPO_ROOT, 'test-results/playground.png');
 const BUDGET_EXAMPLE = '05-budget-transparency-province';

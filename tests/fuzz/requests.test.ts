@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
 import fc from 'fast-check';
 import { acceptSecurityFeatures } from '../../gateway/access/requirements';
-import { Stack, startStack } from '../support/stack';
+import { Stack, startStack } from '../../stack/stack';
 import { authorizations, personalIds, RawRequest, requestBodies, schemaQueries, variables } from './arbitraries';
 
 const PROPERTIES = 5;

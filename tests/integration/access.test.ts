@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import type { Citizen, World } from '../../mocks';
 import { verifyAuditFile } from '../../scripts/audit-verify';
-import { Stack, startStack } from '../support/stack';
+import { Stack, startStack } from '../../stack/stack';
 
 let stack: Stack;
 let world: World;

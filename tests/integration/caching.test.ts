@@ -9,7 +9,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { request } from 'undici';
 import type { Citizen, World } from '../../mocks';
 import { SOURCES, type SourceName } from '../../lib/sources';
-import { Stack, startStack } from '../support/stack';
+import { Stack, startStack } from '../../stack/stack';
 
 const INVALIDATION_TOKEN = 'test-invalidation-token-0123456789abcdef';
 const ALL_SOURCES = 'population:read civil-status:read land:read social-insurance:read budget:read';

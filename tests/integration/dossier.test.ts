@@ -4,7 +4,7 @@
  */
 import type { Citizen, World } from '../../mocks';
 import type { SourceName } from '../../lib/sources';
-import { Stack, startStack } from '../support/stack';
+import { Stack, startStack } from '../../stack/stack';
 
 const CITIZEN_FIELDS = `
   personalId fullName dateOfBirth gender lifeStatus

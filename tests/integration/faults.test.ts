@@ -14,9 +14,10 @@ import { createServer as createTcpServer, Server as TcpServer, Socket } from 'no
 import Redis from 'ioredis';
 import type { World } from '../../mocks';
 import type { SourceName } from '../../lib/sources';
-import { answeredParts, DOSSIER_PARTS, DOSSIER_QUERY, DossierAnswer, expectedParts, richCitizens } from '../support/dossier';
-import { describeWithRedis, startRedis } from '../support/redis';
-import { GraphQLErrorBody, Stack, startStack } from '../support/stack';
+import { answeredParts, DOSSIER_PARTS, DOSSIER_QUERY, DossierAnswer, expectedParts, richCitizens } from '../../stack/dossier';
+import { describeWithRedis } from '../support/needs-package';
+import { startRedis } from '../../stack/redis';
+import { GraphQLErrorBody, Stack, startStack } from '../../stack/stack';
 
 // Deadlines with room for a loaded CI machine, where a healthy dossier alone can take a second.
 const SOURCE_TIMEOUT_MS = 2000;

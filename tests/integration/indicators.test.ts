@@ -5,7 +5,7 @@
  */
 import { todayInVietnam } from '../../subgraphs/common/dates';
 import type { World } from '../../mocks';
-import { Stack, startStack } from '../support/stack';
+import { Stack, startStack } from '../../stack/stack';
 
 const ALL = 'population:read civil-status:read land:read social-insurance:read budget:read';
 const INDICATORS = `indicators {

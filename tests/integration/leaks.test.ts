@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import type { Citizen, World } from '../../mocks';
-import { Stack, startStack } from '../support/stack';
+import { Stack, startStack } from '../../stack/stack';
 
 const RUNS = Number(process.env.LEAK_RUNS ?? 40);
 /** Up to half a second a case (two queries when warming) on a loaded machine. */

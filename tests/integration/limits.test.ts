@@ -4,7 +4,7 @@
  * introspection and CSRF prevention.
  */
 import { startGateway, RunningGateway } from '../../gateway/server';
-import { Stack, startStack } from '../support/stack';
+import { Stack, startStack } from '../../stack/stack';
 
 const LIMITS = {
   MAX_BODY_BYTES: '4096',

@@ -3,9 +3,9 @@
  * request `npm run soak` sends is answered in full at a steady rate. (The soak itself, with
  * separate processes and memory measured, runs as `npm run soak` / `npm run soak:ci`.)
  */
-import { runLoad } from '../../scripts/soak/load-runner';
-import { createWorkload, fetchSample, MIX } from '../../scripts/soak/workload';
-import { Stack, startStack } from '../support/stack';
+import { runLoad } from '../../bench/soak/load-runner';
+import { createWorkload, fetchSample, MIX } from '../../bench/soak/workload';
+import { Stack, startStack } from '../../stack/stack';
 
 let stack: Stack;
 beforeAll(async () => {

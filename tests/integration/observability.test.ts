@@ -9,8 +9,8 @@ import type { IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
 import { configureLogging } from '../../lib/log';
 import type { Citizen } from '../../mocks';
-import { DOSSIER_QUERY, richCitizens } from '../support/dossier';
-import { Stack, startStack } from '../support/stack';
+import { DOSSIER_QUERY, richCitizens } from '../../stack/dossier';
+import { Stack, startStack } from '../../stack/stack';
 
 let stack: Stack;
 let token: string;

@@ -7,7 +7,7 @@
 import { loadExamples } from '../../gateway/playground/examples';
 import { SAMPLE_OFFICER, sampleOfficerTokens } from '../../gateway/playground/sample-officer';
 import { npmStartWorld } from '../support/npm-start-world';
-import { Stack, startStack } from '../support/stack';
+import { Stack, startStack } from '../../stack/stack';
 
 type Data = Record<string, any>;
 

@@ -2,7 +2,7 @@
  * The playground and introspection as the gateway serves them, following INTROSPECTION and
  * PLAYGROUND: on by default in development, both switchable off.
  */
-import { Stack, startStack } from '../support/stack';
+import { Stack, startStack } from '../../stack/stack';
 
 const INTROSPECT = '{ __schema { queryType { name } } }';
 

@@ -4,7 +4,7 @@
  * cache (and how old it is).
  */
 import type { Citizen, World } from '../../mocks';
-import { Stack, startStack } from '../support/stack';
+import { Stack, startStack } from '../../stack/stack';
 
 const P = 'provenance { source producedAt fetchedAt servedFromCache ageSeconds stale }';
 const DOSSIER = `query($id: ID!) { citizen(personalId: $id) {

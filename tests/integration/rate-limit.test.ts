@@ -5,8 +5,9 @@
  * Redis is down.
  */
 import { RunningGateway, startGateway } from '../../gateway/server';
-import { describeWithRedis, startRedis, ThrowawayRedis } from '../support/redis';
-import { Stack, startStack } from '../support/stack';
+import { describeWithRedis } from '../support/needs-package';
+import { startRedis, ThrowawayRedis } from '../../stack/redis';
+import { Stack, startStack } from '../../stack/stack';
 
 const QUERY = { query: '{ provinces { code } }' };
 

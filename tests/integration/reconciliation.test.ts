@@ -9,7 +9,7 @@
  */
 import { decodePersonalId } from '../../lib/personal-id';
 import { generateWorld, Inconsistency, World } from '../../mocks/world';
-import { Stack, startStack } from '../support/stack';
+import { Stack, startStack } from '../../stack/stack';
 
 interface Side {
   source: string;

@@ -14,9 +14,10 @@ import { createJurisdictionKeySigner } from '../../lib/jurisdiction-key';
 import { RunningService, startSubgraph, subgraphServerOptions } from '../../subgraphs/common/server';
 import { SUBGRAPH_FACTORIES } from '../../subgraphs/registry';
 import { BENCHMARK_PRINCIPAL } from '../../subgraphs/common/unsigned-calls';
-import { until } from '../support/wait';
-import { describeWithRedis, startRedis, ThrowawayRedis } from '../support/redis';
-import { Stack, startStack } from '../support/stack';
+import { until } from '../../stack/wait';
+import { describeWithRedis } from '../support/needs-package';
+import { startRedis, ThrowawayRedis } from '../../stack/redis';
+import { Stack, startStack } from '../../stack/stack';
 
 const INVALIDATION_TOKEN = 'test-invalidation-token-0123456789abcdef';
 const DOSSIER = `query($id: ID!) { citizen(personalId: $id) {

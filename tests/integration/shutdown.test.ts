@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { verifyChain, type AuditEntry } from '../../lib/audit/entry';
 import { FileAuditSink } from '../../lib/audit/file-sink';
-import { DOSSIER_QUERY, richCitizens } from '../support/dossier';
-import { freePort } from '../support/ports';
-import { REPO_ROOT, Stack, startStack } from '../support/stack';
+import { DOSSIER_QUERY, richCitizens } from '../../stack/dossier';
+import { freePort } from '../../stack/ports';
+import { REPO_ROOT, Stack, startStack } from '../../stack/stack';
 
 let stack: Stack;
 let dir: string;

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import type { Citizen, World } from '../../mocks';
-import { Stack, startStack } from '../support/stack';
+import { Stack, startStack } from '../../stack/stack';
 
 const RUNS = Number(process.env.SECURITY_RUNS ?? 25);
 const PURPOSE = '1.001193 HS-2026-000123';

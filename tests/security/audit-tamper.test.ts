@@ -13,7 +13,8 @@ import { PostgresAuditSink } from '../../lib/audit/postgres-sink';
 import { AuditUnavailableError } from '../../lib/audit/sink';
 import { verifyAuditDatabase, verifyAuditFile } from '../../scripts/audit-verify';
 import { auditRecord, checkpointKeys, TestKeys } from '../support/audit-fixtures';
-import { describeWithPostgres, startPostgres, ThrowawayPostgres } from '../support/postgres';
+import { describeWithPostgres } from '../support/needs-package';
+import { startPostgres, ThrowawayPostgres } from '../../stack/postgres';
 
 /** Re-chains entries from `from` (0-based) on, renumbered: what an attacker without the key can do. */
 function rechain(entries: AuditEntry[], from = 0): AuditEntry[] {

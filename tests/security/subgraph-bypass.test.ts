@@ -18,8 +18,8 @@ import { devKeyPaths, readJwkFile } from '../../lib/keys';
 import type { Principal } from '../../lib/principal';
 import type { SubgraphName } from '../../lib/sources';
 import { RunningGateway, startGateway } from '../../gateway/server';
-import { DOSSIER_QUERY, richCitizens } from '../support/dossier';
-import { Stack, startStack } from '../support/stack';
+import { DOSSIER_QUERY, richCitizens } from '../../stack/dossier';
+import { Stack, startStack } from '../../stack/stack';
 
 const TARGETS = ['civil-status', 'land', 'social-insurance', 'reconciliation', 'audit'] as const;
 type Target = (typeof TARGETS)[number];

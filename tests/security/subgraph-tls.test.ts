@@ -9,8 +9,8 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
-import { DOSSIER_QUERY, richCitizens } from '../support/dossier';
-import { Stack, startStack } from '../support/stack';
+import { DOSSIER_QUERY, richCitizens } from '../../stack/dossier';
+import { Stack, startStack } from '../../stack/stack';
 
 interface Pem {
   cert: string;

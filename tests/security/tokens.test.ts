@@ -13,7 +13,7 @@ import { MAX_TOKEN_BYTES } from '../../gateway/auth/token-verifier';
 import { DEFAULT_MAX_TOKEN_AGE_S } from '../../lib/config';
 import { devKeyPaths, generateSigningKeyPair } from '../../lib/keys';
 import { rawRequest } from '../support/raw-http';
-import { Stack, startStack } from '../support/stack';
+import { Stack, startStack } from '../../stack/stack';
 
 const TEN_YEARS = 10 * 365 * 86_400;
 const QUERY = 'query($id: ID!) { citizen(personalId: $id) { personalId fullName } }';

@@ -3,16 +3,9 @@
  * when it is installed; otherwise they fail in CI (`CI` set: .ci/run must install the package)
  * and are skipped with a message elsewhere.
  */
-export interface PackageRequirement {
-  installed: boolean;
-  /** What is missing, e.g. "Chromium at /usr/bin/chromium". */
-  what: string;
-  debianPackage: string;
-}
-
-export function missingMessage(requirement: PackageRequirement): string {
-  return `${requirement.what} not installed: .ci/run installs the ${requirement.debianPackage} package`;
-}
+import { missingMessage, PackageRequirement } from '../../stack/packages';
+import { findPostgresBinaries, POSTGRES_REQUIREMENT } from '../../stack/postgres';
+import { findRedisServer, REDIS_REQUIREMENT } from '../../stack/redis';
 
 export function describeIfInstalled(name: string, requirement: PackageRequirement, body: () => void): void {
   if (requirement.installed) {
@@ -27,4 +20,14 @@ export function describeIfInstalled(name: string, requirement: PackageRequiremen
     console.warn(`Skipping "${name}": ${missingMessage(requirement)} (here: apt-get install ${requirement.debianPackage})`);
     describe.skip(name, body);
   }
+}
+
+/** `describe` for suites that need Redis (stack/redis.ts starts a throwaway one). */
+export function describeWithRedis(name: string, body: () => void): void {
+  describeIfInstalled(name, { installed: findRedisServer() !== null, ...REDIS_REQUIREMENT }, body);
+}
+
+/** `describe` for suites that need a PostgreSQL server (stack/postgres.ts starts a throwaway one). */
+export function describeWithPostgres(name: string, body: () => void): void {
+  describeIfInstalled(name, { installed: findPostgresBinaries() !== null, ...POSTGRES_REQUIREMENT }, body);
 }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadMocksConfig } from '../../lib/config';
 import type { StartMocksOptions } from '../../mocks';
-import { REPO_ROOT } from './stack';
+import { REPO_ROOT } from '../../stack/stack';
 
 export const OFFICIAL_CATALOGUE = resolve(REPO_ROOT, '../shared/data/vn-admin-units.json');
 

@@ -11,7 +11,8 @@ import { auditRecordsFor } from '../../../gateway/audit/recorder';
 import { callerRequestIdOf, requestIdOf } from '../../../gateway/context';
 import { verifyAuditDatabase, verifyAuditFile } from '../../../scripts/audit-verify';
 import { auditRecord, checkpointKeys, TestKeys } from '../../support/audit-fixtures';
-import { describeWithPostgres, startPostgres, ThrowawayPostgres } from '../../support/postgres';
+import { describeWithPostgres } from '../../support/needs-package';
+import { startPostgres, ThrowawayPostgres } from '../../../stack/postgres';
 
 let dir: string;
 let keys: TestKeys;

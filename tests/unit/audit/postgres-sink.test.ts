@@ -10,7 +10,8 @@ import { AuditUnavailableError } from '../../../lib/audit/sink';
 import { loadSubgraphConfig } from '../../../lib/config';
 import { verifyAuditDatabase } from '../../../scripts/audit-verify';
 import { createAuditSubgraph } from '../../../subgraphs/audit';
-import { describeWithPostgres, startPostgres, ThrowawayPostgres } from '../../support/postgres';
+import { describeWithPostgres } from '../../support/needs-package';
+import { startPostgres, ThrowawayPostgres } from '../../../stack/postgres';
 
 const PURPOSE = '1.001234 HS-2026-000123';
 

@@ -9,7 +9,8 @@ import { Supergraph } from '@apollo/federation-internals';
 import { GraphQLSchema, parse, print } from 'graphql';
 import { filterOperation, HIDDEN, OperationRefused } from '../../../gateway/access/operation-filter';
 import { createAccessPolicy } from '../../../gateway/access/policy';
-import { acceptSecurityFeatures, extractAccessRequirements } from '../../../gateway/access/requirements';
+import { extractAccessRequirements } from '../../../lib/access-requirements';
+import { acceptSecurityFeatures } from '../../../gateway/access/requirements';
 import { settleResponse } from '../../../gateway/access/response-settler';
 import { ANONYMOUS, parseJurisdiction, Principal } from '../../../lib/principal';
 

@@ -14,7 +14,7 @@ import type { SampleToken } from '../../../gateway/playground/sample-officer';
 import { sampleOfficerTokens } from '../../../gateway/playground/sample-officer';
 import { DEFAULT_MAX_TOKEN_AGE_S, loadGatewayConfig } from '../../../lib/config';
 import { ensureDevKeys } from '../../../lib/keys';
-import { parseTtl } from '../../../scripts/token';
+import { parseTtl } from '../../../lib/dev-tokens';
 
 const SAMPLE: SampleToken = {
   token: 'header.payload.signature-of-the-sample-officer',

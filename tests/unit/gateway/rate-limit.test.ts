@@ -6,7 +6,8 @@ import Redis from 'ioredis';
 import { createRedisClient } from '../../../lib/kv/redis-client';
 import { createRateLimiter, RateLimiter } from '../../../gateway/rate-limit';
 import { MemoryBuckets } from '../../../gateway/rate-limit/token-bucket';
-import { describeWithRedis, startRedis, ThrowawayRedis } from '../../support/redis';
+import { describeWithRedis } from '../../support/needs-package';
+import { startRedis, ThrowawayRedis } from '../../../stack/redis';
 
 describe('memory buckets', () => {
   const settings = { perSecond: 2, burst: 3 };

@@ -4,8 +4,9 @@
  */
 import Redis from 'ioredis';
 import { MemoryStore, RedisStore } from '../../../lib/kv';
-import { until } from '../../support/wait';
-import { describeWithRedis, startRedis, ThrowawayRedis } from '../../support/redis';
+import { until } from '../../../stack/wait';
+import { describeWithRedis } from '../../support/needs-package';
+import { startRedis, ThrowawayRedis } from '../../../stack/redis';
 
 describeWithRedis('RedisStore', () => {
   let redis: ThrowawayRedis;

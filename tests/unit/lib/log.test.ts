@@ -4,7 +4,7 @@
  * caller-chosen names kept out when they could spell a personal ID.
  */
 import { Writable } from 'node:stream';
-import { configureLogging, describeError, log, telemetryName, withRequestId } from '../../../lib/log';
+import { configureLogging, describeError, log, logDestination, telemetryName, withRequestId } from '../../../lib/log';
 
 const lines: Record<string, unknown>[] = [];
 const capture = new Writable({
@@ -54,4 +54,28 @@ it('keeps caller-chosen names only when they are plain and spell no ID', () => {
   expect(telemetryName('a b')).toBeNull();
   expect(telemetryName('x'.repeat(65))).toBeNull();
   expect(telemetryName(null)).toBeNull();
+});
+
+describe('the destination chosen for standard output', () => {
+  it('is readable lines on a terminal, redacted like the JSON', async () => {
+    let printed = '';
+    const terminal = new Writable({
+      write(chunk, _encoding, done) {
+        printed += String(chunk);
+        done();
+      },
+    });
+    configureLogging({ service: 'unit', level: 'info', destination: logDestination(true, terminal) });
+    log.info('ready', { port: 4000, personalId: '024190012345' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(printed).toMatch(/INFO.*ready/);
+    expect(printed).toContain('[redacted]');
+    expect(printed).not.toContain('024190012345');
+    expect(printed.trimStart().startsWith('{')).toBe(false);
+  });
+
+  it('is JSON lines on standard output otherwise', () => {
+    const destination = logDestination(false) as unknown as { fd: number };
+    expect(destination.fd).toBe(1);
+  });
 });

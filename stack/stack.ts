@@ -6,16 +6,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Env, GatewayConfig, loadGatewayConfig, loadSubgraphConfig, MocksConfig, SUBGRAPH_SOURCES } from '../../lib/config';
-import { ensureDevKeys } from '../../lib/keys';
-import { DevTokenRequest, mintDevToken } from '../../scripts/token';
-import { envPrefix, SUBGRAPHS, SubgraphName, SOURCES } from '../../lib/sources';
-import { startMocks, StartMocksOptions } from '../../mocks';
-import { RunningService, startSubgraph, subgraphServerOptions } from '../../subgraphs/common/server';
-import { SUBGRAPH_FACTORIES } from '../../subgraphs/registry';
-import { RunningGateway, startGateway } from '../../gateway/server';
+import { Env, GatewayConfig, loadGatewayConfig, loadSubgraphConfig, MocksConfig, SUBGRAPH_SOURCES } from '../lib/config';
+import { ensureDevKeys } from '../lib/keys';
+import { DevTokenRequest, mintDevToken } from '../lib/dev-tokens';
+import { envPrefix, SUBGRAPHS, SubgraphName, SOURCES } from '../lib/sources';
+import { startMocks, StartMocksOptions } from '../mocks';
+import { RunningService, startSubgraph, subgraphServerOptions } from '../subgraphs/common/server';
+import { SUBGRAPH_FACTORIES } from '../subgraphs/registry';
+import { RunningGateway, startGateway } from '../gateway/server';
 
-export const REPO_ROOT = resolve(__dirname, '../..');
+export const REPO_ROOT = resolve(__dirname, '..');
 
 export interface StackOptions {
   /** Mock settings; pass `world` to reuse one already generated. */

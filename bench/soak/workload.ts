@@ -4,7 +4,7 @@
  * population mock's `/__truth/sample`). Every request is one a healthy product answers in full,
  * so any error in the answer counts.
  */
-import { MOCKS_CONTROL_HEADER } from '../../mocks/sources/service';
+import { MOCKS_CONTROL_HEADER } from '../../mocks/sources/test-endpoints';
 
 export interface SampleCitizen {
   personalId: string;

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureDevKeys } from '../../lib/keys';
 import { envPrefix, SOURCES, SUBGRAPHS } from '../../lib/sources';
-import { freePort } from '../../tests/support/ports';
-import { findPostgresBinaries, startPostgres } from '../../tests/support/postgres';
-import { stopChildren } from '../child-processes';
+import { freePort } from '../../stack/ports';
+import { findPostgresBinaries, startPostgres } from '../../stack/postgres';
+import { stopChildren } from '../../stack/child-processes';
 
 const ROOT = resolve(__dirname, '../..');
 

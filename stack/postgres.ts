@@ -1,17 +1,16 @@
 /**
- * A throwaway PostgreSQL server for tests: Debian's server binaries, a fresh cluster in a temp
+ * A throwaway PostgreSQL server for tests, benchmarks and the soak run: Debian's server binaries, a fresh cluster in a temp
  * directory, listening on 127.0.0.1 on a free port, trusting local connections. No system service
  * is used. PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user.
  *
- * Without the binaries the suites that need them are skipped with a message, except in CI
- * (`CI` set), where they fail: CI must install the `postgresql` package.
+ * Tests that need it use describeWithPostgres (tests/support/needs-package.ts).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describeIfInstalled, missingMessage } from './needs-package';
+import { missingMessage } from './packages';
 import { freePort } from './ports';
 
 
@@ -29,12 +28,7 @@ export function findPostgresBinaries(): string | null {
   return null;
 }
 
-const POSTGRES_REQUIREMENT = { what: 'PostgreSQL server', debianPackage: 'postgresql' };
-
-/** `describe` for suites that need a PostgreSQL server (tests/support/needs-package.ts). */
-export function describeWithPostgres(name: string, body: () => void): void {
-  describeIfInstalled(name, { installed: findPostgresBinaries() !== null, ...POSTGRES_REQUIREMENT }, body);
-}
+export const POSTGRES_REQUIREMENT = { what: 'PostgreSQL server', debianPackage: 'postgresql' };
 
 export interface ThrowawayPostgres {
   /** `postgresql://postgres@127.0.0.1:<port>/postgres` */

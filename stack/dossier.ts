@@ -2,8 +2,8 @@
  * The dossier a commune desk asks for, one part per source, and what each part should hold
  * according to the mocks' world: shared by the fault, leak and load suites.
  */
-import type { Citizen, World } from '../../mocks';
-import type { SourceName } from '../../lib/sources';
+import type { Citizen, World } from '../mocks';
+import type { SourceName } from '../lib/sources';
 
 /** Identity, household, civil status, land, insurance and the commune's budget in one query. */
 export const DOSSIER_QUERY = `query Dossier($id: ID!) { citizen(personalId: $id) {

@@ -5,12 +5,12 @@
  * part, whether every other source's part still arrived, the attempts made per source call, and
  * the dossier's answer time (median of `--runs`, default 3). Prints a Markdown table.
  *
- * The whole product runs in this process (tests/support/stack.ts), on a 2,000-citizen world.
+ * The whole product runs in this process (stack/stack.ts), on a 2,000-citizen world.
  */
 import { parseArgs } from 'node:util';
 import type { SourceName } from '../lib/sources';
-import { answeredParts, DOSSIER_PARTS, DOSSIER_QUERY, DossierAnswer, expectedParts, richCitizens } from '../tests/support/dossier';
-import { startStack } from '../tests/support/stack';
+import { answeredParts, DOSSIER_PARTS, DOSSIER_QUERY, DossierAnswer, expectedParts, richCitizens } from '../stack/dossier';
+import { startStack } from '../stack/stack';
 
 const FAULTS = {
   'slow (answers after 7 s)': { latencyMs: 7000 },

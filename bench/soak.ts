@@ -4,7 +4,7 @@
  *   npm run soak -- [--duration 10m] [--rate 80 | --rate-share 0.7] [--warmup 60s] [--step 10s]
  *                   [--world-size 100000] [--max-rss-growth 10] [--max-p99 5000] [--json out.json]
  *
- * Starts the product as in production (scripts/soak/product.ts): gateway, each subgraph and the
+ * Starts the product as in production (bench/soak/product.ts): gateway, each subgraph and the
  * mocks in their own processes on free ports, the audit log in a throwaway PostgreSQL when one is
  * installed. Without `--rate` it first finds the highest rate the product sustains (a short ramp
  * from 10/s: steps of `--step` each 30% faster, until a step has an error, sheds load, falls
@@ -16,7 +16,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { mintDevToken } from './token';
+import { mintDevToken } from '../lib/dev-tokens';
 import { RequestResult, runLoad, summarize, LoadSummary } from './soak/load-runner';
 import { ProductProcess, removeProductFiles, residentBytes, startProduct } from './soak/product';
 import { createWorkload, fetchSample } from './soak/workload';

@@ -1,19 +1,18 @@
 /**
- * A throwaway Redis server for tests: Debian's `redis-server`, listening on 127.0.0.1 on a free
+ * A throwaway Redis server for tests and benchmarks: Debian's `redis-server`, listening on 127.0.0.1 on a free
  * port, keeping nothing on disk. No system service is used. Tests can stop it (an outage), start
  * it again on the same port, or freeze it (a Redis that hangs without closing connections).
  *
- * Without the binary the suites that need it are skipped with a message, except in CI (`CI` set),
- * where they fail: CI must install the `redis-server` package.
+ * Tests that need it use describeWithRedis (tests/support/needs-package.ts).
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeIfInstalled } from './needs-package';
 import { freePort } from './ports';
 
+export const REDIS_REQUIREMENT = { what: 'Redis server (redis-server)', debianPackage: 'redis-server' };
 const REDIS_MISSING = 'Redis server not installed: .ci/run installs the redis-server package';
 
 export function findRedisServer(): string | null {
@@ -24,11 +23,6 @@ export function findRedisServer(): string | null {
   } catch {
     return null;
   }
-}
-
-/** `describe` for suites that need Redis: skipped with a message when none is installed, or failing in CI. */
-export function describeWithRedis(name: string, body: () => void): void {
-  describeIfInstalled(name, { installed: findRedisServer() !== null, what: 'Redis server (redis-server)', debianPackage: 'redis-server' }, body);
 }
 
 export interface ThrowawayRedis {

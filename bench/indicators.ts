@@ -9,8 +9,8 @@
  */
 import { generateWorld } from '../mocks/world';
 import { SOURCES } from '../lib/sources';
-import { startStack } from '../tests/support/stack';
-import { fmt, machine, runBenchmark, writeBenchmarkSection } from './bench-doc';
+import { startStack } from '../stack/stack';
+import { fmt, machine, runBenchmark, writeBenchmarkSection } from './doc';
 
 const SIZE = 120_000;
 const SEED = 'vn-2026';

@@ -7,7 +7,7 @@
  *
  *  - file: the log is written as JSON lines, then the sidecar index is built from it (timed), then
  *    lookups go through the index, each entry read back from the log and checked.
- *  - postgres: a throwaway server (tests/support/postgres.ts), rows loaded 20,000 per INSERT, the
+ *  - postgres: a throwaway server (stack/postgres.ts), rows loaded 20,000 per INSERT, the
  *    (personal_id, seq) index built after the load (timed), then lookups.
  *
  * Writes docs/results/audit-log-<date>.json and the "## Audit log lookups" section of
@@ -22,8 +22,8 @@ import { AuditEntry, chainEntry, GENESIS_HASH } from '../lib/audit/entry';
 import { FileAuditSink } from '../lib/audit/file-sink';
 import { FileAuditIndex } from '../lib/audit/file-index';
 import { PostgresAuditSink } from '../lib/audit/postgres-sink';
-import { startPostgres } from '../tests/support/postgres';
-import { fmt, machine, writeBenchmarkSection } from './bench-doc';
+import { startPostgres } from '../stack/postgres';
+import { fmt, machine, writeBenchmarkSection } from './doc';
 
 const FIRST = 20;
 

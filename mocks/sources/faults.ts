@@ -1,0 +1,77 @@
+/**
+ * Faults a test or benchmark injects into a mock source through `/__control`: latency with
+ * jitter, injected HTTP 500s, a full outage (503) and corrupted bodies.
+ */
+import { z } from 'zod';
+import { corruptBody, BodyFormat } from './corrupt';
+import type { Reply } from './contract';
+
+export interface ControlSettings {
+  latencyMs: number;
+  jitterMs: number;
+  /** Share of calls answered with an injected HTTP 500. */
+  errorRate: number;
+  /** Every call answered HTTP 503. */
+  outage: boolean;
+  /** Share of successful calls whose body is corrupted. */
+  malformedRate: number;
+}
+
+const controlPatch = z
+  .object({
+    latencyMs: z.number().min(0).max(60_000),
+    jitterMs: z.number().min(0).max(60_000),
+    errorRate: z.number().min(0).max(1),
+    outage: z.boolean(),
+    malformedRate: z.number().min(0).max(1),
+  })
+  .partial()
+  .strict();
+
+/** Validates a control patch; throws RangeError naming what is wrong. */
+export function parseControlPatch(patch: unknown): Partial<ControlSettings> {
+  const parsed = controlPatch.safeParse(patch);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RangeError(`${issue.path.join('.') || 'body'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export class Faults {
+  private settings: ControlSettings;
+
+  constructor(initial: Pick<ControlSettings, 'latencyMs' | 'jitterMs'>) {
+    this.settings = { errorRate: 0, outage: false, malformedRate: 0, ...initial };
+  }
+
+  get(): ControlSettings {
+    return { ...this.settings };
+  }
+
+  /** Applies a `/__control` patch; throws RangeError naming what is wrong. */
+  set(patch: unknown): ControlSettings {
+    this.settings = { ...this.settings, ...parseControlPatch(patch) };
+    return this.get();
+  }
+
+  get outage(): boolean {
+    return this.settings.outage;
+  }
+
+  /** Waits the configured latency plus random jitter. */
+  delay(): Promise<void> {
+    const ms = this.settings.latencyMs + Math.random() * this.settings.jitterMs;
+    return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+  }
+
+  /** Whether this call is answered with an injected HTTP 500. */
+  injectError(): boolean {
+    return Math.random() < this.settings.errorRate;
+  }
+
+  /** A successful reply, its body corrupted for the configured share of calls. */
+  maybeCorrupt(format: BodyFormat, reply: Reply): Reply {
+    return reply.status === 200 && Math.random() < this.settings.malformedRate ? { ...reply, body: corruptBody(format, reply.body) } : reply;
+  }
+}
