@@ -42,17 +42,27 @@ export interface ThrowawayRedis {
 }
 
 
-async function answersPing(port: number): Promise<boolean> {
+/**
+ * Whether the Redis answering on `port` is the process `pid`: a server of another suite or jest
+ * worker that took the port (say while ours was stopped for an outage) must not pass for ours.
+ */
+async function answersAs(port: number, pid: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ port, host: '127.0.0.1' });
+    let reply = '';
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
     };
     socket.setTimeout(500, () => done(false));
     socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+    socket.once('connect', () => socket.write('INFO server\r\n'));
+    socket.on('data', (data) => {
+      reply += data.toString();
+      const found = /\r\nprocess_id:(\d+)\r\n/.exec(reply);
+      if (found) done(Number(found[1]) === pid);
+      else if (!reply.startsWith('$')) done(false);
+    });
   });
 }
 
@@ -69,11 +79,14 @@ export async function startRedis(): Promise<ThrowawayRedis> {
     child = started;
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      if (started.exitCode !== null) throw new Error(`redis-server exited with code ${started.exitCode}`);
-      if (await answersPing(port)) return;
+      if (started.exitCode !== null) break;
+      if (await answersAs(port, started.pid!)) return;
       await new Promise((r) => setTimeout(r, 25));
     }
-    throw new Error('redis-server did not answer within 10 s');
+    // Not left running (or counted as this suite's server) when it did not come up.
+    const exitCode = started.exitCode;
+    await halt();
+    throw new Error(exitCode !== null ? `redis-server exited with code ${exitCode} (port ${port} taken?)` : 'redis-server did not answer within 10 s');
   };
   const halt = async () => {
     const running = child;
@@ -86,7 +99,12 @@ export async function startRedis(): Promise<ThrowawayRedis> {
     });
   };
 
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,

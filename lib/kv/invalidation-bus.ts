@@ -73,8 +73,12 @@ export class RedisInvalidationBus implements InvalidationBus {
     commandTimeoutMs: number,
   ) {
     this.subscriber = createRedisClient(url, { commandTimeoutMs, subscriber: true, role: 'cache invalidation' });
-    // Resubscribed by ioredis after every reconnection.
-    this.subscriber.subscribe(INVALIDATION_CHANNEL).catch(() => undefined);
+    // Subscribed on every connection, the first and each reconnection, by this bus rather than by
+    // ioredis (autoResubscribe is off): the SUBSCRIBE ioredis sends itself after a reconnection
+    // rejects with nobody to handle it when the bus is closed before Redis answers it.
+    this.subscriber.on('ready', () => {
+      this.subscriber.subscribe(INVALIDATION_CHANNEL).catch(() => undefined);
+    });
     this.subscriber.on('message', (channel: string, text: string) => {
       if (channel !== INVALIDATION_CHANNEL) return;
       const message = decodeInvalidation(text);

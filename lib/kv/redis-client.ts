@@ -8,7 +8,11 @@ import { describeError, log } from '../log';
 
 export interface RedisClientOptions {
   commandTimeoutMs: number;
-  /** Subscribers queue their SUBSCRIBE until connected; command connections queue nothing. */
+  /**
+   * Subscribers queue their commands until connected; command connections queue nothing. A
+   * subscriber's owner subscribes again on every 'ready': ioredis does not, since its own
+   * SUBSCRIBE after a reconnection is a promise nobody handles.
+   */
   subscriber?: boolean;
   /** Named in log lines, e.g. "source cache". */
   role: string;
@@ -22,6 +26,7 @@ export function reconnectDelayMs(attempt: number): number {
 export function createRedisClient(url: string, options: RedisClientOptions): Redis {
   const client = new Redis(url, {
     enableOfflineQueue: options.subscriber === true,
+    autoResubscribe: false,
     commandTimeout: options.subscriber ? undefined : options.commandTimeoutMs,
     connectTimeout: Math.max(1000, options.commandTimeoutMs * 4),
     maxRetriesPerRequest: options.subscriber ? null : 0,
