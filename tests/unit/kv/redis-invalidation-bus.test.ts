@@ -8,8 +8,9 @@ import { AddressInfo, connect, createServer, Socket } from 'node:net';
 import Redis from 'ioredis';
 import { openCacheBackend, CacheBackend, InvalidationMessage } from '../../../lib/kv';
 import { INVALIDATION_CHANNEL } from '../../../lib/kv/invalidation-bus';
-import { until } from '../../support/wait';
-import { describeWithRedis, startRedis, ThrowawayRedis } from '../../support/redis';
+import { until } from '../../../stack/wait';
+import { startRedis, ThrowawayRedis } from '../../../stack/redis';
+import { describeWithRedis } from '../../support/needs-package';
 
 const PERSON = '024190012345';
 
