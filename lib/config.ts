@@ -262,6 +262,9 @@ export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 250;
 /** The shipped example: Bắc Ninh's revenue-sharing rules for 2026–2030. */
 export const DEFAULT_BUDGET_RULES_FILE = resolve(__dirname, '..', 'config', 'budget-rules', 'bac-ninh-2026-2030.yaml');
 
+/** Procedures: the shipped procedure catalogue (PROCEDURE_CATALOGUE_FILE's default). */
+export const DEFAULT_PROCEDURE_CATALOGUE_FILE = resolve(__dirname, '..', 'config', 'procedures', 'catalogue.yaml');
+
 /** Which sources each subgraph reads. */
 export const SUBGRAPH_SOURCES: Record<SubgraphName, SourceName[]> = {
   population: ['population', 'catalogue'],
@@ -521,6 +524,8 @@ export interface GatewayConfig {
   host: string;
   port: number;
   supergraphPath: string;
+  /** Procedures: PROCEDURE_CATALOGUE_FILE, the province's procedure catalogue (lib/procedures). */
+  procedureCatalogueFile: string;
   /** Overrides of the routing URLs written in the supergraph, by subgraph name. */
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   subgraphTimeoutMs: number;
@@ -613,6 +618,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       HOST: z.string().default(production ? '0.0.0.0' : '127.0.0.1'),
       PORT: port.default(4000),
       SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
+      // Procedures: the province's procedure catalogue (one setting, read here only).
+      PROCEDURE_CATALOGUE_FILE: z.string().default(DEFAULT_PROCEDURE_CATALOGUE_FILE),
       SUBGRAPH_URLS: subgraphUrlList.default({}),
       SUBGRAPH_TIMEOUT_MS: positiveInt.default(10_000),
       REDIS_URL: redisUrl.optional(),
@@ -661,6 +668,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     host: v.HOST,
     port: v.PORT,
     supergraphPath: v.SUPERGRAPH_PATH,
+    procedureCatalogueFile: resolve(v.PROCEDURE_CATALOGUE_FILE),
     subgraphUrls: v.SUBGRAPH_URLS,
     subgraphTimeoutMs: v.SUBGRAPH_TIMEOUT_MS,
     redisUrl: v.REDIS_URL,
