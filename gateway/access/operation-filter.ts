@@ -46,10 +46,12 @@ export const HIDDEN = {
 
 export interface Refusal {
   code: 'FORBIDDEN' | 'UNAUTHENTICATED';
-  reason: 'NOT_AUTHENTICATED' | 'MISSING_SCOPE' | 'PURPOSE_REQUIRED';
+  reason: 'NOT_AUTHENTICATED' | 'MISSING_SCOPE' | 'PURPOSE_REQUIRED' | 'OUTSIDE_PROCEDURE';
   message: string;
   /** The scopes the caller lacks, space-separated. */
   scope?: string;
+  /** OUTSIDE_PROCEDURE: the procedure whose field set does not hold the field. */
+  procedure?: string;
 }
 
 export interface Removal extends Refusal {
