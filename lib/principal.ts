@@ -263,7 +263,6 @@ export function principalFromClaims(payload: Record<string, unknown>, options: {
     jurisdiction,
     purpose: null,
     locationIndependent: locationIndependent === true,
-    purposeBasis: null,
   };
   if (options.forwarded) {
     const basis = payload.purpose_basis;
