@@ -267,7 +267,7 @@ async function main(): Promise<void> {
   const othersSupergraph = join(runDir, 'supergraph-for-apollo-and-hive.graphql');
   writeFileSync(othersSupergraph, supergraphForOthers(stack));
   const token = await mintDevToken(
-    { scope: 'population:read civil-status:read land:read social-insurance:read budget:read', jurisdiction: '*', purpose: '1.001193 HS-BENCH-0001', ttlSeconds: 8 * 3600 },
+    { scope: 'population:read civil-status:read land:read social-insurance:read budget:read purpose:free-text', jurisdiction: '*', purpose: 'Benchmark HS-BENCH-0001', ttlSeconds: 8 * 3600 },
     env,
   );
 

@@ -77,9 +77,9 @@ async function main(): Promise<void> {
       Array.from({ length: 100 }, (_, i) =>
         mintDevToken(
           {
-            scope: 'population:read civil-status:read land:read social-insurance:read budget:read audit:read',
+            scope: 'population:read civil-status:read land:read social-insurance:read budget:read audit:read purpose:free-text',
             jurisdiction: '*',
-            purpose: '1.001193 HS-SOAK',
+            purpose: 'Soak test HS-SOAK',
             client: `soak-desk-${String(i).padStart(3, '0')}`,
             ttlSeconds: 6 * 3600,
           },

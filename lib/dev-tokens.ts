@@ -26,6 +26,8 @@ export interface DevTokenRequest {
   sub?: string;
   client?: string;
   locationIndependent?: boolean;
+  /** The `procedures` claim: the procedure codes this client may name (space-separated). */
+  procedures?: string;
 }
 
 /** Signs a development token with the local issuer's key (creating the keys if needed). */
@@ -39,6 +41,7 @@ export async function mintDevToken(request: DevTokenRequest, env: Env = process.
     ...(request.jurisdiction !== undefined ? { jurisdiction: request.jurisdiction } : {}),
     ...(request.purpose ? { purpose: request.purpose } : {}),
     ...(request.locationIndependent ? { location_independent: true } : {}),
+    ...(request.procedures ? { procedures: request.procedures } : {}),
   })
     .setProtectedHeader({ alg: privateJwk.alg as string, kid: privateJwk.kid, typ: 'JWT' })
     .setSubject(request.sub ?? 'dev-officer')

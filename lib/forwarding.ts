@@ -153,7 +153,7 @@ export async function createForwardingVerifier(publicJwk: JWK, options: Forwardi
       }
       if (typeof jti !== 'string' || jti.length < 16 || jti.length > 128) throw new ForwardingError('The forwarded call has no valid id');
       if (typeof bdh !== 'string' || bdh !== bodyDigest(body)) throw new ForwardingError('The request body is not the one the gateway signed');
-      const principal = principalFromClaims(payload);
+      const principal = principalFromClaims(payload, { forwarded: true });
       if (typeof principal === 'string') throw new ForwardingError(`The forwarded identity is invalid: ${principal}`);
       // Last, so a refused call does not spend the id of the real one.
       if (!seen.add(jti, now)) throw new ForwardingError('The forwarded call was already used');

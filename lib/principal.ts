@@ -21,6 +21,24 @@ export const AUDIT_SCOPE = 'audit:read';
 export const SELF_SCOPE = 'self';
 /** The purpose recorded for a citizen's reads of their own data. */
 export const SELF_PURPOSE = 'Công dân tự tra cứu (self access)';
+/**
+ * Lets a token's free-text `purpose` claim stand as the purpose of personal reads (an inspection,
+ * an audit): without it, personal data is read only for a catalogued procedure the request names.
+ */
+export const FREE_TEXT_PURPOSE_SCOPE = 'purpose:free-text';
+
+/** How the purpose of a read was stated. */
+export type PurposeBasis = 'procedure' | 'free-text' | 'self';
+
+/** The procedure a request names (`x-procedure`) and the dossier it handles (`x-dossier`). */
+export interface DeclaredProcedure {
+  code: string;
+  dossier: string;
+  /** The catalogue's name and version, and the fields the procedure may read (gateway side only). */
+  name?: string;
+  catalogueVersion?: string;
+  fields?: ReadonlySet<string>;
+}
 
 export interface Jurisdiction {
   /** `*`: every province and commune. */
@@ -36,8 +54,20 @@ export interface Principal {
   clientId: string;
   scopes: ReadonlySet<string>;
   jurisdiction: Jurisdiction;
-  /** Why personal data is read: procedure code and dossier number (`purpose`). */
+  /**
+   * Why personal data is read, as recorded in the audit log: a catalogued procedure's code and
+   * dossier number, a free-text purpose (only with the scope `purpose:free-text`), or a citizen's
+   * self access. Null: no purpose that allows personal reads.
+   */
   purpose: string | null;
+  /** How `purpose` was stated; absent on principals built before procedures (treated as free text). */
+  purposeBasis?: PurposeBasis | null;
+  /** The procedure and dossier the request names. */
+  procedure?: DeclaredProcedure | null;
+  /** A free-text `purpose` claim the token holds without the scope that allows it (for the refusal's words). */
+  unscopedPurpose?: string | null;
+  /** The token's `procedures` claim: the only procedure codes this caller may name (absent: any in the catalogue). */
+  allowedProcedures?: ReadonlySet<string> | null;
   /**
    * `location_independent: true`: the caller handles procedures that may be filed anywhere
    * (thủ tục phi địa giới hành chính), so it may read residents of other jurisdictions, always
@@ -161,6 +191,10 @@ export interface PrincipalClaims {
   jurisdiction: string;
   purpose?: string;
   location_independent?: boolean;
+  /** Forwarded only: how the purpose was stated, and the procedure and dossier. */
+  purpose_basis?: PurposeBasis;
+  procedure?: string;
+  dossier?: string;
 }
 
 export function principalToClaims(principal: Principal): PrincipalClaims {
@@ -171,11 +205,27 @@ export function principalToClaims(principal: Principal): PrincipalClaims {
     jurisdiction: formatJurisdiction(principal.jurisdiction),
     ...(principal.purpose ? { purpose: principal.purpose } : {}),
     ...(principal.locationIndependent ? { location_independent: true } : {}),
+    // A principal built without a basis (before procedures) states free text.
+    ...(principal.purpose ? { purpose_basis: principal.purposeBasis ?? 'free-text' } : {}),
+    ...(principal.procedure ? { procedure: principal.procedure.code, dossier: principal.procedure.dossier } : {}),
   };
 }
 
-/** Reads the product's claims out of a verified token payload; a string says what is wrong. */
-export function principalFromClaims(payload: Record<string, unknown>): Principal | string {
+function parseProcedureList(claim: unknown): ReadonlySet<string> | string | null {
+  if (claim === undefined) return null;
+  const items = Array.isArray(claim) ? claim : typeof claim === 'string' ? claim.split(/[\s,]+/) : null;
+  if (!items || items.some((item) => typeof item !== 'string')) return 'the procedures claim must be a space-separated string or an array of procedure codes';
+  return new Set((items as string[]).map((item) => item.trim()).filter((item) => item.length > 0));
+}
+
+/**
+ * Reads the product's claims out of a verified token payload (or, `forwarded`, out of the
+ * gateway's signed identity for a subgraph); a string says what is wrong. A token's `purpose`
+ * counts only with the scope `purpose:free-text`; the procedure and dossier come from the
+ * request's headers (gateway/access/procedures.ts), never from a token. Forwarded claims carry the
+ * purpose the gateway settled, with its basis.
+ */
+export function principalFromClaims(payload: Record<string, unknown>, options: { forwarded?: boolean } = {}): Principal | string {
   const { sub, client_id: clientId, scope, purpose } = payload;
   if (typeof sub !== 'string' || sub.length === 0) return 'the token has no subject (sub)';
   if (typeof clientId !== 'string' || clientId.length === 0) return 'the token has no client_id';
@@ -198,18 +248,40 @@ export function principalFromClaims(payload: Record<string, unknown>): Principal
       scopes,
       jurisdiction: { national: false, provinces: new Set(), communes: new Set() },
       purpose: trimmedPurpose.length > 0 ? trimmedPurpose : SELF_PURPOSE,
+      purposeBasis: 'self',
       locationIndependent: false,
       self: sub,
     };
   }
   const jurisdiction = parseJurisdiction(payload.jurisdiction);
   if (typeof jurisdiction === 'string') return jurisdiction;
-  return {
+  const stated = trimmedPurpose.length > 0 ? trimmedPurpose : null;
+  const principal: Principal = {
     subject: sub,
     clientId,
     scopes,
     jurisdiction,
-    purpose: trimmedPurpose.length > 0 ? trimmedPurpose : null,
+    purpose: null,
     locationIndependent: locationIndependent === true,
   };
+  if (options.forwarded) {
+    const basis = payload.purpose_basis;
+    const { procedure, dossier } = payload;
+    if (basis === 'procedure' && typeof procedure === 'string' && typeof dossier === 'string' && stated) {
+      return { ...principal, purpose: stated, purposeBasis: 'procedure', procedure: { code: procedure, dossier } };
+    }
+    // The gateway allowed this free text (the scope, or a principal of its own making): marked so.
+    if (basis === 'free-text' && stated) return { ...principal, purpose: stated, purposeBasis: 'free-text' };
+    return principal;
+  }
+  const allowedProcedures = parseProcedureList(payload.procedures);
+  if (typeof allowedProcedures === 'string') return allowedProcedures;
+  if (allowedProcedures) principal.allowedProcedures = allowedProcedures;
+  if (stated && scopes.has(FREE_TEXT_PURPOSE_SCOPE)) return { ...principal, purpose: stated, purposeBasis: 'free-text' };
+  return stated ? { ...principal, unscopedPurpose: stated } : principal;
+}
+
+/** The purpose a request states by naming a catalogued procedure and its dossier: `<code> <dossier>`. */
+export function withProcedure(principal: Principal, procedure: DeclaredProcedure): Principal {
+  return { ...principal, purpose: `${procedure.code} ${procedure.dossier}`, purposeBasis: 'procedure', procedure };
 }

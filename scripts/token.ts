@@ -1,6 +1,6 @@
 /**
- * `npm run token -- --scope "…" --jurisdiction 24 --purpose "…" [--ttl 1h] [--sub …] [--client …]
- *                   [--location-independent]`
+ * `npm run token -- --scope "…" --jurisdiction 24 [--procedures "…"] [--purpose "…"] [--ttl 1h]
+ *                   [--sub …] [--client …] [--location-independent]`
  * Prints a development JWT signed by the local issuer in `.dev/`, which `npm start`'s gateway
  * trusts. Production gateways trust only their real issuer and never accept these. The minting
  * itself is lib/dev-tokens.ts; this file is its command line.
@@ -11,17 +11,23 @@ import { mintDevToken, parseTtl } from '../lib/dev-tokens';
 import { parseJurisdiction } from '../lib/principal';
 import { isPersonalId, personalIdProblem } from '../lib/personal-id';
 
-const USAGE = `Usage: npm run token -- --scope "population:read civil-status:read" --jurisdiction 24 --purpose "1.001234 HS-2026-000123"
+const USAGE = `Usage: npm run token -- --scope "population:read civil-status:read" --jurisdiction 24
+       (a TTHC system then sends x-procedure: local:marital-status-confirmation and x-dossier: HS-2026-000123)
+   or: npm run token -- --scope "population:read purpose:free-text" --jurisdiction 24 --purpose "Thanh tra QĐ 12/QĐ-TTr"
 Options:
   --scope                 space-separated scopes (population:read civil-status:read land:read
                           social-insurance:read budget:read audit:read)
   --jurisdiction          province (2-digit) and/or commune (5-digit) codes, or "*"
-  --purpose               why personal data is read: procedure code and dossier number
+  --purpose               a free-text purpose (an inspection): counts only with the scope
+                          purpose:free-text. A TTHC system names the procedure per request
+                          instead (headers x-procedure, x-dossier; see the README)
+  --procedures            space-separated procedure codes this client may name in x-procedure
+                          (the token's procedures claim; default: any in the catalogue)
   --ttl                   lifetime: 30m, 1h, 8h (default 1h; at most the gateway's
                           JWT_MAX_TOKEN_AGE_S, 8h unless set)
   --sub                   officer or system (default dev-officer)
   --client                calling system (default dev-tthc-system)
-  --location-independent  may read outside the jurisdiction, with a purpose (thủ tục phi địa giới)
+  --location-independent  may read outside the jurisdiction, for a stated purpose (thủ tục phi địa giới)
   --self PERSONAL_ID      instead: a citizen's own token (scope "self", sub = their personal ID), as
                           the national identity provider issues it: their records and access history`;
 
@@ -31,6 +37,7 @@ async function main(): Promise<void> {
       scope: { type: 'string' },
       jurisdiction: { type: 'string' },
       purpose: { type: 'string' },
+      procedures: { type: 'string' },
       ttl: { type: 'string', default: '1h' },
       sub: { type: 'string' },
       client: { type: 'string' },
@@ -63,7 +70,6 @@ async function main(): Promise<void> {
   if (ttlSeconds === null) {
     problems.push(`--ttl: expected a duration such as 30m, 1h or 8h, at most ${maxSeconds} s (the gateway's JWT_MAX_TOKEN_AGE_S refuses longer-lived tokens)`);
   }
-  if (values['location-independent'] && !values.purpose) problems.push('--location-independent needs a --purpose');
   if (problems.length > 0) {
     console.error(`${problems.join('\n')}\n\n${USAGE}`);
     process.exit(2);
@@ -73,6 +79,7 @@ async function main(): Promise<void> {
       scope: values.scope as string,
       jurisdiction: values.jurisdiction as string,
       purpose: values.purpose,
+      procedures: values.procedures,
       ttlSeconds: ttlSeconds as number,
       sub: values.sub,
       client: values.client,

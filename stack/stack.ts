@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { Env, GatewayConfig, loadGatewayConfig, loadSubgraphConfig, MocksConfig, SUBGRAPH_SOURCES } from '../lib/config';
 import { ensureDevKeys } from '../lib/keys';
 import { DevTokenRequest, mintDevToken } from '../lib/dev-tokens';
+import { FREE_TEXT_PURPOSE_SCOPE } from '../lib/principal';
 import { envPrefix, SUBGRAPHS, SubgraphName, SOURCES } from '../lib/sources';
 import { startMocks, StartMocksOptions } from '../mocks';
 import { RunningService, startSubgraph, subgraphServerOptions } from '../subgraphs/common/server';
@@ -31,8 +32,11 @@ export interface Stack {
   gatewayConfig: GatewayConfig;
   /** This stack's own development issuer, forwarding keys and audit log live here. */
   devDir: string;
-  /** A token this stack's gateway accepts. */
-  token(request?: Partial<DevTokenRequest>): Promise<string>;
+  /**
+   * A token this stack's gateway accepts. With a purpose it also holds the scope
+   * purpose:free-text (so the purpose counts), unless `freeText: false`.
+   */
+  token(request?: Partial<DevTokenRequest> & { freeText?: boolean }): Promise<string>;
   gateway: RunningGateway;
   mocks: RunningMocks;
   subgraphs: Record<SubgraphName, RunningService>;
@@ -90,16 +94,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     gatewayUrl: gateway.url,
     gatewayConfig,
     devDir,
-    token: (request = {}) =>
-      mintDevToken(
-        {
-          scope: 'population:read civil-status:read land:read social-insurance:read budget:read audit:read',
-          jurisdiction: '*',
-          purpose: 'TEST-PROCEDURE HS-0001',
-          ...request,
-        },
-        env,
-      ),
+    token: ({ freeText = true, ...request } = {}) => {
+      const claims: DevTokenRequest = {
+        scope: 'population:read civil-status:read land:read social-insurance:read budget:read audit:read',
+        jurisdiction: '*',
+        purpose: 'TEST-PROCEDURE HS-0001',
+        ...request,
+      };
+      // The suites read personal data with a free-text purpose, which needs its scope; a test of
+      // procedures (or of its refusal) passes freeText: false.
+      const scopes = claims.scope.split(/\s+/);
+      if (freeText && claims.purpose && !scopes.includes('self') && !scopes.includes(FREE_TEXT_PURPOSE_SCOPE)) {
+        claims.scope = `${claims.scope} ${FREE_TEXT_PURPOSE_SCOPE}`.trim();
+      }
+      return mintDevToken(claims, env);
+    },
     gateway,
     mocks,
     subgraphs,

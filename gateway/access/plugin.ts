@@ -25,15 +25,19 @@ export interface AccessControlOptions {
   recordReads(reads: RecordRead[], context: GatewayContext, policy: AccessPolicy): Promise<void>;
   /** Filtered operations kept, by query and access level. */
   cacheSize?: number;
+  /** Told the API schema whenever it loads (the procedure catalogue is checked against it). */
+  onSchema?(apiSchema: GraphQLSchema): void;
 }
 
 /**
- * What changes the filtering of an operation: the scopes held, whether a purpose is stated, and
- * whether the caller signed in. The response cache's key builds on it (cache/response-cache.ts).
+ * What changes the filtering of an operation: the scopes held, whether a purpose is stated (and
+ * the procedure whose field set applies), and whether the caller signed in. The response cache's key builds on it (cache/response-cache.ts).
  */
 export function filteringKey(principal: Principal): string {
   const who = principal.self ? 'self' : principal.subject === 'anonymous' ? 'anon' : 'auth';
-  return `${[...principal.scopes].sort().join(' ')}|${principal.purpose ? 'purpose' : 'no-purpose'}|${who}`;
+  // A procedure's field set decides what is taken out; the dossier does not.
+  const purpose = principal.procedure ? `procedure:${principal.procedure.code}` : principal.purpose ? 'purpose' : principal.unscopedPurpose ? 'unscoped-purpose' : 'no-purpose';
+  return `${[...principal.scopes].sort().join(' ')}|${purpose}|${who}`;
 }
 
 function pathStartsWith(path: readonly (string | number)[] | undefined, prefix: readonly (string | number)[]): boolean {
@@ -52,6 +56,7 @@ export function accessControlPlugin(options: AccessControlOptions): ApolloServer
           if (!coreSupergraphSdl) return;
           schema = apiSchema;
           policy = accessPolicyOf(apiSchema, coreSupergraphSdl);
+          options.onSchema?.(apiSchema);
           filtered.clear();
         },
       };

@@ -2,7 +2,8 @@
  * The access rules, decided per field:
  *  - a field (or the type it returns) marked @authenticated needs a verified token;
  *  - @requiresScopes needs every scope of at least one listed set;
- *  - a personal field needs a purpose on the token. What is personal is declared where the data
+ *  - a personal field needs a purpose: a catalogued procedure the request names (and then only the
+ *    fields the catalogue lists for it), or a free-text purpose with the scope purpose:free-text. What is personal is declared where the data
  *    is, with @personal in the subgraph schemas: the record types about people (citizens,
  *    households, land parcels and their holders, discrepancies), everything only reachable
  *    through them (civil status, insurance, land rights, household members), and fields that
@@ -11,17 +12,19 @@
  * Aggregates (commune counts, budgets, the catalogue) need their scope but no purpose.
  */
 import { getNamedType, GraphQLSchema, isObjectType } from 'graphql';
-import { ANONYMOUS, Principal } from '../../lib/principal';
+import { ANONYMOUS, FREE_TEXT_PURPOSE_SCOPE, Principal } from '../../lib/principal';
 import { GATEWAY_INTERNAL_SCOPE, PersonalDeclaration } from '../../lib/schema-directives';
 import { AccessRequirements, extractAccessRequirements, Requirement } from '../../lib/access-requirements';
 
 /** Why a field is withheld from a caller (the policy decides; the operation filter records it). */
 export interface Refusal {
   code: 'FORBIDDEN' | 'UNAUTHENTICATED';
-  reason: 'NOT_AUTHENTICATED' | 'MISSING_SCOPE' | 'PURPOSE_REQUIRED';
+  reason: 'NOT_AUTHENTICATED' | 'MISSING_SCOPE' | 'PURPOSE_REQUIRED' | 'OUTSIDE_PROCEDURE';
   message: string;
   /** The scopes the caller lacks, space-separated. */
   scope?: string;
+  /** OUTSIDE_PROCEDURE: the procedure whose field set does not hold the field. */
+  procedure?: string;
 }
 
 /** A type whose every record is about people: who they are and where the record lies. */
@@ -120,6 +123,7 @@ export function accessPolicyOf(apiSchema: GraphQLSchema, coreSupergraphSdl: stri
 export function createAccessPolicy(apiSchema: GraphQLSchema, requirements: AccessRequirements): AccessPolicy {
   const records = recordTypes(requirements);
   const personal = personalTypes(apiSchema, requirements, records);
+  const queryTypeName = apiSchema.getQueryType()?.name ?? 'Query';
   const isPersonal = (parentType: string, fieldName: string, returnType: string) => {
     const declared = requirements.personal.get(`${parentType}.${fieldName}`);
     return personal.has(parentType) || personal.has(returnType) || !!declared?.subject;
@@ -152,7 +156,20 @@ export function createAccessPolicy(apiSchema: GraphQLSchema, requirements: Acces
         return {
           code: 'FORBIDDEN',
           reason: 'PURPOSE_REQUIRED',
-          message: `Not allowed to read ${coordinate}: personal data is served only for a stated purpose (the token's purpose claim)`,
+          message: principal?.unscopedPurpose
+            ? `Not allowed to read ${coordinate}: the token's free-text purpose counts only with the scope ${FREE_TEXT_PURPOSE_SCOPE}; name a catalogued procedure and the dossier (headers x-procedure, x-dossier)`
+            : `Not allowed to read ${coordinate}: personal data is served only for a stated purpose: a catalogued procedure and the dossier (headers x-procedure, x-dossier), or a free-text purpose with the scope ${FREE_TEXT_PURPOSE_SCOPE}`,
+        };
+      }
+      // A procedure reads only the fields the province's catalogue lists for it. Root look-ups
+      // (citizen, household, landParcel, accessLog) find a record; what is read of it is checked.
+      const procedure = principal?.procedure;
+      if (personal && procedure?.fields && parentType !== queryTypeName && !procedure.fields.has(coordinate)) {
+        return {
+          code: 'FORBIDDEN',
+          reason: 'OUTSIDE_PROCEDURE',
+          procedure: procedure.code,
+          message: `Not allowed to read ${coordinate}: the procedure ${procedure.code}${procedure.name ? ` (${procedure.name})` : ''} does not read it (the province's procedure catalogue)`,
         };
       }
       return null;

@@ -128,7 +128,12 @@ export function settleResponse(
       refuse(`${removal.coordinate}:${removal.reason}`, {
         message: removal.message,
         path: [...path, removal.responseKey],
-        extensions: { code: removal.code, reason: removal.reason, ...(removal.scope ? { scope: removal.scope } : {}) },
+        extensions: {
+          code: removal.code,
+          reason: removal.reason,
+          ...(removal.scope ? { scope: removal.scope } : {}),
+          ...(removal.procedure ? { procedure: removal.procedure } : {}),
+        },
       });
       if (removal.nonNull) return NULLED;
       object[removal.responseKey] = null;

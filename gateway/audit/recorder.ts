@@ -1,6 +1,7 @@
 /**
  * Turns the personal records a response is about to carry into audit entries: one per citizen
- * per request, naming who (sub, client), why (purpose), what (fields and their sources) and the
+ * per request, naming who (sub, client), why (the procedure and dossier, or a free-text purpose
+ * marked as such), what (fields and their sources) and the
  * request id (the gateway's own; the caller's `x-request-id` beside it). No entry, no data: the caller awaits this before the response leaves.
  */
 import type { GatewayContext } from '../context';
@@ -11,6 +12,15 @@ import type { AuditSink } from '../../lib/audit/sink';
 
 export function auditRecordsFor(reads: RecordRead[], context: GatewayContext, policy: AccessPolicy, now = new Date()): AuditRecord[] {
   const at = now.toISOString();
+  const { principal } = context;
+  const procedure = principal.procedure;
+  // Every personal read names a catalogued procedure and dossier, or a free-text purpose marked so
+  // (or a citizen's own access). A principal built without a basis states free text.
+  const basis = {
+    purposeBasis: principal.purposeBasis ?? 'free-text',
+    procedure: procedure ? { code: procedure.code, name: procedure.name ?? procedure.code, catalogueVersion: procedure.catalogueVersion ?? '' } : null,
+    dossier: procedure?.dossier ?? null,
+  } as const;
   return reads.map((read) => {
     const fields = [...read.fields].sort();
     const sources = new Set<string>();
@@ -31,6 +41,7 @@ export function auditRecordsFor(reads: RecordRead[], context: GatewayContext, po
       fields,
       sources: [...sources].sort(),
       locationIndependent: read.locationIndependent,
+      ...basis,
     };
   });
 }

@@ -17,7 +17,15 @@ export interface Example {
   /** The file as written, comments included: they tell the reader who asks this and why. */
   query: string;
   variables: Record<string, unknown>;
+  /**
+   * The catalogued procedure the example reads for, from a `# Procedure: <code>` line: its tab
+   * sends it (`x-procedure`) with a sample dossier (`x-dossier`).
+   */
+  procedure?: string;
 }
+
+/** The sample dossier number the playground's procedure tabs send. */
+export const SAMPLE_DOSSIER = 'HS-2026-000123';
 
 export function loadExamples(dir: string = EXAMPLES_DIR): Example[] {
   return readdirSync(dir)
@@ -42,6 +50,7 @@ export function loadExamples(dir: string = EXAMPLES_DIR): Example[] {
           throw new Error(`playground example ${name}.variables.json: ${(error as Error).message}`);
         }
       }
-      return { name, operationName: operations[0].name.value, query, variables };
+      const procedure = /^#\s*Procedure:\s*(\S+)\s*$/m.exec(query)?.[1];
+      return { name, operationName: operations[0].name.value, query, variables, ...(procedure ? { procedure } : {}) };
     });
 }

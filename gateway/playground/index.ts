@@ -10,7 +10,8 @@ import type { RouteHandler } from '../../lib/http-service';
 import type { GatewayFeature } from '../feature';
 import { loadPlaygroundAssets } from './assets';
 import { Example, loadExamples } from './examples';
-import { renderPage } from './page';
+import { PlaygroundProcedure, renderPage } from './page';
+import { readProcedureCatalogue } from '../../lib/procedures/catalogue';
 import { SampleToken, sampleOfficerTokens } from './sample-officer';
 
 export interface PlaygroundOptions {
@@ -20,6 +21,8 @@ export interface PlaygroundOptions {
   /** The development token source; null: no token is prefilled. */
   sampleToken: (() => Promise<SampleToken>) | null;
   examples?: Example[];
+  /** The procedure catalogue's entries, shown in the schema docs. */
+  procedures?: PlaygroundProcedure[];
 }
 
 const PAGE_HEADERS = {
@@ -58,7 +61,7 @@ export function createPlaygroundRoute(options: PlaygroundOptions): RouteHandler 
     // A visitor from another machine gets the page without a token, as in production.
     (options.sampleToken && isLoopbackClient(req.socket) ? options.sampleToken() : Promise.resolve(null))
       .then((token) => {
-        const html = renderPage({ endpoint: options.endpoint, introspection: options.introspection, examples, token, assets });
+        const html = renderPage({ endpoint: options.endpoint, introspection: options.introspection, examples, token, assets, procedures: options.procedures });
         res.writeHead(200, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(html) });
         res.end(req.method === 'HEAD' ? undefined : html);
       })
@@ -86,7 +89,8 @@ export function createPlaygroundRoute(options: PlaygroundOptions): RouteHandler 
 
 /** The playground as the gateway's configuration asks: a development token only where one is safe and accepted. */
 export function playgroundFromConfig(config: GatewayConfig, endpoint = '/graphql'): RouteHandler {
-  return createPlaygroundRoute({ endpoint, introspection: config.introspection, sampleToken: sampleOfficerTokens(config) });
+  const procedures = readProcedureCatalogue(config.procedureCatalogueFile).procedures.map(({ code, name, fields }) => ({ code, name, fields }));
+  return createPlaygroundRoute({ endpoint, introspection: config.introspection, sampleToken: sampleOfficerTokens(config), procedures });
 }
 
 /** The playground at `/playground`, where PLAYGROUND is on. */

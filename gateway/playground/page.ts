@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AssetName, PlaygroundAssets } from './assets';
-import type { Example } from './examples';
+import { Example, SAMPLE_DOSSIER } from './examples';
 import type { SampleToken } from './sample-officer';
 
 export interface PageOptions {
@@ -14,6 +14,15 @@ export interface PageOptions {
   /** The sample officer's token in development; null in production. */
   token: SampleToken | null;
   assets: PlaygroundAssets;
+  /** The procedure catalogue, for the schema docs ("read by procedures"). */
+  procedures?: PlaygroundProcedure[];
+}
+
+/** A catalogued procedure as the playground shows it: the fields as the catalogue writes them (`Type.field`, `Type.*`). */
+export interface PlaygroundProcedure {
+  code: string;
+  name: string;
+  fields: string[];
 }
 
 /** What playground.js reads from the page. */
@@ -25,6 +34,8 @@ export interface PageConfig {
   persistHeaders: boolean;
   introspection: boolean;
   tabs: { query: string; variables: string; headers: string }[];
+  /** playground.js adds "read by procedures" to each field's description in the docs. */
+  procedures: PlaygroundProcedure[];
 }
 
 export const STORAGE_PREFIX = 'vn-gateway-playground';
@@ -53,12 +64,23 @@ function tokenNote(options: PageOptions): string {
       <dt>Mục đích (purpose)</dt><dd>${escapeHtml(token.purpose)}</dd>
       <dt>Hết hạn (expires)</dt><dd>${escapeHtml(token.expiresAt.replace('T', ' ').slice(0, 16))} UTC</dd>
     </dl>
-    <p>Các tab là truy vấn mẫu của từng đối tượng (examples per persona). ${docs}</p>`;
+    <p>Các tab là truy vấn mẫu của từng đối tượng (examples per persona). Tab của hệ thống TTHC gửi thủ tục và số hồ sơ
+      trong <b>Headers</b> (<code>x-procedure</code>, <code>x-dossier</code>): chỉ đọc được các trường danh mục thủ tục cho phép;
+      đổi <code>x-procedure</code> để thử thủ tục khác. ${docs} Mô tả mỗi trường ghi các thủ tục được đọc nó (read by procedures).</p>`;
 }
 
 export function pageConfig(options: PageOptions): PageConfig {
-  const headers = options.token ? JSON.stringify({ Authorization: `Bearer ${options.token.token}` }, null, 2) : '';
-  const tabs = options.examples.map((example) => ({ query: example.query, variables: JSON.stringify(example.variables, null, 2), headers }));
+  // A persona's tab names its procedure and a sample dossier, as a TTHC system does on every request.
+  const headersOf = (example: Example) => {
+    // Production prefills nothing (the caller pastes its own headers; the example's comment names the procedure).
+    if (!options.token) return '';
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${options.token.token}`,
+      ...(example.procedure ? { 'x-procedure': example.procedure, 'x-dossier': SAMPLE_DOSSIER } : {}),
+    };
+    return JSON.stringify(headers, null, 2);
+  };
+  const tabs = options.examples.map((example) => ({ query: example.query, variables: JSON.stringify(example.variables, null, 2), headers: headersOf(example) }));
   const fingerprint = createHash('sha256')
     .update(JSON.stringify(tabs.map((t) => [t.query, t.variables])))
     .update(options.token?.token ?? '')
@@ -70,6 +92,7 @@ export function pageConfig(options: PageOptions): PageConfig {
     persistHeaders: options.token !== null,
     introspection: options.introspection,
     tabs,
+    procedures: options.procedures ?? [],
   };
 }
 

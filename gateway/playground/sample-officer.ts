@@ -10,10 +10,12 @@ import { mintDevToken } from '../../lib/dev-tokens';
 export const SAMPLE_OFFICER = {
   sub: 'can-bo-mot-cua-24-001',
   client: 'tthc-bac-ninh',
-  scope: 'population:read civil-status:read land:read social-insurance:read budget:read audit:read reconciliation:read',
+  // purpose:free-text lets the tabs that name no procedure (access history, reconciliation,
+  // provenance) read with the sample's free-text purpose; the TTHC tabs name their procedure.
+  scope: 'population:read civil-status:read land:read social-insurance:read budget:read audit:read reconciliation:read purpose:free-text',
   jurisdiction: '24',
   jurisdictionName: 'Bắc Ninh',
-  purpose: '1.001193 HS-2026-000123',
+  purpose: 'Thử truy vấn mẫu trên playground (playground examples)',
 } as const;
 
 /** What the page shows about the prefilled token. */

@@ -27,6 +27,24 @@ export interface AuditRecord {
   sources: string[];
   /** Read outside the caller's jurisdiction under a location-independent procedure. */
   locationIndependent: boolean;
+  /**
+   * How the purpose was stated: `procedure` (a catalogued procedure the request named, with its
+   * dossier), `free-text` (a token's purpose, allowed by the scope purpose:free-text) or `self` (a
+   * citizen's own access). Absent in entries written before procedures; covered by the hash when present.
+   */
+  purposeBasis?: PurposeBasis | null;
+  /** The catalogued procedure: its code, its name and the catalogue's version when read. */
+  procedure?: AuditProcedure | null;
+  /** The dossier number the request named. */
+  dossier?: string | null;
+}
+
+export type PurposeBasis = 'procedure' | 'free-text' | 'self';
+
+export interface AuditProcedure {
+  code: string;
+  name: string;
+  catalogueVersion: string;
 }
 
 export interface AuditEntry extends AuditRecord {
@@ -49,6 +67,10 @@ export function hashEntry(seq: number, prevHash: string, record: AuditRecord): s
     record.locationIndependent,
     // Appended only when present, so entries written before the field existed verify unchanged.
     ...(record.callerRequestId == null ? [] : [record.callerRequestId]),
+    // Likewise the purpose's basis, procedure and dossier (an array, never confused with the string before it).
+    ...(record.purposeBasis == null
+      ? []
+      : [[record.purposeBasis, record.procedure?.code ?? null, record.procedure?.name ?? null, record.procedure?.catalogueVersion ?? null, record.dossier ?? null]]),
   ]);
   return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
 }
@@ -61,6 +83,11 @@ export type ChainVerdict = { ok: true; entries: number } | { ok: false; entries:
 
 const STRING_FIELDS = ['at', 'requestId', 'subject', 'clientId', 'personalId', 'hash', 'prevHash'] as const;
 
+function isProcedureShaped(value: unknown): boolean {
+  const procedure = value as Record<string, unknown> | null;
+  return !!procedure && typeof procedure === 'object' && ['code', 'name', 'catalogueVersion'].every((key) => typeof procedure[key] === 'string');
+}
+
 /** Whether a parsed value has the shape of an entry (so hashing it cannot throw). */
 export function isEntryShaped(value: unknown): value is AuditEntry {
   if (!value || typeof value !== 'object') return false;
@@ -70,6 +97,9 @@ export function isEntryShaped(value: unknown): value is AuditEntry {
     STRING_FIELDS.every((field) => typeof entry[field] === 'string') &&
     (entry.purpose === null || typeof entry.purpose === 'string') &&
     (entry.callerRequestId == null || typeof entry.callerRequestId === 'string') &&
+    (entry.purposeBasis == null || entry.purposeBasis === 'procedure' || entry.purposeBasis === 'free-text' || entry.purposeBasis === 'self') &&
+    (entry.procedure == null || isProcedureShaped(entry.procedure)) &&
+    (entry.dossier == null || typeof entry.dossier === 'string') &&
     Array.isArray(entry.fields) &&
     Array.isArray(entry.sources) &&
     typeof entry.locationIndependent === 'boolean'

@@ -51,8 +51,9 @@ const UNDEFINED_TABLE = '42P01';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,39}$/;
 
-const COLUMNS = 'seq, at, request_id, subject, client_id, purpose, personal_id, fields, sources, location_independent, prev_hash, hash, caller_request_id';
-const COLUMN_COUNT = 13;
+const COLUMNS =
+  'seq, at, request_id, subject, client_id, purpose, personal_id, fields, sources, location_independent, prev_hash, hash, caller_request_id, purpose_basis, procedure_code, procedure_name, procedure_catalogue_version, dossier';
+const COLUMN_COUNT = 18;
 const CHECKPOINT_COLUMNS = 'v, seq, hash, at, kid, sig';
 
 interface Row {
@@ -69,6 +70,11 @@ interface Row {
   prev_hash: string;
   hash: string;
   caller_request_id: string | null;
+  purpose_basis: string | null;
+  procedure_code: string | null;
+  procedure_name: string | null;
+  procedure_catalogue_version: string | null;
+  dossier: string | null;
 }
 
 function toEntry(row: Row): AuditEntry {
@@ -86,6 +92,16 @@ function toEntry(row: Row): AuditEntry {
     prevHash: row.prev_hash,
     hash: row.hash,
     ...(row.caller_request_id == null ? {} : { callerRequestId: row.caller_request_id }),
+    ...(row.purpose_basis == null
+      ? {}
+      : {
+          purposeBasis: row.purpose_basis as AuditEntry['purposeBasis'],
+          procedure:
+            row.procedure_code == null
+              ? null
+              : { code: row.procedure_code, name: row.procedure_name ?? '', catalogueVersion: row.procedure_catalogue_version ?? '' },
+          dossier: row.dossier,
+        }),
   };
 }
 
@@ -104,7 +120,20 @@ function isUndefinedTable(error: unknown): boolean {
 function storable(record: AuditRecord): AuditRecord {
   const at = new Date(record.at);
   if (Number.isNaN(at.getTime())) throw new Error('audit record has an invalid time');
-  const texts = [record.requestId, record.callerRequestId ?? '', record.subject, record.clientId, record.purpose ?? '', record.personalId, ...record.fields, ...record.sources];
+  const texts = [
+    record.requestId,
+    record.callerRequestId ?? '',
+    record.subject,
+    record.clientId,
+    record.purpose ?? '',
+    record.personalId,
+    ...record.fields,
+    ...record.sources,
+    record.procedure?.code ?? '',
+    record.procedure?.name ?? '',
+    record.procedure?.catalogueVersion ?? '',
+    record.dossier ?? '',
+  ];
   if (texts.some((text) => text.includes('\u0000'))) throw new Error('audit record contains a NUL character, which cannot be stored');
   return { ...record, at: at.toISOString() };
 }
@@ -225,6 +254,10 @@ export class PostgresAuditSink implements AuditSink {
       );
       // Added after the first release: tables made before it gain the column (null in old rows).
       await client.query(`ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS caller_request_id text`);
+      // Added with procedures: null in older rows.
+      for (const column of ['purpose_basis', 'procedure_code', 'procedure_name', 'procedure_catalogue_version', 'dossier']) {
+        await client.query(`ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS ${column} text`);
+      }
       await client.query(`CREATE INDEX IF NOT EXISTS "${this.name}_personal_id_seq_idx" ON ${this.table} (personal_id, seq DESC)`);
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${this.checkpointTable} (
@@ -385,6 +418,11 @@ export class PostgresAuditSink implements AuditSink {
             entry.prevHash,
             entry.hash,
             entry.callerRequestId ?? null,
+            entry.purposeBasis ?? null,
+            entry.procedure?.code ?? null,
+            entry.procedure?.name ?? null,
+            entry.procedure?.catalogueVersion ?? null,
+            entry.dossier ?? null,
           );
           return `(${Array.from({ length: COLUMN_COUNT }, (_, i) => `$${at + i + 1}`).join(', ')})`;
         });

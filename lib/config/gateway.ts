@@ -1,4 +1,5 @@
 /** The gateway process: listening, caches, tokens, audit log, limits and the link to subgraphs. */
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEV_AUDIENCE, DEV_ISSUER, devKeyPaths } from '../keys';
 import { SUBGRAPHS, SubgraphName } from '../sources';
@@ -9,10 +10,15 @@ import { MetricsConfig, loadMetricsConfig } from './metrics';
 import { defaultAuditFile, devDirectory } from './paths';
 import { GatewayClientTls, loadGatewayClientTls } from './tls';
 
+/** The shipped procedure catalogue (PROCEDURE_CATALOGUE_FILE's default). */
+export const DEFAULT_PROCEDURE_CATALOGUE_FILE = resolve(__dirname, '..', '..', 'config', 'procedures', 'catalogue.yaml');
+
 export interface GatewayConfig {
   host: string;
   port: number;
   supergraphPath: string;
+  /** PROCEDURE_CATALOGUE_FILE: the province's procedure catalogue (lib/procedures). */
+  procedureCatalogueFile: string;
   /** Overrides of the routing URLs written in the supergraph, by subgraph name. */
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   subgraphTimeoutMs: number;
@@ -105,6 +111,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       HOST: z.string().default(production ? '0.0.0.0' : '127.0.0.1'),
       PORT: port.default(4000),
       SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
+      PROCEDURE_CATALOGUE_FILE: z.string().default(DEFAULT_PROCEDURE_CATALOGUE_FILE),
       SUBGRAPH_URLS: subgraphUrlList.default({}),
       SUBGRAPH_TIMEOUT_MS: positiveInt.default(10_000),
       REDIS_URL: redisUrl.optional(),
@@ -153,6 +160,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     host: v.HOST,
     port: v.PORT,
     supergraphPath: v.SUPERGRAPH_PATH,
+    procedureCatalogueFile: resolve(v.PROCEDURE_CATALOGUE_FILE),
     subgraphUrls: v.SUBGRAPH_URLS,
     subgraphTimeoutMs: v.SUBGRAPH_TIMEOUT_MS,
     redisUrl: v.REDIS_URL,

@@ -22,5 +22,5 @@ export type { ObservabilityConfig } from './observability';
 export type { RateLimitConfig, RequestLimits } from './limits';
 export { loadMetricsConfig } from './metrics';
 export type { MetricsConfig } from './metrics';
-export { DEFAULT_MAX_TOKEN_AGE_S, loadGatewayConfig, loadMaxTokenAge } from './gateway';
+export { DEFAULT_MAX_TOKEN_AGE_S, DEFAULT_PROCEDURE_CATALOGUE_FILE, loadGatewayConfig, loadMaxTokenAge } from './gateway';
 export type { GatewayConfig } from './gateway';

@@ -3,6 +3,8 @@ import type { AuditEntry } from '../../lib/audit/entry';
 import { requireIntInRange, requirePersonalId } from '../common/validate';
 import type { AuditLoaders } from './loaders';
 
+const PURPOSE_KINDS = { procedure: 'PROCEDURE', 'free-text': 'FREE_TEXT', self: 'SELF' } as const;
+
 export interface AuditContext {
   loaders: AuditLoaders;
 }
@@ -17,5 +19,8 @@ export const resolvers: GraphQLResolverMap<AuditContext> = {
   },
   AccessEvent: {
     sequence: (entry: AuditEntry) => entry.seq,
+    purposeKind: (entry: AuditEntry) => (entry.purposeBasis ? PURPOSE_KINDS[entry.purposeBasis] : null),
+    procedure: (entry: AuditEntry) => entry.procedure ?? null,
+    dossier: (entry: AuditEntry) => entry.dossier ?? null,
   },
 };

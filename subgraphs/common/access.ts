@@ -4,7 +4,7 @@
  *  - every field marked @authenticated or @requiresScopes is served only to a forwarded
  *    principal holding those scopes;
  *  - every field of a @personal record (citizens, households, parcels, their holders, findings)
- *    only with a purpose, and only when the record lies within the principal's jurisdiction, or
+ *    only with a purpose the gateway marked (a procedure and dossier, allowed free text, self), and only when the record lies within the principal's jurisdiction, or
  *    is about the citizen whose own token asks;
  *  - a field that lists the people of a unit (@personal(listing:)) only strictly inside the
  *    jurisdiction; a field naming a person by argument (@personal(subject:)) only with a purpose.
@@ -178,8 +178,13 @@ export function withDeclaredAccess<TContext extends AccessContext>(
         if (missing) {
           throw forbidden(`Not allowed to read ${coordinate}: the caller lacks the scope ${missing}`, 'MISSING_SCOPE', { scope: missing });
         }
-        if (rule.personal && !principal.purpose) {
-          throw forbidden(`Not allowed to read ${coordinate}: personal data is served only for a stated purpose`, 'PURPOSE_REQUIRED');
+        // The gateway forwards the purpose it settled, marked with its basis: a catalogued procedure
+        // (code and dossier), a free-text purpose it allowed, or self access. None: no personal data.
+        if (rule.personal && (!principal.purpose || !principal.purposeBasis)) {
+          throw forbidden(
+            `Not allowed to read ${coordinate}: personal data is served only for a catalogued procedure and dossier, or a free-text purpose the gateway allowed`,
+            'PURPOSE_REQUIRED',
+          );
         }
         if (!rule.jurisdiction) return original(parent, args, context, info);
         const record = parent as Record<string, unknown>;

@@ -14,6 +14,7 @@ export const BENCHMARK_PRINCIPAL: Principal = {
   scopes: new Set([...SOURCE_SCOPES, AUDIT_SCOPE]),
   jurisdiction: { national: true, provinces: new Set(), communes: new Set() },
   purpose: 'BENCHMARK',
+  purposeBasis: 'free-text',
   locationIndependent: false,
 };
 

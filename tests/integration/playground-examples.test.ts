@@ -4,7 +4,7 @@
  * no errors and no empty answer. When the world's generator changes and an example's citizen no
  * longer fits, this names the example; gateway/playground/examples/README.md says how to pick again.
  */
-import { loadExamples } from '../../gateway/playground/examples';
+import { loadExamples, SAMPLE_DOSSIER } from '../../gateway/playground/examples';
 import { SAMPLE_OFFICER, sampleOfficerTokens } from '../../gateway/playground/sample-officer';
 import { npmStartWorld } from '../support/npm-start-world';
 import { Stack, startStack } from '../../stack/stack';
@@ -26,7 +26,8 @@ const EXPECTED: Record<string, (data: Data, variables: Data) => void> = {
       expect(parent.household.members.length).toBeGreaterThan(1);
     }
     expect(mother.household.householdId).toBe(father.household.householdId);
-    expect(mother.socialInsurance?.healthInsuranceCard ?? father.socialInsurance?.healthInsuranceCard).toBeTruthy();
+    // The birth registration's catalogue entry reads no insurance or land: the example asks none.
+    expect(mother.socialInsurance).toBeUndefined();
   },
   '03-tthc-land-transfer': ({ citizen }) => {
     expect(citizen.civilStatus.maritalStatus).toBe('MARRIED');
@@ -74,9 +75,13 @@ const EXPECTED: Record<string, (data: Data, variables: Data) => void> = {
     expect(province.indicators.civilStatusEvents).toHaveLength(6);
   },
   '06-citizen-access-history': ({ accessLog }) => {
-    // The first tab read this citizen's civil status; the log says who, why and what.
+    // The first tab read this citizen's civil status for its procedure and dossier; the log says who, why and what.
     expect(accessLog).toContainEqual(
-      expect.objectContaining({ subject: SAMPLE_OFFICER.sub, purpose: SAMPLE_OFFICER.purpose, fields: expect.arrayContaining(['Citizen.civilStatus']) }),
+      expect.objectContaining({
+        subject: SAMPLE_OFFICER.sub,
+        purpose: `local:marital-status-confirmation ${SAMPLE_DOSSIER}`,
+        fields: expect.arrayContaining(['Citizen.civilStatus']),
+      }),
     );
   },
 };
@@ -107,7 +112,9 @@ describe('playground examples against the default npm start world', () => {
 
   // In tab order: the access history lists the reads the earlier tabs made.
   it.each(examples.map((e) => [e.name, e] as const))('%s returns its persona\'s data', async (_name, example) => {
-    const { status, body } = await stack.query<Data>(example.query, example.variables, headers);
+    // A TTHC persona's tab names its procedure and a dossier, as the playground sends them.
+    const procedure: Record<string, string> = example.procedure ? { 'x-procedure': example.procedure, 'x-dossier': SAMPLE_DOSSIER } : {};
+    const { status, body } = await stack.query<Data>(example.query, example.variables, { ...headers, ...procedure });
     expect(body.errors ?? []).toEqual([]);
     expect(status).toBe(200);
     expectNothingEmpty(body.data);

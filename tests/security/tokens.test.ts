@@ -39,7 +39,7 @@ async function forge(options: Forge = {}, signer = issuerKey): Promise<string> {
   const payload: JWTPayload = {
     sub: 'attacker-or-officer',
     client_id: 'security-suite',
-    scope: 'population:read',
+    scope: 'population:read purpose:free-text', // the purpose below counts only with its scope
     jurisdiction: '*',
     purpose: 'SECURITY-SUITE HS-0001',
     iss: options.iss ?? stack.gatewayConfig.jwtIssuer,

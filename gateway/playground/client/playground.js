@@ -27,8 +27,34 @@
     }
   }
 
+  // The schema docs say which catalogued procedures may read each field: the introspection
+  // answer's field descriptions get a line naming them.
+  function readersOf(typeName, fieldName) {
+    return (config.procedures || []).filter(function (procedure) {
+      return procedure.fields.indexOf(typeName + '.' + fieldName) >= 0 || procedure.fields.indexOf(typeName + '.*') >= 0;
+    });
+  }
+  function annotate(result) {
+    var schema = result && result.data && result.data.__schema;
+    if (!schema || !schema.types) return result;
+    schema.types.forEach(function (type) {
+      (type.fields || []).forEach(function (field) {
+        var readers = readersOf(type.name, field.name);
+        if (readers.length === 0) return;
+        var names = readers.map(function (p) { return p.name + ' (' + p.code + ')'; }).join('; ');
+        field.description = (field.description ? field.description + '\n\n' : '') + 'Thủ tục được đọc (read by procedures): ' + names + '.';
+      });
+    });
+    return result;
+  }
+  var baseFetcher = GraphiQL.createFetcher({ url: new URL(config.endpoint, window.location.href).toString() });
+  function fetcher(params, options) {
+    var answer = baseFetcher(params, options);
+    return answer && typeof answer.then === 'function' ? answer.then(annotate) : answer;
+  }
+
   var props = {
-    fetcher: GraphiQL.createFetcher({ url: new URL(config.endpoint, window.location.href).toString() }),
+    fetcher: fetcher,
     defaultTabs: config.tabs,
     storage: GraphiQL.createLocalStorage({ namespace: config.storageNamespace }),
     shouldPersistHeaders: config.persistHeaders,

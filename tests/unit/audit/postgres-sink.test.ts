@@ -106,6 +106,11 @@ describeWithPostgres('PostgresAuditSink (against a throwaway PostgreSQL)', () =>
       prev_hash: 'text',
       hash: 'text',
       caller_request_id: 'text',
+      purpose_basis: 'text',
+      procedure_code: 'text',
+      procedure_name: 'text',
+      procedure_catalogue_version: 'text',
+      dossier: 'text',
     });
     const indexes = (await sql("SELECT indexdef FROM pg_indexes WHERE tablename = 'audit_concurrent'")) as { indexdef: string }[];
     expect(indexes.map((i) => i.indexdef)).toContainEqual(expect.stringContaining('(personal_id, seq DESC)'));

@@ -8,6 +8,7 @@ const OFFICER: Principal = {
   scopes: new Set(['population:read', 'land:read']),
   jurisdiction: { national: false, provinces: new Set(['24']), communes: new Set(['07210']) },
   purpose: '1.001234 HS-2026-000123',
+  purposeBasis: 'free-text',
   locationIndependent: true,
 };
 
@@ -45,7 +46,7 @@ describe('gateway → subgraph forwarded call', () => {
 
   it('round-trips the anonymous principal and a national one', async () => {
     await expect(verifier.verify(await signForLand(ANONYMOUS), bytes(BODY))).resolves.toEqual(ANONYMOUS);
-    const national: Principal = { ...OFFICER, jurisdiction: { national: true, provinces: new Set(), communes: new Set() }, purpose: null, locationIndependent: false };
+    const national: Principal = { ...OFFICER, jurisdiction: { national: true, provinces: new Set(), communes: new Set() }, purpose: null, purposeBasis: undefined, locationIndependent: false };
     await expect(verifier.verify(await signForLand(national), bytes(BODY))).resolves.toEqual(national);
   });
 

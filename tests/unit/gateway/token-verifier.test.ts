@@ -16,7 +16,7 @@ const AUDIENCE = 'vn-commune-gateway';
 const CLAIMS = {
   sub: 'officer-7',
   client_id: 'tthc-system',
-  scope: 'population:read civil-status:read',
+  scope: 'population:read civil-status:read purpose:free-text',
   jurisdiction: '24 07210',
   purpose: '1.001234 HS-2026-000123',
   location_independent: true,
@@ -243,9 +243,10 @@ describe('token verifier: accepted tokens', () => {
     expect(principal).toEqual<Principal>({
       subject: 'officer-7',
       clientId: 'tthc-system',
-      scopes: new Set(['population:read', 'civil-status:read']),
+      scopes: new Set(['population:read', 'civil-status:read', 'purpose:free-text']),
       jurisdiction: { national: false, provinces: new Set(['24']), communes: new Set(['07210']) },
       purpose: '1.001234 HS-2026-000123',
+      purposeBasis: 'free-text',
       locationIndependent: true,
     });
   });

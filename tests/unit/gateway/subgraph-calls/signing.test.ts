@@ -12,6 +12,7 @@ const OFFICER: Principal = {
   scopes: new Set(['civil-status:read']),
   jurisdiction: { national: false, provinces: new Set(['24']), communes: new Set() },
   purpose: '1.001234 HS-2026-000123',
+  purposeBasis: 'free-text',
   locationIndependent: false,
 };
 

@@ -1,0 +1,63 @@
+/**
+ * The procedure a request reads personal data for. A TTHC system names it on every request with
+ * two headers, `x-procedure` (a code of the province's catalogue, lib/procedures) and `x-dossier`
+ * (the dossier number it handles); the token's `procedures` claim, when present, bounds which
+ * codes this client may name at all. Headers rather than a token claim: a token lives for hours
+ * and many dossiers, while the dossier changes with every request. A header is only as
+ * trustworthy as the authenticated client that sends it, so the audit entry attributes it to that
+ * client (`sub`, `client_id`).
+ *
+ * Refusals happen here, before the body is read: a code the catalogue does not hold
+ * (UNKNOWN_PROCEDURE), a code the token may not name (PROCEDURE_NOT_ALLOWED), a missing or
+ * malformed dossier (DOSSIER_REQUIRED). What the procedure may read is decided field by field in
+ * the access policy (OUTSIDE_PROCEDURE).
+ */
+import { HttpError } from '../../lib/graphql-http';
+import { Principal, withProcedure } from '../../lib/principal';
+import { DOSSIER_PATTERN, ProcedureCatalogue } from '../../lib/procedures/catalogue';
+
+export const PROCEDURE_HEADER = 'x-procedure';
+export const DOSSIER_HEADER = 'x-dossier';
+
+function single(headers: NodeJS.Dict<string | string[]>, name: string): string | undefined {
+  const value = headers[name];
+  if (Array.isArray(value)) throw new HttpError(400, 'BAD_REQUEST', `The request carries more than one ${name} header`);
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+/** The principal with the procedure the request names, or as it is when it names none; throws an HttpError to refuse. */
+export function admitProcedure(principal: Principal, headers: NodeJS.Dict<string | string[]>, catalogue: ProcedureCatalogue): Principal {
+  const code = single(headers, PROCEDURE_HEADER);
+  const dossier = single(headers, DOSSIER_HEADER);
+  if (!code) {
+    if (dossier) throw new HttpError(400, 'BAD_REQUEST', `The ${DOSSIER_HEADER} header needs the ${PROCEDURE_HEADER} header naming the procedure the dossier is for`);
+    return principal;
+  }
+  if (principal.self) {
+    throw new HttpError(400, 'BAD_REQUEST', `A citizen's own token reads their records as self access; it names no procedure (${PROCEDURE_HEADER})`);
+  }
+  const procedure = catalogue.get(code);
+  if (!procedure) {
+    throw new HttpError(
+      400,
+      'UNKNOWN_PROCEDURE',
+      `The procedure "${code.slice(0, 80)}" is not in the province's procedure catalogue (version ${catalogue.version}), so no personal data is read for it`,
+      {},
+      { procedure: code.slice(0, 80), catalogueVersion: catalogue.version },
+    );
+  }
+  if (principal.allowedProcedures && !principal.allowedProcedures.has(code)) {
+    throw new HttpError(403, 'PROCEDURE_NOT_ALLOWED', `This token may not read data for the procedure "${code}" (its procedures claim does not list it)`, {}, { procedure: code });
+  }
+  if (!dossier || !DOSSIER_PATTERN.test(dossier)) {
+    throw new HttpError(
+      400,
+      'DOSSIER_REQUIRED',
+      `The procedure "${code}" needs the dossier number in the ${DOSSIER_HEADER} header (1–64 letters, digits and . _ / -)`,
+      {},
+      { procedure: code },
+    );
+  }
+  return withProcedure(principal, { code, dossier, name: procedure.name, catalogueVersion: catalogue.version, fields: procedure.fields });
+}
