@@ -7,7 +7,7 @@ import type { SubgraphConfig } from '../../lib/config';
 import type { SubgraphDefinition } from '../common/server';
 import { createLoaders } from './loaders';
 import { AuditContext, resolvers } from './resolvers';
-import { AuditLogReader } from './source-client';
+import { AuditLogReader } from '../../sources/audit-log/client';
 
 export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
 

@@ -1,7 +1,7 @@
 /** Per-request loaders: one scan of the log per citizen asked about. */
 import DataLoader from 'dataloader';
 import type { AuditEntry } from '../../lib/audit/entry';
-import type { AuditLogReader } from './source-client';
+import type { AuditLogReader } from '../../sources/audit-log/client';
 
 export interface AuditLoaders {
   accessLog: DataLoader<string, AuditEntry[]>;

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import type { SubgraphDefinition } from '../common/server';
-import { sourceCacheFor } from '../common/source-cache';
-import { sourceClientOptions } from '../common/source-client';
+import { sourceCacheFor } from '../../sources/kit/source-cache';
+import { sourceClientOptions } from '../../sources/kit/source-client';
 import { createLoaders } from './loaders';
 import { resolvers, CivilStatusContext } from './resolvers';
-import { CivilStatusClient } from './source-client';
+import { CivilStatusClient } from '../../sources/civil-status/client';
 
 export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
 

@@ -4,7 +4,7 @@
  * the combination of several records' provenance into one (a province's budget is many exports).
  */
 import type { SourceName } from '../../lib/sources';
-import { ageSeconds, Provenance } from './provenance';
+import { ageSeconds, Provenance } from '../../sources/kit/provenance';
 
 /** The schema's SourceSystem enum value of each source. */
 const SOURCE_SYSTEM: Record<SourceName, string> = {

@@ -29,7 +29,7 @@ import { signIssuedJurisdictionKeys } from './jurisdiction-keys';
 import { createInvalidationEndpoint, INVALIDATION_PATH } from './cache-invalidation';
 import { subgraphMetrics } from './metrics';
 import { subgraphRequestLogPlugin } from './request-log';
-import type { SourceCache } from './source-cache';
+import type { SourceCache } from '../../sources/kit/source-cache';
 import { trustUnsignedCalls } from './unsigned-calls';
 
 export interface SubgraphDefinition<TContext extends BaseContext = BaseContext> {

@@ -13,9 +13,9 @@
 import { GraphQLError } from 'graphql';
 import pLimit from 'p-limit';
 import { communeBudget, provinceBudget, type Budget } from '../budget/aggregate';
-import { todayInVietnam } from '../common/dates';
+import { todayInVietnam } from '../../sources/kit/dates';
 import { Kept } from '../common/kept';
-import type { MonthlyRegistrations } from '../civil-status/statistics-client';
+import type { MonthlyRegistrations } from '../../sources/civil-status/statistics';
 import type { IndicatorFetches } from './loaders';
 import type { IndicatorClients } from './source-client';
 

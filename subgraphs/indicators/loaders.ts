@@ -2,12 +2,12 @@
  * The source answers the indicators need, through the subgraph's source caches: a person's BHXH
  * record (one per call), a unit's budget rows (up to 50 units per export), and the catalogue.
  */
-import { BUDGET_MAX_UNITS, type BudgetRow } from '../budget/source-client';
-import type { ProvinceWithCommunes, CommuneRecord } from '../common/catalogue-client';
+import { BUDGET_MAX_UNITS, type BudgetRow } from '../../sources/budget/client';
+import type { ProvinceWithCommunes, CommuneRecord } from '../../sources/catalogue/client';
 import { everyAnswer } from '../common/errors';
 import { chunks } from '../common/loaders';
-import type { SourceCache } from '../common/source-cache';
-import type { InsuranceRecord } from '../social-insurance/source-client';
+import type { SourceCache } from '../../sources/kit/source-cache';
+import type { InsuranceRecord } from '../../sources/social-insurance/client';
 import type { IndicatorClients } from './source-client';
 
 export interface IndicatorCaches {

@@ -4,13 +4,13 @@
  * own subgraphs use.
  */
 import type { SubgraphConfig } from '../../lib/config';
-import { BudgetClient } from '../budget/source-client';
-import { CivilStatusStatisticsClient } from '../civil-status/statistics-client';
-import { CatalogueClient } from '../common/catalogue-client';
-import { sourceClientOptions } from '../common/source-client';
-import { LandClient } from '../land/source-client';
-import { PopulationClient } from '../population/source-client';
-import { SocialInsuranceClient } from '../social-insurance/source-client';
+import { BudgetClient } from '../../sources/budget/client';
+import { CivilStatusStatisticsClient } from '../../sources/civil-status/statistics';
+import { CatalogueClient } from '../../sources/catalogue/client';
+import { sourceClientOptions } from '../../sources/kit/source-client';
+import { LandClient } from '../../sources/land/client';
+import { PopulationClient } from '../../sources/population/client';
+import { SocialInsuranceClient } from '../../sources/social-insurance/client';
 
 export interface IndicatorClients {
   population: PopulationClient;

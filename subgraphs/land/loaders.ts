@@ -4,10 +4,10 @@
  * parcel loader, so a parcel reached through a citizen costs no second call.
  */
 import type DataLoader from 'dataloader';
-import { CATALOGUE_MAX_BATCH, CatalogueClient, CommuneRecord } from '../common/catalogue-client';
+import { CATALOGUE_MAX_BATCH, CatalogueClient, CommuneRecord } from '../../sources/catalogue/client';
 import { batchLoader } from '../common/loaders';
-import type { SourceCache } from '../common/source-cache';
-import { LAND_MAX_IDS, LandClient, ParcelRecord } from './source-client';
+import type { SourceCache } from '../../sources/kit/source-cache';
+import { LAND_MAX_IDS, LandClient, ParcelRecord } from '../../sources/land/client';
 
 /** One parcel a citizen holds, in the shape of the schema's LandRight. */
 export interface LandRightRecord {

@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
-import { CatalogueClient } from '../common/catalogue-client';
+import { CatalogueClient } from '../../sources/catalogue/client';
 import type { SubgraphDefinition } from '../common/server';
-import { sourceCacheFor } from '../common/source-cache';
-import { sourceClientOptions } from '../common/source-client';
+import { sourceCacheFor } from '../../sources/kit/source-cache';
+import { sourceClientOptions } from '../../sources/kit/source-client';
 import { createLoaders } from './loaders';
 import { PopulationContext, resolvers } from './resolvers';
-import { PopulationClient } from './source-client';
+import { PopulationClient } from '../../sources/population/client';
 
 export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
 

@@ -6,11 +6,12 @@
  * loaders, so asking for them again costs nothing.
  */
 import type DataLoader from 'dataloader';
-import { CATALOGUE_MAX_BATCH, CatalogueClient, CommuneRecord, ProvinceRecord } from '../common/catalogue-client';
-import { badUserInput, SourceError, toGraphQLError } from '../common/errors';
+import { CATALOGUE_MAX_BATCH, CatalogueClient, CommuneRecord, ProvinceRecord } from '../../sources/catalogue/client';
+import { SourceError } from '../../sources/kit/errors';
+import { badUserInput, toGraphQLError } from '../common/errors';
 import { batchLoader, singleLoader } from '../common/loaders';
-import type { SourceCache } from '../common/source-cache';
-import { CitizenRecord, HouseholdRecord, POPULATION_MAX_BATCH, PopulationClient, ResidentsPage } from './source-client';
+import type { SourceCache } from '../../sources/kit/source-cache';
+import { CitizenRecord, HouseholdRecord, POPULATION_MAX_BATCH, PopulationClient, ResidentsPage } from '../../sources/population/client';
 
 export interface ResidentsQuery {
   communeCode: string;

@@ -9,7 +9,8 @@
  */
 import pLimit from 'p-limit';
 import { formatJurisdictionKey } from '../../lib/principal';
-import { everyAnswer, SourceError } from '../common/errors';
+import { SourceError } from '../../sources/kit/errors';
+import { everyAnswer } from '../common/errors';
 import { Kept } from '../common/kept';
 import { chunks } from '../common/loaders';
 import { compareRecords, Finding, householdFindings, sortFindings } from './compare';

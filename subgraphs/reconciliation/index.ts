@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import type { SubgraphDefinition } from '../common/server';
-import { sourceCacheFor } from '../common/source-cache';
+import { sourceCacheFor } from '../../sources/kit/source-cache';
 import { CommuneReports } from './commune-report';
 import { cachedFetches, createLoaders } from './loaders';
 import { ReconciliationContext, resolvers } from './resolvers';

@@ -5,7 +5,7 @@
  */
 import type DataLoader from 'dataloader';
 import { batchLoader } from '../common/loaders';
-import type { SourceCache } from '../common/source-cache';
+import type { SourceCache } from '../../sources/kit/source-cache';
 import {
   CATALOGUE_MAX_BATCH,
   CIVIL_STATUS_MAX_BATCH,

@@ -4,17 +4,17 @@
  * wire formats, batching rules and failure handling are the same ones.
  */
 import type { SubgraphConfig } from '../../lib/config';
-import { CivilStatusClient } from '../civil-status/source-client';
-import { CatalogueClient } from '../common/catalogue-client';
-import { sourceClientOptions } from '../common/source-client';
-import { PopulationClient } from '../population/source-client';
+import { CivilStatusClient } from '../../sources/civil-status/client';
+import { CatalogueClient } from '../../sources/catalogue/client';
+import { sourceClientOptions } from '../../sources/kit/source-client';
+import { PopulationClient } from '../../sources/population/client';
 
-export { CIVIL_STATUS_MAX_BATCH } from '../civil-status/source-client';
-export type { CivilStatusRecord } from '../civil-status/source-client';
-export { CATALOGUE_MAX_BATCH } from '../common/catalogue-client';
-export type { CommuneRecord } from '../common/catalogue-client';
-export { POPULATION_MAX_BATCH } from '../population/source-client';
-export type { CitizenRecord, HouseholdRecord } from '../population/source-client';
+export { CIVIL_STATUS_MAX_BATCH } from '../../sources/civil-status/client';
+export type { CivilStatusRecord } from '../../sources/civil-status/client';
+export { CATALOGUE_MAX_BATCH } from '../../sources/catalogue/client';
+export type { CommuneRecord } from '../../sources/catalogue/client';
+export { POPULATION_MAX_BATCH } from '../../sources/population/client';
+export type { CitizenRecord, HouseholdRecord } from '../../sources/population/client';
 
 export interface ReconciliationClients {
   population: PopulationClient;

@@ -3,7 +3,7 @@
  * serve, with their cost in source calls: BHXH one person per call, bounded per request and
  * kept once computed; everything else in batch- or commune-sized calls.
  */
-import { todayInVietnam } from '../../subgraphs/common/dates';
+import { todayInVietnam } from '../../sources/kit/dates';
 import type { World } from '../../mocks';
 import { Stack, startStack } from '../support/stack';
 

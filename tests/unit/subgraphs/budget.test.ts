@@ -6,10 +6,10 @@ import { typeDefs } from '../../../subgraphs/budget';
 import { buildBudget, percentOfEstimate, provinceBudget } from '../../../subgraphs/budget/aggregate';
 import { budgetKey, createLoaders, planExports } from '../../../subgraphs/budget/loaders';
 import { resolvers } from '../../../subgraphs/budget/resolvers';
-import { BudgetClient, BudgetRow } from '../../../subgraphs/budget/source-client';
-import { CatalogueClient } from '../../../subgraphs/common/catalogue-client';
-import { SourceError } from '../../../subgraphs/common/errors';
-import { stampProvenance } from '../../../subgraphs/common/provenance';
+import { BudgetClient, BudgetRow } from '../../../sources/budget/client';
+import { CatalogueClient } from '../../../sources/catalogue/client';
+import { SourceError } from '../../../sources/kit/errors';
+import { stampProvenance } from '../../../sources/kit/provenance';
 import { uncached } from '../../support/uncached';
 
 const BASE = 'http://tabmis.test';

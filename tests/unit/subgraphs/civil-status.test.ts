@@ -6,8 +6,8 @@ import nock from 'nock';
 import { createCivilStatusSubgraph, typeDefs } from '../../../subgraphs/civil-status';
 import { createLoaders } from '../../../subgraphs/civil-status/loaders';
 import { resolvers } from '../../../subgraphs/civil-status/resolvers';
-import { buildEnvelope, CivilStatusClient, escapeXml } from '../../../subgraphs/civil-status/source-client';
-import { SourceError } from '../../../subgraphs/common/errors';
+import { buildEnvelope, CivilStatusClient, escapeXml } from '../../../sources/civil-status/client';
+import { SourceError } from '../../../sources/kit/errors';
 import { uncached, UNCACHED_CONFIG } from '../../support/uncached';
 
 const BASE = 'http://hotich.test';

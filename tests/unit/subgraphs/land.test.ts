@@ -2,12 +2,12 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { graphql, GraphQLSchema } from 'graphql';
 import nock from 'nock';
-import { CatalogueClient } from '../../../subgraphs/common/catalogue-client';
-import { SourceError } from '../../../subgraphs/common/errors';
+import { CatalogueClient } from '../../../sources/catalogue/client';
+import { SourceError } from '../../../sources/kit/errors';
 import { typeDefs } from '../../../subgraphs/land';
 import { createLoaders } from '../../../subgraphs/land/loaders';
 import { resolvers } from '../../../subgraphs/land/resolvers';
-import { LandClient } from '../../../subgraphs/land/source-client';
+import { LandClient } from '../../../sources/land/client';
 import { uncached } from '../../support/uncached';
 
 const BASE = 'http://land.test';

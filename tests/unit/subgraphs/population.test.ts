@@ -2,12 +2,12 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { graphql, GraphQLSchema } from 'graphql';
 import nock from 'nock';
-import { CatalogueClient } from '../../../subgraphs/common/catalogue-client';
-import { SourceError } from '../../../subgraphs/common/errors';
+import { CatalogueClient } from '../../../sources/catalogue/client';
+import { SourceError } from '../../../sources/kit/errors';
 import { typeDefs } from '../../../subgraphs/population';
 import { createLoaders } from '../../../subgraphs/population/loaders';
 import { resolvers } from '../../../subgraphs/population/resolvers';
-import { PopulationClient } from '../../../subgraphs/population/source-client';
+import { PopulationClient } from '../../../sources/population/client';
 import { uncached } from '../../support/uncached';
 
 const POP = 'http://population.test';

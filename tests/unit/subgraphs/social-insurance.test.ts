@@ -1,7 +1,7 @@
 import nock from 'nock';
-import { SourceError } from '../../../subgraphs/common/errors';
+import { SourceError } from '../../../sources/kit/errors';
 import { createLoaders } from '../../../subgraphs/social-insurance/loaders';
-import { SocialInsuranceClient } from '../../../subgraphs/social-insurance/source-client';
+import { SocialInsuranceClient } from '../../../sources/social-insurance/client';
 import { uncached } from '../../support/uncached';
 
 const BASE = 'http://bhxh.test';

@@ -5,10 +5,10 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { isPersonalId, type Gender } from '../../lib/personal-id';
-import { isIsoDate } from '../common/dates';
-import { SourceError } from '../common/errors';
-import { Provenance, stampProvenance } from '../common/provenance';
-import { SourceClient, type SourceResponse } from '../common/source-client';
+import { isIsoDate } from '../kit/dates';
+import { SourceError } from '../kit/errors';
+import { Provenance, stampProvenance } from '../kit/provenance';
+import { SourceClient, type SourceResponse } from '../kit/source-client';
 
 /** The source answers at most this many IDs per call. */
 export const CIVIL_STATUS_MAX_BATCH = 50;

@@ -5,10 +5,10 @@
  */
 import type { Gender } from '../../lib/personal-id';
 import { isPersonalId } from '../../lib/personal-id';
-import { fromDayMonthYear } from '../common/dates';
-import { SourceError } from '../common/errors';
-import { Provenance, stampProvenance } from '../common/provenance';
-import { SourceClient } from '../common/source-client';
+import { fromDayMonthYear } from '../kit/dates';
+import { SourceError } from '../kit/errors';
+import { Provenance, stampProvenance } from '../kit/provenance';
+import { SourceClient } from '../kit/source-client';
 
 /** The population source takes up to 100 citizen or household IDs per call. */
 export const POPULATION_MAX_BATCH = 100;

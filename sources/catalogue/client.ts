@@ -4,8 +4,8 @@
  * subgraph (which owns Province and Commune) and the budget subgraph (which needs a province's
  * communes to aggregate their budgets).
  */
-import { Provenance, stampProvenance } from './provenance';
-import { SourceClient } from './source-client';
+import { Provenance, stampProvenance } from '../kit/provenance';
+import { SourceClient } from '../kit/source-client';
 
 export type CommuneKind = 'COMMUNE' | 'WARD' | 'SPECIAL_ZONE';
 

@@ -4,8 +4,8 @@
  * and a range of months (at most 36) it answers how many births, marriages and deaths that
  * commune registered each month. Used by the indicators; the records client stays as it is.
  */
-import { Provenance, stampProvenance } from '../common/provenance';
-import { CivilStatusClient, escapeXml, HO_TICH_NS, SOAP_ENVELOPE_NS } from './source-client';
+import { Provenance, stampProvenance } from '../kit/provenance';
+import { CivilStatusClient, escapeXml, HO_TICH_NS, SOAP_ENVELOPE_NS } from './client';
 
 export const STATISTICS_SOAP_ACTION = '"urn:hotich:v1/ThongKeDangKyHoTich"';
 /** The most months one statistics request may cover. */

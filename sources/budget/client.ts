@@ -5,9 +5,9 @@
  * real CSV parser; the header and every row's types are checked before anything is summed.
  */
 import { parse } from 'csv-parse/sync';
-import { SourceError } from '../common/errors';
-import { Provenance, stampProvenance } from '../common/provenance';
-import { SourceClient } from '../common/source-client';
+import { SourceError } from '../kit/errors';
+import { Provenance, stampProvenance } from '../kit/provenance';
+import { SourceClient } from '../kit/source-client';
 
 /** The source exports at most this many units per call. */
 export const BUDGET_MAX_UNITS = 50;

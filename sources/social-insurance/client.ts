@@ -2,9 +2,9 @@
  * Client for the social-insurance source (BHXH): JSON REST, snake_case, one person per call,
  * `yyyyMMdd` dates, key in `X-BHXH-Key`.
  */
-import { fromCompactDate } from '../common/dates';
-import { Provenance, stampProvenance } from '../common/provenance';
-import { SourceClient } from '../common/source-client';
+import { fromCompactDate } from '../kit/dates';
+import { Provenance, stampProvenance } from '../kit/provenance';
+import { SourceClient } from '../kit/source-client';
 
 export type InsuranceStatus = 'ACTIVE' | 'SUSPENDED' | 'STOPPED';
 export type ParticipationType = 'COMPULSORY' | 'VOLUNTARY' | 'HEALTH_ONLY';

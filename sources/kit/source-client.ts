@@ -13,7 +13,7 @@ import type { SourceName } from '../../lib/sources';
 import { traceHeaders } from '../../lib/tracing';
 import { SourceError } from './errors';
 import { SourcePolicy } from './resilience/source-policy';
-import { observeSourceCall } from './source-telemetry';
+import { observeSourceCall } from './telemetry';
 
 export interface SourceClientOptions {
   /** Base URL of the source, without a trailing slash. */

@@ -3,10 +3,10 @@
  * `Authorization: Bearer <key>`. Parcels are searched by up to 100 owner IDs or up to 100 parcel
  * IDs per query; answers come in pages of at most 200 items, which this client follows to the end.
  */
-import { isIsoDate } from '../common/dates';
-import { SourceError } from '../common/errors';
-import { Provenance, stampProvenance } from '../common/provenance';
-import { SourceClient } from '../common/source-client';
+import { isIsoDate } from '../kit/dates';
+import { SourceError } from '../kit/errors';
+import { Provenance, stampProvenance } from '../kit/provenance';
+import { SourceClient } from '../kit/source-client';
 
 /** The source takes at most this many owner or parcel IDs per query. */
 export const LAND_MAX_IDS = 100;
