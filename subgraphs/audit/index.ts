@@ -2,22 +2,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
-import { createAuditSink } from '../../lib/audit';
 import type { SubgraphConfig } from '../../lib/config';
+import { closeClients, openClients } from '../../sources/clients';
 import type { SubgraphDefinition } from '../common/server';
 import { createLoaders } from './loaders';
 import { AuditContext, resolvers } from './resolvers';
-import { AuditLogReader } from '../../sources/audit-log/client';
 
 export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
 
 export function createAuditSubgraph(config: SubgraphConfig): SubgraphDefinition<AuditContext> {
-  const reader = new AuditLogReader(createAuditSink(config));
+  const clients = openClients(config, ['auditLog']);
   return {
     name: 'audit',
     typeDefs,
     resolvers,
-    createContext: () => ({ loaders: createLoaders(reader) }),
-    close: () => reader.close(),
+    createContext: () => ({ loaders: createLoaders(clients.auditLog) }),
+    close: () => closeClients(clients),
   };
 }

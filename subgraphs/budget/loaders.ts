@@ -5,11 +5,11 @@
  * exports. A failed export fails only the keys it carried.
  */
 import DataLoader from 'dataloader';
+import { BUDGET_MAX_UNITS, BudgetClient, BudgetRow } from '../../sources/budget/client';
 import { CATALOGUE_MAX_BATCH, type CatalogueClient, type CommuneRecord, type ProvinceWithCommunes } from '../../sources/catalogue/client';
+import type { SourceCache } from '../../sources/kit/source-cache';
 import { toGraphQLError } from '../common/errors';
 import { batchLoader, chunks, singleLoader } from '../common/loaders';
-import type { SourceCache } from '../../sources/kit/source-cache';
-import { BUDGET_MAX_UNITS, BudgetClient, BudgetRow } from '../../sources/budget/client';
 
 export interface BudgetLoaders {
   /** A unit's rows for a year, keyed by budgetKey(); null when the export has none. */

@@ -12,24 +12,24 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
+import type { MetricsConfig, SubgraphConfig, SubgraphServerTls } from '../../lib/config';
 import { createForwardingVerifier, FORWARDING_HEADER, ForwardingVerifier } from '../../lib/forwarding';
 import { handleGraphQLRequest, HttpError, readBodyBytes, sendGraphQLError, sendJson } from '../../lib/graphql-http';
-import type { MetricsConfig, SubgraphConfig, SubgraphServerTls } from '../../lib/config';
-import { createJurisdictionKeySigner, createJurisdictionKeyVerifier } from '../../lib/jurisdiction-key';
 import { DrainOptions, drainHttpServer } from '../../lib/http-drain';
+import { createJurisdictionKeySigner, createJurisdictionKeyVerifier } from '../../lib/jurisdiction-key';
 import { readJwkFile, readRequiredFile } from '../../lib/keys';
 import { requestIdFrom, withRequestId } from '../../lib/log';
 import { serveMetrics } from '../../lib/metrics';
 import { admitMetricsRequest, METRICS_PATH, OPEN_METRICS } from '../../lib/metrics-access';
-import { continueTrace, startTracing } from '../../lib/tracing';
 import type { Principal } from '../../lib/principal';
 import type { SubgraphName } from '../../lib/sources';
+import { continueTrace, startTracing } from '../../lib/tracing';
+import type { SourceCache } from '../../sources/kit/source-cache';
 import { externalJurisdictionKeys, withDeclaredAccess } from './access';
-import { signIssuedJurisdictionKeys } from './jurisdiction-keys';
 import { createInvalidationEndpoint, INVALIDATION_PATH } from './cache-invalidation';
+import { signIssuedJurisdictionKeys } from './jurisdiction-keys';
 import { subgraphMetrics } from './metrics';
 import { subgraphRequestLogPlugin } from './request-log';
-import type { SourceCache } from '../../sources/kit/source-cache';
 import { trustUnsignedCalls } from './unsigned-calls';
 
 export interface SubgraphDefinition<TContext extends BaseContext = BaseContext> {

@@ -7,17 +7,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
-import type { SubgraphDefinition } from '../common/server';
+import { closeClients, openClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
+import type { SubgraphDefinition } from '../common/server';
 import { CommuneIndicators, LookupAllowance } from './compute';
-import { cachedFetches } from './loaders';
+import { cachedFetches, INDICATOR_CLIENTS } from './loaders';
 import { IndicatorsContext, resolvers } from './resolvers';
-import { closeClients, createClients } from './source-client';
 
 export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
 
 export function createIndicatorsSubgraph(config: SubgraphConfig): SubgraphDefinition<IndicatorsContext> {
-  const clients = createClients(config);
+  const clients = openClients(config, INDICATOR_CLIENTS);
   const caches = {
     socialInsurance: sourceCacheFor('social-insurance', config, { personalNamespaces: ['participant'] }),
     budget: sourceCacheFor('budget', config),

@@ -4,11 +4,15 @@
  */
 import { BUDGET_MAX_UNITS, type BudgetRow } from '../../sources/budget/client';
 import type { ProvinceWithCommunes, CommuneRecord } from '../../sources/catalogue/client';
-import { everyAnswer } from '../common/errors';
-import { chunks } from '../common/loaders';
+import type { SourceClients } from '../../sources/clients';
 import type { SourceCache } from '../../sources/kit/source-cache';
 import type { InsuranceRecord } from '../../sources/social-insurance/client';
-import type { IndicatorClients } from './source-client';
+import { everyAnswer } from '../common/errors';
+import { chunks } from '../common/loaders';
+
+/** The sources the indicators read; the subgraph owns none of them. */
+export const INDICATOR_CLIENTS = ['population', 'civilStatusStatistics', 'land', 'socialInsurance', 'budget', 'catalogue'] as const;
+export type IndicatorClients = SourceClients<(typeof INDICATOR_CLIENTS)[number]>;
 
 export interface IndicatorCaches {
   socialInsurance: SourceCache;

@@ -2,7 +2,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError } from 'graphql';
 import pLimit from 'p-limit';
 import { judgeJurisdiction, Principal } from '../../lib/principal';
-import { percentOfEstimate } from '../budget/aggregate';
+import { percentOfEstimate } from '../../sources/budget/aggregate';
 import { STATISTICS_MAX_MONTHS } from '../../sources/civil-status/statistics';
 import { todayInVietnam } from '../../sources/kit/dates';
 import { badUserInput, toGraphQLError } from '../common/errors';

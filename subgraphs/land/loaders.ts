@@ -5,9 +5,9 @@
  */
 import type DataLoader from 'dataloader';
 import { CATALOGUE_MAX_BATCH, CatalogueClient, CommuneRecord } from '../../sources/catalogue/client';
-import { batchLoader } from '../common/loaders';
 import type { SourceCache } from '../../sources/kit/source-cache';
 import { LAND_MAX_IDS, LandClient, ParcelRecord } from '../../sources/land/client';
+import { batchLoader } from '../common/loaders';
 
 /** One parcel a citizen holds, in the shape of the schema's LandRight. */
 export interface LandRightRecord {

@@ -8,10 +8,10 @@
 import type DataLoader from 'dataloader';
 import { CATALOGUE_MAX_BATCH, CatalogueClient, CommuneRecord, ProvinceRecord } from '../../sources/catalogue/client';
 import { SourceError } from '../../sources/kit/errors';
-import { badUserInput, toGraphQLError } from '../common/errors';
-import { batchLoader, singleLoader } from '../common/loaders';
 import type { SourceCache } from '../../sources/kit/source-cache';
 import { CitizenRecord, HouseholdRecord, POPULATION_MAX_BATCH, PopulationClient, ResidentsPage } from '../../sources/population/client';
+import { badUserInput, toGraphQLError } from '../common/errors';
+import { batchLoader, singleLoader } from '../common/loaders';
 
 export interface ResidentsQuery {
   communeCode: string;

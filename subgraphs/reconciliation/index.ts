@@ -7,17 +7,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
-import type { SubgraphDefinition } from '../common/server';
+import { closeClients, openClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
+import type { SubgraphDefinition } from '../common/server';
 import { CommuneReports } from './commune-report';
-import { cachedFetches, createLoaders } from './loaders';
+import { cachedFetches, createLoaders, RECONCILIATION_CLIENTS } from './loaders';
 import { ReconciliationContext, resolvers } from './resolvers';
-import { closeClients, createClients } from './source-client';
 
 export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
 
 export function createReconciliationSubgraph(config: SubgraphConfig): SubgraphDefinition<ReconciliationContext> {
-  const clients = createClients(config);
+  const clients = openClients(config, RECONCILIATION_CLIENTS);
   const caches = {
     population: sourceCacheFor('population', config, { personalNamespaces: ['citizen'] }),
     civilStatus: sourceCacheFor('civil-status', config, { personalNamespaces: ['record'] }),

@@ -4,18 +4,16 @@
  * through the subgraph's source caches, which the commune-wide run fills as well.
  */
 import type DataLoader from 'dataloader';
-import { batchLoader } from '../common/loaders';
+import { CATALOGUE_MAX_BATCH, type CommuneRecord } from '../../sources/catalogue/client';
+import { CIVIL_STATUS_MAX_BATCH, type CivilStatusRecord } from '../../sources/civil-status/client';
+import type { SourceClients } from '../../sources/clients';
 import type { SourceCache } from '../../sources/kit/source-cache';
-import {
-  CATALOGUE_MAX_BATCH,
-  CIVIL_STATUS_MAX_BATCH,
-  CitizenRecord,
-  CivilStatusRecord,
-  CommuneRecord,
-  HouseholdRecord,
-  POPULATION_MAX_BATCH,
-  ReconciliationClients,
-} from './source-client';
+import { POPULATION_MAX_BATCH, type CitizenRecord, type HouseholdRecord } from '../../sources/population/client';
+import { batchLoader } from '../common/loaders';
+
+/** The sources reconciliation compares, read through the same clients their own subgraphs use. */
+export const RECONCILIATION_CLIENTS = ['population', 'civilStatus', 'catalogue'] as const;
+export type ReconciliationClients = SourceClients<(typeof RECONCILIATION_CLIENTS)[number]>;
 
 export interface ReconciliationCaches {
   population: SourceCache;

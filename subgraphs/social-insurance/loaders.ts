@@ -1,8 +1,8 @@
 /** Per-request loaders: BHXH takes one ID per call, so lookups run with bounded concurrency. */
 import type DataLoader from 'dataloader';
-import { singleLoader } from '../common/loaders';
 import type { SourceCache } from '../../sources/kit/source-cache';
 import type { InsuranceRecord, SocialInsuranceClient } from '../../sources/social-insurance/client';
+import { singleLoader } from '../common/loaders';
 
 export interface SocialInsuranceLoaders {
   participant: DataLoader<string, InsuranceRecord | null>;

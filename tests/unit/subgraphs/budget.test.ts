@@ -2,14 +2,14 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { graphql, GraphQLSchema } from 'graphql';
 import nock from 'nock';
-import { typeDefs } from '../../../subgraphs/budget';
-import { buildBudget, percentOfEstimate, provinceBudget } from '../../../subgraphs/budget/aggregate';
-import { budgetKey, createLoaders, planExports } from '../../../subgraphs/budget/loaders';
-import { resolvers } from '../../../subgraphs/budget/resolvers';
+import { buildBudget, percentOfEstimate, provinceBudget } from '../../../sources/budget/aggregate';
 import { BudgetClient, BudgetRow } from '../../../sources/budget/client';
 import { CatalogueClient } from '../../../sources/catalogue/client';
 import { SourceError } from '../../../sources/kit/errors';
 import { stampProvenance } from '../../../sources/kit/provenance';
+import { typeDefs } from '../../../subgraphs/budget';
+import { budgetKey, createLoaders, planExports } from '../../../subgraphs/budget/loaders';
+import { resolvers } from '../../../subgraphs/budget/resolvers';
 import { uncached } from '../../support/uncached';
 
 const BASE = 'http://tabmis.test';

@@ -3,11 +3,11 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { XMLParser } from 'fast-xml-parser';
 import { graphql, GraphQLSchema } from 'graphql';
 import nock from 'nock';
+import { buildEnvelope, CivilStatusClient, escapeXml } from '../../../sources/civil-status/client';
+import { SourceError } from '../../../sources/kit/errors';
 import { createCivilStatusSubgraph, typeDefs } from '../../../subgraphs/civil-status';
 import { createLoaders } from '../../../subgraphs/civil-status/loaders';
 import { resolvers } from '../../../subgraphs/civil-status/resolvers';
-import { buildEnvelope, CivilStatusClient, escapeXml } from '../../../sources/civil-status/client';
-import { SourceError } from '../../../sources/kit/errors';
 import { uncached, UNCACHED_CONFIG } from '../../support/uncached';
 
 const BASE = 'http://hotich.test';

@@ -4,10 +4,10 @@ import { graphql, GraphQLSchema } from 'graphql';
 import nock from 'nock';
 import { CatalogueClient } from '../../../sources/catalogue/client';
 import { SourceError } from '../../../sources/kit/errors';
+import { LandClient } from '../../../sources/land/client';
 import { typeDefs } from '../../../subgraphs/land';
 import { createLoaders } from '../../../subgraphs/land/loaders';
 import { resolvers } from '../../../subgraphs/land/resolvers';
-import { LandClient } from '../../../sources/land/client';
 import { uncached } from '../../support/uncached';
 
 const BASE = 'http://land.test';

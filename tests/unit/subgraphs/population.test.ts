@@ -4,10 +4,10 @@ import { graphql, GraphQLSchema } from 'graphql';
 import nock from 'nock';
 import { CatalogueClient } from '../../../sources/catalogue/client';
 import { SourceError } from '../../../sources/kit/errors';
+import { PopulationClient } from '../../../sources/population/client';
 import { typeDefs } from '../../../subgraphs/population';
 import { createLoaders } from '../../../subgraphs/population/loaders';
 import { resolvers } from '../../../subgraphs/population/resolvers';
-import { PopulationClient } from '../../../sources/population/client';
 import { uncached } from '../../support/uncached';
 
 const POP = 'http://population.test';

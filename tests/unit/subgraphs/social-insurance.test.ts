@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { SourceError } from '../../../sources/kit/errors';
-import { createLoaders } from '../../../subgraphs/social-insurance/loaders';
 import { SocialInsuranceClient } from '../../../sources/social-insurance/client';
+import { createLoaders } from '../../../subgraphs/social-insurance/loaders';
 import { uncached } from '../../support/uncached';
 
 const BASE = 'http://bhxh.test';
