@@ -6,14 +6,14 @@ import type { SubgraphConfig } from '../../lib/config';
 import { closeClients, openClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
 import type { SubgraphDefinition } from '../common/server';
-import { createLoaders } from './loaders';
+import { BUDGET_CLIENTS, createLoaders } from './loaders';
 import { BudgetContext, resolvers } from './resolvers';
 import { loadSharingRules } from './sharing-rules';
 
 export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
 
 export function createBudgetSubgraph(config: SubgraphConfig): SubgraphDefinition<BudgetContext> {
-  const clients = openClients(config, ['budget', 'catalogue']);
+  const clients = openClients(config, BUDGET_CLIENTS);
   const caches = { budget: sourceCacheFor('budget', config), catalogue: sourceCacheFor('catalogue', config) };
   // Read and checked once at start: a mistake in the province's table stops the subgraph, clearly.
   const rules = loadSharingRules(config.budgetRulesFile);
@@ -22,7 +22,7 @@ export function createBudgetSubgraph(config: SubgraphConfig): SubgraphDefinition
     typeDefs,
     resolvers,
     caches: Object.values(caches),
-    createContext: () => ({ loaders: createLoaders(clients.budget, clients.catalogue, config.sourceConcurrency, caches), rules }),
+    createContext: () => ({ loaders: createLoaders({ clients, caches, concurrency: config.sourceConcurrency }), rules }),
     close: () => closeClients(clients),
   };
 }

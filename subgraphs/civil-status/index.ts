@@ -6,20 +6,20 @@ import type { SubgraphConfig } from '../../lib/config';
 import { closeClients, openClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
 import type { SubgraphDefinition } from '../common/server';
-import { createLoaders } from './loaders';
+import { CIVIL_STATUS_CLIENTS, createLoaders } from './loaders';
 import { resolvers, CivilStatusContext } from './resolvers';
 
 export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
 
 export function createCivilStatusSubgraph(config: SubgraphConfig): SubgraphDefinition<CivilStatusContext> {
-  const clients = openClients(config, ['civilStatus']);
-  const cache = sourceCacheFor('civil-status', config, { personalNamespaces: ['record'] });
+  const clients = openClients(config, CIVIL_STATUS_CLIENTS);
+  const caches = { civilStatus: sourceCacheFor('civil-status', config, { personalNamespaces: ['record'] }) };
   return {
     name: 'civil-status',
     typeDefs,
     resolvers,
-    caches: [cache],
-    createContext: () => ({ loaders: createLoaders(clients.civilStatus, cache) }),
+    caches: Object.values(caches),
+    createContext: () => ({ loaders: createLoaders({ clients, caches, concurrency: config.sourceConcurrency }) }),
     close: () => closeClients(clients),
   };
 }

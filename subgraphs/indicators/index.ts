@@ -23,7 +23,7 @@ export function createIndicatorsSubgraph(config: SubgraphConfig): SubgraphDefini
     budget: sourceCacheFor('budget', config),
     catalogue: sourceCacheFor('catalogue', config),
   };
-  const fetches = cachedFetches(clients, caches);
+  const fetches = cachedFetches({ clients, caches, concurrency: config.sourceConcurrency });
   const indicators = new CommuneIndicators(clients, fetches, { ttlMs: config.indicatorsCacheTtlMs, concurrency: config.sourceConcurrency });
   return {
     name: 'indicators',

@@ -8,7 +8,7 @@ import type { SourceClients } from '../../sources/clients';
 import type { SourceCache } from '../../sources/kit/source-cache';
 import type { InsuranceRecord } from '../../sources/social-insurance/client';
 import { everyAnswer } from '../common/errors';
-import { chunks } from '../common/loaders';
+import { chunks, LoaderSources } from '../common/loaders';
 
 /** The sources the indicators read; the subgraph owns none of them. */
 export const INDICATOR_CLIENTS = ['population', 'civilStatusStatistics', 'land', 'socialInsurance', 'budget', 'catalogue'] as const;
@@ -28,7 +28,7 @@ export interface IndicatorFetches {
   commune(code: string): Promise<CommuneRecord | null>;
 }
 
-export function cachedFetches(clients: IndicatorClients, caches: IndicatorCaches): IndicatorFetches {
+export function cachedFetches({ clients, caches }: LoaderSources<IndicatorClients, IndicatorCaches>): IndicatorFetches {
   const participant = caches.socialInsurance.one('participant', (id) => clients.socialInsurance.getParticipant(id));
   const province = caches.catalogue.one('province', (code) => clients.catalogue.getProvince(code));
   const communes = caches.catalogue.batch('commune', (codes) => clients.catalogue.getCommunes(codes));

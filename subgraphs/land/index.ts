@@ -6,21 +6,21 @@ import type { SubgraphConfig } from '../../lib/config';
 import { closeClients, openClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
 import type { SubgraphDefinition } from '../common/server';
-import { createLoaders } from './loaders';
+import { createLoaders, LAND_CLIENTS } from './loaders';
 import { LandContext, resolvers } from './resolvers';
 
 export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
 
 export function createLandSubgraph(config: SubgraphConfig): SubgraphDefinition<LandContext> {
   // The catalogue places a parcel's commune in its province, for the owners' jurisdiction check.
-  const clients = openClients(config, ['land', 'catalogue']);
+  const clients = openClients(config, LAND_CLIENTS);
   const caches = { land: sourceCacheFor('land', config, { personalNamespaces: ['rights'] }), catalogue: sourceCacheFor('catalogue', config) };
   return {
     name: 'land',
     typeDefs,
     resolvers,
     caches: Object.values(caches),
-    createContext: () => ({ loaders: createLoaders(clients.land, clients.catalogue, caches) }),
+    createContext: () => ({ loaders: createLoaders({ clients, caches, concurrency: config.sourceConcurrency }) }),
     close: () => closeClients(clients),
   };
 }

@@ -6,13 +6,13 @@ import type { SubgraphConfig } from '../../lib/config';
 import { closeClients, openClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
 import type { SubgraphDefinition } from '../common/server';
-import { createLoaders } from './loaders';
+import { createLoaders, POPULATION_CLIENTS } from './loaders';
 import { PopulationContext, resolvers } from './resolvers';
 
 export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
 
 export function createPopulationSubgraph(config: SubgraphConfig): SubgraphDefinition<PopulationContext> {
-  const clients = openClients(config, ['population', 'catalogue']);
+  const clients = openClients(config, POPULATION_CLIENTS);
   const caches = { population: sourceCacheFor('population', config, { personalNamespaces: ['citizen'] }), catalogue: sourceCacheFor('catalogue', config) };
   return {
     name: 'population',
@@ -21,7 +21,7 @@ export function createPopulationSubgraph(config: SubgraphConfig): SubgraphDefini
     caches: Object.values(caches),
     // Where citizens, households and communes belong is decided here: their keys go out signed.
     issuesJurisdictionKeys: true,
-    createContext: () => ({ loaders: createLoaders(clients.population, clients.catalogue, config.sourceConcurrency, caches) }),
+    createContext: () => ({ loaders: createLoaders({ clients, caches, concurrency: config.sourceConcurrency }) }),
     close: () => closeClients(clients),
   };
 }

@@ -23,14 +23,15 @@ export function createReconciliationSubgraph(config: SubgraphConfig): SubgraphDe
     civilStatus: sourceCacheFor('civil-status', config, { personalNamespaces: ['record'] }),
     catalogue: sourceCacheFor('catalogue', config),
   };
-  const fetches = cachedFetches(clients, caches);
+  const sources = { clients, caches, concurrency: config.sourceConcurrency };
+  const fetches = cachedFetches(sources);
   const reports = new CommuneReports(clients, fetches, { ttlMs: config.reconciliationCacheTtlMs, concurrency: config.sourceConcurrency });
   return {
     name: 'reconciliation',
     typeDefs,
     resolvers,
     caches: Object.values(caches),
-    createContext: () => ({ loaders: createLoaders(fetches), reports }),
+    createContext: () => ({ loaders: createLoaders(sources), reports }),
     close: () => closeClients(clients),
   };
 }

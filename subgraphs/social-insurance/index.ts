@@ -6,20 +6,20 @@ import type { SubgraphConfig } from '../../lib/config';
 import { closeClients, openClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
 import type { SubgraphDefinition } from '../common/server';
-import { createLoaders } from './loaders';
+import { createLoaders, SOCIAL_INSURANCE_CLIENTS } from './loaders';
 import { resolvers, SocialInsuranceContext } from './resolvers';
 
 export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
 
 export function createSocialInsuranceSubgraph(config: SubgraphConfig): SubgraphDefinition<SocialInsuranceContext> {
-  const clients = openClients(config, ['socialInsurance']);
-  const cache = sourceCacheFor('social-insurance', config, { personalNamespaces: ['participant'] });
+  const clients = openClients(config, SOCIAL_INSURANCE_CLIENTS);
+  const caches = { socialInsurance: sourceCacheFor('social-insurance', config, { personalNamespaces: ['participant'] }) };
   return {
     name: 'social-insurance',
     typeDefs,
     resolvers,
-    caches: [cache],
-    createContext: () => ({ loaders: createLoaders(clients.socialInsurance, config.sourceConcurrency, cache) }),
+    caches: Object.values(caches),
+    createContext: () => ({ loaders: createLoaders({ clients, caches, concurrency: config.sourceConcurrency }) }),
     close: () => closeClients(clients),
   };
 }

@@ -303,7 +303,7 @@ describe('budget loaders', () => {
 
   it('loads units of two years in exports of at most 50 units of one year each', async () => {
     const calls = treasury((unit) => unit !== communeCode(3));
-    const loaders = createLoaders(client, catalogue, 4, { budget: uncached('budget'), catalogue: uncached('catalogue') });
+    const loaders = createLoaders({ clients: { budget: client, catalogue }, caches: { budget: uncached('budget'), catalogue: uncached('catalogue') }, concurrency: 4 });
     const keys = [
       ...Array.from({ length: 120 }, (_, i) => budgetKey(2026, communeCode(i))),
       ...Array.from({ length: 30 }, (_, i) => budgetKey(2025, communeCode(i))),
@@ -323,7 +323,7 @@ describe('budget loaders', () => {
   it('fails only the keys of the export that failed', async () => {
     nock(BASE).get(PATH).query((q) => q.fiscalYear === '2025').reply(503, 'down');
     nock(BASE).get(PATH).query((q) => q.fiscalYear === '2026').reply(200, csv(...unitLines('07210')));
-    const loaders = createLoaders(client, catalogue, 4, { budget: uncached('budget'), catalogue: uncached('catalogue') });
+    const loaders = createLoaders({ clients: { budget: client, catalogue }, caches: { budget: uncached('budget'), catalogue: uncached('catalogue') }, concurrency: 4 });
     const [failed, ok] = await Promise.allSettled([loaders.rows.load(budgetKey(2025, '07210')), loaders.rows.load(budgetKey(2026, '07210'))]);
     expect(failed).toMatchObject({ status: 'rejected', reason: { extensions: { code: 'SOURCE_UNAVAILABLE', source: 'budget' } } });
     expect(ok).toMatchObject({ status: 'fulfilled', value: [{ itemCode: '1003' }, { itemCode: '1050' }, { itemCode: '2100' }] });
@@ -339,7 +339,7 @@ describe('budget resolvers', () => {
   afterAll(() => nock.enableNetConnect());
 
   function run(source: string, variableValues?: Record<string, unknown>) {
-    return graphql({ schema, source, variableValues, contextValue: { loaders: createLoaders(client, catalogue, 4, { budget: uncached('budget'), catalogue: uncached('catalogue') }) } });
+    return graphql({ schema, source, variableValues, contextValue: { loaders: createLoaders({ clients: { budget: client, catalogue }, caches: { budget: uncached('budget'), catalogue: uncached('catalogue') }, concurrency: 4 }) } });
   }
 
   const COMMUNE_AND_PROVINCE = [

@@ -401,7 +401,7 @@ describe('civil-status loaders', () => {
         batches.push(batch);
         return response(batch.map((id) => hoSo({ id, marriages: [] })));
       });
-    const loaders = createLoaders(client, uncached('civil-status'));
+    const loaders = createLoaders({ clients: { civilStatus: client }, caches: { civilStatus: uncached('civil-status') }, concurrency: 4 });
     const results = await Promise.all(ids.map((id) => loaders.civilStatus.load(id)));
     expect(results.map((r) => r?.personalId)).toEqual(ids);
     expect(batches).toHaveLength(3);
@@ -411,7 +411,7 @@ describe('civil-status loaders', () => {
 
   it('resolves KhongTimThay IDs to null', async () => {
     soap().reply(200, response([hoSo()], [UNKNOWN]));
-    const loaders = createLoaders(client, uncached('civil-status'));
+    const loaders = createLoaders({ clients: { civilStatus: client }, caches: { civilStatus: uncached('civil-status') }, concurrency: 4 });
     const [found, missing] = await Promise.all([loaders.civilStatus.load(ID), loaders.civilStatus.load(UNKNOWN)]);
     expect(found?.personalId).toBe(ID);
     expect(missing).toBeNull();
@@ -426,7 +426,7 @@ describe('civil-status loaders', () => {
         const batch = requestedIds(body as string);
         return ++call === 1 ? [500, fault('soap:Server')] : [200, response(batch.map((id) => hoSo({ id, marriages: [] })))];
       });
-    const loaders = createLoaders(client, uncached('civil-status'));
+    const loaders = createLoaders({ clients: { civilStatus: client }, caches: { civilStatus: uncached('civil-status') }, concurrency: 4 });
     const settled = await Promise.allSettled(ids.map((id) => loaders.civilStatus.load(id)));
     const rejected = settled.filter((s) => s.status === 'rejected');
     expect(rejected).toHaveLength(50);
@@ -461,7 +461,7 @@ describe('civil-status resolvers', () => {
       schema,
       source: query,
       variableValues: { representations: personalIds.map((personalId) => ({ __typename: 'Citizen', personalId })) },
-      contextValue: { loaders: createLoaders(client, uncached('civil-status')) },
+      contextValue: { loaders: createLoaders({ clients: { civilStatus: client }, caches: { civilStatus: uncached('civil-status') }, concurrency: 4 }) },
     });
   }
 

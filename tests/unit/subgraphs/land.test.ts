@@ -200,7 +200,7 @@ describe('land loaders', () => {
       parcel(`P-${i}-C`, [holder(id, 0.5, `CS ${i}`), holder(owners[(i + 1) % owners.length], 0.5, `CS ${i}b`)]),
     ]);
     const calls = landSource(world);
-    const loaders = createLoaders(client, catalogue, { land: uncached('land'), catalogue: uncached('catalogue') });
+    const loaders = createLoaders({ clients: { land: client, catalogue }, caches: { land: uncached('land'), catalogue: uncached('catalogue') }, concurrency: 4 });
     const rights = await Promise.all(owners.map((id) => loaders.rightsByOwner.load(id)));
 
     expect(calls.every((c) => c.ids === undefined && c.ownerIds!.length <= 100 && c.pageSize === 200)).toBe(true);
@@ -218,13 +218,13 @@ describe('land loaders', () => {
 
   it('gives a citizen without land an empty list, not null', async () => {
     landSource([]);
-    await expect(createLoaders(client, catalogue, { land: uncached('land'), catalogue: uncached('catalogue') }).rightsByOwner.load(OWNER)).resolves.toEqual([]);
+    await expect(createLoaders({ clients: { land: client, catalogue }, caches: { land: uncached('land'), catalogue: uncached('catalogue') }, concurrency: 4 }).rightsByOwner.load(OWNER)).resolves.toEqual([]);
   });
 
   it('loads parcels by ID in queries of at most 100', async () => {
     const world = Array.from({ length: 150 }, (_, i) => parcel(`P-${i}`));
     const calls = landSource(world);
-    const loaders = createLoaders(client, catalogue, { land: uncached('land'), catalogue: uncached('catalogue') });
+    const loaders = createLoaders({ clients: { land: client, catalogue }, caches: { land: uncached('land'), catalogue: uncached('catalogue') }, concurrency: 4 });
     const found = await Promise.all([...world.map((p) => p.parcelId), 'P-missing'].map((id) => loaders.parcel.load(id)));
     expect(calls.map((c) => c.ids!.length)).toEqual([100, 51]);
     expect(found.slice(0, 150).every((p, i) => p?.parcelId === `P-${i}`)).toBe(true);
@@ -233,7 +233,7 @@ describe('land loaders', () => {
 
   it('turns a failed query into a GraphQL error for the keys of that query only', async () => {
     nock(BASE).get(PATH).query((q) => q.ids === 'P-1').reply(503, { error: { code: 'UNAVAILABLE', message: 'x' } });
-    const loaders = createLoaders(client, catalogue, { land: uncached('land'), catalogue: uncached('catalogue') });
+    const loaders = createLoaders({ clients: { land: client, catalogue }, caches: { land: uncached('land'), catalogue: uncached('catalogue') }, concurrency: 4 });
     await expect(loaders.parcel.load('P-1')).rejects.toMatchObject({ extensions: { code: 'SOURCE_UNAVAILABLE', source: 'land' } });
   });
 });
@@ -247,7 +247,7 @@ describe('land resolvers', () => {
   afterAll(() => nock.enableNetConnect());
 
   function run(source: string, variableValues?: Record<string, unknown>) {
-    return graphql({ schema, source, variableValues, contextValue: { loaders: createLoaders(client, catalogue, { land: uncached('land'), catalogue: uncached('catalogue') }) } });
+    return graphql({ schema, source, variableValues, contextValue: { loaders: createLoaders({ clients: { land: client, catalogue }, caches: { land: uncached('land'), catalogue: uncached('catalogue') }, concurrency: 4 }) } });
   }
 
   const CITIZEN_RIGHTS = `query ($representations: [_Any!]!) {

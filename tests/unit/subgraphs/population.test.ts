@@ -328,7 +328,7 @@ describe('population loaders', () => {
         householdCalls.push(ids.length);
         return [200, { ketQua: ids.map((id) => householdWire(id)), khongTimThay: [] }];
       });
-    const loaders = createLoaders(population, catalogue, 4, { population: uncached('population'), catalogue: uncached('catalogue') });
+    const loaders = createLoaders({ clients: { population, catalogue }, caches: { population: uncached('population'), catalogue: uncached('catalogue') }, concurrency: 4 });
     const ids = Array.from({ length: 250 }, (_, i) => pid(i));
     const householdIds = Array.from({ length: 150 }, (_, i) => `HK${String(i).padStart(7, '0')}`);
     const [citizens, households] = await Promise.all([
@@ -352,7 +352,7 @@ describe('population loaders', () => {
         calls.push(codes.length);
         return [200, codes.map((code) => ward(code))];
       });
-    const loaders = createLoaders(population, catalogue, 4, { population: uncached('population'), catalogue: uncached('catalogue') });
+    const loaders = createLoaders({ clients: { population, catalogue }, caches: { population: uncached('population'), catalogue: uncached('catalogue') }, concurrency: 4 });
     const codes = Array.from({ length: 450 }, (_, i) => String(10000 + i));
     const communes = await Promise.all(codes.map((code) => loaders.commune.load(code)));
     expect(communes.map((c) => c?.code)).toEqual(codes);
@@ -361,7 +361,7 @@ describe('population loaders', () => {
 
   it('turns a failed batch into a GraphQL error naming the source for each key of it', async () => {
     nock(POP).post('/api/v1/citizens:batchGet').reply(503, { maLoi: 'UNAVAILABLE', thongDiep: 'x' });
-    const loaders = createLoaders(population, catalogue, 4, { population: uncached('population'), catalogue: uncached('catalogue') });
+    const loaders = createLoaders({ clients: { population, catalogue }, caches: { population: uncached('population'), catalogue: uncached('catalogue') }, concurrency: 4 });
     const results = await Promise.allSettled([loaders.citizen.load(ID), loaders.citizen.load(pid(1))]);
     for (const result of results) {
       expect(result).toMatchObject({ status: 'rejected', reason: { extensions: { code: 'SOURCE_UNAVAILABLE', source: 'population' } } });
@@ -470,7 +470,7 @@ describe('population resolvers', () => {
   });
 
   function run(source: string, variableValues?: Record<string, unknown>) {
-    return graphql({ schema, source, variableValues, contextValue: { loaders: createLoaders(population, catalogue, 4, { population: uncached('population'), catalogue: uncached('catalogue') }) } });
+    return graphql({ schema, source, variableValues, contextValue: { loaders: createLoaders({ clients: { population, catalogue }, caches: { population: uncached('population'), catalogue: uncached('catalogue') }, concurrency: 4 }) } });
   }
 
   const CITIZEN_FIELDS = `

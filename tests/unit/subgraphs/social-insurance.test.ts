@@ -91,7 +91,7 @@ describe('social-insurance source client', () => {
         inFlight--;
         return [200, participant(uri.split('/').pop())];
       });
-    const loaders = createLoaders(client, 4, uncached('social-insurance'));
+    const loaders = createLoaders({ clients: { socialInsurance: client }, caches: { socialInsurance: uncached('social-insurance') }, concurrency: 4 });
     const results = await Promise.all(ids.map((id) => loaders.participant.load(id)));
     expect(results.map((r) => r?.personalId)).toEqual(ids);
     expect(maxInFlight).toBeLessThanOrEqual(4);
@@ -101,7 +101,7 @@ describe('social-insurance source client', () => {
   it('turns a failed lookup into a GraphQL error for that person only', async () => {
     nock(BASE).get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`).reply(503, {});
     nock(BASE).get('/bhxh/api/v1/nguoi-tham-gia/024190099999').reply(200, participant('024190099999'));
-    const loaders = createLoaders(client, 2, uncached('social-insurance'));
+    const loaders = createLoaders({ clients: { socialInsurance: client }, caches: { socialInsurance: uncached('social-insurance') }, concurrency: 2 });
     const [failed, ok] = await Promise.allSettled([loaders.participant.load(ID), loaders.participant.load('024190099999')]);
     expect(failed).toMatchObject({ status: 'rejected', reason: { extensions: { code: 'SOURCE_UNAVAILABLE', source: 'social-insurance' } } });
     expect(ok).toMatchObject({ status: 'fulfilled', value: { insuranceCode: '2412345678' } });
