@@ -1,14 +1,14 @@
 /** The audit subgraph: Query.accessLog, citizens' access history from the gateway's audit log. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import { closeClients, openClients } from '../../sources/clients';
+import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
 import { AUDIT_CLIENTS, createLoaders } from './loaders';
 import { AuditContext, resolvers } from './resolvers';
 
-export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql')));
 
 export function createAuditSubgraph(config: SubgraphConfig): SubgraphDefinition<AuditContext> {
   const clients = openClients(config, AUDIT_CLIENTS);

@@ -1,16 +1,16 @@
 /** The budget subgraph: Commune.budget and Province.budget from the treasury (TABMIS). */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import { closeClients, openClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
+import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
 import { BUDGET_CLIENTS, createLoaders } from './loaders';
 import { BudgetContext, resolvers } from './resolvers';
 import { loadSharingRules } from './sharing-rules';
 
-export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql')));
 
 export function createBudgetSubgraph(config: SubgraphConfig): SubgraphDefinition<BudgetContext> {
   const clients = openClients(config, BUDGET_CLIENTS);

@@ -1,15 +1,15 @@
 /** The civil-status subgraph: Citizen.civilStatus from the electronic civil-status database (hộ tịch). */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import { closeClients, openClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
+import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
 import { CIVIL_STATUS_CLIENTS, createLoaders } from './loaders';
 import { resolvers, CivilStatusContext } from './resolvers';
 
-export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql')));
 
 export function createCivilStatusSubgraph(config: SubgraphConfig): SubgraphDefinition<CivilStatusContext> {
   const clients = openClients(config, CIVIL_STATUS_CLIENTS);

@@ -1,15 +1,15 @@
 /** The land subgraph: Citizen.landRights, LandParcel and Query.landParcel from CSDL đất đai. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import { closeClients, openClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
+import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
 import { createLoaders, LAND_CLIENTS } from './loaders';
 import { LandContext, resolvers } from './resolvers';
 
-export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql')));
 
 export function createLandSubgraph(config: SubgraphConfig): SubgraphDefinition<LandContext> {
   // The catalogue places a parcel's commune in its province, for the owners' jurisdiction check.

@@ -1,15 +1,15 @@
 /** The population subgraph: Citizen identity and residence, Household, Province and Commune. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import { closeClients, openClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
+import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
 import { createLoaders, POPULATION_CLIENTS } from './loaders';
 import { PopulationContext, resolvers } from './resolvers';
 
-export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql')));
 
 export function createPopulationSubgraph(config: SubgraphConfig): SubgraphDefinition<PopulationContext> {
   const clients = openClients(config, POPULATION_CLIENTS);

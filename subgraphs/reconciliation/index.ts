@@ -3,18 +3,18 @@
  * for one citizen (`Citizen.discrepancies`) and for a whole commune (`Commune.discrepancies`).
  * An internal subgraph: it reads the sources through their own clients and owns no data.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import { closeClients, openClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
+import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
 import { CommuneReports } from './commune-report';
 import { cachedFetches, createLoaders, RECONCILIATION_CLIENTS } from './loaders';
 import { ReconciliationContext, resolvers } from './resolvers';
 
-export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql')));
 
 export function createReconciliationSubgraph(config: SubgraphConfig): SubgraphDefinition<ReconciliationContext> {
   const clients = openClients(config, RECONCILIATION_CLIENTS);

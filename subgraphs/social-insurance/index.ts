@@ -1,15 +1,15 @@
 /** The social-insurance subgraph: Citizen.socialInsurance from BHXH. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import { closeClients, openClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
+import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
 import { createLoaders, SOCIAL_INSURANCE_CLIENTS } from './loaders';
 import { resolvers, SocialInsuranceContext } from './resolvers';
 
-export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql')));
 
 export function createSocialInsuranceSubgraph(config: SubgraphConfig): SubgraphDefinition<SocialInsuranceContext> {
   const clients = openClients(config, SOCIAL_INSURANCE_CLIENTS);

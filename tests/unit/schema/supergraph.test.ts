@@ -4,6 +4,7 @@ import { buildSchema, GraphQLObjectType } from 'graphql';
 import YAML from 'yaml';
 import { composeFromConfig, readSupergraphConfig } from '../../../schema/compose';
 import { missingDescriptions } from '../../../schema/descriptions';
+import { readSubgraphSdl } from '../../../subgraphs/common/schema-sdl';
 
 const root = resolve(__dirname, '../../..');
 
@@ -85,7 +86,7 @@ describe.each(readSupergraphConfig(resolve(root, 'rover.yaml')).map((s) => [s.na
   'subgraph %s schema',
   (_name, file) => {
     it('describes every type, field, argument and enum value', () => {
-      expect(missingDescriptions(readFileSync(file, 'utf8'))).toEqual([]);
+      expect(missingDescriptions(readSubgraphSdl(file))).toEqual([]);
     });
   },
 );
