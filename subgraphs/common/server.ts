@@ -2,7 +2,7 @@
  * Starts one subgraph as an HTTP service: `POST /graphql`, `GET /health`, `GET /ready`,
  * `GET /metrics` (Prometheus: the process's source calls, breakers and caches).
  * Every subgraph folder exports a SubgraphDefinition; this file is the only place that turns one
- * into a running server, so all five behave alike.
+ * into a running server, so they all behave alike.
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';

@@ -21,7 +21,7 @@ describe('supergraph', () => {
     expect(readFileSync(resolve(root, 'schema/api.graphql'), 'utf8')).toBe(outcome.apiSchemaSdl);
   });
 
-  it('lists the five source subgraphs and the internal ones (audit, reconciliation, indicators)', () => {
+  it('lists the source subgraphs and the internal ones (audit, reconciliation, indicators)', () => {
     expect(readSupergraphConfig(resolve(root, 'rover.yaml')).map((s) => s.name)).toEqual([
       'population',
       'civil-status',
