@@ -1,20 +1,16 @@
 /**
- * Client for the civil-status source (hộ tịch điện tử, Ministry of Justice): SOAP 1.1 over XML,
- * `POST /HoTichService`, operation `LayHoSoHoTich`, 1–50 personal IDs per call, the key in the
- * SOAP header (`ht:XacThuc/ht:KhoaTruyCap`), ISO `YYYY-MM-DD` dates, failures as SOAP Faults.
+ * Client for the civil-status source (hộ tịch điện tử, Ministry of Justice): operation
+ * `LayHoSoHoTich` at `POST /HoTichService`, 1–50 personal IDs per call, ISO `YYYY-MM-DD` dates;
+ * its answers mapped into civil-status records. The SOAP transport is soap.ts.
  */
-import { XMLParser } from 'fast-xml-parser';
 import { isPersonalId, type Gender } from '../../lib/personal-id';
 import { isIsoDate } from '../kit/dates';
-import { SourceError } from '../kit/errors';
 import { Provenance, stampProvenance } from '../kit/provenance';
-import { SourceClient, type SourceResponse } from '../kit/source-client';
+import { CivilStatusSoapClient, escapeXml, isNode, soapEnvelope, type XmlNode } from './soap';
 
 /** The source answers at most this many IDs per call. */
 export const CIVIL_STATUS_MAX_BATCH = 50;
 
-export const SOAP_ENVELOPE_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
-export const HO_TICH_NS = 'urn:hotich:v1';
 export const SOAP_ACTION = '"urn:hotich:v1/LayHoSoHoTich"';
 
 export type MaritalStatus = 'SINGLE' | 'MARRIED' | 'DIVORCED' | 'WIDOWED';
@@ -90,59 +86,13 @@ const GENDER = new Map<string, Gender>([
 const COMMUNE_CODE = /^\d{5}$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
-/** Elements that may repeat, so that one occurrence still parses as a list. */
-const REPEATED = new Set(['HoSo', 'KetHon', 'KhongTimThay']);
-
-/**
- * Namespace prefixes are the sender's choice, so they are dropped and elements are read by local
- * name. All text stays text: personal IDs have leading zeros and codes look like numbers.
- * `htmlEntities` turns on numeric character references (`&#7840;`), which XML allows anywhere.
- */
-const parser = new XMLParser({
-  removeNSPrefix: true,
-  ignoreAttributes: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  parseTagValue: false,
-  trimValues: true,
-  htmlEntities: true,
-  jPath: true,
-  isArray: (name: string, jPath: unknown) =>
-    REPEATED.has(name) || (name === 'SoDinhDanh' && String(jPath).endsWith('KhongTimThay.SoDinhDanh')),
-});
-
-type XmlNode = Record<string, unknown>;
-
-function isNode(value: unknown): value is XmlNode {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-
-/** Escapes text for use in XML element content or attribute values. */
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
-}
-
 /** The `LayHoSoHoTich` request envelope for `personalIds`, authenticated with `key`. */
 export function buildEnvelope(key: string, personalIds: readonly string[]): string {
-  return (
-    `<soap:Envelope xmlns:soap="${SOAP_ENVELOPE_NS}" xmlns:ht="${HO_TICH_NS}">` +
-    `<soap:Header><ht:XacThuc><ht:KhoaTruyCap>${escapeXml(key)}</ht:KhoaTruyCap></ht:XacThuc></soap:Header>` +
-    '<soap:Body><ht:LayHoSoHoTich><ht:DanhSachSoDinhDanh>' +
-    personalIds.map((id) => `<ht:SoDinhDanh>${escapeXml(id)}</ht:SoDinhDanh>`).join('') +
-    '</ht:DanhSachSoDinhDanh></ht:LayHoSoHoTich></soap:Body></soap:Envelope>'
-  );
+  const ids = personalIds.map((id) => `<ht:SoDinhDanh>${escapeXml(id)}</ht:SoDinhDanh>`).join('');
+  return soapEnvelope(key, 'LayHoSoHoTich', `<ht:DanhSachSoDinhDanh>${ids}</ht:DanhSachSoDinhDanh>`);
 }
 
-export class CivilStatusClient extends SourceClient {
-  readonly source = 'civil-status' as const;
-
-  /** The key travels in the SOAP header, not in an HTTP header. */
-  protected authHeaders(): Record<string, string> {
-    return {};
-  }
-
+export class CivilStatusClient extends CivilStatusSoapClient {
   /**
    * The civil-status records of `personalIds` (at most CIVIL_STATUS_MAX_BATCH), by personal ID.
    * IDs the source reports as unknown (`KhongTimThay`) are absent from the map.
@@ -167,40 +117,6 @@ export class CivilStatusClient extends SourceClient {
     const result = body.LayHoSoHoTichResponse === '' ? {} : body.LayHoSoHoTichResponse;
     if (!isNode(result)) throw this.badResponse('a SOAP body without a LayHoSoHoTichResponse');
     return this.mapResponse(result, personalIds);
-  }
-
-  /** The SOAP Body of a response; a Fault or an unusable body becomes a SourceError. */
-  protected parseSoapBody(response: SourceResponse): XmlNode {
-    let document: unknown;
-    try {
-      document = parser.parse(response.text, true);
-    } catch {
-      document = undefined;
-    }
-    const envelope = isNode(document) ? document.Envelope : undefined;
-    const body = isNode(envelope) ? envelope.Body : undefined;
-    if (isNode(body) && isNode(body.Fault)) throw this.fault(body.Fault, response.status);
-    if (response.status >= 300) {
-      // A 404 (wrong path) or a 500 that is not a SOAP Fault, such as a proxy's error page.
-      throw new SourceError(this.source, 'SOURCE_UNAVAILABLE', `The ${this.source} source answered HTTP ${response.status}`, response.status);
-    }
-    if (document === undefined) throw this.badResponse('a body that is not well-formed XML');
-    if (!isNode(body)) throw this.badResponse('XML that is not a SOAP envelope with a body');
-    return body;
-  }
-
-  /**
-   * `Client` faults (a malformed envelope, too many IDs) are the gateway's request being refused,
-   * mapped like HTTP 400; `Server` and any other fault mean the source cannot answer now.
-   * The fault string is not repeated: it may quote the request.
-   */
-  private fault(fault: XmlNode, status: number): SourceError {
-    const code = typeof fault.faultcode === 'string' ? fault.faultcode.split(':').pop() ?? '' : '';
-    if (code === 'Client' || code.startsWith('Client.')) {
-      return new SourceError(this.source, 'SOURCE_BAD_RESPONSE', `The ${this.source} source rejected the request as malformed (SOAP Fault Client)`, status);
-    }
-    const kind = code === 'Server' || code.startsWith('Server.') ? ' Server' : '';
-    return new SourceError(this.source, 'SOURCE_UNAVAILABLE', `The ${this.source} source answered with a SOAP Fault${kind}`, status);
   }
 
   /** Every requested ID must come back exactly once, either as a HoSo or in KhongTimThay. */

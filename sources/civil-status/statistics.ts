@@ -2,10 +2,10 @@
  * The civil-status system's registration statistics: `ThongKeDangKyHoTich` at
  * `/ThongKeHoTichService`, same SOAP 1.1 envelope and key as the record lookups. For one commune
  * and a range of months (at most 36) it answers how many births, marriages and deaths that
- * commune registered each month. Used by the indicators; the records client stays as it is.
+ * commune registered each month. Used by the indicators.
  */
 import { Provenance, stampProvenance } from '../kit/provenance';
-import { CivilStatusClient, escapeXml, HO_TICH_NS, SOAP_ENVELOPE_NS } from './client';
+import { CivilStatusSoapClient, escapeXml, soapEnvelope } from './soap';
 
 export const STATISTICS_SOAP_ACTION = '"urn:hotich:v1/ThongKeDangKyHoTich"';
 /** The most months one statistics request may cover. */
@@ -28,12 +28,10 @@ export interface RegistrationStatistics {
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 export function statisticsEnvelope(key: string, communeCode: string, fromMonth: string, toMonth: string): string {
-  return (
-    `<soap:Envelope xmlns:soap="${SOAP_ENVELOPE_NS}" xmlns:ht="${HO_TICH_NS}">` +
-    `<soap:Header><ht:XacThuc><ht:KhoaTruyCap>${escapeXml(key)}</ht:KhoaTruyCap></ht:XacThuc></soap:Header>` +
-    `<soap:Body><ht:ThongKeDangKyHoTich><ht:MaXa>${escapeXml(communeCode)}</ht:MaXa>` +
-    `<ht:TuThang>${escapeXml(fromMonth)}</ht:TuThang><ht:DenThang>${escapeXml(toMonth)}</ht:DenThang>` +
-    '</ht:ThongKeDangKyHoTich></soap:Body></soap:Envelope>'
+  return soapEnvelope(
+    key,
+    'ThongKeDangKyHoTich',
+    `<ht:MaXa>${escapeXml(communeCode)}</ht:MaXa><ht:TuThang>${escapeXml(fromMonth)}</ht:TuThang><ht:DenThang>${escapeXml(toMonth)}</ht:DenThang>`,
   );
 }
 
@@ -43,7 +41,7 @@ function count(value: unknown): number | null {
   return typeof text === 'string' && /^\d{1,9}$/.test(text) ? Number(text) : null;
 }
 
-export class CivilStatusStatisticsClient extends CivilStatusClient {
+export class CivilStatusStatisticsClient extends CivilStatusSoapClient {
   /** Registrations per month of the range, every month listed; null for a commune the service does not know. */
   async getRegistrationStatistics(communeCode: string, fromMonth: string, toMonth: string): Promise<RegistrationStatistics | null> {
     const body = await this.send(
