@@ -14,6 +14,7 @@ import { traceHeaders } from '../../lib/tracing';
 import { SourceError } from './errors';
 import { SourcePolicy } from './resilience/source-policy';
 import { observeSourceCall } from './telemetry';
+import type { z } from './wire';
 
 export interface SourceClientOptions {
   /** Base URL of the source, without a trailing slash. */
@@ -150,6 +151,13 @@ export abstract class SourceClient {
     } catch {
       throw this.badResponse('a body that is not valid JSON');
     }
+  }
+
+  /** `value` as `schema` reads it; anything that does not fit is SOURCE_BAD_RESPONSE, naming `what`. */
+  protected check<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+    const checked = schema.safeParse(value);
+    if (!checked.success) throw this.badResponse(what);
+    return checked.data;
   }
 
   protected badResponse(what: string): SourceError {
