@@ -49,8 +49,8 @@ const WIRE_PARTICIPANT = z.object({
   loai_hinh: code(PARTICIPATION),
   ngay_bat_dau: compactDate,
   // Checked on its own below, so that a bad card is reported as one.
-  the_bhyt: z.unknown(),
-  ngay_cap_nhat: z.unknown(),
+  the_bhyt: z.unknown().optional(),
+  ngay_cap_nhat: z.unknown().optional(),
 });
 
 const WIRE_CARD = z.object({
