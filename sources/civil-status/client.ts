@@ -1,12 +1,14 @@
 /**
  * Client for the civil-status source (hộ tịch điện tử, Ministry of Justice): operation
  * `LayHoSoHoTich` at `POST /HoTichService`, 1–50 personal IDs per call, ISO `YYYY-MM-DD` dates;
- * its answers mapped into civil-status records. The SOAP transport is soap.ts.
+ * its answers checked against their schema and mapped into civil-status records. The SOAP
+ * transport is soap.ts.
  */
 import { isPersonalId, type Gender } from '../../lib/personal-id';
 import { isIsoDate } from '../kit/dates';
 import { Provenance, stampProvenance } from '../kit/provenance';
-import { CivilStatusSoapClient, escapeXml, isNode, soapEnvelope, type XmlNode } from './soap';
+import { code, wireObject, z } from '../kit/wire';
+import { CivilStatusSoapClient, escapeXml, soapEnvelope } from './soap';
 
 /** The source answers at most this many IDs per call. */
 export const CIVIL_STATUS_MAX_BATCH = 50;
@@ -83,8 +85,80 @@ const GENDER = new Map<string, Gender>([
   ['Nữ', 'FEMALE'],
 ]);
 
-const COMMUNE_CODE = /^\d{5}$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+/** A required text element: present and not empty. */
+const text = z.string().min(1);
+/** An optional text element: absent or empty is null; anything but text is an error. */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value === '' ? null : value));
+const date = text.refine(isIsoDate);
+const registeredAt = text.regex(/^\d{5}$/).transform((code): CommuneRef => ({ code }));
+
+const WIRE_BIRTH = z
+  .object({ SoDangKy: text, NgayDangKy: date, NoiDangKy: registeredAt, HoTenCha: optionalText, HoTenMe: optionalText })
+  .transform(
+    (birth): BirthRecord => ({
+      registrationNumber: birth.SoDangKy,
+      registeredOn: birth.NgayDangKy,
+      registeredAt: birth.NoiDangKy,
+      fatherName: birth.HoTenCha,
+      motherName: birth.HoTenMe,
+    }),
+  );
+
+const WIRE_MARRIAGE = z
+  .object({
+    SoDangKy: text,
+    NgayDangKy: date,
+    SoDinhDanhVoChong: optionalText.refine((id) => id === null || isPersonalId(id)),
+    HoTenVoChong: text,
+    TrangThai: code(MARRIAGE_STATUS),
+    NgayChamDut: optionalText.refine((day) => day === null || isIsoDate(day)),
+  })
+  .transform(
+    (marriage): MarriageRecord => ({
+      registrationNumber: marriage.SoDangKy,
+      registeredOn: marriage.NgayDangKy,
+      spouse: marriage.SoDinhDanhVoChong === null ? null : { personalId: marriage.SoDinhDanhVoChong },
+      spouseName: marriage.HoTenVoChong,
+      status: marriage.TrangThai,
+      endedOn: marriage.NgayChamDut,
+    }),
+  );
+
+const WIRE_DEATH = z
+  .object({ SoDangKy: text, NgayChet: date, NgayDangKy: date, NoiDangKy: registeredAt })
+  .transform(
+    (death): DeathRecord => ({
+      registrationNumber: death.SoDangKy,
+      dateOfDeath: death.NgayChet,
+      registeredOn: death.NgayDangKy,
+      registeredAt: death.NoiDangKy,
+    }),
+  );
+
+/** One HoSo; KetHon repeats (the parser makes it a list), the other children occur at most once. */
+const WIRE_HO_SO = z.object({
+  SoDinhDanh: text.refine(isPersonalId),
+  HoTen: text,
+  NgaySinh: date,
+  GioiTinh: code(GENDER),
+  TinhTrangHonNhan: code(MARITAL_STATUS),
+  NgayCapNhat: text.regex(TIMESTAMP).refine((timestamp) => !Number.isNaN(Date.parse(timestamp))),
+  KhaiSinh: WIRE_BIRTH.optional(),
+  KetHon: z.array(WIRE_MARRIAGE).optional(),
+  KhaiTu: WIRE_DEATH.optional(),
+});
+
+const WIRE_RESULT = wireObject;
+const WIRE_HO_SO_LIST = z.array(wireObject).optional();
+/** Unknown IDs: an empty KhongTimThay, or one listing them. */
+const WIRE_NOT_FOUND_LIST = z
+  .array(z.union([z.literal('').transform((): string[] => []), z.object({ SoDinhDanh: z.array(z.string()).optional() }).transform((node) => node.SoDinhDanh ?? [])]))
+  .optional();
 
 /** The `LayHoSoHoTich` request envelope for `personalIds`, authenticated with `key`. */
 export function buildEnvelope(key: string, personalIds: readonly string[]): string {
@@ -115,12 +189,11 @@ export class CivilStatusClient extends CivilStatusSoapClient {
       (response) => this.parseSoapBody(response),
     );
     const result = body.LayHoSoHoTichResponse === '' ? {} : body.LayHoSoHoTichResponse;
-    if (!isNode(result)) throw this.badResponse('a SOAP body without a LayHoSoHoTichResponse');
-    return this.mapResponse(result, personalIds);
+    return this.mapResponse(this.check(WIRE_RESULT, result, 'a SOAP body without a LayHoSoHoTichResponse'), personalIds);
   }
 
   /** Every requested ID must come back exactly once, either as a HoSo or in KhongTimThay. */
-  private mapResponse(result: XmlNode, personalIds: readonly string[]): Map<string, CivilStatusRecord> {
+  private mapResponse(result: Record<string, unknown>, personalIds: readonly string[]): Map<string, CivilStatusRecord> {
     const requested = new Set(personalIds);
     const answered = new Set<string>();
     const account = (id: string) => {
@@ -130,114 +203,29 @@ export class CivilStatusClient extends CivilStatusSoapClient {
 
     const records = new Map<string, CivilStatusRecord>();
     const fetchedAt = new Date();
-    for (const hoSo of this.list(result.HoSo, 'HoSo')) {
+    for (const hoSo of this.check(WIRE_HO_SO_LIST, result.HoSo, 'a HoSo element with unexpected content') ?? []) {
       const record = this.mapRecord(hoSo, fetchedAt);
       account(record.personalId);
       records.set(record.personalId, record);
     }
-    for (const notFound of this.list(result.KhongTimThay, 'KhongTimThay', true)) {
-      const ids = notFound === '' ? [] : isNode(notFound) ? notFound.SoDinhDanh ?? [] : null;
-      if (!Array.isArray(ids) || !ids.every((id): id is string => typeof id === 'string')) {
-        throw this.badResponse('a KhongTimThay list with unexpected content');
-      }
-      ids.forEach(account);
-    }
+    for (const ids of this.check(WIRE_NOT_FOUND_LIST, result.KhongTimThay, 'a KhongTimThay list with unexpected content') ?? []) ids.forEach(account);
     if (answered.size !== requested.size) throw this.badResponse('no answer for some of the requested IDs');
     return records;
   }
 
-  /** The elements of a repeated child (the parser makes it an array), each an element node. */
-  private list(value: unknown, name: string, allowEmpty = false): unknown[] {
-    if (value === undefined) return [];
-    if (!Array.isArray(value) || (!allowEmpty && !value.every(isNode))) throw this.badResponse(`a ${name} element with unexpected content`);
-    return value;
-  }
-
-  private mapRecord(hoSo: unknown, fetchedAt: Date): CivilStatusRecord {
-    const node = hoSo as XmlNode;
-    const personalId = this.text(node, 'SoDinhDanh', 'HoSo');
-    const gender = GENDER.get(this.text(node, 'GioiTinh', 'HoSo'));
-    const maritalStatus = MARITAL_STATUS.get(this.text(node, 'TinhTrangHonNhan', 'HoSo'));
-    const updatedAt = this.text(node, 'NgayCapNhat', 'HoSo');
-    if (!isPersonalId(personalId) || !gender || !maritalStatus || !TIMESTAMP.test(updatedAt) || Number.isNaN(Date.parse(updatedAt))) {
-      throw this.badResponse('a HoSo with missing or unexpected fields');
-    }
-    if (node.KhaiSinh !== undefined && !isNode(node.KhaiSinh)) throw this.badResponse('a KhaiSinh element with unexpected content');
-    if (node.KhaiTu !== undefined && !isNode(node.KhaiTu)) throw this.badResponse('a KhaiTu element with unexpected content');
+  private mapRecord(node: unknown, fetchedAt: Date): CivilStatusRecord {
+    const hoSo = this.check(WIRE_HO_SO, node, (path) => `a HoSo with an unusable ${path || 'content'}`);
     return {
-      personalId,
-      fullName: this.text(node, 'HoTen', 'HoSo'),
-      dateOfBirth: this.date(node, 'NgaySinh', 'HoSo'),
-      gender,
-      maritalStatus,
-      birth: node.KhaiSinh ? this.mapBirth(node.KhaiSinh) : null,
-      marriages: this.list(node.KetHon, 'KetHon').map((ketHon) => this.mapMarriage(ketHon as XmlNode)),
-      death: node.KhaiTu ? this.mapDeath(node.KhaiTu) : null,
-      updatedAt,
-      provenance: stampProvenance(this.source, updatedAt, fetchedAt),
+      personalId: hoSo.SoDinhDanh,
+      fullName: hoSo.HoTen,
+      dateOfBirth: hoSo.NgaySinh,
+      gender: hoSo.GioiTinh,
+      maritalStatus: hoSo.TinhTrangHonNhan,
+      birth: hoSo.KhaiSinh ?? null,
+      marriages: hoSo.KetHon ?? [],
+      death: hoSo.KhaiTu ?? null,
+      updatedAt: hoSo.NgayCapNhat,
+      provenance: stampProvenance(this.source, hoSo.NgayCapNhat, fetchedAt),
     };
-  }
-
-  private mapBirth(node: XmlNode): BirthRecord {
-    return {
-      registrationNumber: this.text(node, 'SoDangKy', 'KhaiSinh'),
-      registeredOn: this.date(node, 'NgayDangKy', 'KhaiSinh'),
-      registeredAt: this.commune(node, 'KhaiSinh'),
-      fatherName: this.optionalText(node, 'HoTenCha', 'KhaiSinh'),
-      motherName: this.optionalText(node, 'HoTenMe', 'KhaiSinh'),
-    };
-  }
-
-  private mapMarriage(node: XmlNode): MarriageRecord {
-    const status = MARRIAGE_STATUS.get(this.text(node, 'TrangThai', 'KetHon'));
-    const spouseId = this.optionalText(node, 'SoDinhDanhVoChong', 'KetHon');
-    const endedOn = this.optionalText(node, 'NgayChamDut', 'KetHon');
-    if (!status || (spouseId !== null && !isPersonalId(spouseId)) || (endedOn !== null && !isIsoDate(endedOn))) {
-      throw this.badResponse('a KetHon with missing or unexpected fields');
-    }
-    return {
-      registrationNumber: this.text(node, 'SoDangKy', 'KetHon'),
-      registeredOn: this.date(node, 'NgayDangKy', 'KetHon'),
-      spouse: spouseId === null ? null : { personalId: spouseId },
-      spouseName: this.text(node, 'HoTenVoChong', 'KetHon'),
-      status,
-      endedOn,
-    };
-  }
-
-  private mapDeath(node: XmlNode): DeathRecord {
-    return {
-      registrationNumber: this.text(node, 'SoDangKy', 'KhaiTu'),
-      dateOfDeath: this.date(node, 'NgayChet', 'KhaiTu'),
-      registeredOn: this.date(node, 'NgayDangKy', 'KhaiTu'),
-      registeredAt: this.commune(node, 'KhaiTu'),
-    };
-  }
-
-  /** A required, non-empty text element. */
-  private text(node: XmlNode, name: string, parent: string): string {
-    const value = node[name];
-    if (typeof value !== 'string' || value === '') throw this.badResponse(`a ${parent} without a usable ${name}`);
-    return value;
-  }
-
-  /** An optional text element: absent or empty is null; anything but text is an error. */
-  private optionalText(node: XmlNode, name: string, parent: string): string | null {
-    const value = node[name];
-    if (value === undefined || value === '') return null;
-    if (typeof value !== 'string') throw this.badResponse(`a ${parent} with an unusable ${name}`);
-    return value;
-  }
-
-  private date(node: XmlNode, name: string, parent: string): string {
-    const value = this.text(node, name, parent);
-    if (!isIsoDate(value)) throw this.badResponse(`a ${parent} whose ${name} is not a YYYY-MM-DD date`);
-    return value;
-  }
-
-  private commune(node: XmlNode, parent: string): CommuneRef {
-    const code = this.text(node, 'NoiDangKy', parent);
-    if (!COMMUNE_CODE.test(code)) throw this.badResponse(`a ${parent} whose NoiDangKy is not a 5-digit commune code`);
-    return { code };
   }
 }

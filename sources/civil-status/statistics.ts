@@ -5,6 +5,7 @@
  * commune registered each month. Used by the indicators.
  */
 import { Provenance, stampProvenance } from '../kit/provenance';
+import { z } from '../kit/wire';
 import { CivilStatusSoapClient, escapeXml, soapEnvelope } from './soap';
 
 export const STATISTICS_SOAP_ACTION = '"urn:hotich:v1/ThongKeDangKyHoTich"';
@@ -36,10 +37,21 @@ export function statisticsEnvelope(key: string, communeCode: string, fromMonth: 
 }
 
 /** A whole count; the shared parser reads `KetHon` as a repeated element, so a one-item list is accepted too. */
-function count(value: unknown): number | null {
-  const text = Array.isArray(value) && value.length === 1 ? value[0] : value;
-  return typeof text === 'string' && /^\d{1,9}$/.test(text) ? Number(text) : null;
-}
+const count = z
+  .union([z.string(), z.tuple([z.string()]).transform(([text]) => text)])
+  .pipe(z.string().regex(/^\d{1,9}$/))
+  .transform(Number);
+
+const WIRE_MONTH = z
+  .object({ Ky: z.string().regex(MONTH), KhaiSinh: count, KetHon: count, KhaiTu: count })
+  .transform((row): MonthlyRegistrations => ({ month: row.Ky, births: row.KhaiSinh, marriages: row.KetHon, deaths: row.KhaiTu }));
+
+const WIRE_STATISTICS = z.object({
+  MaXa: z.string(),
+  // One month parses as the element itself, several as a list.
+  Thang: z.unknown().optional(),
+  NgayLapBaoCao: z.unknown().optional(),
+});
 
 export class CivilStatusStatisticsClient extends CivilStatusSoapClient {
   /** Registrations per month of the range, every month listed; null for a commune the service does not know. */
@@ -55,19 +67,10 @@ export class CivilStatusStatisticsClient extends CivilStatusSoapClient {
       (response) => (response.status === 404 ? null : this.parseSoapBody(response)),
     );
     if (body === null) return null;
-    const result = body.ThongKeDangKyHoTichResponse as Record<string, unknown> | undefined;
-    if (typeof result !== 'object' || result === null || result.MaXa !== communeCode) {
-      throw this.badResponse('a statistics answer for another commune, or none');
-    }
+    const result = this.check(WIRE_STATISTICS, body.ThongKeDangKyHoTichResponse, 'a statistics answer for another commune, or none');
+    if (result.MaXa !== communeCode) throw this.badResponse('a statistics answer for another commune, or none');
     const rows = result.Thang === undefined ? [] : Array.isArray(result.Thang) ? result.Thang : [result.Thang];
-    const months = rows.map((row: unknown): MonthlyRegistrations => {
-      const node = (typeof row === 'object' && row !== null ? row : {}) as Record<string, unknown>;
-      const [births, marriages, deaths] = [node.KhaiSinh, node.KetHon, node.KhaiTu].map(count);
-      if (typeof node.Ky !== 'string' || !MONTH.test(node.Ky) || births === null || marriages === null || deaths === null) {
-        throw this.badResponse('a statistics month with missing or unexpected fields');
-      }
-      return { month: node.Ky, births, marriages, deaths };
-    });
+    const months = rows.map((row) => this.check(WIRE_MONTH, row, 'a statistics month with missing or unexpected fields'));
     const producedAt = typeof result.NgayLapBaoCao === 'string' ? result.NgayLapBaoCao : null;
     return { communeCode, months, provenance: stampProvenance(this.source, producedAt) };
   }

@@ -153,11 +153,14 @@ export abstract class SourceClient {
     }
   }
 
-  /** `value` as `schema` reads it; anything that does not fit is SOURCE_BAD_RESPONSE, naming `what`. */
-  protected check<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  /**
+   * `value` as `schema` reads it; anything that does not fit is SOURCE_BAD_RESPONSE, naming `what`
+   * (or what `what` makes of the path to the first misfit: field names, never values).
+   */
+  protected check<S extends z.ZodType>(schema: S, value: unknown, what: string | ((path: string) => string)): z.output<S> {
     const checked = schema.safeParse(value);
-    if (!checked.success) throw this.badResponse(what);
-    return checked.data;
+    if (checked.success) return checked.data;
+    throw this.badResponse(typeof what === 'string' ? what : what(checked.error.issues[0]?.path.join('.') ?? ''));
   }
 
   protected badResponse(what: string): SourceError {
