@@ -1,6 +1,6 @@
 /**
  * What the benchmark asks, as the product's callers would:
- *  - dossier: a TTHC officer's citizen dossier across all five source subgraphs, citizens drawn
+ *  - dossier: a TTHC officer's citizen dossier across every source subgraph, citizens drawn
  *    Zipf-like from the whole world (a few often, most rarely);
  *  - household: a household of up to 10 members with every member's civil status and insurance;
  *  - budget: a province's budget aggregated over all its communes (Bắc Ninh, 24: 99 communes);

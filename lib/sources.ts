@@ -1,6 +1,6 @@
 /**
  * The national and sector systems the product reads from. Each has its own mock service, its own
- * API key and (except the catalogue, which two subgraphs share) its own subgraph.
+ * API key and (except the catalogue, which several subgraphs read) its own subgraph.
  */
 export const SOURCES = ['population', 'civil-status', 'land', 'social-insurance', 'budget', 'catalogue'] as const;
 export type SourceName = (typeof SOURCES)[number];

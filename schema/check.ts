@@ -9,6 +9,7 @@ import { relative, resolve } from 'node:path';
 import { Change, CriticalityLevel, diff } from '@graphql-inspector/core';
 import { buildSchema } from 'graphql';
 import YAML from 'yaml';
+import { readSubgraphSdl } from '../subgraphs/common/schema-sdl';
 import { composeFromConfig, readSupergraphConfig } from './compose';
 import { missingDescriptions } from './descriptions';
 
@@ -105,7 +106,7 @@ export async function checkSchema(root: string, paths: SchemaPaths = schemaPaths
   const subgraphs = readSupergraphConfig(paths.roverYaml);
 
   const missing = subgraphs
-    .map((s) => ({ subgraph: s.name, coordinates: missingDescriptions(readFileSync(s.schemaFile, 'utf8')) }))
+    .map((s) => ({ subgraph: s.name, coordinates: missingDescriptions(readSubgraphSdl(s.schemaFile)) }))
     .filter((m) => m.coordinates.length > 0);
 
   const outcome = composeFromConfig(paths.roverYaml);

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import YAML from 'yaml';
+import { readSubgraphSdl } from '../subgraphs/common/schema-sdl';
 import { printApiSchema } from './api-schema';
 
 export interface SupergraphConfigEntry {
@@ -37,7 +38,7 @@ export function composeFromConfig(roverYamlPath: string): CompositionOutcome {
   const services = readSupergraphConfig(roverYamlPath).map((entry) => ({
     name: entry.name,
     url: entry.routingUrl,
-    typeDefs: parse(readFileSync(entry.schemaFile, 'utf8')),
+    typeDefs: parse(readSubgraphSdl(entry.schemaFile)),
   }));
   const result = composeServices(services);
   if (result.errors) {

@@ -1,5 +1,5 @@
 /**
- * `npm start`: mock sources, the five subgraphs and the gateway, as three child processes in one
+ * `npm start`: mock sources, every subgraph and the gateway, as three child processes in one
  * terminal, started in dependency order. Ctrl-C (or SIGTERM) stops them all.
  */
 import { ChildProcess, spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * The whole product in one process on free ports: mock sources, the five subgraphs and the
+ * The whole product in one process on free ports: mock sources, every subgraph and the
  * gateway, wired by configuration exactly as `npm start` wires separate processes. Integration
  * tests and benchmarks start from here.
  */

@@ -1,5 +1,5 @@
 /**
- * Starts subgraphs as HTTP services: `tsx subgraphs/main.ts [name …]` (default: all six).
+ * Starts subgraphs as HTTP services: `tsx subgraphs/main.ts [name …]` (default: all of them).
  * Each reads its port and source connections from the environment (lib/config.ts); in
  * production each runs as its own deployment with one name.
  */
@@ -18,7 +18,7 @@ import { SUBGRAPH_FACTORIES } from './registry';
 
 async function main(): Promise<void> {
   const requested = process.argv.slice(2);
-  // One subgraph per process in production: its name is the service; `npm start` runs all six.
+  // One subgraph per process in production: its name is the service; `npm start` runs them all.
   setUpLogsAndTraces(requested.length === 1 ? `subgraph-${requested[0]}` : 'subgraphs', { tracing: true });
   const unknown = requested.filter((name) => !(SUBGRAPHS as readonly string[]).includes(name));
   if (unknown.length > 0) {

@@ -1,23 +1,22 @@
 /** The audit subgraph: Query.accessLog, citizens' access history from the gateway's audit log. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
-import { createAuditSink } from '../../lib/audit';
 import type { SubgraphConfig } from '../../lib/config';
+import { closeClients, openClients } from '../../sources/clients';
+import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
-import { createLoaders } from './loaders';
+import { AUDIT_CLIENTS, createLoaders } from './loaders';
 import { AuditContext, resolvers } from './resolvers';
-import { AuditLogReader } from './source-client';
 
-export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql')));
 
 export function createAuditSubgraph(config: SubgraphConfig): SubgraphDefinition<AuditContext> {
-  const reader = new AuditLogReader(createAuditSink(config));
+  const clients = openClients(config, AUDIT_CLIENTS);
   return {
     name: 'audit',
     typeDefs,
     resolvers,
-    createContext: () => ({ loaders: createLoaders(reader) }),
-    close: () => reader.close(),
+    createContext: () => ({ loaders: createLoaders({ clients, caches: {}, concurrency: config.sourceConcurrency }) }),
+    close: () => closeClients(clients),
   };
 }

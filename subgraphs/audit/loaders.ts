@@ -1,20 +1,27 @@
 /** Per-request loaders: one scan of the log per citizen asked about. */
 import DataLoader from 'dataloader';
 import type { AuditEntry } from '../../lib/audit/entry';
-import type { AuditLogReader } from './source-client';
+import type { SourceClients } from '../../sources/clients';
+import type { LoaderSources } from '../common/loaders';
 
 export interface AuditLoaders {
   accessLog: DataLoader<string, AuditEntry[]>;
 }
 
+export const AUDIT_CLIENTS = ['auditLog'] as const;
+export type AuditClients = SourceClients<(typeof AUDIT_CLIENTS)[number]>;
+
+/** The audit log is read as it is: no source cache in front of it. */
+export type AuditCaches = Record<string, never>;
+
 /** Keys are `<first>:<personalId>`, so two page sizes in one request stay distinct. */
-export function createLoaders(reader: AuditLogReader): AuditLoaders {
+export function createLoaders({ clients }: LoaderSources<AuditClients, AuditCaches>): AuditLoaders {
   return {
     accessLog: new DataLoader<string, AuditEntry[]>((keys) =>
       Promise.all(
         keys.map((key) => {
           const [first, personalId] = key.split(':');
-          return reader.accessesTo(personalId, Number(first));
+          return clients.auditLog.accessesTo(personalId, Number(first));
         }),
       ),
     ),

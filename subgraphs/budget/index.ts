@@ -1,22 +1,19 @@
 /** The budget subgraph: Commune.budget and Province.budget from the treasury (TABMIS). */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
-import { CatalogueClient } from '../common/catalogue-client';
+import { closeClients, openClients } from '../../sources/clients';
+import { sourceCacheFor } from '../../sources/kit/source-cache';
+import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
-import { sourceCacheFor } from '../common/source-cache';
-import { sourceClientOptions } from '../common/source-client';
-import { createLoaders } from './loaders';
+import { BUDGET_CLIENTS, createLoaders } from './loaders';
 import { BudgetContext, resolvers } from './resolvers';
 import { loadSharingRules } from './sharing-rules';
-import { BudgetClient } from './source-client';
 
-export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql')));
 
 export function createBudgetSubgraph(config: SubgraphConfig): SubgraphDefinition<BudgetContext> {
-  const budget = new BudgetClient(sourceClientOptions(config, 'budget'));
-  const catalogue = new CatalogueClient(sourceClientOptions(config, 'catalogue'));
+  const clients = openClients(config, BUDGET_CLIENTS);
   const caches = { budget: sourceCacheFor('budget', config), catalogue: sourceCacheFor('catalogue', config) };
   // Read and checked once at start: a mistake in the province's table stops the subgraph, clearly.
   const rules = loadSharingRules(config.budgetRulesFile);
@@ -25,9 +22,7 @@ export function createBudgetSubgraph(config: SubgraphConfig): SubgraphDefinition
     typeDefs,
     resolvers,
     caches: Object.values(caches),
-    createContext: () => ({ loaders: createLoaders(budget, catalogue, config.sourceConcurrency, caches), rules }),
-    close: async () => {
-      await Promise.all([budget.close(), catalogue.close()]);
-    },
+    createContext: () => ({ loaders: createLoaders({ clients, caches, concurrency: config.sourceConcurrency }), rules }),
+    close: () => closeClients(clients),
   };
 }

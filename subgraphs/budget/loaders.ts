@@ -5,11 +5,12 @@
  * exports. A failed export fails only the keys it carried.
  */
 import DataLoader from 'dataloader';
-import { CATALOGUE_MAX_BATCH, type CatalogueClient, type CommuneRecord, type ProvinceWithCommunes } from '../common/catalogue-client';
+import { BUDGET_MAX_UNITS, BudgetRow } from '../../sources/budget/client';
+import { CATALOGUE_MAX_BATCH, type CommuneRecord, type ProvinceWithCommunes } from '../../sources/catalogue/client';
+import type { SourceClients } from '../../sources/clients';
+import type { SourceCache } from '../../sources/kit/source-cache';
 import { toGraphQLError } from '../common/errors';
-import { batchLoader, chunks, singleLoader } from '../common/loaders';
-import type { SourceCache } from '../common/source-cache';
-import { BUDGET_MAX_UNITS, BudgetClient, BudgetRow } from './source-client';
+import { batchLoader, chunks, LoaderSources, singleLoader } from '../common/loaders';
 
 export interface BudgetLoaders {
   /** A unit's rows for a year, keyed by budgetKey(); null when the export has none. */
@@ -41,12 +42,16 @@ export function planExports(keys: readonly string[]): { fiscalYear: number; unit
   return exports;
 }
 
+export const BUDGET_CLIENTS = ['budget', 'catalogue'] as const;
+export type BudgetClients = SourceClients<(typeof BUDGET_CLIENTS)[number]>;
+
 export interface BudgetCaches {
   budget: SourceCache;
   catalogue: SourceCache;
 }
 
-export function createLoaders(budget: BudgetClient, catalogue: CatalogueClient, concurrency: number, caches: BudgetCaches): BudgetLoaders {
+export function createLoaders({ clients, caches, concurrency }: LoaderSources<BudgetClients, BudgetCaches>): BudgetLoaders {
+  const { budget, catalogue } = clients;
   // Cached per unit and year; only the units not in the cache go into an export.
   const exportRows = (fiscalYear: number, unitCodes: string[]) =>
     caches.budget.batch(`rows:${fiscalYear}`, (units) => budget.exportBudgets(fiscalYear, units))(unitCodes);

@@ -1,13 +1,13 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { Budget, communeBudget, provinceBudget } from '../../sources/budget/aggregate';
+import type { BudgetRow } from '../../sources/budget/client';
+import type { Provenance } from '../../sources/kit/provenance';
 import { badUserInput } from '../common/errors';
-import type { Provenance } from '../common/provenance';
 import { combineProvenance, provenanceResolvers } from '../common/provenance-resolvers';
 import { requireCommuneCode, requireIntInRange, requireProvinceCode } from '../common/validate';
-import { Budget, communeBudget, provinceBudget } from './aggregate';
 import { budgetKey, BudgetLoaders } from './loaders';
 import { RevenueSharing, shareCommuneRevenue, SharingBasis, sumSharings } from './revenue-sharing';
 import type { SharingRules } from './sharing-rules';
-import type { BudgetRow } from './source-client';
 
 export interface BudgetContext {
   loaders: BudgetLoaders;

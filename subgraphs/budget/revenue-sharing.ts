@@ -5,7 +5,7 @@
  * goes to the province). Amounts are whole đồng; a split rounds the commune's part half away from
  * zero and gives the province the rest, so the two always add up to the line.
  */
-import type { BudgetRow } from './source-client';
+import type { BudgetRow } from '../../sources/budget/client';
 import type { SharingRule, SharingRules } from './sharing-rules';
 
 /** Which amount of a line is shared: the year's estimate (dự toán) or the actual to date. */

@@ -1,26 +1,25 @@
 /** The civil-status subgraph: Citizen.civilStatus from the electronic civil-status database (hộ tịch). */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
+import { closeClients, openClients } from '../../sources/clients';
+import { sourceCacheFor } from '../../sources/kit/source-cache';
+import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
-import { sourceCacheFor } from '../common/source-cache';
-import { sourceClientOptions } from '../common/source-client';
-import { createLoaders } from './loaders';
+import { CIVIL_STATUS_CLIENTS, createLoaders } from './loaders';
 import { resolvers, CivilStatusContext } from './resolvers';
-import { CivilStatusClient } from './source-client';
 
-export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql')));
 
 export function createCivilStatusSubgraph(config: SubgraphConfig): SubgraphDefinition<CivilStatusContext> {
-  const client = new CivilStatusClient(sourceClientOptions(config, 'civil-status'));
-  const cache = sourceCacheFor('civil-status', config, { personalNamespaces: ['record'] });
+  const clients = openClients(config, CIVIL_STATUS_CLIENTS);
+  const caches = { civilStatus: sourceCacheFor('civil-status', config, { personalNamespaces: ['record'] }) };
   return {
     name: 'civil-status',
     typeDefs,
     resolvers,
-    caches: [cache],
-    createContext: () => ({ loaders: createLoaders(client, cache) }),
-    close: () => client.close(),
+    caches: Object.values(caches),
+    createContext: () => ({ loaders: createLoaders({ clients, caches, concurrency: config.sourceConcurrency }) }),
+    close: () => closeClients(clients),
   };
 }

@@ -1,13 +1,21 @@
 /** Per-request loaders: the civil-status source takes up to 50 IDs per SOAP call. */
 import type DataLoader from 'dataloader';
-import { batchLoader } from '../common/loaders';
-import type { SourceCache } from '../common/source-cache';
-import { CIVIL_STATUS_MAX_BATCH, type CivilStatusClient, type CivilStatusRecord } from './source-client';
+import { CIVIL_STATUS_MAX_BATCH, type CivilStatusRecord } from '../../sources/civil-status/client';
+import type { SourceClients } from '../../sources/clients';
+import type { SourceCache } from '../../sources/kit/source-cache';
+import { batchLoader, LoaderSources } from '../common/loaders';
 
 export interface CivilStatusLoaders {
   civilStatus: DataLoader<string, CivilStatusRecord | null>;
 }
 
-export function createLoaders(client: CivilStatusClient, cache: SourceCache): CivilStatusLoaders {
-  return { civilStatus: batchLoader(CIVIL_STATUS_MAX_BATCH, cache.batch('record', (personalIds) => client.getRecords(personalIds))) };
+export const CIVIL_STATUS_CLIENTS = ['civilStatus'] as const;
+export type CivilStatusClients = SourceClients<(typeof CIVIL_STATUS_CLIENTS)[number]>;
+
+export interface CivilStatusCaches {
+  civilStatus: SourceCache;
+}
+
+export function createLoaders({ clients, caches }: LoaderSources<CivilStatusClients, CivilStatusCaches>): CivilStatusLoaders {
+  return { civilStatus: batchLoader(CIVIL_STATUS_MAX_BATCH, caches.civilStatus.batch('record', (personalIds) => clients.civilStatus.getRecords(personalIds))) };
 }

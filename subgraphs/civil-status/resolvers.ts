@@ -1,8 +1,8 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { CitizenRef } from '../../sources/civil-status/client';
 import { provenanceResolvers } from '../common/provenance-resolvers';
 import { requirePersonalId } from '../common/validate';
 import type { CivilStatusLoaders } from './loaders';
-import type { CitizenRef } from './source-client';
 
 export interface CivilStatusContext {
   loaders: CivilStatusLoaders;

@@ -4,7 +4,7 @@
  * and — through the invalidation channel — in every replica's memory and every gateway's copies.
  */
 import { createInvalidationEndpoint as createEndpoint, INVALIDATION_PATH } from '../../lib/cache-invalidation';
-import type { SourceCache } from './source-cache';
+import type { SourceCache } from '../../sources/kit/source-cache';
 
 export { INVALIDATION_PATH };
 

@@ -4,21 +4,7 @@
  * Messages never carry personal data: they name the field or rule, not the value.
  */
 import { GraphQLError } from 'graphql';
-import type { SourceName } from '../../lib/sources';
-
-export type SourceErrorCode = 'SOURCE_UNAVAILABLE' | 'SOURCE_TIMEOUT' | 'SOURCE_BAD_RESPONSE';
-
-export class SourceError extends Error {
-  constructor(
-    public readonly source: SourceName,
-    public readonly code: SourceErrorCode,
-    message: string,
-    public readonly status?: number,
-  ) {
-    super(message);
-    this.name = 'SourceError';
-  }
-}
+import { SourceError } from '../../sources/kit/errors';
 
 export function badUserInput(message: string, argument?: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...(argument ? { argument } : {}) } });

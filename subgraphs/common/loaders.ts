@@ -59,3 +59,13 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/**
+ * What every subgraph's `createLoaders` takes: the source clients it opened (`openClients`), the
+ * source caches in front of them, and how many one-ID-per-call requests may be in flight at once.
+ */
+export interface LoaderSources<Clients, Caches> {
+  clients: Clients;
+  caches: Caches;
+  concurrency: number;
+}

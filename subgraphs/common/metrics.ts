@@ -11,9 +11,9 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { createRegistry, LATENCY_BUCKETS } from '../../lib/metrics';
-import { resilienceEvents } from './resilience/events';
-import type { SourceCache } from './source-cache';
-import { sourceCallEvents } from './source-telemetry';
+import { resilienceEvents } from '../../sources/kit/resilience/events';
+import type { SourceCache } from '../../sources/kit/source-cache';
+import { sourceCallEvents } from '../../sources/kit/telemetry';
 
 const BREAKER_STATES = ['closed', 'half-open', 'open'] as const;
 

@@ -1,10 +1,10 @@
 /**
  * The schema side of provenance, shared by every subgraph that serves source-backed records: the
- * `Provenance` type's resolvers (each subgraph declares the same @shareable type in its SDL) and
+ * `Provenance` type's resolvers (the @shareable type of provenance.graphql, in each such subgraph's SDL) and
  * the combination of several records' provenance into one (a province's budget is many exports).
  */
 import type { SourceName } from '../../lib/sources';
-import { ageSeconds, Provenance } from './provenance';
+import { ageSeconds, Provenance } from '../../sources/kit/provenance';
 
 /** The schema's SourceSystem enum value of each source. */
 const SOURCE_SYSTEM: Record<SourceName, string> = {

@@ -2,7 +2,7 @@
  * Starts one subgraph as an HTTP service: `POST /graphql`, `GET /health`, `GET /ready`,
  * `GET /metrics` (Prometheus: the process's source calls, breakers and caches).
  * Every subgraph folder exports a SubgraphDefinition; this file is the only place that turns one
- * into a running server, so all five behave alike.
+ * into a running server, so they all behave alike.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, BaseContext } from '@apollo/server';
@@ -10,10 +10,10 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
+import type { MetricsConfig, SubgraphConfig, SubgraphServerTls } from '../../lib/config';
 import { createForwardingVerifier, FORWARDING_HEADER, ForwardingVerifier } from '../../lib/forwarding';
 import { executeGraphQLRequest, HttpError, HttpGraphQLRequest, readBodyBytes, readGraphQLRequest, sendGraphQLError, sendJson } from '../../lib/graphql-http';
 import { RunningHttpService, startHttpService } from '../../lib/http-service';
-import type { MetricsConfig, SubgraphConfig, SubgraphServerTls } from '../../lib/config';
 import { createJurisdictionKeySigner, createJurisdictionKeyVerifier } from '../../lib/jurisdiction-key';
 import { readJwkFile } from '../../lib/keys';
 import { requestIdFrom } from '../../lib/log';
@@ -22,12 +22,12 @@ import { admitMetricsRequest, METRICS_PATH, OPEN_METRICS } from '../../lib/metri
 import { startTracing } from '../../lib/tracing';
 import type { Principal } from '../../lib/principal';
 import type { SubgraphName } from '../../lib/sources';
+import type { SourceCache } from '../../sources/kit/source-cache';
 import { externalJurisdictionKeys, withDeclaredAccess } from './access';
-import { signIssuedJurisdictionKeys } from './jurisdiction-keys';
 import { createInvalidationEndpoint, INVALIDATION_PATH } from './cache-invalidation';
+import { signIssuedJurisdictionKeys } from './jurisdiction-keys';
 import { subgraphMetrics } from './metrics';
 import { subgraphRequestLogPlugin } from './request-log';
-import type { SourceCache } from './source-cache';
 import { trustUnsignedCalls } from './unsigned-calls';
 
 export interface SubgraphDefinition<TContext extends BaseContext = BaseContext> {

@@ -12,12 +12,11 @@
  */
 import { GraphQLError } from 'graphql';
 import pLimit from 'p-limit';
-import { communeBudget, provinceBudget, type Budget } from '../budget/aggregate';
-import { todayInVietnam } from '../common/dates';
+import { communeBudget, provinceBudget, type Budget } from '../../sources/budget/aggregate';
+import type { MonthlyRegistrations } from '../../sources/civil-status/statistics';
+import { todayInVietnam } from '../../sources/kit/dates';
 import { Kept } from '../common/kept';
-import type { MonthlyRegistrations } from '../civil-status/statistics-client';
-import type { IndicatorFetches } from './loaders';
-import type { IndicatorClients } from './source-client';
+import type { IndicatorClients, IndicatorFetches } from './loaders';
 
 export interface ResidentsSummary {
   population: number;
@@ -126,7 +125,7 @@ export class CommuneIndicators {
   /** Births, marriages and deaths the commune registered each month from `fromMonth` to `toMonth`. */
   events(communeCode: string, fromMonth: string, toMonth: string): Promise<MonthlyRegistrations[]> {
     return this.eventsKept.get(`${communeCode}:${fromMonth}:${toMonth}`, async () => {
-      const statistics = await this.clients.civilStatus.getRegistrationStatistics(communeCode, fromMonth, toMonth);
+      const statistics = await this.clients.civilStatusStatistics.getRegistrationStatistics(communeCode, fromMonth, toMonth);
       return statistics?.months ?? [];
     });
   }

@@ -3,27 +3,27 @@
  * indicator set (population, households, insurance coverage, civil-status events per month, land
  * parcels, budget execution) computed over the sources. An internal subgraph: it owns no data.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
+import { closeClients, openClients } from '../../sources/clients';
+import { sourceCacheFor } from '../../sources/kit/source-cache';
+import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
-import { sourceCacheFor } from '../common/source-cache';
 import { CommuneIndicators, LookupAllowance } from './compute';
-import { cachedFetches } from './loaders';
+import { cachedFetches, INDICATOR_CLIENTS } from './loaders';
 import { IndicatorsContext, resolvers } from './resolvers';
-import { closeClients, createClients } from './source-client';
 
-export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql')));
 
 export function createIndicatorsSubgraph(config: SubgraphConfig): SubgraphDefinition<IndicatorsContext> {
-  const clients = createClients(config);
+  const clients = openClients(config, INDICATOR_CLIENTS);
   const caches = {
     socialInsurance: sourceCacheFor('social-insurance', config, { personalNamespaces: ['participant'] }),
     budget: sourceCacheFor('budget', config),
     catalogue: sourceCacheFor('catalogue', config),
   };
-  const fetches = cachedFetches(clients, caches);
+  const fetches = cachedFetches({ clients, caches, concurrency: config.sourceConcurrency });
   const indicators = new CommuneIndicators(clients, fetches, { ttlMs: config.indicatorsCacheTtlMs, concurrency: config.sourceConcurrency });
   return {
     name: 'indicators',

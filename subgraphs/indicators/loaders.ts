@@ -2,13 +2,17 @@
  * The source answers the indicators need, through the subgraph's source caches: a person's BHXH
  * record (one per call), a unit's budget rows (up to 50 units per export), and the catalogue.
  */
-import { BUDGET_MAX_UNITS, type BudgetRow } from '../budget/source-client';
-import type { ProvinceWithCommunes, CommuneRecord } from '../common/catalogue-client';
+import { BUDGET_MAX_UNITS, type BudgetRow } from '../../sources/budget/client';
+import type { ProvinceWithCommunes, CommuneRecord } from '../../sources/catalogue/client';
+import type { SourceClients } from '../../sources/clients';
+import type { SourceCache } from '../../sources/kit/source-cache';
+import type { InsuranceRecord } from '../../sources/social-insurance/client';
 import { everyAnswer } from '../common/errors';
-import { chunks } from '../common/loaders';
-import type { SourceCache } from '../common/source-cache';
-import type { InsuranceRecord } from '../social-insurance/source-client';
-import type { IndicatorClients } from './source-client';
+import { chunks, LoaderSources } from '../common/loaders';
+
+/** The sources the indicators read; the subgraph owns none of them. */
+export const INDICATOR_CLIENTS = ['population', 'civilStatusStatistics', 'land', 'socialInsurance', 'budget', 'catalogue'] as const;
+export type IndicatorClients = SourceClients<(typeof INDICATOR_CLIENTS)[number]>;
 
 export interface IndicatorCaches {
   socialInsurance: SourceCache;
@@ -24,7 +28,7 @@ export interface IndicatorFetches {
   commune(code: string): Promise<CommuneRecord | null>;
 }
 
-export function cachedFetches(clients: IndicatorClients, caches: IndicatorCaches): IndicatorFetches {
+export function cachedFetches({ clients, caches }: LoaderSources<IndicatorClients, IndicatorCaches>): IndicatorFetches {
   const participant = caches.socialInsurance.one('participant', (id) => clients.socialInsurance.getParticipant(id));
   const province = caches.catalogue.one('province', (code) => clients.catalogue.getProvince(code));
   const communes = caches.catalogue.batch('commune', (codes) => clients.catalogue.getCommunes(codes));

@@ -1,31 +1,26 @@
 /** The land subgraph: Citizen.landRights, LandParcel and Query.landParcel from CSDL đất đai. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
-import { CatalogueClient } from '../common/catalogue-client';
+import { closeClients, openClients } from '../../sources/clients';
+import { sourceCacheFor } from '../../sources/kit/source-cache';
+import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
-import { sourceCacheFor } from '../common/source-cache';
-import { sourceClientOptions } from '../common/source-client';
-import { createLoaders } from './loaders';
+import { createLoaders, LAND_CLIENTS } from './loaders';
 import { LandContext, resolvers } from './resolvers';
-import { LandClient } from './source-client';
 
-export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql')));
 
 export function createLandSubgraph(config: SubgraphConfig): SubgraphDefinition<LandContext> {
-  const client = new LandClient(sourceClientOptions(config, 'land'));
   // The catalogue places a parcel's commune in its province, for the owners' jurisdiction check.
-  const catalogue = new CatalogueClient(sourceClientOptions(config, 'catalogue'));
+  const clients = openClients(config, LAND_CLIENTS);
   const caches = { land: sourceCacheFor('land', config, { personalNamespaces: ['rights'] }), catalogue: sourceCacheFor('catalogue', config) };
   return {
     name: 'land',
     typeDefs,
     resolvers,
     caches: Object.values(caches),
-    createContext: () => ({ loaders: createLoaders(client, catalogue, caches) }),
-    close: async () => {
-      await Promise.all([client.close(), catalogue.close()]);
-    },
+    createContext: () => ({ loaders: createLoaders({ clients, caches, concurrency: config.sourceConcurrency }) }),
+    close: () => closeClients(clients),
   };
 }

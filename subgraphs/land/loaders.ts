@@ -4,10 +4,11 @@
  * parcel loader, so a parcel reached through a citizen costs no second call.
  */
 import type DataLoader from 'dataloader';
-import { CATALOGUE_MAX_BATCH, CatalogueClient, CommuneRecord } from '../common/catalogue-client';
-import { batchLoader } from '../common/loaders';
-import type { SourceCache } from '../common/source-cache';
-import { LAND_MAX_IDS, LandClient, ParcelRecord } from './source-client';
+import { CATALOGUE_MAX_BATCH, CommuneRecord } from '../../sources/catalogue/client';
+import type { SourceClients } from '../../sources/clients';
+import type { SourceCache } from '../../sources/kit/source-cache';
+import { LAND_MAX_IDS, ParcelRecord } from '../../sources/land/client';
+import { batchLoader, LoaderSources } from '../common/loaders';
 
 /** One parcel a citizen holds, in the shape of the schema's LandRight. */
 export interface LandRightRecord {
@@ -25,12 +26,16 @@ export interface LandLoaders {
   commune: DataLoader<string, CommuneRecord | null>;
 }
 
+export const LAND_CLIENTS = ['land', 'catalogue'] as const;
+export type LandClients = SourceClients<(typeof LAND_CLIENTS)[number]>;
+
 export interface LandCaches {
   land: SourceCache;
   catalogue: SourceCache;
 }
 
-export function createLoaders(client: LandClient, catalogue: CatalogueClient, caches: LandCaches): LandLoaders {
+export function createLoaders({ clients, caches }: LoaderSources<LandClients, LandCaches>): LandLoaders {
+  const { land: client, catalogue } = clients;
   const parcel = batchLoader(LAND_MAX_IDS, caches.land.batch('parcel', (parcelIds) => client.findByIds(parcelIds)));
   const rightsByOwner = batchLoader(LAND_MAX_IDS, caches.land.batch('rights', async (personalIds) => {
     const rights = new Map<string, LandRightRecord[]>(personalIds.map((id) => [id, []]));

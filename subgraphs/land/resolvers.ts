@@ -1,10 +1,11 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { isPersonalId } from '../../lib/personal-id';
 import { formatJurisdictionKey } from '../../lib/principal';
-import { badUserInput, SourceError, toGraphQLError } from '../common/errors';
+import { SourceError } from '../../sources/kit/errors';
+import type { LandOwnerRecord, ParcelRecord } from '../../sources/land/client';
+import { badUserInput, toGraphQLError } from '../common/errors';
 import { provenanceResolvers } from '../common/provenance-resolvers';
 import type { LandLoaders, LandRightRecord } from './loaders';
-import type { LandOwnerRecord, ParcelRecord } from './source-client';
 
 export interface LandContext {
   loaders: LandLoaders;

@@ -1,21 +1,18 @@
 /** The population subgraph: Citizen identity and residence, Household, Province and Commune. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
-import { CatalogueClient } from '../common/catalogue-client';
+import { closeClients, openClients } from '../../sources/clients';
+import { sourceCacheFor } from '../../sources/kit/source-cache';
+import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
-import { sourceCacheFor } from '../common/source-cache';
-import { sourceClientOptions } from '../common/source-client';
-import { createLoaders } from './loaders';
+import { createLoaders, POPULATION_CLIENTS } from './loaders';
 import { PopulationContext, resolvers } from './resolvers';
-import { PopulationClient } from './source-client';
 
-export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql')));
 
 export function createPopulationSubgraph(config: SubgraphConfig): SubgraphDefinition<PopulationContext> {
-  const population = new PopulationClient(sourceClientOptions(config, 'population'));
-  const catalogue = new CatalogueClient(sourceClientOptions(config, 'catalogue'));
+  const clients = openClients(config, POPULATION_CLIENTS);
   const caches = { population: sourceCacheFor('population', config, { personalNamespaces: ['citizen'] }), catalogue: sourceCacheFor('catalogue', config) };
   return {
     name: 'population',
@@ -24,9 +21,7 @@ export function createPopulationSubgraph(config: SubgraphConfig): SubgraphDefini
     caches: Object.values(caches),
     // Where citizens, households and communes belong is decided here: their keys go out signed.
     issuesJurisdictionKeys: true,
-    createContext: () => ({ loaders: createLoaders(population, catalogue, config.sourceConcurrency, caches) }),
-    close: async () => {
-      await Promise.all([population.close(), catalogue.close()]);
-    },
+    createContext: () => ({ loaders: createLoaders({ clients, caches, concurrency: config.sourceConcurrency }) }),
+    close: () => closeClients(clients),
   };
 }

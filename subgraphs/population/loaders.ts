@@ -6,11 +6,13 @@
  * loaders, so asking for them again costs nothing.
  */
 import type DataLoader from 'dataloader';
-import { CATALOGUE_MAX_BATCH, CatalogueClient, CommuneRecord, ProvinceRecord } from '../common/catalogue-client';
-import { badUserInput, SourceError, toGraphQLError } from '../common/errors';
-import { batchLoader, singleLoader } from '../common/loaders';
-import type { SourceCache } from '../common/source-cache';
-import { CitizenRecord, HouseholdRecord, POPULATION_MAX_BATCH, PopulationClient, ResidentsPage } from './source-client';
+import { CATALOGUE_MAX_BATCH, CommuneRecord, ProvinceRecord } from '../../sources/catalogue/client';
+import type { SourceClients } from '../../sources/clients';
+import { SourceError } from '../../sources/kit/errors';
+import type { SourceCache } from '../../sources/kit/source-cache';
+import { CitizenRecord, HouseholdRecord, POPULATION_MAX_BATCH, ResidentsPage } from '../../sources/population/client';
+import { badUserInput, toGraphQLError } from '../common/errors';
+import { batchLoader, LoaderSources, singleLoader } from '../common/loaders';
 
 export interface ResidentsQuery {
   communeCode: string;
@@ -31,12 +33,16 @@ export interface PopulationLoaders {
   residents(query: ResidentsQuery): Promise<ResidentsPage | null>;
 }
 
+export const POPULATION_CLIENTS = ['population', 'catalogue'] as const;
+export type PopulationClients = SourceClients<(typeof POPULATION_CLIENTS)[number]>;
+
 export interface PopulationCaches {
   population: SourceCache;
   catalogue: SourceCache;
 }
 
-export function createLoaders(population: PopulationClient, catalogue: CatalogueClient, concurrency: number, caches: PopulationCaches): PopulationLoaders {
+export function createLoaders({ clients, caches, concurrency }: LoaderSources<PopulationClients, PopulationCaches>): PopulationLoaders {
+  const { population, catalogue } = clients;
   const citizen = batchLoader(POPULATION_MAX_BATCH, caches.population.batch('citizen', (ids) => population.getCitizens(ids)));
   const household = batchLoader(POPULATION_MAX_BATCH, caches.population.batch('household', (ids) => population.getHouseholds(ids)));
   const commune = batchLoader(CATALOGUE_MAX_BATCH, caches.catalogue.batch('commune', (codes) => catalogue.getCommunes(codes)));

@@ -2,13 +2,14 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { isPersonalId, personalIdProblem } from '../../lib/personal-id';
 import { formatJurisdictionKey } from '../../lib/principal';
 import type { SourceName } from '../../lib/sources';
-import type { CommuneRecord, ProvinceRecord } from '../common/catalogue-client';
-import { badUserInput, SourceError, toGraphQLError } from '../common/errors';
+import type { CommuneRecord, ProvinceRecord } from '../../sources/catalogue/client';
+import { SourceError } from '../../sources/kit/errors';
+import type { CitizenRecord, HouseholdMemberRecord, HouseholdRecord, ResidenceRecord, ResidentsPage } from '../../sources/population/client';
+import { POPULATION_MAX_BATCH } from '../../sources/population/client';
+import { badUserInput, toGraphQLError } from '../common/errors';
 import { provenanceResolvers } from '../common/provenance-resolvers';
 import { requireCommuneCode, requireIntInRange, requirePersonalId, requireProvinceCode } from '../common/validate';
 import type { PopulationLoaders } from './loaders';
-import type { CitizenRecord, HouseholdMemberRecord, HouseholdRecord, ResidenceRecord, ResidentsPage } from './source-client';
-import { POPULATION_MAX_BATCH } from './source-client';
 
 export interface PopulationContext {
   loaders: PopulationLoaders;

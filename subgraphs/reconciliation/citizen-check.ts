@@ -7,10 +7,10 @@
  * households list a person.)
  */
 import { formatJurisdictionKey } from '../../lib/principal';
-import { compareRecords, householdFindings, sortFindings } from './compare';
+import type { CitizenRecord, HouseholdRecord } from '../../sources/population/client';
 import type { ReportedFinding } from './commune-report';
+import { compareRecords, householdFindings, sortFindings } from './compare';
 import type { ReconciliationLoaders } from './loaders';
-import type { CitizenRecord, HouseholdRecord } from './source-client';
 
 /** The loaded values, or the first failure among them (a partial check would mislead). */
 function whole<T>(results: (T | Error)[]): T[] {

@@ -9,20 +9,15 @@
  */
 import pLimit from 'p-limit';
 import { formatJurisdictionKey } from '../../lib/principal';
-import { everyAnswer, SourceError } from '../common/errors';
+import { CATALOGUE_MAX_BATCH } from '../../sources/catalogue/client';
+import { CIVIL_STATUS_MAX_BATCH, type CivilStatusRecord } from '../../sources/civil-status/client';
+import { SourceError } from '../../sources/kit/errors';
+import { POPULATION_MAX_BATCH, type CitizenRecord, type HouseholdRecord } from '../../sources/population/client';
+import { everyAnswer } from '../common/errors';
 import { Kept } from '../common/kept';
 import { chunks } from '../common/loaders';
 import { compareRecords, Finding, householdFindings, sortFindings } from './compare';
-import type { CachedFetches } from './loaders';
-import {
-  CATALOGUE_MAX_BATCH,
-  CIVIL_STATUS_MAX_BATCH,
-  CitizenRecord,
-  CivilStatusRecord,
-  HouseholdRecord,
-  POPULATION_MAX_BATCH,
-  ReconciliationClients,
-} from './source-client';
+import type { CachedFetches, ReconciliationClients } from './loaders';
 
 /** A finding with the jurisdiction of the person it is about, for the access checks. */
 export interface ReportedFinding extends Finding {

@@ -7,8 +7,8 @@
  */
 import { decodePersonalId } from '../../lib/personal-id';
 import type { SourceName } from '../../lib/sources';
-import type { CivilStatusRecord } from '../civil-status/source-client';
-import type { CitizenRecord, HouseholdRecord } from '../population/source-client';
+import type { CivilStatusRecord } from '../../sources/civil-status/client';
+import type { CitizenRecord, HouseholdRecord } from '../../sources/population/client';
 
 export const DISCREPANCY_KINDS = [
   'DEATH_NOT_IN_POPULATION',

@@ -3,34 +3,35 @@
  * for one citizen (`Citizen.discrepancies`) and for a whole commune (`Commune.discrepancies`).
  * An internal subgraph: it reads the sources through their own clients and owns no data.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
+import { closeClients, openClients } from '../../sources/clients';
+import { sourceCacheFor } from '../../sources/kit/source-cache';
+import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
-import { sourceCacheFor } from '../common/source-cache';
 import { CommuneReports } from './commune-report';
-import { cachedFetches, createLoaders } from './loaders';
+import { cachedFetches, createLoaders, RECONCILIATION_CLIENTS } from './loaders';
 import { ReconciliationContext, resolvers } from './resolvers';
-import { closeClients, createClients } from './source-client';
 
-export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql')));
 
 export function createReconciliationSubgraph(config: SubgraphConfig): SubgraphDefinition<ReconciliationContext> {
-  const clients = createClients(config);
+  const clients = openClients(config, RECONCILIATION_CLIENTS);
   const caches = {
     population: sourceCacheFor('population', config, { personalNamespaces: ['citizen'] }),
     civilStatus: sourceCacheFor('civil-status', config, { personalNamespaces: ['record'] }),
     catalogue: sourceCacheFor('catalogue', config),
   };
-  const fetches = cachedFetches(clients, caches);
+  const sources = { clients, caches, concurrency: config.sourceConcurrency };
+  const fetches = cachedFetches(sources);
   const reports = new CommuneReports(clients, fetches, { ttlMs: config.reconciliationCacheTtlMs, concurrency: config.sourceConcurrency });
   return {
     name: 'reconciliation',
     typeDefs,
     resolvers,
     caches: Object.values(caches),
-    createContext: () => ({ loaders: createLoaders(fetches), reports }),
+    createContext: () => ({ loaders: createLoaders(sources), reports }),
     close: () => closeClients(clients),
   };
 }

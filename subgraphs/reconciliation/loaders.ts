@@ -4,18 +4,16 @@
  * through the subgraph's source caches, which the commune-wide run fills as well.
  */
 import type DataLoader from 'dataloader';
-import { batchLoader } from '../common/loaders';
-import type { SourceCache } from '../common/source-cache';
-import {
-  CATALOGUE_MAX_BATCH,
-  CIVIL_STATUS_MAX_BATCH,
-  CitizenRecord,
-  CivilStatusRecord,
-  CommuneRecord,
-  HouseholdRecord,
-  POPULATION_MAX_BATCH,
-  ReconciliationClients,
-} from './source-client';
+import { CATALOGUE_MAX_BATCH, type CommuneRecord } from '../../sources/catalogue/client';
+import { CIVIL_STATUS_MAX_BATCH, type CivilStatusRecord } from '../../sources/civil-status/client';
+import type { SourceClients } from '../../sources/clients';
+import type { SourceCache } from '../../sources/kit/source-cache';
+import { POPULATION_MAX_BATCH, type CitizenRecord, type HouseholdRecord } from '../../sources/population/client';
+import { batchLoader, LoaderSources } from '../common/loaders';
+
+/** The sources reconciliation compares, read through the same clients their own subgraphs use. */
+export const RECONCILIATION_CLIENTS = ['population', 'civilStatus', 'catalogue'] as const;
+export type ReconciliationClients = SourceClients<(typeof RECONCILIATION_CLIENTS)[number]>;
 
 export interface ReconciliationCaches {
   population: SourceCache;
@@ -31,7 +29,7 @@ export interface ReconciliationLoaders {
 }
 
 /** The cached batch fetches, shared by the per-request loaders and the commune-wide run. */
-export function cachedFetches(clients: ReconciliationClients, caches: ReconciliationCaches) {
+export function cachedFetches({ clients, caches }: LoaderSources<ReconciliationClients, ReconciliationCaches>) {
   return {
     citizens: caches.population.batch('citizen', (ids) => clients.population.getCitizens(ids)),
     households: caches.population.batch('household', (ids) => clients.population.getHouseholds(ids)),
@@ -42,7 +40,9 @@ export function cachedFetches(clients: ReconciliationClients, caches: Reconcilia
 
 export type CachedFetches = ReturnType<typeof cachedFetches>;
 
-export function createLoaders(fetches: CachedFetches): ReconciliationLoaders {
+export function createLoaders(sources: LoaderSources<ReconciliationClients, ReconciliationCaches>): ReconciliationLoaders {
+  // Batch functions over the shared caches: a record the commune-wide run fetched is a hit here.
+  const fetches = cachedFetches(sources);
   return {
     citizen: batchLoader(POPULATION_MAX_BATCH, fetches.citizens),
     household: batchLoader(POPULATION_MAX_BATCH, fetches.households),

@@ -1,26 +1,25 @@
 /** The social-insurance subgraph: Citizen.socialInsurance from BHXH. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
+import { closeClients, openClients } from '../../sources/clients';
+import { sourceCacheFor } from '../../sources/kit/source-cache';
+import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
-import { sourceCacheFor } from '../common/source-cache';
-import { sourceClientOptions } from '../common/source-client';
-import { createLoaders } from './loaders';
+import { createLoaders, SOCIAL_INSURANCE_CLIENTS } from './loaders';
 import { resolvers, SocialInsuranceContext } from './resolvers';
-import { SocialInsuranceClient } from './source-client';
 
-export const typeDefs = parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8'));
+export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql')));
 
 export function createSocialInsuranceSubgraph(config: SubgraphConfig): SubgraphDefinition<SocialInsuranceContext> {
-  const client = new SocialInsuranceClient(sourceClientOptions(config, 'social-insurance'));
-  const cache = sourceCacheFor('social-insurance', config, { personalNamespaces: ['participant'] });
+  const clients = openClients(config, SOCIAL_INSURANCE_CLIENTS);
+  const caches = { socialInsurance: sourceCacheFor('social-insurance', config, { personalNamespaces: ['participant'] }) };
   return {
     name: 'social-insurance',
     typeDefs,
     resolvers,
-    caches: [cache],
-    createContext: () => ({ loaders: createLoaders(client, config.sourceConcurrency, cache) }),
-    close: () => client.close(),
+    caches: Object.values(caches),
+    createContext: () => ({ loaders: createLoaders({ clients, caches, concurrency: config.sourceConcurrency }) }),
+    close: () => closeClients(clients),
   };
 }

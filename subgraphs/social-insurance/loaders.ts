@@ -1,13 +1,21 @@
 /** Per-request loaders: BHXH takes one ID per call, so lookups run with bounded concurrency. */
 import type DataLoader from 'dataloader';
-import { singleLoader } from '../common/loaders';
-import type { SourceCache } from '../common/source-cache';
-import type { InsuranceRecord, SocialInsuranceClient } from './source-client';
+import type { SourceClients } from '../../sources/clients';
+import type { SourceCache } from '../../sources/kit/source-cache';
+import type { InsuranceRecord } from '../../sources/social-insurance/client';
+import { LoaderSources, singleLoader } from '../common/loaders';
 
 export interface SocialInsuranceLoaders {
   participant: DataLoader<string, InsuranceRecord | null>;
 }
 
-export function createLoaders(client: SocialInsuranceClient, concurrency: number, cache: SourceCache): SocialInsuranceLoaders {
-  return { participant: singleLoader(concurrency, cache.one('participant', (personalId) => client.getParticipant(personalId))) };
+export const SOCIAL_INSURANCE_CLIENTS = ['socialInsurance'] as const;
+export type SocialInsuranceClients = SourceClients<(typeof SOCIAL_INSURANCE_CLIENTS)[number]>;
+
+export interface SocialInsuranceCaches {
+  socialInsurance: SourceCache;
+}
+
+export function createLoaders({ clients, caches, concurrency }: LoaderSources<SocialInsuranceClients, SocialInsuranceCaches>): SocialInsuranceLoaders {
+  return { participant: singleLoader(concurrency, caches.socialInsurance.one('participant', (personalId) => clients.socialInsurance.getParticipant(personalId))) };
 }

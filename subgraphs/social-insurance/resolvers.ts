@@ -1,9 +1,9 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { isPersonalId } from '../../lib/personal-id';
-import { todayInVietnam } from '../common/dates';
+import { todayInVietnam } from '../../sources/kit/dates';
+import type { HealthInsuranceCardRecord } from '../../sources/social-insurance/client';
 import { provenanceResolvers } from '../common/provenance-resolvers';
 import type { SocialInsuranceLoaders } from './loaders';
-import type { HealthInsuranceCardRecord } from './source-client';
 
 export interface SocialInsuranceContext {
   loaders: SocialInsuranceLoaders;

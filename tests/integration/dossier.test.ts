@@ -1,5 +1,5 @@
 /**
- * The whole product on free ports — mock sources, six subgraphs, gateway — asked what a commune's
+ * The whole product on free ports — mock sources, every subgraph, gateway — asked what a commune's
  * procedure system asks, and checked against the mocks' ground truth and call counters.
  */
 import type { Citizen, World } from '../../mocks';

@@ -3,8 +3,8 @@
  * serve, with their cost in source calls: BHXH one person per call, bounded per request and
  * kept once computed; everything else in batch- or commune-sized calls.
  */
-import { todayInVietnam } from '../../subgraphs/common/dates';
 import type { World } from '../../mocks';
+import { todayInVietnam } from '../../sources/kit/dates';
 import { Stack, startStack } from '../../stack/stack';
 
 const ALL = 'population:read civil-status:read land:read social-insurance:read budget:read';

@@ -1,7 +1,7 @@
 /** A source cache that keeps nothing: unit tests of loaders count every source call. */
 import { DEFAULT_BUDGET_RULES_FILE } from '../../lib/config';
 import type { SourceName } from '../../lib/sources';
-import { SourceCache } from '../../subgraphs/common/source-cache';
+import { SourceCache } from '../../sources/kit/source-cache';
 
 export function uncached(source: SourceName): SourceCache {
   return new SourceCache(source, { ttlMs: 0 });

@@ -4,9 +4,9 @@
  * list its registered member), the personal ID's digits, and names that differ only in spelling
  * of the same Unicode.
  */
-import type { CivilStatusRecord } from '../../../subgraphs/civil-status/source-client';
-import { stampProvenance } from '../../../subgraphs/common/provenance';
-import type { CitizenRecord, HouseholdRecord } from '../../../subgraphs/population/source-client';
+import type { CivilStatusRecord } from '../../../sources/civil-status/client';
+import { stampProvenance } from '../../../sources/kit/provenance';
+import type { CitizenRecord, HouseholdRecord } from '../../../sources/population/client';
 import { compareRecords, findingOrderKey, householdFindings, sortFindings } from '../../../subgraphs/reconciliation/compare';
 
 const ID = '024090012345'; // digit 4: male, born 1900–1999; digits 5–6: 1990

@@ -5,10 +5,10 @@
  */
 import { DEFAULT_BUDGET_RULES_FILE } from '../../../lib/config';
 import { generateWorld } from '../../../mocks/world';
+import type { BudgetRow } from '../../../sources/budget/client';
+import { stampProvenance } from '../../../sources/kit/provenance';
 import { percentOf, shareCommuneRevenue, sumSharings } from '../../../subgraphs/budget/revenue-sharing';
 import { loadSharingRules, parseSharingRules } from '../../../subgraphs/budget/sharing-rules';
-import type { BudgetRow } from '../../../subgraphs/budget/source-client';
-import { stampProvenance } from '../../../subgraphs/common/provenance';
 
 const BILLION = 1_000_000_000;
 

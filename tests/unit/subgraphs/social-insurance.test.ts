@@ -1,7 +1,6 @@
 import nock from 'nock';
-import { SourceError } from '../../../subgraphs/common/errors';
+import { SocialInsuranceClient } from '../../../sources/social-insurance/client';
 import { createLoaders } from '../../../subgraphs/social-insurance/loaders';
-import { SocialInsuranceClient } from '../../../subgraphs/social-insurance/source-client';
 import { uncached } from '../../support/uncached';
 
 const BASE = 'http://bhxh.test';
@@ -19,7 +18,7 @@ function participant(id = ID) {
   };
 }
 
-describe('social-insurance source client', () => {
+describe('social-insurance loaders', () => {
   let client: SocialInsuranceClient;
   beforeEach(() => {
     client = new SocialInsuranceClient({ url: BASE, apiKey: 'test-bhxh-key', timeoutMs: 300 });
@@ -27,54 +26,6 @@ describe('social-insurance source client', () => {
   afterEach(async () => {
     nock.cleanAll();
     await client.close();
-  });
-
-  it('sends the key and maps the snake_case record to the schema shape', async () => {
-    nock(BASE, { reqheaders: { 'x-bhxh-key': 'test-bhxh-key' } })
-      .get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`)
-      .reply(200, participant());
-    await expect(client.getParticipant(ID)).resolves.toEqual({
-      personalId: ID,
-      insuranceCode: '2412345678',
-      status: 'ACTIVE',
-      participationType: 'COMPULSORY',
-      since: '2015-06-01',
-      healthInsuranceCard: { cardNumber: 'DN4242412345678', validFrom: '2026-01-01', validTo: '2026-12-31', registeredFacility: 'Trạm y tế' },
-      updatedAt: '2026-05-01T08:00:00Z',
-      provenance: { source: 'social-insurance', producedAt: '2026-05-01T08:00:00Z', fetchedAt: expect.any(String), cached: false, stale: false },
-    });
-  });
-
-  it('returns null when BHXH has no record', async () => {
-    nock(BASE).get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`).reply(404, { ma_loi: 'KHONG_TIM_THAY', thong_diep: 'x' });
-    await expect(client.getParticipant(ID)).resolves.toBeNull();
-  });
-
-  it.each([
-    [500, 'SOURCE_UNAVAILABLE'],
-    [503, 'SOURCE_UNAVAILABLE'],
-    [401, 'SOURCE_UNAVAILABLE'],
-    [429, 'SOURCE_UNAVAILABLE'],
-  ])('maps HTTP %i to %s naming the source', async (status, code) => {
-    nock(BASE).get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`).reply(status, { ma_loi: 'X' });
-    await expect(client.getParticipant(ID)).rejects.toMatchObject({ code, source: 'social-insurance' });
-  });
-
-  it('reports a body that is not JSON as SOURCE_BAD_RESPONSE', async () => {
-    nock(BASE).get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`).reply(200, '{"ma_so_bhxh": "24', { 'content-type': 'application/json' });
-    await expect(client.getParticipant(ID)).rejects.toMatchObject({ code: 'SOURCE_BAD_RESPONSE' });
-  });
-
-  it('reports wrong types as SOURCE_BAD_RESPONSE', async () => {
-    nock(BASE).get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`).reply(200, { ...participant(), ngay_bat_dau: 20150601 });
-    await expect(client.getParticipant(ID)).rejects.toMatchObject({ code: 'SOURCE_BAD_RESPONSE' });
-  });
-
-  it('gives up after the timeout with SOURCE_TIMEOUT', async () => {
-    nock(BASE).get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`).delay(1000).reply(200, participant());
-    const error = await client.getParticipant(ID).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SourceError);
-    expect(error).toMatchObject({ code: 'SOURCE_TIMEOUT', source: 'social-insurance' });
   });
 
   it('looks up many people with at most `concurrency` calls in flight', async () => {
@@ -91,7 +42,7 @@ describe('social-insurance source client', () => {
         inFlight--;
         return [200, participant(uri.split('/').pop())];
       });
-    const loaders = createLoaders(client, 4, uncached('social-insurance'));
+    const loaders = createLoaders({ clients: { socialInsurance: client }, caches: { socialInsurance: uncached('social-insurance') }, concurrency: 4 });
     const results = await Promise.all(ids.map((id) => loaders.participant.load(id)));
     expect(results.map((r) => r?.personalId)).toEqual(ids);
     expect(maxInFlight).toBeLessThanOrEqual(4);
@@ -101,7 +52,7 @@ describe('social-insurance source client', () => {
   it('turns a failed lookup into a GraphQL error for that person only', async () => {
     nock(BASE).get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`).reply(503, {});
     nock(BASE).get('/bhxh/api/v1/nguoi-tham-gia/024190099999').reply(200, participant('024190099999'));
-    const loaders = createLoaders(client, 2, uncached('social-insurance'));
+    const loaders = createLoaders({ clients: { socialInsurance: client }, caches: { socialInsurance: uncached('social-insurance') }, concurrency: 2 });
     const [failed, ok] = await Promise.allSettled([loaders.participant.load(ID), loaders.participant.load('024190099999')]);
     expect(failed).toMatchObject({ status: 'rejected', reason: { extensions: { code: 'SOURCE_UNAVAILABLE', source: 'social-insurance' } } });
     expect(ok).toMatchObject({ status: 'fulfilled', value: { insuranceCode: '2412345678' } });

@@ -4,11 +4,11 @@
  * a commune's residents read page by page. Dates arrive as `dd/MM/yyyy`.
  */
 import type { Gender } from '../../lib/personal-id';
-import { isPersonalId } from '../../lib/personal-id';
-import { fromDayMonthYear } from '../common/dates';
-import { SourceError } from '../common/errors';
-import { Provenance, stampProvenance } from '../common/provenance';
-import { SourceClient } from '../common/source-client';
+import { fromDayMonthYear } from '../kit/dates';
+import { SourceError } from '../kit/errors';
+import { Provenance, stampProvenance } from '../kit/provenance';
+import { SourceClient } from '../kit/source-client';
+import { code, communeCode, nonBlank, nullable, personalId, textAs, wireObject, z } from '../kit/wire';
 
 /** The population source takes up to 100 citizen or household IDs per call. */
 export const POPULATION_MAX_BATCH = 100;
@@ -92,37 +92,57 @@ const RELATION = new Map<string, RelationToHead>([
   ['KHAC', 'OTHER'],
 ]);
 
-type Wire = Record<string, unknown>;
-
-function isObject(value: unknown): value is Wire {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isText(value: unknown): value is string {
-  return typeof value === 'string' && value.trim() !== '';
-}
-
-function isCommuneCode(value: unknown): value is string {
-  return typeof value === 'string' && /^\d{5}$/.test(value);
-}
-
-/** Looks a wire code up in `table`; undefined for anything that is not one of its keys. */
-function lookup<T>(table: ReadonlyMap<string, T>, value: unknown): T | undefined {
-  return typeof value === 'string' ? table.get(value.normalize('NFC')) : undefined;
-}
-
 /** `dd/MM/yyyy` → `YYYY-MM-DD`, or null when the text is not a real calendar date. */
-function calendarDate(value: unknown): string | null {
-  const iso = typeof value === 'string' ? fromDayMonthYear(value) : null;
+function calendarDate(text: string): string | null {
+  const iso = fromDayMonthYear(text);
   if (!iso) return null;
   const date = new Date(`${iso}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(iso) ? iso : null;
 }
 
-/** A value that may be absent: undefined/null → null, otherwise `check` decides (undefined = invalid). */
-function optional<T>(value: unknown, check: (value: unknown) => T | undefined): T | null | undefined {
-  return value === undefined || value === null ? null : check(value);
-}
+const relation = code(RELATION, { nfc: true });
+
+const WIRE_CITIZEN = z.object({
+  soDinhDanh: personalId,
+  hoVaTen: nonBlank,
+  ngaySinh: textAs(calendarDate),
+  gioiTinh: code(GENDER, { nfc: true }),
+  trangThai: code(LIFE_STATUS, { nfc: true }),
+  tinhTrangHonNhan: code(MARITAL_STATUS, { nfc: true }),
+  noiThuongTru: z.object({ maXa: communeCode, diaChiChiTiet: z.string() }),
+  maHo: nullable(nonBlank),
+  quanHeVoiChuHo: nullable(relation),
+  ngayCapNhat: z.string(),
+  // Checked on its own below, so that a bad household is reported as one.
+  hoGiaDinh: z.unknown().optional(),
+});
+
+const WIRE_HOUSEHOLD = z.object({
+  maHo: nonBlank,
+  maXa: communeCode,
+  diaChi: z.string(),
+  chuHo: personalId,
+  // Checked one by one below, so that a bad member is reported as one.
+  thanhVien: z.array(z.unknown()),
+  ngayCapNhat: z.string(),
+});
+
+const WIRE_MEMBER = z.object({ soDinhDanh: personalId, quanHeVoiChuHo: relation });
+
+/** A batch answer: the records found, and the IDs the source does not know. */
+const WIRE_BATCH = z.object({ ketQua: z.array(z.unknown()), khongTimThay: z.unknown().optional() });
+const WIRE_NOT_FOUND = z.array(z.string()).nullish();
+
+const WIRE_RESIDENTS = z.object({
+  ketQua: z.array(z.unknown()),
+  tongSo: z.unknown().optional(),
+  conTiep: z.unknown().optional(),
+  conTroTiep: z.unknown().optional(),
+});
+const WIRE_PAGING = z
+  .object({ tongSo: z.number().int().nonnegative(), conTiep: z.boolean(), conTroTiep: nullable(nonBlank) })
+  // A page that says more follow must say where they start.
+  .refine((paging) => !paging.conTiep || paging.conTroTiep !== null);
 
 export class PopulationClient extends SourceClient {
   readonly source = 'population' as const;
@@ -154,22 +174,15 @@ export class PopulationClient extends SourceClient {
       query: { limit, cursor: cursor ?? undefined },
     });
     if (response.status === 404) return null;
-    const wire = this.parseJson<unknown>(response);
-    if (!isObject(wire) || !Array.isArray(wire.ketQua)) throw this.badResponse('a residents page without its list of citizens');
-    const { tongSo, conTiep, conTroTiep } = wire;
-    const endCursor = optional(conTroTiep, (value) => (isText(value) ? value : undefined));
-    if (
-      typeof tongSo !== 'number' ||
-      !Number.isSafeInteger(tongSo) ||
-      tongSo < 0 ||
-      typeof conTiep !== 'boolean' ||
-      endCursor === undefined ||
-      (conTiep && endCursor === null)
-    ) {
-      throw this.badResponse('a residents page with missing or unexpected paging fields');
-    }
+    const wire = this.check(WIRE_RESIDENTS, this.parseJson<unknown>(response), 'a residents page without its list of citizens');
+    const paging = this.check(WIRE_PAGING, wire, 'a residents page with missing or unexpected paging fields');
     const fetchedAt = new Date();
-    return { totalCount: tongSo, citizens: wire.ketQua.map((citizen) => this.mapCitizen(citizen, fetchedAt)), hasNextPage: conTiep, endCursor };
+    return {
+      totalCount: paging.tongSo,
+      citizens: wire.ketQua.map((citizen) => this.mapCitizen(citizen, fetchedAt)),
+      hasNextPage: paging.conTiep,
+      endCursor: paging.conTroTiep,
+    };
   }
 
   /**
@@ -192,79 +205,40 @@ export class PopulationClient extends SourceClient {
     if (response.status === 404) {
       throw new SourceError(this.source, 'SOURCE_UNAVAILABLE', `The ${this.source} source answered HTTP 404`, 404);
     }
-    const wire = this.parseJson<unknown>(response);
-    if (!isObject(wire) || !Array.isArray(wire.ketQua)) throw this.badResponse('a batch answer without its list of results');
-    const notFound = wire.khongTimThay;
-    if (notFound !== undefined && notFound !== null && !(Array.isArray(notFound) && notFound.every((id) => typeof id === 'string'))) {
-      throw this.badResponse('a list of unknown IDs that is not a list of strings');
-    }
+    const wire = this.check(WIRE_BATCH, this.parseJson<unknown>(response), 'a batch answer without its list of results');
+    this.check(WIRE_NOT_FOUND, wire.khongTimThay, 'a list of unknown IDs that is not a list of strings');
     const fetchedAt = new Date();
     return new Map(wire.ketQua.map((record) => toEntry(record, fetchedAt)));
   }
 
-  private mapCitizen(wire: unknown, fetchedAt: Date): CitizenRecord {
-    if (!isObject(wire)) throw this.badResponse('a citizen record that is not an object');
-    const residence = wire.noiThuongTru;
-    const dateOfBirth = calendarDate(wire.ngaySinh);
-    const gender = lookup(GENDER, wire.gioiTinh);
-    const lifeStatus = lookup(LIFE_STATUS, wire.trangThai);
-    const maritalStatus = lookup(MARITAL_STATUS, wire.tinhTrangHonNhan);
-    const householdId = optional(wire.maHo, (value) => (isText(value) ? value : undefined));
-    const relationToHead = optional(wire.quanHeVoiChuHo, (value) => lookup(RELATION, value));
-    if (
-      !isPersonalId(wire.soDinhDanh) ||
-      !isText(wire.hoVaTen) ||
-      !dateOfBirth ||
-      !gender ||
-      !lifeStatus ||
-      !maritalStatus ||
-      !isObject(residence) ||
-      !isCommuneCode(residence.maXa) ||
-      typeof residence.diaChiChiTiet !== 'string' ||
-      householdId === undefined ||
-      relationToHead === undefined ||
-      typeof wire.ngayCapNhat !== 'string'
-    ) {
-      throw this.badResponse('a citizen record with missing or unexpected fields');
-    }
-    const household = optional(wire.hoGiaDinh, (value) => this.mapHousehold(value, fetchedAt));
-    if (household && household.householdId !== householdId) {
+  private mapCitizen(record: unknown, fetchedAt: Date): CitizenRecord {
+    this.check(wireObject, record, 'a citizen record that is not an object');
+    const wire = this.check(WIRE_CITIZEN, record, 'a citizen record with missing or unexpected fields');
+    const household = wire.hoGiaDinh === undefined || wire.hoGiaDinh === null ? null : this.mapHousehold(wire.hoGiaDinh, fetchedAt);
+    if (household && household.householdId !== wire.maHo) {
       throw this.badResponse('a citizen whose household record names another household');
     }
     return {
       personalId: wire.soDinhDanh,
       fullName: wire.hoVaTen,
-      dateOfBirth,
-      gender,
-      lifeStatus,
-      permanentResidence: { communeCode: residence.maXa, address: residence.diaChiChiTiet },
-      householdId,
-      relationToHead,
-      maritalStatus,
+      dateOfBirth: wire.ngaySinh,
+      gender: wire.gioiTinh,
+      lifeStatus: wire.trangThai,
+      permanentResidence: { communeCode: wire.noiThuongTru.maXa, address: wire.noiThuongTru.diaChiChiTiet },
+      householdId: wire.maHo,
+      relationToHead: wire.quanHeVoiChuHo,
+      maritalStatus: wire.tinhTrangHonNhan,
       updatedAt: wire.ngayCapNhat,
-      household: household ?? null,
+      household,
       provenance: stampProvenance(this.source, wire.ngayCapNhat, fetchedAt),
     };
   }
 
-  private mapHousehold(wire: unknown, fetchedAt: Date): HouseholdRecord {
-    if (
-      !isObject(wire) ||
-      !isText(wire.maHo) ||
-      !isCommuneCode(wire.maXa) ||
-      typeof wire.diaChi !== 'string' ||
-      !isPersonalId(wire.chuHo) ||
-      !Array.isArray(wire.thanhVien) ||
-      typeof wire.ngayCapNhat !== 'string'
-    ) {
-      throw this.badResponse('a household record with missing or unexpected fields');
-    }
-    const members = wire.thanhVien.map((member: unknown): HouseholdMemberRecord => {
-      const relationToHead = isObject(member) ? lookup(RELATION, member.quanHeVoiChuHo) : undefined;
-      if (!isObject(member) || !isPersonalId(member.soDinhDanh) || !relationToHead) {
-        throw this.badResponse('a household member with missing or unexpected fields');
-      }
-      return { personalId: member.soDinhDanh, relationToHead };
+  private mapHousehold(record: unknown, fetchedAt: Date): HouseholdRecord {
+    const wire = this.check(WIRE_HOUSEHOLD, record, 'a household record with missing or unexpected fields');
+    const members = wire.thanhVien.map((member): HouseholdMemberRecord => {
+      const checked = this.check(WIRE_MEMBER, member, 'a household member with missing or unexpected fields');
+      return { personalId: checked.soDinhDanh, relationToHead: checked.quanHeVoiChuHo };
     });
     return {
       householdId: wire.maHo,

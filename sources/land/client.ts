@@ -3,10 +3,10 @@
  * `Authorization: Bearer <key>`. Parcels are searched by up to 100 owner IDs or up to 100 parcel
  * IDs per query; answers come in pages of at most 200 items, which this client follows to the end.
  */
-import { isIsoDate } from '../common/dates';
-import { SourceError } from '../common/errors';
-import { Provenance, stampProvenance } from '../common/provenance';
-import { SourceClient } from '../common/source-client';
+import { SourceError } from '../kit/errors';
+import { Provenance, stampProvenance } from '../kit/provenance';
+import { SourceClient } from '../kit/source-client';
+import { communeCode as communeCodeText, isoDate, z } from '../kit/wire';
 
 /** The source takes at most this many owner or parcel IDs per query. */
 export const LAND_MAX_IDS = 100;
@@ -15,8 +15,8 @@ export const LAND_PAGE_SIZE = 200;
 /** More pages than this for one query means the paging fields are garbage, not a real answer. */
 const MAX_PAGES = 100;
 
-export type LandUseType = 'ONT' | 'ODT' | 'LUC' | 'CLN' | 'BHK' | 'NTS' | 'RSX' | 'TMD';
-const LAND_USE_TYPES = new Set<string>(['ONT', 'ODT', 'LUC', 'CLN', 'BHK', 'NTS', 'RSX', 'TMD']);
+const LAND_USE_TYPES = ['ONT', 'ODT', 'LUC', 'CLN', 'BHK', 'NTS', 'RSX', 'TMD'] as const;
+export type LandUseType = (typeof LAND_USE_TYPES)[number];
 
 /** One holder of a parcel, in the shape of the schema's LandOwner (plus the issue date). */
 export interface LandOwnerRecord {
@@ -40,30 +40,35 @@ export interface ParcelRecord {
   provenance: Provenance;
 }
 
-interface WireHolder {
-  personalId?: unknown;
-  share?: unknown;
-  certificateNo?: unknown;
-  certificateIssuedOn?: unknown;
-}
+const wholeNumber = z.number().int().nonnegative();
 
-interface WireParcel {
-  parcelId?: unknown;
-  communeCode?: unknown;
-  mapSheetNo?: unknown;
-  parcelNo?: unknown;
-  areaM2?: unknown;
-  landUseCode?: unknown;
-  address?: unknown;
-  holders?: unknown;
-  updatedAt?: unknown;
-}
+const WIRE_HOLDER = z.object({
+  personalId: z.string(),
+  share: z.number().min(0).max(1),
+  certificateNo: z.string(),
+  certificateIssuedOn: isoDate,
+});
 
-interface WirePage {
-  items?: unknown;
-  page?: unknown;
-  totalPages?: unknown;
-}
+const WIRE_PARCEL = z.object({
+  parcelId: z.string().min(1),
+  communeCode: communeCodeText,
+  mapSheetNo: wholeNumber,
+  parcelNo: wholeNumber,
+  areaM2: z.number().nonnegative(),
+  landUseCode: z.enum(LAND_USE_TYPES),
+  address: z.string(),
+  // Checked one by one below, so that a bad holder is reported as one.
+  holders: z.array(z.unknown()),
+  updatedAt: z.unknown().optional(),
+});
+
+const WIRE_PAGE = z.object({
+  items: z.array(z.unknown()).max(LAND_PAGE_SIZE),
+  page: z.unknown().optional(),
+  totalPages: z.number().int().min(0).max(MAX_PAGES),
+});
+
+const WIRE_COUNT = z.object({ totalItems: z.number().int().nonnegative() });
 
 type SearchBy = 'ownerIds' | 'ids';
 
@@ -89,8 +94,7 @@ export class LandClient extends SourceClient {
   async countInCommune(communeCode: string): Promise<number> {
     const response = await this.send({ path: '/land/v2/parcels', query: { communeCode, page: 1, pageSize: 1 } });
     if (response.status === 404) throw new SourceError(this.source, 'SOURCE_UNAVAILABLE', 'The land source has no parcel search at the configured URL');
-    const total = this.parseJson<{ totalItems?: unknown }>(response)?.totalItems;
-    if (typeof total !== 'number' || !Number.isSafeInteger(total) || total < 0) throw this.badResponse('a commune search without a usable totalItems');
+    const { totalItems: total } = this.check(WIRE_COUNT, this.parseJson<unknown>(response), 'a commune search without a usable totalItems');
     return total;
   }
 
@@ -115,65 +119,30 @@ export class LandClient extends SourceClient {
     // A search that matches nothing is an empty page; a 404 here means the endpoint itself is
     // missing (a wrong base URL), which must not pass for "holds no land".
     if (response.status === 404) throw new SourceError(this.source, 'SOURCE_UNAVAILABLE', 'The land source has no parcel search at the configured URL');
-    const wire = this.parseJson<WirePage>(response);
-    const totalPages = wire?.totalPages;
-    if (
-      !Array.isArray(wire?.items) ||
-      wire.items.length > LAND_PAGE_SIZE ||
-      wire.page !== page ||
-      typeof totalPages !== 'number' ||
-      !Number.isInteger(totalPages) ||
-      totalPages < 0 ||
-      totalPages > MAX_PAGES
-    ) {
-      throw this.badResponse('a page of parcels with missing or unexpected paging fields');
-    }
+    const wire = this.check(WIRE_PAGE, this.parseJson<unknown>(response), 'a page of parcels with missing or unexpected paging fields');
+    if (wire.page !== page) throw this.badResponse('a page of parcels with missing or unexpected paging fields');
     const fetchedAt = new Date();
-    return { items: wire.items.map((item: WireParcel) => this.mapParcel(item, fetchedAt)), totalPages };
+    return { items: wire.items.map((item) => this.mapParcel(item, fetchedAt)), totalPages: wire.totalPages };
   }
 
-  private mapParcel(wire: WireParcel, fetchedAt: Date): ParcelRecord {
-    const landUseType = typeof wire?.landUseCode === 'string' && LAND_USE_TYPES.has(wire.landUseCode) ? (wire.landUseCode as LandUseType) : null;
-    if (
-      typeof wire?.parcelId !== 'string' ||
-      wire.parcelId === '' ||
-      typeof wire.communeCode !== 'string' ||
-      !/^\d{5}$/.test(wire.communeCode) ||
-      !isWholeNumber(wire.mapSheetNo) ||
-      !isWholeNumber(wire.parcelNo) ||
-      typeof wire.areaM2 !== 'number' ||
-      !Number.isFinite(wire.areaM2) ||
-      wire.areaM2 < 0 ||
-      !landUseType ||
-      typeof wire.address !== 'string' ||
-      !Array.isArray(wire.holders)
-    ) {
-      throw this.badResponse('a parcel with missing or unexpected fields');
-    }
+  private mapParcel(item: unknown, fetchedAt: Date): ParcelRecord {
+    const wire = this.check(WIRE_PARCEL, item, 'a parcel with missing or unexpected fields');
     return {
       parcelId: wire.parcelId,
       commune: { code: wire.communeCode },
       mapSheet: wire.mapSheetNo,
       parcelNumber: wire.parcelNo,
       area: wire.areaM2,
-      landUseType,
+      landUseType: wire.landUseCode,
       address: wire.address,
-      owners: wire.holders.map((holder: WireHolder) => this.mapHolder(holder)),
+      owners: wire.holders.map((holder) => this.mapHolder(holder)),
       updatedAt: typeof wire.updatedAt === 'string' ? wire.updatedAt : '',
       provenance: stampProvenance(this.source, typeof wire.updatedAt === 'string' && wire.updatedAt !== '' ? wire.updatedAt : null, fetchedAt),
     };
   }
 
-  private mapHolder(wire: WireHolder): LandOwnerRecord {
-    if (
-      typeof wire?.personalId !== 'string' ||
-      typeof wire.share !== 'number' ||
-      !(wire.share >= 0 && wire.share <= 1) ||
-      typeof wire.certificateNo !== 'string' ||
-      !isIsoDate(wire.certificateIssuedOn)
-    ) {
-      throw this.badResponse('a parcel holder with missing or unexpected fields');
-    }
+  private mapHolder(item: unknown): LandOwnerRecord {
+    const wire = this.check(WIRE_HOLDER, item, 'a parcel holder with missing or unexpected fields');
     return {
       citizen: { personalId: wire.personalId },
       share: wire.share,
@@ -181,8 +150,4 @@ export class LandClient extends SourceClient {
       issuedOn: wire.certificateIssuedOn,
     };
   }
-}
-
-function isWholeNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
 }

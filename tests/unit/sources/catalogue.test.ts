@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import nock from 'nock';
-import { CatalogueClient } from '../../../subgraphs/common/catalogue-client';
-import { SourceError } from '../../../subgraphs/common/errors';
+import { CatalogueClient } from '../../../sources/catalogue/client';
+import { SourceError } from '../../../sources/kit/errors';
 
 const BASE = 'http://catalogue.test';
 /** Every mapped unit says where it came from; the catalogue gives no change dates. */

@@ -3,8 +3,8 @@
  * who listens: its duration and outcome (for metrics).
  */
 import { EventEmitter } from 'node:events';
-import type { SourceName } from '../../lib/sources';
 import { secondsSince } from '../../lib/metrics';
+import type { SourceName } from '../../lib/sources';
 import { SourceError } from './errors';
 
 export interface SourceCallRecord {

@@ -28,9 +28,7 @@ import {
 import type { SourceResilience } from '../../../lib/config';
 import type { SourceName } from '../../../lib/sources';
 import { SourceError } from '../errors';
-import { resilienceEvents } from './events';
-
-export type BreakerState = 'closed' | 'open' | 'half-open';
+import { type BreakerState, resilienceEvents } from './events';
 
 const BREAKER_STATES: Record<CircuitState, BreakerState> = {
   [CircuitState.Closed]: 'closed',

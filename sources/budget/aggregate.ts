@@ -3,7 +3,7 @@
  * Budget (revenue and expenditure sections, totals, percentages, balance), and a province's budget
  * is the sum of its communes' rows and its own.
  */
-import type { BudgetRow } from './source-client';
+import type { BudgetRow } from './client';
 
 export interface BudgetLine {
   itemCode: string;

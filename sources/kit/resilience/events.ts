@@ -5,7 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { SourceName } from '../../../lib/sources';
-import type { BreakerState } from './source-policy';
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export interface ResilienceEvents {
   breaker: [{ source: SourceName; state: BreakerState }];

@@ -13,7 +13,8 @@ import type { SourceName } from '../../lib/sources';
 import { traceHeaders } from '../../lib/tracing';
 import { SourceError } from './errors';
 import { SourcePolicy } from './resilience/source-policy';
-import { observeSourceCall } from './source-telemetry';
+import { observeSourceCall } from './telemetry';
+import type { z } from './wire';
 
 export interface SourceClientOptions {
   /** Base URL of the source, without a trailing slash. */
@@ -150,6 +151,16 @@ export abstract class SourceClient {
     } catch {
       throw this.badResponse('a body that is not valid JSON');
     }
+  }
+
+  /**
+   * `value` as `schema` reads it; anything that does not fit is SOURCE_BAD_RESPONSE, naming `what`
+   * (or what `what` makes of the path to the first misfit: field names, never values).
+   */
+  protected check<S extends z.ZodType>(schema: S, value: unknown, what: string | ((path: string) => string)): z.output<S> {
+    const checked = schema.safeParse(value);
+    if (checked.success) return checked.data;
+    throw this.badResponse(typeof what === 'string' ? what : what(checked.error.issues[0]?.path.join('.') ?? ''));
   }
 
   protected badResponse(what: string): SourceError {

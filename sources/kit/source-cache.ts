@@ -16,9 +16,9 @@
  * Only source data is cached, never decisions: scopes and jurisdiction are checked on every
  * request after the cache, so a cached answer reaches only callers who could have fetched it.
  */
-import type { SubgraphConfig } from '../../lib/config';
-import { CacheBackend, InvalidationBus, InvalidationMessage, KeyValueStore, MemoryStore, openCacheBackend } from '../../lib/kv';
+import { InvalidationBus, InvalidationMessage, KeyValueStore, MemoryStore } from '../../lib/kv';
 import type { SourceName } from '../../lib/sources';
+import { acquireBackend, type CacheConfig } from './cache-backends';
 import { SourceError } from './errors';
 import { markServedFromCache } from './provenance';
 
@@ -291,39 +291,6 @@ export class SourceCache {
 export interface SourceCacheWiring {
   /** Namespaces whose keys are personalIds, dropped when a citizen's records change. */
   personalNamespaces?: readonly string[];
-}
-
-type CacheConfig = Pick<SubgraphConfig, 'name' | 'cacheTtlMs' | 'cacheMaxEntries'> &
-  Partial<Pick<SubgraphConfig, 'staleIfErrorMs' | 'redisUrl' | 'redisCommandTimeoutMs'>>;
-
-/** One backend (one set of Redis connections) per subgraph instance, shared by its caches. */
-const backends = new WeakMap<CacheConfig, { backend: CacheBackend; users: number }>();
-
-function acquireBackend(config: CacheConfig): { backend: CacheBackend; release(): Promise<void> } {
-  let entry = backends.get(config);
-  if (!entry) {
-    const backend = openCacheBackend({
-      redisUrl: config.redisUrl,
-      commandTimeoutMs: config.redisCommandTimeoutMs ?? 250,
-      maxEntries: config.cacheMaxEntries,
-      role: `subgraph ${config.name}: source cache`,
-    });
-    entry = { backend, users: 0 };
-    backends.set(config, entry);
-  }
-  entry.users++;
-  const held = entry;
-  let released = false;
-  return {
-    backend: held.backend,
-    async release() {
-      if (released) return;
-      released = true;
-      if (--held.users > 0) return;
-      backends.delete(config);
-      await held.backend.close();
-    },
-  };
 }
 
 /** The cache for one source, sized, timed and stored as the subgraph's configuration says. */

@@ -3,11 +3,11 @@
  * burst costs, what a caller gets when the source fails after an answer expired, and what an
  * invalidation drops.
  */
-import { SourceError } from '../../../subgraphs/common/errors';
-import { SourceCache } from '../../../subgraphs/common/source-cache';
-import { MemoryStore } from '../../../lib/kv';
-import { localInvalidationBus } from '../../../lib/kv/invalidation-bus';
-import { stampProvenance, type Provenance } from '../../../subgraphs/common/provenance';
+import { MemoryStore } from '../../../../lib/kv';
+import { localInvalidationBus } from '../../../../lib/kv/invalidation-bus';
+import { SourceError } from '../../../../sources/kit/errors';
+import { stampProvenance, type Provenance } from '../../../../sources/kit/provenance';
+import { SourceCache } from '../../../../sources/kit/source-cache';
 
 interface Rec {
   id: string;

@@ -6,11 +6,11 @@
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadSourceResilience, SourceResilience } from '../../../lib/config';
-import { SourceError } from '../../../subgraphs/common/errors';
-import { resilienceEvents } from '../../../subgraphs/common/resilience/events';
-import { isTransient } from '../../../subgraphs/common/resilience/source-policy';
-import { SourceClient } from '../../../subgraphs/common/source-client';
+import { ConfigError, loadSourceResilience, SourceResilience } from '../../../../lib/config';
+import { SourceError } from '../../../../sources/kit/errors';
+import { resilienceEvents } from '../../../../sources/kit/resilience/events';
+import { isTransient } from '../../../../sources/kit/resilience/source-policy';
+import { SourceClient } from '../../../../sources/kit/source-client';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

@@ -4,8 +4,9 @@
  * subgraph (which owns Province and Commune) and the budget subgraph (which needs a province's
  * communes to aggregate their budgets).
  */
-import { Provenance, stampProvenance } from './provenance';
-import { SourceClient } from './source-client';
+import { Provenance, stampProvenance } from '../kit/provenance';
+import { SourceClient } from '../kit/source-client';
+import { code, z } from '../kit/wire';
 
 export type CommuneKind = 'COMMUNE' | 'WARD' | 'SPECIAL_ZONE';
 
@@ -36,28 +37,38 @@ const KIND = new Map<string, CommuneKind>([
   ['Đặc khu', 'SPECIAL_ZONE'],
 ]);
 
-interface WireUnit {
-  Code?: unknown;
-  Name?: unknown;
-  NameEn?: unknown;
-  FullName?: unknown;
-  FullNameEn?: unknown;
-  ProvinceCode?: unknown;
-  AdministrativeUnitShortName?: unknown;
-  Wards?: unknown;
-}
-
 /**
  * The unit's English name: FullNameEn, else NameEn, else the Vietnamese FullName. Undefined when
  * one of them has a wrong type, so that garbage is reported rather than shown as "[object Object]".
  */
-function englishName(unit: WireUnit): string | undefined {
-  for (const candidate of [unit?.FullNameEn, unit?.NameEn, unit?.FullName]) {
+function englishName(unit: { FullNameEn?: unknown; NameEn?: unknown; FullName?: unknown }): string | undefined {
+  for (const candidate of [unit.FullNameEn, unit.NameEn, unit.FullName]) {
     if (candidate === undefined || candidate === null) continue;
     return typeof candidate === 'string' ? candidate : undefined;
   }
   return undefined;
 }
+
+const UNIT_FIELDS = { Code: z.string(), FullName: z.string(), FullNameEn: z.unknown().optional(), NameEn: z.unknown().optional() };
+
+/** A unit's names; the English one must be text where given. */
+function names(unit: { Code: string; FullName: string; FullNameEn?: unknown; NameEn?: unknown }, ctx: z.RefinementCtx) {
+  const nameEn = englishName(unit);
+  if (nameEn === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'no usable English name' });
+    return z.NEVER;
+  }
+  return { code: unit.Code, name: unit.FullName, nameEn };
+}
+
+const WIRE_UNIT = z.object(UNIT_FIELDS).transform(names);
+
+const WIRE_COMMUNE = z
+  .object({ ...UNIT_FIELDS, ProvinceCode: z.string(), AdministrativeUnitShortName: code(KIND, { nfc: true }) })
+  .transform((unit, ctx) => ({ ...names(unit, ctx), provinceCode: unit.ProvinceCode, kind: unit.AdministrativeUnitShortName }));
+
+const WIRE_LIST = z.array(z.unknown());
+const WIRE_PROVINCE_WITH_WARDS = z.object({ Wards: WIRE_LIST });
 
 /** Most communes are looked up in batches; the catalogue takes up to 200 codes per call. */
 export const CATALOGUE_MAX_BATCH = 200;
@@ -70,20 +81,19 @@ export class CatalogueClient extends SourceClient {
   }
 
   async listProvinces(): Promise<ProvinceRecord[]> {
-    const wire = this.parseJson<unknown>(await this.send({ path: '/api/units/provinces' }));
-    if (!Array.isArray(wire)) throw this.badResponse('a province list that is not an array');
+    const wire = this.check(WIRE_LIST, this.parseJson<unknown>(await this.send({ path: '/api/units/provinces' })), 'a province list that is not an array');
     const fetchedAt = new Date();
-    return wire.map((unit: WireUnit) => this.mapProvince(unit, fetchedAt));
+    return wire.map((unit) => this.mapProvince(unit, fetchedAt));
   }
 
   /** The province and its communes, or null for an unknown code. */
   async getProvince(code: string): Promise<ProvinceWithCommunes | null> {
     const response = await this.send({ path: `/api/units/provinces/${encodeURIComponent(code)}` });
     if (response.status === 404) return null;
-    const wire = this.parseJson<WireUnit>(response);
-    if (!Array.isArray(wire?.Wards)) throw this.badResponse('a province without its list of communes');
+    const wire = this.parseJson<unknown>(response);
+    const { Wards } = this.check(WIRE_PROVINCE_WITH_WARDS, wire, 'a province without its list of communes');
     const fetchedAt = new Date();
-    return { ...this.mapProvince(wire, fetchedAt), communes: wire.Wards.map((ward: WireUnit) => this.mapCommune(ward, fetchedAt)) };
+    return { ...this.mapProvince(wire, fetchedAt), communes: Wards.map((ward) => this.mapCommune(ward, fetchedAt)) };
   }
 
   /** The communes found among `codes` (at most CATALOGUE_MAX_BATCH), by code. */
@@ -93,38 +103,23 @@ export class CatalogueClient extends SourceClient {
     if (codes.length === 0) return found;
     const response = await this.send({ path: '/api/units/communes', query: { codes: codes.join(',') } });
     if (response.status === 404) return found;
-    const wire = this.parseJson<unknown>(response);
-    if (!Array.isArray(wire)) throw this.badResponse('a commune list that is not an array');
+    const wire = this.check(WIRE_LIST, this.parseJson<unknown>(response), 'a commune list that is not an array');
     const fetchedAt = new Date();
     for (const unit of wire) {
-      const commune = this.mapCommune(unit as WireUnit, fetchedAt);
+      const commune = this.mapCommune(unit, fetchedAt);
       found.set(commune.code, commune);
     }
     return found;
   }
 
   // The catalogue does not say when a unit last changed: units change only by resolution.
-  private mapProvince(unit: WireUnit, fetchedAt: Date): ProvinceRecord {
-    const nameEn = englishName(unit);
-    if (typeof unit?.Code !== 'string' || typeof unit.FullName !== 'string' || nameEn === undefined) {
-      throw this.badResponse('a province with missing or unexpected fields');
-    }
-    return { code: unit.Code, name: unit.FullName, nameEn, provenance: stampProvenance(this.source, null, fetchedAt) };
+  private mapProvince(unit: unknown, fetchedAt: Date): ProvinceRecord {
+    const province = this.check(WIRE_UNIT, unit, 'a province with missing or unexpected fields');
+    return { ...province, provenance: stampProvenance(this.source, null, fetchedAt) };
   }
 
-  private mapCommune(unit: WireUnit, fetchedAt: Date): CommuneRecord {
-    const shortName = unit?.AdministrativeUnitShortName;
-    const kind = typeof shortName === 'string' ? KIND.get(shortName.normalize('NFC')) : undefined;
-    const nameEn = englishName(unit);
-    if (
-      typeof unit?.Code !== 'string' ||
-      typeof unit.FullName !== 'string' ||
-      typeof unit.ProvinceCode !== 'string' ||
-      !kind ||
-      nameEn === undefined
-    ) {
-      throw this.badResponse('a commune with missing or unexpected fields');
-    }
-    return { code: unit.Code, name: unit.FullName, nameEn, kind, provinceCode: unit.ProvinceCode, provenance: stampProvenance(this.source, null, fetchedAt) };
+  private mapCommune(unit: unknown, fetchedAt: Date): CommuneRecord {
+    const commune = this.check(WIRE_COMMUNE, unit, 'a commune with missing or unexpected fields');
+    return { ...commune, provenance: stampProvenance(this.source, null, fetchedAt) };
   }
 }

@@ -2,17 +2,38 @@
  * Client for the budget source (Kho bạc / TABMIS): a CSV export of one fiscal year for up to 50
  * units (5-digit commune codes, or 2-digit province codes for a province's own lines), key in
  * `X-Treasury-Token`. Item names are quoted and may contain commas, so the body goes through a
- * real CSV parser; the header and every row's types are checked before anything is summed.
+ * real CSV parser; the header and every row are checked against their schema before anything is summed.
  */
 import { parse } from 'csv-parse/sync';
-import { SourceError } from '../common/errors';
-import { Provenance, stampProvenance } from '../common/provenance';
-import { SourceClient } from '../common/source-client';
+import { SourceError } from '../kit/errors';
+import { Provenance, stampProvenance } from '../kit/provenance';
+import { SourceClient } from '../kit/source-client';
+import { nonBlank, z } from '../kit/wire';
 
 /** The source exports at most this many units per call. */
 export const BUDGET_MAX_UNITS = 50;
 
 const HEADER = ['unit_code', 'fiscal_year', 'section', 'item_code', 'item_name', 'estimate_vnd', 'actual_vnd'];
+
+const WIRE_HEADER = z.array(z.string()).refine((names) => names.length === HEADER.length && names.every((name, i) => name.trim() === HEADER[i]));
+
+/** A whole amount of đồng that a JavaScript number holds exactly. */
+const wholeDong = z
+  .string()
+  .regex(/^-?\d+$/)
+  .transform(Number)
+  .refine(Number.isSafeInteger);
+
+/** One exported row, in the header's column order. */
+const WIRE_ROW = z.tuple([
+  z.string().regex(/^(\d{2}|\d{5})$/),
+  z.string().regex(/^\d{4}$/).transform(Number),
+  z.enum(['THU', 'CHI']),
+  z.string().regex(/^[A-Za-z0-9.-]{1,32}$/),
+  nonBlank,
+  wholeDong,
+  wholeDong,
+]);
 
 export type BudgetSectionCode = 'THU' | 'CHI';
 
@@ -70,38 +91,13 @@ export class BudgetClient extends SourceClient {
       throw this.badResponse('a body that is not valid CSV');
     }
     const [header, ...rows] = records;
-    if (!header || header.length !== HEADER.length || header.some((name, i) => name.trim() !== HEADER[i])) {
-      throw this.badResponse('a CSV export without the expected header');
-    }
+    if (!header) throw this.badResponse('a CSV export without the expected header');
+    this.check(WIRE_HEADER, header, 'a CSV export without the expected header');
     return rows.map((row) => this.mapRow(row, fetchedAt));
   }
 
-  private mapRow([unitCode, fiscalYear, section, itemCode, itemName, estimate, actual]: string[], fetchedAt: Date): BudgetRow {
-    if (
-      !/^(\d{2}|\d{5})$/.test(unitCode) ||
-      !/^\d{4}$/.test(fiscalYear) ||
-      (section !== 'THU' && section !== 'CHI') ||
-      !/^[A-Za-z0-9.-]{1,32}$/.test(itemCode) ||
-      itemName.trim() === '' ||
-      !isWholeDong(estimate) ||
-      !isWholeDong(actual)
-    ) {
-      throw this.badResponse('a budget row with missing or unexpected fields');
-    }
-    return {
-      unitCode,
-      fiscalYear: Number(fiscalYear),
-      section,
-      itemCode,
-      itemName,
-      estimate: Number(estimate),
-      actual: Number(actual),
-      provenance: stampProvenance(this.source, null, fetchedAt),
-    };
+  private mapRow(row: string[], fetchedAt: Date): BudgetRow {
+    const [unitCode, fiscalYear, section, itemCode, itemName, estimate, actual] = this.check(WIRE_ROW, row, 'a budget row with missing or unexpected fields');
+    return { unitCode, fiscalYear, section, itemCode, itemName, estimate, actual, provenance: stampProvenance(this.source, null, fetchedAt) };
   }
-}
-
-/** A whole amount of đồng that a JavaScript number holds exactly. */
-function isWholeDong(text: string): boolean {
-  return /^-?\d+$/.test(text) && Number.isSafeInteger(Number(text));
 }

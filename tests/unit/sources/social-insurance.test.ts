@@ -1,0 +1,77 @@
+import nock from 'nock';
+import { SourceError } from '../../../sources/kit/errors';
+import { SocialInsuranceClient } from '../../../sources/social-insurance/client';
+
+const BASE = 'http://bhxh.test';
+const ID = '024190012345';
+
+function participant(id = ID) {
+  return {
+    ma_so_bhxh: '2412345678',
+    so_dinh_danh: id,
+    trang_thai: 'DANG_THAM_GIA',
+    loai_hinh: 'BAT_BUOC',
+    ngay_bat_dau: '20150601',
+    the_bhyt: { ma_the: 'DN4242412345678', gia_tri_tu: '20260101', gia_tri_den: '20261231', noi_dang_ky_kcb: 'Trạm y tế' },
+    ngay_cap_nhat: '2026-05-01T08:00:00Z',
+  };
+}
+
+describe('social-insurance source client', () => {
+  let client: SocialInsuranceClient;
+  beforeEach(() => {
+    client = new SocialInsuranceClient({ url: BASE, apiKey: 'test-bhxh-key', timeoutMs: 300 });
+  });
+  afterEach(async () => {
+    nock.cleanAll();
+    await client.close();
+  });
+
+  it('sends the key and maps the snake_case record to the schema shape', async () => {
+    nock(BASE, { reqheaders: { 'x-bhxh-key': 'test-bhxh-key' } })
+      .get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`)
+      .reply(200, participant());
+    await expect(client.getParticipant(ID)).resolves.toEqual({
+      personalId: ID,
+      insuranceCode: '2412345678',
+      status: 'ACTIVE',
+      participationType: 'COMPULSORY',
+      since: '2015-06-01',
+      healthInsuranceCard: { cardNumber: 'DN4242412345678', validFrom: '2026-01-01', validTo: '2026-12-31', registeredFacility: 'Trạm y tế' },
+      updatedAt: '2026-05-01T08:00:00Z',
+      provenance: { source: 'social-insurance', producedAt: '2026-05-01T08:00:00Z', fetchedAt: expect.any(String), cached: false, stale: false },
+    });
+  });
+
+  it('returns null when BHXH has no record', async () => {
+    nock(BASE).get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`).reply(404, { ma_loi: 'KHONG_TIM_THAY', thong_diep: 'x' });
+    await expect(client.getParticipant(ID)).resolves.toBeNull();
+  });
+
+  it.each([
+    [500, 'SOURCE_UNAVAILABLE'],
+    [503, 'SOURCE_UNAVAILABLE'],
+    [401, 'SOURCE_UNAVAILABLE'],
+    [429, 'SOURCE_UNAVAILABLE'],
+  ])('maps HTTP %i to %s naming the source', async (status, code) => {
+    nock(BASE).get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`).reply(status, { ma_loi: 'X' });
+    await expect(client.getParticipant(ID)).rejects.toMatchObject({ code, source: 'social-insurance' });
+  });
+
+  it('reports a body that is not JSON as SOURCE_BAD_RESPONSE', async () => {
+    nock(BASE).get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`).reply(200, '{"ma_so_bhxh": "24', { 'content-type': 'application/json' });
+    await expect(client.getParticipant(ID)).rejects.toMatchObject({ code: 'SOURCE_BAD_RESPONSE' });
+  });
+
+  it('reports wrong types as SOURCE_BAD_RESPONSE', async () => {
+    nock(BASE).get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`).reply(200, { ...participant(), ngay_bat_dau: 20150601 });
+    await expect(client.getParticipant(ID)).rejects.toMatchObject({ code: 'SOURCE_BAD_RESPONSE' });
+  });
+
+  it('gives up after the timeout with SOURCE_TIMEOUT', async () => {
+    nock(BASE).get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`).delay(1000).reply(200, participant());
+    const error = await client.getParticipant(ID).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceError);
+    expect(error).toMatchObject({ code: 'SOURCE_TIMEOUT', source: 'social-insurance' });
+  });
+});
