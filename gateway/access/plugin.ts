@@ -15,7 +15,7 @@ import { LRUCache } from 'lru-cache';
 import type { Principal } from '../../lib/principal';
 import type { GatewayContext } from '../context';
 import { FilteredOperation, filterOperation, HIDDEN_PREFIX, OperationRefused } from './operation-filter';
-import { AccessPolicy, accessPolicyOf } from './policy';
+import { AccessPolicy, whenPolicyLoads } from './policy';
 import { NOT_FOUND_OR_OUTSIDE, RecordRead, settleResponse } from './response-settler';
 
 const WITHHOLDING_REASONS = new Set(['OUTSIDE_JURISDICTION', 'JURISDICTION_UNKNOWN', NOT_FOUND_OR_OUTSIDE.reason]);
@@ -50,17 +50,12 @@ export function accessControlPlugin(options: AccessControlOptions): ApolloServer
   const filtered = new LRUCache<string, FilteredOperation>({ max: options.cacheSize ?? 2000 });
 
   return {
-    async serverWillStart() {
-      return {
-        schemaDidLoadOrUpdate({ apiSchema, coreSupergraphSdl }) {
-          if (!coreSupergraphSdl) return;
-          schema = apiSchema;
-          policy = accessPolicyOf(apiSchema, coreSupergraphSdl);
-          options.onSchema?.(apiSchema);
-          filtered.clear();
-        },
-      };
-    },
+    serverWillStart: whenPolicyLoads((apiSchema, apiPolicy) => {
+      schema = apiSchema;
+      policy = apiPolicy;
+      options.onSchema?.(apiSchema);
+      filtered.clear();
+    }),
 
     async requestDidStart() {
       let operation: FilteredOperation | null = null;

@@ -11,6 +11,7 @@
  *    for personal fields: what it may read is decided record by record (its own, nothing else).
  * Aggregates (commune counts, budgets, the catalogue) need their scope but no purpose.
  */
+import type { ApolloServerPlugin } from '@apollo/server';
 import { getNamedType, GraphQLSchema, isObjectType } from 'graphql';
 import { ANONYMOUS, FREE_TEXT_PURPOSE_SCOPE, Principal } from '../../lib/principal';
 import { GATEWAY_INTERNAL_SCOPE, PersonalDeclaration } from '../../lib/schema-directives';
@@ -118,6 +119,20 @@ export function accessPolicyOf(apiSchema: GraphQLSchema, coreSupergraphSdl: stri
     policies.set(apiSchema, policy);
   }
   return policy;
+}
+
+/**
+ * Apollo Server's `serverWillStart` stage for plugins that need the access policy: `loaded` hears
+ * the API schema, its policy and the supergraph each time a supergraph loads.
+ */
+export function whenPolicyLoads(
+  loaded: (schema: GraphQLSchema, policy: AccessPolicy, supergraphSdl: string) => void,
+): NonNullable<ApolloServerPlugin['serverWillStart']> {
+  return async () => ({
+    schemaDidLoadOrUpdate({ apiSchema, coreSupergraphSdl }) {
+      if (coreSupergraphSdl) loaded(apiSchema, accessPolicyOf(apiSchema, coreSupergraphSdl), coreSupergraphSdl);
+    },
+  });
 }
 
 export function createAccessPolicy(apiSchema: GraphQLSchema, requirements: AccessRequirements): AccessPolicy {

@@ -23,7 +23,7 @@ import { formatJurisdiction, Principal } from '../../lib/principal';
 import type { GatewayContext } from '../context';
 import type { GatewayFeature } from '../feature';
 import { filteringKey } from '../access/plugin';
-import { AccessPolicy, accessPolicyOf } from '../access/policy';
+import { AccessPolicy, whenPolicyLoads } from '../access/policy';
 
 export interface ResponseCacheOptions {
   store: KeyValueStore;
@@ -97,18 +97,13 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
   const maxBytes = options.maxBytes ?? 512 * 1024;
 
   return {
-    async serverWillStart() {
-      return {
-        schemaDidLoadOrUpdate({ apiSchema, coreSupergraphSdl }) {
-          if (!coreSupergraphSdl) return;
-          schema = apiSchema;
-          policy = accessPolicyOf(apiSchema, coreSupergraphSdl);
-          // A new supergraph may answer the same query differently: its entries are new ones.
-          schemaId = createHash('sha256').update(coreSupergraphSdl).digest('hex').slice(0, 16);
-          verdicts.clear();
-        },
-      };
-    },
+    serverWillStart: whenPolicyLoads((apiSchema, apiPolicy, supergraphSdl) => {
+      schema = apiSchema;
+      policy = apiPolicy;
+      // A new supergraph may answer the same query differently: its entries are new ones.
+      schemaId = createHash('sha256').update(supergraphSdl).digest('hex').slice(0, 16);
+      verdicts.clear();
+    }),
 
     async requestDidStart() {
       let key: string | null = null;
