@@ -9,7 +9,7 @@ import type { Reply } from './contract';
 export interface ControlSettings {
   latencyMs: number;
   jitterMs: number;
-  /** Share of calls answered with an injected HTTP 500. */
+  /** Share of calls answered with an injected HTTP 500 (spread evenly, see EvenShare). */
   errorRate: number;
   /** Every call answered HTTP 503. */
   outage: boolean;
@@ -38,8 +38,24 @@ export function parseControlPatch(patch: unknown): Partial<ControlSettings> {
   return parsed.data;
 }
 
+/**
+ * Picks exactly `rate` of the calls, spread evenly (call n is picked when n × rate crosses a whole
+ * number) rather than drawn at random: a test that asks for a third of calls to fail gets a third,
+ * every run, and its outcome does not hang on luck.
+ */
+class EvenShare {
+  private calls = 0;
+
+  pick(rate: number): boolean {
+    const n = this.calls++;
+    return Math.floor((n + 1) * rate) > Math.floor(n * rate);
+  }
+}
+
 export class Faults {
   private settings: ControlSettings;
+  private readonly errors = new EvenShare();
+  private readonly corruptions = new EvenShare();
 
   constructor(initial: Pick<ControlSettings, 'latencyMs' | 'jitterMs'>) {
     this.settings = { errorRate: 0, outage: false, malformedRate: 0, ...initial };
@@ -67,11 +83,11 @@ export class Faults {
 
   /** Whether this call is answered with an injected HTTP 500. */
   injectError(): boolean {
-    return Math.random() < this.settings.errorRate;
+    return this.errors.pick(this.settings.errorRate);
   }
 
   /** A successful reply, its body corrupted for the configured share of calls. */
   maybeCorrupt(format: BodyFormat, reply: Reply): Reply {
-    return reply.status === 200 && Math.random() < this.settings.malformedRate ? { ...reply, body: corruptBody(format, reply.body) } : reply;
+    return reply.status === 200 && this.corruptions.pick(this.settings.malformedRate) ? { ...reply, body: corruptBody(format, reply.body) } : reply;
   }
 }

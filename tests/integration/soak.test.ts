@@ -13,7 +13,7 @@ import { join } from 'node:path';
 const ROOT = join(__dirname, '../..');
 /** The options of `npm run soak:ci`, from package.json, so the test runs exactly that. */
 const SOAK_CI_ARGS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['soak:ci']
-  .replace(/^tsx scripts\/soak\.ts\s*/, '')
+  .replace(/^tsx bench\/soak\.ts\s*/, '')
   .split(/\s+/);
 
 interface SoakReport {
@@ -28,7 +28,7 @@ it('answers 30 seconds of the mixed workload in full, with memory held', async (
   try {
     const output: string[] = [];
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/soak.ts', ...SOAK_CI_ARGS, '--json', reportFile], {
+      const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/soak.ts', ...SOAK_CI_ARGS, '--json', reportFile], {
         cwd: ROOT,
         env: { ...process.env, LOG_LEVEL: 'warn' },
         stdio: ['ignore', 'pipe', 'pipe'],
