@@ -9,7 +9,7 @@ import { relative, resolve } from 'node:path';
 import { Change, CriticalityLevel, diff } from '@graphql-inspector/core';
 import { buildSchema } from 'graphql';
 import YAML from 'yaml';
-import { readSubgraphSdl } from '../subgraphs/common/schema-sdl';
+import { readSubgraphSdl } from '../lib/subgraph-sdl';
 import { composeFromConfig, readSupergraphConfig } from './compose';
 import { missingDescriptions } from './descriptions';
 

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import YAML from 'yaml';
-import { readSubgraphSdl } from '../subgraphs/common/schema-sdl';
+import { readSubgraphSdl } from '../lib/subgraph-sdl';
 import { printApiSchema } from './api-schema';
 
 export interface SupergraphConfigEntry {

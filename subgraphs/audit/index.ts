@@ -2,8 +2,8 @@
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
+import { readSubgraphSdl } from '../../lib/subgraph-sdl';
 import { closeClients, openClients } from '../../sources/clients';
-import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
 import { AUDIT_CLIENTS, createLoaders } from './loaders';
 import { AuditContext, resolvers } from './resolvers';

@@ -1,6 +1,6 @@
 /**
  * The schema side of provenance, shared by every subgraph that serves source-backed records: the
- * `Provenance` type's resolvers (the @shareable type of provenance.graphql, in each such subgraph's SDL) and
+ * `Provenance` type's resolvers (the @shareable type of lib/schema-fragments/provenance.graphql, in each such subgraph's SDL) and
  * the combination of several records' provenance into one (a province's budget is many exports).
  */
 import type { SourceName } from '../../lib/sources';

@@ -6,9 +6,9 @@
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
+import { readSubgraphSdl } from '../../lib/subgraph-sdl';
 import { closeClients, openClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
-import { readSubgraphSdl } from '../common/schema-sdl';
 import type { SubgraphDefinition } from '../common/server';
 import { CommuneIndicators, LookupAllowance } from './compute';
 import { cachedFetches, INDICATOR_CLIENTS } from './loaders';

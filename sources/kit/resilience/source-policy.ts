@@ -48,13 +48,20 @@ export function isTransient(error: unknown): boolean {
   return error.status === undefined || error.status === 429 || error.status >= 500;
 }
 
+/** Starts a call's deadline: a signal that aborts `ms` from now. */
+export type DeadlineClock = (ms: number) => AbortSignal;
+
+const wallClockDeadline: DeadlineClock = (ms) => AbortSignal.timeout(ms);
+
 export class SourcePolicy {
   private readonly policy: IPolicy;
   private breakerState: BreakerState = 'closed';
 
+  /** `startDeadline` is the wall clock; a test may pass one that runs on jest's fake timers. */
   constructor(
     readonly source: SourceName,
     readonly options: SourceResilience,
+    private readonly startDeadline: DeadlineClock = wallClockDeadline,
   ) {
     const transient = handleWhen(isTransient);
     const retries = retry(transient, {
@@ -87,7 +94,7 @@ export class SourcePolicy {
    * the deadline passes during a pause between attempts, the last attempt's error is reported.
    */
   run<T>(attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const deadline = AbortSignal.timeout(this.options.timeoutMs);
+    const deadline = this.startDeadline(this.options.timeoutMs);
     let attempting = false;
     let lastError: unknown;
     const execution = this.policy.execute(async () => {

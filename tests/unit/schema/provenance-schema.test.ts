@@ -1,6 +1,6 @@
 /**
  * Provenance in the schema: a `provenance` field on every source-backed type, naming the source
- * system it came from. The type is written once (subgraphs/common/provenance.graphql).
+ * system it came from. The type is written once (lib/schema-fragments/provenance.graphql).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

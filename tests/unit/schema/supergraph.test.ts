@@ -4,7 +4,7 @@ import { buildSchema, GraphQLObjectType } from 'graphql';
 import YAML from 'yaml';
 import { composeFromConfig, readSupergraphConfig } from '../../../schema/compose';
 import { missingDescriptions } from '../../../schema/descriptions';
-import { readSubgraphSdl } from '../../../subgraphs/common/schema-sdl';
+import { readSubgraphSdl } from '../../../lib/subgraph-sdl';
 
 const root = resolve(__dirname, '../../..');
 

@@ -1,32 +1,10 @@
 import nock from 'nock';
 import { buildBudget, percentOfEstimate, provinceBudget } from '../../../sources/budget/aggregate';
 import { BudgetClient, BudgetRow } from '../../../sources/budget/client';
-import { CatalogueClient } from '../../../sources/catalogue/client';
 import { SourceError } from '../../../sources/kit/errors';
 import { stampProvenance } from '../../../sources/kit/provenance';
-
-const BASE = 'http://tabmis.test';
-const CATALOGUE = 'http://catalogue.test';
-const PATH = '/tabmis/exports/budget.csv';
-const HEADER = 'unit_code,fiscal_year,section,item_code,item_name,estimate_vnd,actual_vnd';
-
-/** The CSV line the treasury writes: the item name quoted, amounts in whole đồng. */
-function line(unit: string, section: 'THU' | 'CHI', itemCode: string, itemName: string, estimate: number, actual: number, year = 2026) {
-  return `${unit},${year},${section},${itemCode},"${itemName.replace(/"/g, '""')}",${estimate},${actual}`;
-}
-
-function csv(...lines: string[]): string {
-  return [HEADER, ...lines].join('\n') + '\n';
-}
-
-/** The lines every unit of the fake treasury has: two revenue items and one expenditure item. */
-function unitLines(unit: string, year = 2026): string[] {
-  return [
-    line(unit, 'THU', '1003', 'Thuế thu nhập cá nhân', 1_200_000_000, 845_000_000, year),
-    line(unit, 'THU', '1050', 'Thu tiền sử dụng đất', 800_000_000, 0, year),
-    line(unit, 'CHI', '2100', 'Chi sự nghiệp giáo dục, đào tạo', 5_400_000_000, 3_900_000_000, year),
-  ];
-}
+import { clientPerTest } from './fixtures/client-per-test';
+import { BASE, budgetClient, communeCode, csv, HEADER, line, PATH, unitLines } from './fixtures/budget';
 
 /** What the client stamps on every exported row: the export says nothing of when lines changed. */
 const BUDGET_PROVENANCE = { source: 'budget', producedAt: null, fetchedAt: expect.any(String), cached: false, stale: false };
@@ -35,20 +13,18 @@ function row(unitCode: string, section: 'THU' | 'CHI', itemCode: string, itemNam
   return { unitCode, fiscalYear: 2026, section, itemCode, itemName, estimate, actual, provenance: stampProvenance('budget', null) };
 }
 
-function communeCode(i: number): string {
-  return String(7000 + i).padStart(5, '0');
+/** A line of a built budget: an item's amounts and how much of its estimate was executed. */
+function budgetLine(itemCode: string, itemName: string, estimate: number, actual: number, percentOfEstimate: number | null) {
+  return { itemCode, itemName, estimate, actual, percentOfEstimate };
+}
+
+/** A side of a built budget (revenue or expenditure): its lines and their totals. */
+function section(lines: ReturnType<typeof budgetLine>[], totalEstimate: number, totalActual: number, percentOfEstimate: number | null) {
+  return { lines, totalEstimate, totalActual, percentOfEstimate };
 }
 
 let client: BudgetClient;
-let catalogue: CatalogueClient;
-beforeEach(() => {
-  client = new BudgetClient({ url: BASE, apiKey: 'test-budget-key', timeoutMs: 300 });
-  catalogue = new CatalogueClient({ url: CATALOGUE, apiKey: 'test-catalogue-key', timeoutMs: 300 });
-});
-afterEach(async () => {
-  nock.cleanAll();
-  await Promise.all([client.close(), catalogue.close()]);
-});
+clientPerTest(budgetClient, (opened) => (client = opened));
 
 describe('budget aggregation', () => {
   it.each([
@@ -84,27 +60,14 @@ describe('budget aggregation', () => {
       ],
       1,
     );
+    const revenue = [budgetLine('1003', 'Thuế TNCN', 1_200_000_000, 845_000_000, 70.42), budgetLine('1050', 'Tiền sử dụng đất', 0, 300_000_000, null)];
+    const expenditure = [budgetLine('2100', 'Giáo dục', 5_400_000_000, 3_900_000_000, 72.22), budgetLine('2200', 'Y tế', 600_000_000, 100_000_000, 16.67)];
     expect(budget).toEqual({
       unitCode: '07210',
       fiscalYear: 2026,
-      revenue: {
-        lines: [
-          { itemCode: '1003', itemName: 'Thuế TNCN', estimate: 1_200_000_000, actual: 845_000_000, percentOfEstimate: 70.42 },
-          { itemCode: '1050', itemName: 'Tiền sử dụng đất', estimate: 0, actual: 300_000_000, percentOfEstimate: null },
-        ],
-        totalEstimate: 1_200_000_000,
-        totalActual: 1_145_000_000, // 845 + 300 million
-        percentOfEstimate: 95.42, // 1145 / 1200 = 0.954166…
-      },
-      expenditure: {
-        lines: [
-          { itemCode: '2100', itemName: 'Giáo dục', estimate: 5_400_000_000, actual: 3_900_000_000, percentOfEstimate: 72.22 },
-          { itemCode: '2200', itemName: 'Y tế', estimate: 600_000_000, actual: 100_000_000, percentOfEstimate: 16.67 },
-        ],
-        totalEstimate: 6_000_000_000,
-        totalActual: 4_000_000_000,
-        percentOfEstimate: 66.67,
-      },
+      // Actual revenue 845 + 300 million; 1145 / 1200 = 0.954166…
+      revenue: section(revenue, 1_200_000_000, 1_145_000_000, 95.42),
+      expenditure: section(expenditure, 6_000_000_000, 4_000_000_000, 66.67),
       balance: -2_855_000_000, // 1,145,000,000 − 4,000,000,000
       communeCount: 1,
     });
@@ -128,25 +91,16 @@ describe('budget aggregation', () => {
       ],
       [row('24', 'CHI', '2100', 'Chi giáo dục (cấp tỉnh)', 1000, 100), row('24', 'THU', '1099', 'Thu khác', 0, 10)],
     );
+    const revenue = [
+      budgetLine('1003', 'Thuế TNCN', 300, 75, 25),
+      budgetLine('1050', 'Đất', 50, 50, 100),
+      budgetLine('1099', 'Thu khác', 0, 10, null),
+    ];
     expect(budget).toEqual({
       unitCode: '24',
       fiscalYear: 2026,
-      revenue: {
-        lines: [
-          { itemCode: '1003', itemName: 'Thuế TNCN', estimate: 300, actual: 75, percentOfEstimate: 25 },
-          { itemCode: '1050', itemName: 'Đất', estimate: 50, actual: 50, percentOfEstimate: 100 },
-          { itemCode: '1099', itemName: 'Thu khác', estimate: 0, actual: 10, percentOfEstimate: null },
-        ],
-        totalEstimate: 350,
-        totalActual: 135,
-        percentOfEstimate: 38.57, // 135 / 350 = 0.385714…
-      },
-      expenditure: {
-        lines: [{ itemCode: '2100', itemName: 'Giáo dục', estimate: 1300, actual: 300, percentOfEstimate: 23.08 }],
-        totalEstimate: 1300,
-        totalActual: 300,
-        percentOfEstimate: 23.08, // 300 / 1300 = 0.230769…
-      },
+      revenue: section(revenue, 350, 135, 38.57), // 135 / 350 = 0.385714…
+      expenditure: section([budgetLine('2100', 'Giáo dục', 1300, 300, 23.08)], 1300, 300, 23.08), // 300 / 1300 = 0.230769…
       balance: -165,
       communeCount: 2,
     });

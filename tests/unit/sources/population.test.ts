@@ -1,63 +1,14 @@
 import nock from 'nock';
-import { CatalogueClient } from '../../../sources/catalogue/client';
 import { SourceError } from '../../../sources/kit/errors';
 import { PopulationClient } from '../../../sources/population/client';
-
-const POP = 'http://population.test';
-const CAT = 'http://catalogue.test';
-const POP_KEY = 'test-population-key';
-const CAT_KEY = 'test-catalogue-key';
-const ID = '024190012345';
-
-/** A valid personal ID: born in Bắc Ninh (024) in 1990, male for even n, female for odd n. */
-function pid(n: number): string {
-  return `024${n % 2}90${String(n).padStart(6, '0')}`;
-}
-
-function citizenWire(id = ID, overrides: Record<string, unknown> = {}) {
-  return {
-    soDinhDanh: id,
-    hoVaTen: 'Nguyễn Văn An',
-    ngaySinh: '05/03/1990',
-    gioiTinh: 'Nam',
-    trangThai: 'CON_SONG',
-    tinhTrangHonNhan: 'DA_KET_HON',
-    noiThuongTru: { maXa: '07210', diaChiChiTiet: 'Số 12, thôn Đông' },
-    maHo: 'HK0000123',
-    quanHeVoiChuHo: 'CHU_HO',
-    ngayCapNhat: '2026-05-01T08:00:00Z',
-    ...overrides,
-  };
-}
-
-function householdWire(id = 'HK0000123', overrides: Record<string, unknown> = {}) {
-  return {
-    maHo: id,
-    maXa: '07210',
-    diaChi: 'Số 12, thôn Đông',
-    chuHo: ID,
-    thanhVien: [
-      { soDinhDanh: ID, quanHeVoiChuHo: 'CHU_HO' },
-      { soDinhDanh: '024300000001', quanHeVoiChuHo: 'CON' },
-    ],
-    ngayCapNhat: '2026-05-01T08:00:00Z',
-    ...overrides,
-  };
-}
+import { clientPerTest } from './fixtures/client-per-test';
+import { citizenWire, householdWire, ID, MAPPED_HOUSEHOLD, pid, POP, POP_KEY, populationClient } from './fixtures/population';
 
 let population: PopulationClient;
-let catalogue: CatalogueClient;
 
 beforeAll(() => nock.disableNetConnect());
 afterAll(() => nock.enableNetConnect());
-beforeEach(() => {
-  population = new PopulationClient({ url: POP, apiKey: POP_KEY, timeoutMs: 1500 });
-  catalogue = new CatalogueClient({ url: CAT, apiKey: CAT_KEY, timeoutMs: 1500 });
-});
-afterEach(async () => {
-  nock.cleanAll();
-  await Promise.all([population.close(), catalogue.close()]);
-});
+clientPerTest(populationClient, (opened) => (population = opened));
 
 // ---------------------------------------------------------------------------------------------
 
@@ -67,16 +18,7 @@ describe('population source client', () => {
       .post('/api/v1/citizens:batchGet', { soDinhDanh: [ID, '024300000001', '024190099999'] })
       .reply(200, {
         ketQua: [
-          citizenWire(ID, {
-            hoGiaDinh: {
-              maHo: 'HK0000123',
-              maXa: '07210',
-              diaChi: 'Số 12, thôn Đông',
-              chuHo: ID,
-              thanhVien: [{ soDinhDanh: ID, quanHeVoiChuHo: 'CHU_HO' }],
-              ngayCapNhat: '2026-05-01T08:00:00Z',
-            },
-          }),
+          citizenWire(ID, { hoGiaDinh: householdWire('HK0000123', { thanhVien: [{ soDinhDanh: ID, quanHeVoiChuHo: 'CHU_HO' }] }) }),
           citizenWire('024300000001', {
             hoVaTen: 'Nguyễn Thị Bình',
             ngaySinh: '29/02/2000',
@@ -100,15 +42,7 @@ describe('population source client', () => {
       relationToHead: 'HEAD',
       maritalStatus: 'MARRIED',
       updatedAt: '2026-05-01T08:00:00Z',
-      household: {
-        householdId: 'HK0000123',
-        communeCode: '07210',
-        address: 'Số 12, thôn Đông',
-        headId: ID,
-        members: [{ personalId: ID, relationToHead: 'HEAD' }],
-        updatedAt: '2026-05-01T08:00:00Z',
-        provenance: { source: 'population', producedAt: '2026-05-01T08:00:00Z', fetchedAt: expect.any(String), cached: false, stale: false },
-      },
+      household: { ...MAPPED_HOUSEHOLD, members: [{ personalId: ID, relationToHead: 'HEAD' }] },
       provenance: { source: 'population', producedAt: '2026-05-01T08:00:00Z', fetchedAt: expect.any(String), cached: false, stale: false },
     });
     expect(found.get('024300000001')).toMatchObject({ household: null });
@@ -158,18 +92,7 @@ describe('population source client', () => {
       .post('/api/v1/households:batchGet', { maHo: ['HK0000123', 'HK9999999'] })
       .reply(200, { ketQua: [householdWire()], khongTimThay: ['HK9999999'] });
     const found = await population.getHouseholds(['HK0000123', 'HK9999999']);
-    expect(found.get('HK0000123')).toEqual({
-      householdId: 'HK0000123',
-      communeCode: '07210',
-      address: 'Số 12, thôn Đông',
-      headId: ID,
-      members: [
-        { personalId: ID, relationToHead: 'HEAD' },
-        { personalId: '024300000001', relationToHead: 'CHILD' },
-      ],
-      updatedAt: '2026-05-01T08:00:00Z',
-      provenance: { source: 'population', producedAt: '2026-05-01T08:00:00Z', fetchedAt: expect.any(String), cached: false, stale: false },
-    });
+    expect(found.get('HK0000123')).toEqual(MAPPED_HOUSEHOLD);
     expect(found.has('HK9999999')).toBe(false);
   });
 

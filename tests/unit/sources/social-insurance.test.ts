@@ -1,31 +1,12 @@
 import nock from 'nock';
 import { SourceError } from '../../../sources/kit/errors';
 import { SocialInsuranceClient } from '../../../sources/social-insurance/client';
-
-const BASE = 'http://bhxh.test';
-const ID = '024190012345';
-
-function participant(id = ID) {
-  return {
-    ma_so_bhxh: '2412345678',
-    so_dinh_danh: id,
-    trang_thai: 'DANG_THAM_GIA',
-    loai_hinh: 'BAT_BUOC',
-    ngay_bat_dau: '20150601',
-    the_bhyt: { ma_the: 'DN4242412345678', gia_tri_tu: '20260101', gia_tri_den: '20261231', noi_dang_ky_kcb: 'Trạm y tế' },
-    ngay_cap_nhat: '2026-05-01T08:00:00Z',
-  };
-}
+import { clientPerTest } from './fixtures/client-per-test';
+import { BASE, ID, participant, socialInsuranceClient } from './fixtures/social-insurance';
 
 describe('social-insurance source client', () => {
   let client: SocialInsuranceClient;
-  beforeEach(() => {
-    client = new SocialInsuranceClient({ url: BASE, apiKey: 'test-bhxh-key', timeoutMs: 300 });
-  });
-  afterEach(async () => {
-    nock.cleanAll();
-    await client.close();
-  });
+  clientPerTest(socialInsuranceClient, (opened) => (client = opened));
 
   it('sends the key and maps the snake_case record to the schema shape', async () => {
     nock(BASE, { reqheaders: { 'x-bhxh-key': 'test-bhxh-key' } })

@@ -8,29 +8,8 @@ import { typeDefs } from '../../../subgraphs/budget';
 import { budgetKey, createLoaders, planExports } from '../../../subgraphs/budget/loaders';
 import { resolvers } from '../../../subgraphs/budget/resolvers';
 import { uncached } from '../../support/uncached';
-
-const BASE = 'http://tabmis.test';
-const CATALOGUE = 'http://catalogue.test';
-const PATH = '/tabmis/exports/budget.csv';
-const HEADER = 'unit_code,fiscal_year,section,item_code,item_name,estimate_vnd,actual_vnd';
-
-/** The CSV line the treasury writes: the item name quoted, amounts in whole đồng. */
-function line(unit: string, section: 'THU' | 'CHI', itemCode: string, itemName: string, estimate: number, actual: number, year = 2026) {
-  return `${unit},${year},${section},${itemCode},"${itemName.replace(/"/g, '""')}",${estimate},${actual}`;
-}
-
-function csv(...lines: string[]): string {
-  return [HEADER, ...lines].join('\n') + '\n';
-}
-
-/** The lines every unit of the fake treasury has: two revenue items and one expenditure item. */
-function unitLines(unit: string, year = 2026): string[] {
-  return [
-    line(unit, 'THU', '1003', 'Thuế thu nhập cá nhân', 1_200_000_000, 845_000_000, year),
-    line(unit, 'THU', '1050', 'Thu tiền sử dụng đất', 800_000_000, 0, year),
-    line(unit, 'CHI', '2100', 'Chi sự nghiệp giáo dục, đào tạo', 5_400_000_000, 3_900_000_000, year),
-  ];
-}
+import { clientPerTest } from '../sources/fixtures/client-per-test';
+import { BASE, budgetClient, CATALOGUE, catalogueClient, communeCode, csv, PATH, unitLines } from '../sources/fixtures/budget';
 
 /**
  * Answers every export from a fake treasury in which the units of `withData` have unitLines(),
@@ -51,10 +30,6 @@ function treasury(withData: (unit: string) => boolean = () => true) {
       return [200, csv(...units.filter((u) => hasYear && withData(u)).flatMap((u) => unitLines(u, fiscalYear))), { 'content-type': 'text/csv; charset=utf-8' }];
     });
   return calls;
-}
-
-function communeCode(i: number): string {
-  return String(7000 + i).padStart(5, '0');
 }
 
 function catalogueProvince(code: string, communeCodes: string[]) {
@@ -79,14 +54,8 @@ function catalogueProvince(code: string, communeCodes: string[]) {
 
 let client: BudgetClient;
 let catalogue: CatalogueClient;
-beforeEach(() => {
-  client = new BudgetClient({ url: BASE, apiKey: 'test-budget-key', timeoutMs: 300 });
-  catalogue = new CatalogueClient({ url: CATALOGUE, apiKey: 'test-catalogue-key', timeoutMs: 300 });
-});
-afterEach(async () => {
-  nock.cleanAll();
-  await Promise.all([client.close(), catalogue.close()]);
-});
+clientPerTest(budgetClient, (opened) => (client = opened));
+clientPerTest(catalogueClient, (opened) => (catalogue = opened));
 
 describe('budget loaders', () => {
 

@@ -1,6 +1,5 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { XMLParser } from 'fast-xml-parser';
 import { graphql, GraphQLSchema } from 'graphql';
 import nock from 'nock';
 import { CivilStatusClient } from '../../../sources/civil-status/client';
@@ -8,122 +7,11 @@ import { createCivilStatusSubgraph, typeDefs } from '../../../subgraphs/civil-st
 import { createLoaders } from '../../../subgraphs/civil-status/loaders';
 import { resolvers } from '../../../subgraphs/civil-status/resolvers';
 import { uncached, UNCACHED_CONFIG } from '../../support/uncached';
+import { clientPerTest } from '../sources/fixtures/client-per-test';
+import { BASE, civilStatusClient, DEATH, fault, hoSo, ID, idsFrom, KEY, MAPPED_BIRTH, MAPPED_MARRIAGES, OTHER, requestedIds, response, SECOND_MARRIAGE, soap, SPOUSE, UNKNOWN } from '../sources/fixtures/civil-status';
 
-const BASE = 'http://hotich.test';
-const PATH = '/HoTichService';
-const KEY = 'test-civil-status-key';
-const ID = '024190012345';
-const SPOUSE = '024195054321';
-const OTHER = '001301000777';
-const UNKNOWN = '079088000001';
-
-const SOAP_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
-
-function envelope(body: string, prefix = 'soap', htPrefix = 'ht'): string {
-  return (
-    `<?xml version="1.0" encoding="utf-8"?>\n` +
-    `<${prefix}:Envelope xmlns:${prefix}="${SOAP_NS}" xmlns:${htPrefix}="urn:hotich:v1">\n` +
-    `  <${prefix}:Body>${body}</${prefix}:Body>\n</${prefix}:Envelope>`
-  );
-}
-
-function response(records: string[], notFound: string[] = []): string {
-  const missing = notFound.length
-    ? `<ht:KhongTimThay>${notFound.map((id) => `<ht:SoDinhDanh>${id}</ht:SoDinhDanh>`).join('')}</ht:KhongTimThay>`
-    : '';
-  return envelope(`<ht:LayHoSoHoTichResponse>${records.join('\n')}${missing}</ht:LayHoSoHoTichResponse>`);
-}
-
-interface HoSoOptions {
-  id?: string;
-  name?: string;
-  status?: string;
-  gender?: string;
-  birth?: string | null;
-  marriages?: string[];
-  death?: string;
-  extra?: string;
-}
-
-const BIRTH =
-  '<ht:KhaiSinh><ht:SoDangKy>KS-07210-1990-000123</ht:SoDangKy><ht:NgayDangKy>1990-03-20</ht:NgayDangKy>' +
-  '<ht:NoiDangKy>07210</ht:NoiDangKy><ht:HoTenCha>Nguyễn Văn Bình</ht:HoTenCha><ht:HoTenMe>Trần Thị Chi</ht:HoTenMe></ht:KhaiSinh>';
-
-const FIRST_MARRIAGE =
-  '<ht:KetHon><ht:SoDangKy>KH-07210-2012-000045</ht:SoDangKy><ht:NgayDangKy>2012-05-10</ht:NgayDangKy>' +
-  '<ht:HoTenVoChong>Lê Thị Dung</ht:HoTenVoChong><ht:TrangThai>DA_LY_HON</ht:TrangThai>' +
-  '<ht:NgayChamDut>2014-01-15</ht:NgayChamDut></ht:KetHon>';
-
-const SECOND_MARRIAGE =
-  `<ht:KetHon><ht:SoDangKy>KH-07210-2015-000321</ht:SoDangKy><ht:NgayDangKy>2015-06-01</ht:NgayDangKy>` +
-  `<ht:SoDinhDanhVoChong>${SPOUSE}</ht:SoDinhDanhVoChong><ht:HoTenVoChong>Phạm Thị Hoa</ht:HoTenVoChong>` +
-  `<ht:TrangThai>HIEU_LUC</ht:TrangThai></ht:KetHon>`;
-
-const DEATH =
-  '<ht:KhaiTu><ht:SoDangKy>KT-07213-2025-000009</ht:SoDangKy><ht:NgayChet>2025-11-02</ht:NgayChet>' +
-  '<ht:NgayDangKy>2025-11-05</ht:NgayDangKy><ht:NoiDangKy>07213</ht:NoiDangKy></ht:KhaiTu>';
-
-/** BIRTH, FIRST_MARRIAGE and SECOND_MARRIAGE in the schema's shape. */
-const MAPPED_BIRTH = {
-  registrationNumber: 'KS-07210-1990-000123',
-  registeredOn: '1990-03-20',
-  registeredAt: { code: '07210' },
-  fatherName: 'Nguyễn Văn Bình',
-  motherName: 'Trần Thị Chi',
-};
-const MAPPED_MARRIAGES = [
-  { registrationNumber: 'KH-07210-2012-000045', registeredOn: '2012-05-10', spouse: null, spouseName: 'Lê Thị Dung', status: 'DIVORCED', endedOn: '2014-01-15' },
-  { registrationNumber: 'KH-07210-2015-000321', registeredOn: '2015-06-01', spouse: { personalId: SPOUSE }, spouseName: 'Phạm Thị Hoa', status: 'ACTIVE', endedOn: null },
-];
-
-function hoSo(options: HoSoOptions = {}): string {
-  const id = options.id ?? ID;
-  return [
-    '<ht:HoSo>',
-    `<ht:SoDinhDanh>${id}</ht:SoDinhDanh>`,
-    `<ht:HoTen>${options.name ?? 'Nguyễn Văn An'}</ht:HoTen>`,
-    '<ht:NgaySinh>1990-03-05</ht:NgaySinh>',
-    `<ht:GioiTinh>${options.gender ?? 'Nam'}</ht:GioiTinh>`,
-    `<ht:TinhTrangHonNhan>${options.status ?? 'DANG_CO_VO_CHONG'}</ht:TinhTrangHonNhan>`,
-    options.birth === null ? '' : (options.birth ?? BIRTH),
-    ...(options.marriages ?? [FIRST_MARRIAGE, SECOND_MARRIAGE]),
-    options.death ?? '',
-    options.extra ?? '',
-    '<ht:NgayCapNhat>2026-05-01T08:00:00Z</ht:NgayCapNhat>',
-    '</ht:HoSo>',
-  ].join('\n');
-}
-
-function fault(code: string, message = 'Lỗi'): string {
-  return envelope(`<soap:Fault><faultcode>${code}</faultcode><faultstring>${message}</faultstring></soap:Fault>`);
-}
-
-const xml = new XMLParser({ removeNSPrefix: true, parseTagValue: false, isArray: (name) => name === 'SoDinhDanh' });
-
-/** The IDs in a request envelope this test intercepted. */
-function requestedIds(body: string): string[] {
-  return xml.parse(body).Envelope.Body.LayHoSoHoTich.DanhSachSoDinhDanh.SoDinhDanh;
-}
-
-function idsFrom(n: number, start = 0): string[] {
-  return Array.from({ length: n }, (_, i) => `0241900${String(start + i).padStart(5, '0')}`);
-}
-
-function soap() {
-  return nock(BASE, {
-    reqheaders: { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:hotich:v1/LayHoSoHoTich"' },
-  }).post(PATH);
-}
-
-// One client per test; every test's interceptors are cleared after it.
 let client: CivilStatusClient;
-beforeEach(() => {
-  client = new CivilStatusClient({ url: BASE, apiKey: KEY, timeoutMs: 300 });
-});
-afterEach(async () => {
-  nock.cleanAll();
-  await client.close();
-});
+clientPerTest(civilStatusClient, (opened) => (client = opened));
 
 describe('civil-status loaders', () => {
 

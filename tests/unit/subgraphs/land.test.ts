@@ -8,48 +8,8 @@ import { typeDefs } from '../../../subgraphs/land';
 import { createLoaders } from '../../../subgraphs/land/loaders';
 import { resolvers } from '../../../subgraphs/land/resolvers';
 import { uncached } from '../../support/uncached';
-
-const BASE = 'http://land.test';
-const PATH = '/land/v2/parcels';
-const OWNER = '024190012345';
-const CO_OWNER = '024191054321';
-
-function holder(personalId: string, share = 1, certificateNo = 'CS 123456') {
-  return { personalId, share, certificateNo, certificateIssuedOn: '2018-04-02' };
-}
-
-function parcel(parcelId: string, holders = [holder(OWNER)], landUseCode = 'ONT') {
-  return {
-    parcelId,
-    communeCode: '07210',
-    mapSheetNo: 12,
-    parcelNo: 345,
-    areaM2: 152.5,
-    landUseCode,
-    address: 'Thôn Đông, xã Tân Yên',
-    holders,
-    updatedAt: '2026-05-01T08:00:00Z',
-  };
-}
-
-function page(items: unknown[], pageNo = 1, totalPages = 1, totalItems = items.length) {
-  return { items, page: pageNo, pageSize: 200, totalItems, totalPages };
-}
-
-/** What parcel() becomes in the schema's shape, apart from the ID and owners. */
-const MAPPED_FIELDS = {
-  commune: { code: '07210' },
-  mapSheet: 12,
-  parcelNumber: 345,
-  area: 152.5,
-  landUseType: 'ONT',
-  address: 'Thôn Đông, xã Tân Yên',
-};
-
-/** A 12-digit personalId numbered `i`. */
-function personalId(i: number): string {
-  return `0241900${String(i).padStart(5, '0')}`;
-}
+import { clientPerTest } from '../sources/fixtures/client-per-test';
+import { BASE, CO_OWNER, holder, landClient, MAPPED_FIELDS, OWNER, page, parcel, PATH, personalId } from '../sources/fixtures/land';
 
 /** Records every call to the parcel search and answers from `world` (parcels by owner). */
 function landSource(world: ReturnType<typeof parcel>[]) {
@@ -77,13 +37,7 @@ function landSource(world: ReturnType<typeof parcel>[]) {
 let client: LandClient;
 // The catalogue is only asked about owners' jurisdiction, which these tests do not exercise.
 const catalogue = new CatalogueClient({ url: 'http://catalogue.test', apiKey: 'test-catalogue-key' });
-beforeEach(() => {
-  client = new LandClient({ url: BASE, apiKey: 'test-land-key', timeoutMs: 300 });
-});
-afterEach(async () => {
-  nock.cleanAll();
-  await client.close();
-});
+clientPerTest(landClient, (opened) => (client = opened));
 
 describe('land loaders', () => {
 

@@ -8,48 +8,8 @@ import { typeDefs } from '../../../subgraphs/population';
 import { createLoaders } from '../../../subgraphs/population/loaders';
 import { resolvers } from '../../../subgraphs/population/resolvers';
 import { uncached } from '../../support/uncached';
-
-const POP = 'http://population.test';
-const CAT = 'http://catalogue.test';
-const POP_KEY = 'test-population-key';
-const CAT_KEY = 'test-catalogue-key';
-const ID = '024190012345';
-
-/** A valid personal ID: born in Bắc Ninh (024) in 1990, male for even n, female for odd n. */
-function pid(n: number): string {
-  return `024${n % 2}90${String(n).padStart(6, '0')}`;
-}
-
-function citizenWire(id = ID, overrides: Record<string, unknown> = {}) {
-  return {
-    soDinhDanh: id,
-    hoVaTen: 'Nguyễn Văn An',
-    ngaySinh: '05/03/1990',
-    gioiTinh: 'Nam',
-    trangThai: 'CON_SONG',
-    tinhTrangHonNhan: 'DA_KET_HON',
-    noiThuongTru: { maXa: '07210', diaChiChiTiet: 'Số 12, thôn Đông' },
-    maHo: 'HK0000123',
-    quanHeVoiChuHo: 'CHU_HO',
-    ngayCapNhat: '2026-05-01T08:00:00Z',
-    ...overrides,
-  };
-}
-
-function householdWire(id = 'HK0000123', overrides: Record<string, unknown> = {}) {
-  return {
-    maHo: id,
-    maXa: '07210',
-    diaChi: 'Số 12, thôn Đông',
-    chuHo: ID,
-    thanhVien: [
-      { soDinhDanh: ID, quanHeVoiChuHo: 'CHU_HO' },
-      { soDinhDanh: '024300000001', quanHeVoiChuHo: 'CON' },
-    ],
-    ngayCapNhat: '2026-05-01T08:00:00Z',
-    ...overrides,
-  };
-}
+import { clientPerTest } from '../sources/fixtures/client-per-test';
+import { CAT, CAT_KEY, catalogueClient, citizenWire, householdWire, ID, pid, POP, POP_KEY, populationClient } from '../sources/fixtures/population';
 
 function ward(code: string, overrides: Record<string, unknown> = {}) {
   return {
@@ -74,14 +34,8 @@ let catalogue: CatalogueClient;
 
 beforeAll(() => nock.disableNetConnect());
 afterAll(() => nock.enableNetConnect());
-beforeEach(() => {
-  population = new PopulationClient({ url: POP, apiKey: POP_KEY, timeoutMs: 1500 });
-  catalogue = new CatalogueClient({ url: CAT, apiKey: CAT_KEY, timeoutMs: 1500 });
-});
-afterEach(async () => {
-  nock.cleanAll();
-  await Promise.all([population.close(), catalogue.close()]);
-});
+clientPerTest(populationClient, (opened) => (population = opened));
+clientPerTest(catalogueClient, (opened) => (catalogue = opened));
 
 // ---------------------------------------------------------------------------------------------
 

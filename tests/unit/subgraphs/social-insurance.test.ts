@@ -2,31 +2,12 @@ import nock from 'nock';
 import { SocialInsuranceClient } from '../../../sources/social-insurance/client';
 import { createLoaders } from '../../../subgraphs/social-insurance/loaders';
 import { uncached } from '../../support/uncached';
-
-const BASE = 'http://bhxh.test';
-const ID = '024190012345';
-
-function participant(id = ID) {
-  return {
-    ma_so_bhxh: '2412345678',
-    so_dinh_danh: id,
-    trang_thai: 'DANG_THAM_GIA',
-    loai_hinh: 'BAT_BUOC',
-    ngay_bat_dau: '20150601',
-    the_bhyt: { ma_the: 'DN4242412345678', gia_tri_tu: '20260101', gia_tri_den: '20261231', noi_dang_ky_kcb: 'Trạm y tế' },
-    ngay_cap_nhat: '2026-05-01T08:00:00Z',
-  };
-}
+import { clientPerTest } from '../sources/fixtures/client-per-test';
+import { BASE, ID, participant, socialInsuranceClient } from '../sources/fixtures/social-insurance';
 
 describe('social-insurance loaders', () => {
   let client: SocialInsuranceClient;
-  beforeEach(() => {
-    client = new SocialInsuranceClient({ url: BASE, apiKey: 'test-bhxh-key', timeoutMs: 300 });
-  });
-  afterEach(async () => {
-    nock.cleanAll();
-    await client.close();
-  });
+  clientPerTest(socialInsuranceClient, (opened) => (client = opened));
 
   it('looks up many people with at most `concurrency` calls in flight', async () => {
     const ids = Array.from({ length: 24 }, (_, i) => `0241900${String(i).padStart(5, '0')}`);

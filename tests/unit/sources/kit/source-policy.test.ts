@@ -1,5 +1,5 @@
 /**
- * The resilience every source client shares (subgraphs/common/resilience), against a real HTTP
+ * The resilience every source client shares (sources/kit/resilience), against a real HTTP
  * server whose answers each test scripts: retries of transient failures only, one deadline for
  * the whole call, a circuit breaker that stops calling a failing source and probes it after the
  * cool-down, and a cap on calls in flight.
@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, loadSourceResilience, SourceResilience } from '../../../../lib/config';
 import { SourceError } from '../../../../sources/kit/errors';
 import { resilienceEvents } from '../../../../sources/kit/resilience/events';
-import { isTransient } from '../../../../sources/kit/resilience/source-policy';
+import { isTransient, SourcePolicy } from '../../../../sources/kit/resilience/source-policy';
 import { SourceClient } from '../../../../sources/kit/source-client';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -60,8 +60,9 @@ class TestClient extends SourceClient {
   }
 }
 
-const FAST: Partial<SourceResilience> = {
-  timeoutMs: 1000,
+const FAST: SourceResilience = {
+  // Far beyond any test's run: only the tests about the deadline meet it.
+  timeoutMs: 60_000,
   retries: 2,
   retryBackoffMs: 5,
   breakerFailureRate: 0.5,
@@ -137,23 +138,90 @@ describe('retries', () => {
 });
 
 describe('the deadline', () => {
-  it('answers SOURCE_TIMEOUT at the deadline when the source hangs, without waiting for retries', async () => {
+  it('answers SOURCE_TIMEOUT naming the deadline when the source hangs, and tries no more', async () => {
     script = [hang];
-    const started = Date.now();
     const error = await failure(client({ ...FAST, timeoutMs: 300 }).get());
-    const elapsed = Date.now() - started;
     expect(error).toMatchObject({ code: 'SOURCE_TIMEOUT', source: 'land' });
     expect(error.message).toMatch(/300 ms/);
-    expect(elapsed).toBeGreaterThanOrEqual(280);
-    expect(elapsed).toBeLessThan(800);
+    expect(calls).toBe(1);
   });
 
-  it('keeps every attempt and pause inside the deadline, and reports the failure rather than a timeout', async () => {
-    script = [slow(60, answer(503))];
-    const started = Date.now();
-    const error = await failure(client({ ...FAST, timeoutMs: 250, retries: 10, retryBackoffMs: 100 }).get());
-    expect(Date.now() - started).toBeLessThan(600);
-    expect(error.code).toBe('SOURCE_UNAVAILABLE');
+  describe('on a fake clock', () => {
+    // The deadline and the pauses between attempts run on jest's fake timers, so when the call
+    // ends and what it reports do not depend on how busy the machine is.
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    function fakeClockDeadline(ms: number): AbortSignal {
+      const deadline = new AbortController();
+      setTimeout(() => deadline.abort(new DOMException('The deadline passed', 'TimeoutError')), ms);
+      return deadline.signal;
+    }
+
+    function policy(resilience: Partial<SourceResilience>): SourcePolicy {
+      return new SourcePolicy('land', { ...FAST, ...resilience }, fakeClockDeadline);
+    }
+
+    /** Runs `call`, recording the error it ends with; `error` stays undefined while it runs. */
+    function outcome(call: Promise<unknown>): { error?: unknown; settled: Promise<void> } {
+      const ended: { error?: unknown; settled: Promise<void> } = { settled: Promise.resolve() };
+      ended.settled = call.then(
+        () => void (ended.error = new Error('the call succeeded')),
+        (error: unknown) => void (ended.error = error),
+      );
+      return ended;
+    }
+
+    it('answers SOURCE_TIMEOUT at the deadline, not before, when the source hangs', async () => {
+      let attempts = 0;
+      const hanging = (signal: AbortSignal) => {
+        attempts++;
+        return new Promise<never>((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(new SourceError('land', 'SOURCE_TIMEOUT', 'aborted')), { once: true }),
+        );
+      };
+      const call = outcome(policy({ timeoutMs: 300 }).run(hanging));
+      await jest.advanceTimersByTimeAsync(299);
+      expect(call.error).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      await call.settled;
+      expect(call.error).toBeInstanceOf(SourceError);
+      expect(call.error).toMatchObject({ code: 'SOURCE_TIMEOUT', source: 'land', message: expect.stringMatching(/300 ms/) });
+      expect(attempts).toBe(1);
+    });
+
+    it('keeps every attempt and pause inside the deadline, and reports the failure rather than a timeout', async () => {
+      const started = Date.now();
+      const attemptsAt: number[] = [];
+      const pausesAt: number[] = [];
+      // The source answers 503 at once: the deadline can only pass during a pause.
+      const failing = async (signal: AbortSignal) => {
+        attemptsAt.push(signal.aborted ? Infinity : Date.now() - started);
+        throw new SourceError('land', 'SOURCE_UNAVAILABLE', 'The land source answered HTTP 503', 503);
+      };
+      const listener = () => pausesAt.push(Date.now() - started);
+      resilienceEvents.on('retry', listener);
+      try {
+        const call = outcome(policy({ timeoutMs: 250, retries: 10, retryBackoffMs: 100 }).run(failing));
+        await jest.advanceTimersByTimeAsync(249);
+        expect(call.error).toBeUndefined();
+        await jest.advanceTimersByTimeAsync(1);
+        await call.settled;
+        expect(call.error).toBeInstanceOf(SourceError);
+        expect(call.error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', source: 'land', status: 503 });
+
+        // Nothing is attempted once the deadline has passed, however long the pause it fell in.
+        const attempted = attemptsAt.length;
+        await jest.advanceTimersByTimeAsync(60_000);
+        expect(attemptsAt.slice(0, attempted).every((at) => at < 250)).toBe(true);
+        expect(attemptsAt.slice(attempted).every((at) => at === Infinity)).toBe(true);
+        expect(pausesAt.every((at) => at < 250)).toBe(true);
+        expect(attempted).toBeGreaterThan(1); // it did retry inside the deadline
+        expect(attempted).toBeLessThan(11); // and the deadline cut the retries short
+      } finally {
+        resilienceEvents.off('retry', listener);
+      }
+    });
   });
 });
 
@@ -218,7 +286,7 @@ describe('the concurrency cap', () => {
   });
 
   it('counts the wait for a slot against the deadline', async () => {
-    script = [slow(400, answer(200))];
+    script = [hang];
     const land = client({ ...FAST, maxConcurrent: 1, timeoutMs: 250 });
     const [first, queued] = await Promise.allSettled([land.get(), land.get()]);
     expect(first).toMatchObject({ status: 'rejected', reason: { code: 'SOURCE_TIMEOUT' } });

@@ -1,14 +1,15 @@
 /**
  * A subgraph's SDL as served and composed: its own schema.graphql plus the shared definitions it
- * uses (provenance.graphql, personal.graphql here), so each is written once yet every subgraph's
- * SDL still holds the definitions Federation needs. A shared definition is added only when the
- * subgraph refers to it and does not define it itself; what it refers to in turn comes along.
+ * uses (schema-fragments/provenance.graphql and personal.graphql), so each is written once yet
+ * every subgraph's SDL still holds the definitions Federation needs. A shared definition is added
+ * only when the subgraph refers to it and does not define it itself; what it refers to in turn
+ * comes along.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ASTNode, DefinitionNode, Kind, parse, print, visit } from 'graphql';
 
-const FRAGMENT_FILES = ['provenance.graphql', 'personal.graphql'];
+const FRAGMENT_FILES = ['provenance.graphql', 'personal.graphql'].map((file) => join(__dirname, 'schema-fragments', file));
 
 /** The name a definition introduces; directives as `@name`, so they cannot clash with types. */
 function definedName(definition: DefinitionNode): string | undefined {
@@ -28,7 +29,7 @@ function referencedNames(node: ASTNode): string[] {
 let shared: DefinitionNode[] | undefined;
 
 function sharedDefinitions(): DefinitionNode[] {
-  shared ??= FRAGMENT_FILES.flatMap((file) => parse(readFileSync(join(__dirname, file), 'utf8')).definitions);
+  shared ??= FRAGMENT_FILES.flatMap((file) => parse(readFileSync(file, 'utf8')).definitions);
   return shared;
 }
 

@@ -1,5 +1,5 @@
 import { Kind, parse } from 'graphql';
-import { withSharedDefinitions } from '../../../subgraphs/common/schema-sdl';
+import { withSharedDefinitions } from '../../../lib/subgraph-sdl';
 
 function defined(sdl: string): string[] {
   return parse(sdl).definitions.map((d) => (d.kind === Kind.DIRECTIVE_DEFINITION ? `@${d.name.value}` : 'name' in d && d.name ? d.name.value : d.kind));
