@@ -269,7 +269,7 @@ export function sharingReportCsv(report: SharingReport): string {
   }
   const t = report.totals;
   lines.push(
-    [`TOTAL (${t.clients} systems)`, '', '', '', `${report.from} to ${report.to}`, t.entries, t.requests, t.persons, t.fieldReads, t.fieldNames.length, t.fieldNames.join(' '), 'not recorded']
+    [`TOTAL (systems: ${t.clients})`, '', '', '', `${report.from} to ${report.to}`, t.entries, t.requests, t.persons, t.fieldReads, t.fieldNames.length, t.fieldNames.join(' '), 'not recorded']
       .map(csvCell)
       .join(','),
   );

@@ -144,7 +144,7 @@ describe('the sharing report from the audit file', () => {
     const lines = csv.slice(1).trimEnd().split('\r\n');
     expect(lines).toHaveLength(report.rows.length + 2);
     const total = lines[lines.length - 1].split(',');
-    expect(total[0]).toBe(`TOTAL (${report.totals.clients} systems)`);
+    expect(total[0]).toBe(`TOTAL (systems: ${report.totals.clients})`);
     expect(total.slice(5, 10).map(Number)).toEqual([report.totals.entries, report.totals.requests, report.totals.persons, report.totals.fieldReads, report.totals.fieldNames.length]);
     expect(csv).toContain('Đăng ký khai sinh');
     expect(total[total.length - 1]).toBe('not recorded');
