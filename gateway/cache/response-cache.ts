@@ -3,7 +3,8 @@
  * counts, the catalogue): a province's budget asked by every desk in the province is computed once
  * per `ttlMs`. As an Apollo Server plugin:
  *  - didResolveOperation: decides whether the operation may be cached (a query with no field of a
- *    personal type, nor one whose argument names a citizen — gateway/access/policy.ts), and its key;
+ *    personal type, nor one whose argument names a citizen — gateway/access/policy.ts — nor one
+ *    the audit subgraph answers, whose figures change with every read), and its key;
  *  - responseForOperation: answers from the store, skipping planning and every subgraph call;
  *  - willSendResponse: stores an answer that came back without errors.
  *
@@ -65,6 +66,29 @@ export function touchesPersonalData(schema: GraphQLSchema, document: DocumentNod
   return personal;
 }
 
+/**
+ * True when any field of the document is the audit subgraph's (the sharing report): the log grows
+ * with every read, so its figures are never answered from a kept copy.
+ */
+export function readsAuditLog(schema: GraphQLSchema, document: DocumentNode, policy: AccessPolicy): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let audit = false;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        if (parent && policy.ownersOf(`${parent.name}.${node.name.value}`).includes('audit')) {
+          audit = true;
+          return BREAK;
+        }
+        return undefined;
+      },
+    }),
+  );
+  return audit;
+}
+
 /** JSON with object keys sorted, so equal variables give equal keys. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -114,7 +138,7 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
           const operation = `${requestContext.queryHash}|${requestContext.operationName ?? ''}`;
           let cacheable = verdicts.get(operation);
           if (cacheable === undefined) {
-            cacheable = !touchesPersonalData(schema, requestContext.document, policy);
+            cacheable = !touchesPersonalData(schema, requestContext.document, policy) && !readsAuditLog(schema, requestContext.document, policy);
             verdicts.set(operation, cacheable);
           }
           if (!cacheable) return;

@@ -22,10 +22,10 @@ import { open, FileHandle, truncate, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { log } from '../log';
 import { checkCheckpoints, Checkpoint, checkpointDue, CheckpointSettings, checkpointVerifierOf, startTimer } from './checkpoint';
-import { AuditEntry, AuditRecord, ChainWalker } from './entry';
+import { AuditEntry, AuditRecord, ChainWalker, isEntryShaped } from './entry';
 import { FileAuditIndex } from './file-index';
 import { chainRecords, GroupCommit } from './group-commit';
-import { parseLine, scanLines } from './lines';
+import { parseLine, readLines, scanLines } from './lines';
 import { AuditChainBrokenError, AuditSink } from './sink';
 
 export interface FileAuditSinkOptions {
@@ -235,6 +235,21 @@ export class FileAuditSink implements AuditSink {
     });
     if (tail) values.push(parseLine(tail) ?? null);
     yield* values;
+  }
+
+  /** Streams the log line by line: memory stays flat whatever its size. */
+  async *readPeriod(from: Date, to: Date): AsyncIterable<AuditEntry | null> {
+    const start = from.getTime();
+    const end = to.getTime();
+    for await (const line of readLines(this.path)) {
+      const value = parseLine(line);
+      if (!isEntryShaped(value)) {
+        yield null;
+        continue;
+      }
+      const at = Date.parse(value.at);
+      if (at >= start && at < end) yield value;
+    }
   }
 
   async close(): Promise<void> {

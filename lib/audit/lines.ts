@@ -56,3 +56,40 @@ export function parseLine(line: Buffer): unknown {
     return undefined;
   }
 }
+
+/**
+ * Every line of a file from its start, newline-terminated or not (the last may lack one), read a
+ * chunk at a time: for readers that stream the whole log without holding it. A missing file reads
+ * as empty.
+ */
+export async function* readLines(path: string): AsyncGenerator<Buffer> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    let position = 0;
+    let carry: Buffer = Buffer.alloc(0);
+    const chunk = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await handle.read(chunk, 0, CHUNK, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      const data = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      let start = 0;
+      for (;;) {
+        const newline = data.indexOf(10, start);
+        if (newline < 0) break;
+        yield data.subarray(start, newline);
+        start = newline + 1;
+      }
+      carry = Buffer.from(data.subarray(start)); // copied: `chunk` is reused
+    }
+    if (carry.length) yield carry;
+  } finally {
+    await handle.close();
+  }
+}

@@ -11,6 +11,11 @@ export interface AuditSink {
   readByPersonalId(personalId: string, first: number): Promise<AuditEntry[]>;
   /** Every entry in chain order, as stored (unparsable ones as null), for verification. */
   readAll(): AsyncIterable<unknown>;
+  /**
+   * The entries written from `from` (inclusive) to `to` (exclusive), by their time, in chain order;
+   * a stored line that is not a well-formed entry as null (its time cannot be known), for reports.
+   */
+  readPeriod(from: Date, to: Date): AsyncIterable<AuditEntry | null>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,11 @@
-/** The audit subgraph: Query.accessLog, citizens' access history from the gateway's audit log. */
+/**
+ * The audit subgraph: Query.accessLog, citizens' access history, and Query.sharingReport, the
+ * data-sharing report of a period, both from the gateway's audit log.
+ */
 import { join } from 'node:path';
 import { parse } from 'graphql';
+import { createAuditSink } from '../../lib/audit';
+import { sharingReport } from '../../lib/audit/sharing-report';
 import type { SubgraphConfig } from '../../lib/config';
 import { readSubgraphSdl } from '../../lib/subgraph-sdl';
 import { closeClients, openClients } from '../../sources/clients';
@@ -12,11 +17,18 @@ export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql'))
 
 export function createAuditSubgraph(config: SubgraphConfig): SubgraphDefinition<AuditContext> {
   const clients = openClients(config, AUDIT_CLIENTS);
+  // The report streams the whole period through a reader of its own (the log read as stored).
+  const reportLog = createAuditSink(config);
   return {
     name: 'audit',
     typeDefs,
     resolvers,
-    createContext: () => ({ loaders: createLoaders({ clients, caches: {}, concurrency: config.sourceConcurrency }) }),
-    close: () => closeClients(clients),
+    createContext: () => ({
+      loaders: createLoaders({ clients, caches: {}, concurrency: config.sourceConcurrency }),
+      sharingReport: (from: Date, to: Date) => sharingReport(reportLog, from, to),
+    }),
+    close: async () => {
+      await Promise.all([closeClients(clients), reportLog.close()]);
+    },
   };
 }

@@ -1,5 +1,8 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import type { AuditEntry } from '../../lib/audit/entry';
+import { MAX_REPORT_DAYS, parseReportTime, periodProblem, SharingReport, SharingRow } from '../../lib/audit/sharing-report';
+import { badUserInput } from '../common/errors';
 import { requireIntInRange, requirePersonalId } from '../common/validate';
 import type { AuditLoaders } from './loaders';
 
@@ -7,6 +10,33 @@ const PURPOSE_KINDS = { procedure: 'PROCEDURE', 'free-text': 'FREE_TEXT', self: 
 
 export interface AuditContext {
   loaders: AuditLoaders;
+  /** The data-sharing report of a period, computed from the audit log. */
+  sharingReport(from: Date, to: Date): Promise<SharingReport>;
+}
+
+/**
+ * DateTime: any string passes the scalar, so that a malformed one is refused by the resolver with
+ * BAD_USER_INPUT naming the argument and the expected form, literal or variable alike.
+ */
+const DateTime = new GraphQLScalarType({
+  name: 'DateTime',
+  serialize: (value) => (value instanceof Date ? value.toISOString() : String(value)),
+  parseValue: (value) => {
+    if (typeof value !== 'string') throw new GraphQLError('DateTime: expected an ISO 8601 string');
+    return value;
+  },
+  parseLiteral: (node) => {
+    if (node.kind !== Kind.STRING) throw new GraphQLError('DateTime: expected an ISO 8601 string');
+    return node.value;
+  },
+});
+
+function requireTime(value: unknown, argument: string): Date {
+  const time = typeof value === 'string' ? parseReportTime(value) : null;
+  if (!time) {
+    throw badUserInput(`Invalid ${argument}: expected an ISO 8601 date (2026-01-01) or date-time with its offset (2026-01-01T00:00:00+07:00)`, argument);
+  }
+  return time;
 }
 
 export const resolvers: GraphQLResolverMap<AuditContext> = {
@@ -16,6 +46,25 @@ export const resolvers: GraphQLResolverMap<AuditContext> = {
       const first = requireIntInRange(args.first, 1, 200, 'first');
       return loaders.accessLog.load(`${first}:${personalId}`);
     },
+    sharingReport: (_root: unknown, args: { from: unknown; to: unknown }, context: AuditContext) => {
+      const from = requireTime(args.from, 'from');
+      const to = requireTime(args.to, 'to');
+      const problem = periodProblem(from, to);
+      if (problem) throw badUserInput(`Invalid period: ${problem} (from ${from.toISOString()} to ${to.toISOString()}; at most ${MAX_REPORT_DAYS} days)`, problem.startsWith('"from"') ? 'from' : 'to');
+      return context.sharingReport(from, to);
+    },
+  },
+  DateTime,
+  SharingReport: {
+    totals: (report: SharingReport) => ({ ...report.totals, reads: report.totals.entries, fields: report.totals.fieldNames, refusals: null }),
+    unreadableEntries: (report: SharingReport) => report.unreadable,
+  },
+  SharingReportRow: {
+    purposeKind: (row: SharingRow) => (row.purposeBasis ? PURPOSE_KINDS[row.purposeBasis] : null),
+    procedure: (row: SharingRow) => (row.procedureCode ? { code: row.procedureCode, name: row.procedureName ?? '' } : null),
+    reads: (row: SharingRow) => row.entries,
+    fields: (row: SharingRow) => row.fieldNames,
+    refusals: () => null,
   },
   AccessEvent: {
     sequence: (entry: AuditEntry) => entry.seq,
