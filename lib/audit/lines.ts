@@ -1,5 +1,5 @@
 /** Reading a JSON-lines file a chunk at a time: each complete line with its byte offset. */
-import { open } from 'node:fs/promises';
+import { FileHandle, open } from 'node:fs/promises';
 
 const CHUNK = 4 * 1024 * 1024;
 
@@ -10,40 +10,72 @@ export interface ScanResult {
   tail: Buffer | null;
 }
 
+/** The complete lines of one chunk read, each with the byte offset where it starts. */
+interface LineBatch {
+  lines: Buffer[];
+  offsets: number[];
+}
+
+/**
+ * The newline-terminated lines of an open file from byte `from`, a chunk's worth at a time (one
+ * promise per chunk, not per line: logs run to millions of lines); returns the bytes after the
+ * last newline.
+ */
+async function* lineBatches(handle: FileHandle, from: number): AsyncGenerator<LineBatch, Buffer> {
+  let position = from;
+  let carry: Buffer = Buffer.alloc(0);
+  let carryOffset = from;
+  const chunk = Buffer.allocUnsafe(CHUNK);
+  for (;;) {
+    const { bytesRead } = await handle.read(chunk, 0, CHUNK, position);
+    if (bytesRead === 0) return carry;
+    position += bytesRead;
+    const data = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+    const batch: LineBatch = { lines: [], offsets: [] };
+    let start = 0;
+    for (;;) {
+      const newline = data.indexOf(10, start);
+      if (newline < 0) break;
+      batch.lines.push(data.subarray(start, newline));
+      batch.offsets.push(carryOffset + start);
+      start = newline + 1;
+    }
+    yield batch; // consumed before the next read reuses `chunk`
+    carryOffset += start;
+    carry = Buffer.from(data.subarray(start)); // copied: `chunk` is reused
+  }
+}
+
+/** The file open for reading, or null when it does not exist (a missing file reads as empty). */
+async function openIfExists(path: string): Promise<FileHandle | null> {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
 /**
  * Calls `onLine` for every newline-terminated line from byte `from` to the file's current end
  * (the line without its newline, and the offset where it starts). `onLine` returning false stops
  * the scan at that line. A missing file reads as empty.
  */
 export async function scanLines(path: string, from: number, onLine: (line: Buffer, offset: number) => boolean | void): Promise<ScanResult> {
-  let handle;
+  const handle = await openIfExists(path);
+  if (!handle) return { end: from, tail: null };
   try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { end: from, tail: null };
-    throw error;
-  }
-  try {
-    let position = from;
-    let carry: Buffer = Buffer.alloc(0);
-    let carryOffset = from;
-    const chunk = Buffer.allocUnsafe(CHUNK);
+    const batches = lineBatches(handle, from);
+    let end = from;
     for (;;) {
-      const { bytesRead } = await handle.read(chunk, 0, CHUNK, position);
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      const data = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-      let start = 0;
-      for (;;) {
-        const newline = data.indexOf(10, start);
-        if (newline < 0) break;
-        if (onLine(data.subarray(start, newline), carryOffset + start) === false) return { end: carryOffset + start, tail: null };
-        start = newline + 1;
+      const next = await batches.next();
+      if (next.done) return { end, tail: next.value.length ? next.value : null };
+      const { lines, offsets } = next.value;
+      for (let i = 0; i < lines.length; i++) {
+        if (onLine(lines[i], offsets[i]) === false) return { end: offsets[i], tail: null };
+        end = offsets[i] + lines[i].length + 1;
       }
-      carryOffset += start;
-      carry = Buffer.from(data.subarray(start)); // copied: `chunk` is reused
     }
-    return { end: carryOffset, tail: carry.length ? carry : null };
   } finally {
     await handle.close();
   }
@@ -63,32 +95,18 @@ export function parseLine(line: Buffer): unknown {
  * as empty.
  */
 export async function* readLines(path: string): AsyncGenerator<Buffer> {
-  let handle;
+  const handle = await openIfExists(path);
+  if (!handle) return;
   try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  try {
-    let position = 0;
-    let carry: Buffer = Buffer.alloc(0);
-    const chunk = Buffer.allocUnsafe(CHUNK);
+    const batches = lineBatches(handle, 0);
     for (;;) {
-      const { bytesRead } = await handle.read(chunk, 0, CHUNK, position);
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      const data = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-      let start = 0;
-      for (;;) {
-        const newline = data.indexOf(10, start);
-        if (newline < 0) break;
-        yield data.subarray(start, newline);
-        start = newline + 1;
+      const next = await batches.next();
+      if (next.done) {
+        if (next.value.length) yield next.value;
+        return;
       }
-      carry = Buffer.from(data.subarray(start)); // copied: `chunk` is reused
+      yield* next.value.lines;
     }
-    if (carry.length) yield carry;
   } finally {
     await handle.close();
   }

@@ -458,11 +458,24 @@ export class PostgresAuditSink implements AuditSink {
 
   /** Every entry in seq order, read a page at a time. */
   async *readAll(): AsyncIterable<unknown> {
+    yield* this.readPages('', []);
+  }
+
+  /**
+   * The entries of a period in seq order, a page at a time. Pages follow the primary key; the time
+   * condition filters each page's rows (there is no index on the time: a report is rare).
+   */
+  async *readPeriod(from: Date, to: Date): AsyncIterable<AuditEntry> {
+    yield* this.readPages('AND at >= $2 AND at < $3', [from.toISOString(), to.toISOString()]);
+  }
+
+  /** Entries in seq order, READ_PAGE rows a query, matching `condition` (its parameters from $2). */
+  private async *readPages(condition: string, parameters: string[]): AsyncIterable<AuditEntry> {
     let after = '0';
     for (;;) {
       let rows: Row[];
       try {
-        rows = (await this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${this.table} WHERE seq > $1 ORDER BY seq LIMIT ${READ_PAGE}`, [after])).rows;
+        rows = (await this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${this.table} WHERE seq > $1 ${condition} ORDER BY seq LIMIT ${READ_PAGE}`, [after, ...parameters])).rows;
       } catch (error) {
         if (isUndefinedTable(error)) return;
         throw error;
@@ -473,31 +486,6 @@ export class PostgresAuditSink implements AuditSink {
     }
   }
 
-  /**
-   * The entries of a period in seq order, a page at a time. Pages follow the primary key; the time
-   * condition filters each page's rows (there is no index on the time: a report is rare).
-   */
-  async *readPeriod(from: Date, to: Date): AsyncIterable<AuditEntry> {
-    let after = '0';
-    for (;;) {
-      let rows: Row[];
-      try {
-        rows = (
-          await this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${this.table} WHERE seq > $1 AND at >= $2 AND at < $3 ORDER BY seq LIMIT ${READ_PAGE}`, [
-            after,
-            from.toISOString(),
-            to.toISOString(),
-          ])
-        ).rows;
-      } catch (error) {
-        if (isUndefinedTable(error)) return;
-        throw error;
-      }
-      for (const row of rows) yield toEntry(row);
-      if (rows.length < READ_PAGE) return;
-      after = rows[rows.length - 1].seq;
-    }
-  }
 
   close(): Promise<void> {
     this.closing ??= this.batches
