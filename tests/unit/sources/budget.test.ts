@@ -3,7 +3,7 @@ import { buildBudget, percentOfEstimate, provinceBudget } from '../../../sources
 import { BudgetClient, BudgetRow } from '../../../sources/budget/client';
 import { SourceError } from '../../../sources/kit/errors';
 import { stampProvenance } from '../../../sources/kit/provenance';
-import { clientPerTest } from './fixtures/client-per-test';
+import { clientPerTest, SHORT_DEADLINE_MS, withClient } from './fixtures/client-per-test';
 import { BASE, budgetClient, communeCode, csv, HEADER, line, PATH, unitLines } from './fixtures/budget';
 
 /** What the client stamps on every exported row: the export says nothing of when lines changed. */
@@ -187,6 +187,6 @@ describe('budget source client', () => {
 
   it('gives up after the timeout with SOURCE_TIMEOUT', async () => {
     nock(BASE).get(PATH).query(true).delay(1000).reply(200, csv());
-    await expect(client.exportBudgets(2026, ['07210'])).rejects.toMatchObject({ code: 'SOURCE_TIMEOUT', source: 'budget' });
+    await expect(withClient(budgetClient(SHORT_DEADLINE_MS), (quick) => quick.exportBudgets(2026, ['07210']))).rejects.toMatchObject({ code: 'SOURCE_TIMEOUT', source: 'budget' });
   });
 });

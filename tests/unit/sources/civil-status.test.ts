@@ -1,7 +1,7 @@
 import { buildEnvelope, CivilStatusClient } from '../../../sources/civil-status/client';
 import { escapeXml } from '../../../sources/civil-status/soap';
 import { SourceError } from '../../../sources/kit/errors';
-import { clientPerTest } from './fixtures/client-per-test';
+import { clientPerTest, PATIENT_DEADLINE_MS, SHORT_DEADLINE_MS, withClient } from './fixtures/client-per-test';
 import { BASE, BIRTH, civilStatusClient, DEATH, envelope, fault, FIRST_MARRIAGE, hoSo, ID, idsFrom, KEY, MAPPED_BIRTH, MAPPED_MARRIAGES, OTHER, requestedIds, response, SECOND_MARRIAGE, soap, SOAP_NS, SPOUSE, UNKNOWN, xml } from './fixtures/civil-status';
 
 let client: CivilStatusClient;
@@ -27,7 +27,7 @@ describe('civil-status source client', () => {
 
   it('posts the exact SOAP envelope, with the escaped key in the header and the IDs in the body', async () => {
     const trickyKey = `key&<"'>-0001`;
-    const tricky = new CivilStatusClient({ url: BASE, apiKey: trickyKey, timeoutMs: 300 });
+    const tricky = new CivilStatusClient({ url: BASE, apiKey: trickyKey, timeoutMs: PATIENT_DEADLINE_MS });
     let sent = '';
     soap()
       .reply(200, (_uri, body) => {
@@ -264,7 +264,7 @@ describe('civil-status source client', () => {
 
   it('gives up after the timeout with SOURCE_TIMEOUT', async () => {
     soap().delay(1000).reply(200, response([hoSo()]));
-    const error = await client.getRecords([ID]).catch((e: unknown) => e);
+    const error = await withClient(civilStatusClient(SHORT_DEADLINE_MS), (quick) => quick.getRecords([ID])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SourceError);
     expect(error).toMatchObject({ code: 'SOURCE_TIMEOUT', source: 'civil-status' });
   });

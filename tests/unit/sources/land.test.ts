@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { SourceError } from '../../../sources/kit/errors';
 import { LandClient } from '../../../sources/land/client';
-import { clientPerTest } from './fixtures/client-per-test';
+import { clientPerTest, SHORT_DEADLINE_MS, withClient } from './fixtures/client-per-test';
 import { BASE, CO_OWNER, holder, landClient, MAPPED_FIELDS, OWNER, page, parcel, PATH, personalId } from './fixtures/land';
 
 let client: LandClient;
@@ -104,7 +104,7 @@ describe('land source client', () => {
 
   it('gives up after the timeout with SOURCE_TIMEOUT', async () => {
     nock(BASE).get(PATH).query(true).delay(1000).reply(200, page([]));
-    const error = await client.findByOwners([OWNER]).catch((e: unknown) => e);
+    const error = await withClient(landClient(SHORT_DEADLINE_MS), (quick) => quick.findByOwners([OWNER])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SourceError);
     expect(error).toMatchObject({ code: 'SOURCE_TIMEOUT', source: 'land' });
   });

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { SourceError } from '../../../sources/kit/errors';
 import { SocialInsuranceClient } from '../../../sources/social-insurance/client';
-import { clientPerTest } from './fixtures/client-per-test';
+import { clientPerTest, SHORT_DEADLINE_MS, withClient } from './fixtures/client-per-test';
 import { BASE, ID, participant, socialInsuranceClient } from './fixtures/social-insurance';
 
 describe('social-insurance source client', () => {
@@ -51,7 +51,7 @@ describe('social-insurance source client', () => {
 
   it('gives up after the timeout with SOURCE_TIMEOUT', async () => {
     nock(BASE).get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`).delay(1000).reply(200, participant());
-    const error = await client.getParticipant(ID).catch((e: unknown) => e);
+    const error = await withClient(socialInsuranceClient(SHORT_DEADLINE_MS), (quick) => quick.getParticipant(ID)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SourceError);
     expect(error).toMatchObject({ code: 'SOURCE_TIMEOUT', source: 'social-insurance' });
   });

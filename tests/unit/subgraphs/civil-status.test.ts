@@ -7,7 +7,7 @@ import { createCivilStatusSubgraph, typeDefs } from '../../../subgraphs/civil-st
 import { createLoaders } from '../../../subgraphs/civil-status/loaders';
 import { resolvers } from '../../../subgraphs/civil-status/resolvers';
 import { uncached, UNCACHED_CONFIG } from '../../support/uncached';
-import { clientPerTest } from '../sources/fixtures/client-per-test';
+import { clientPerTest, PATIENT_DEADLINE_MS, SHORT_DEADLINE_MS, withClient } from '../sources/fixtures/client-per-test';
 import { BASE, civilStatusClient, DEATH, fault, hoSo, ID, idsFrom, KEY, MAPPED_BIRTH, MAPPED_MARRIAGES, OTHER, requestedIds, response, SECOND_MARRIAGE, soap, SPOUSE, UNKNOWN } from '../sources/fixtures/civil-status';
 
 let client: CivilStatusClient;
@@ -80,12 +80,12 @@ describe('civil-status resolvers', () => {
     }
   }`;
 
-  function run(personalIds: string[], query = ENTITIES) {
+  function run(personalIds: string[], query = ENTITIES, source = client) {
     return graphql({
       schema,
       source: query,
       variableValues: { representations: personalIds.map((personalId) => ({ __typename: 'Citizen', personalId })) },
-      contextValue: { loaders: createLoaders({ clients: { civilStatus: client }, caches: { civilStatus: uncached('civil-status') }, concurrency: 4 }) },
+      contextValue: { loaders: createLoaders({ clients: { civilStatus: source }, caches: { civilStatus: uncached('civil-status') }, concurrency: 4 }) },
     });
   }
 
@@ -166,13 +166,13 @@ describe('civil-status resolvers', () => {
   });
 
   it.each([
-    [(s: nock.Interceptor) => s.reply(500, fault('soap:Server')), 'SOURCE_UNAVAILABLE'],
-    [(s: nock.Interceptor) => s.reply(401, fault('soap:Client')), 'SOURCE_UNAVAILABLE'],
-    [(s: nock.Interceptor) => s.reply(200, '<soap:Envelope'), 'SOURCE_BAD_RESPONSE'],
-    [(s: nock.Interceptor) => s.delay(1000).reply(200, response([hoSo()])), 'SOURCE_TIMEOUT'],
-  ])('surfaces a source failure as a per-field error with extensions.source (%#)', async (reply, code) => {
+    [(s: nock.Interceptor) => s.reply(500, fault('soap:Server')), 'SOURCE_UNAVAILABLE', PATIENT_DEADLINE_MS],
+    [(s: nock.Interceptor) => s.reply(401, fault('soap:Client')), 'SOURCE_UNAVAILABLE', PATIENT_DEADLINE_MS],
+    [(s: nock.Interceptor) => s.reply(200, '<soap:Envelope'), 'SOURCE_BAD_RESPONSE', PATIENT_DEADLINE_MS],
+    [(s: nock.Interceptor) => s.delay(1000).reply(200, response([hoSo()])), 'SOURCE_TIMEOUT', SHORT_DEADLINE_MS],
+  ])('surfaces a source failure as a per-field error with extensions.source (%#)', async (reply, code, deadlineMs) => {
     reply(soap());
-    const result = await run([ID, OTHER]);
+    const result = await withClient(civilStatusClient(deadlineMs), (source) => run([ID, OTHER], ENTITIES, source));
     expect((result.data as any)._entities).toEqual([
       { personalId: ID, civilStatus: null },
       { personalId: OTHER, civilStatus: null },

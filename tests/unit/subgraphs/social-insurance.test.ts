@@ -9,7 +9,7 @@ describe('social-insurance loaders', () => {
   let client: SocialInsuranceClient;
   // Waiting for a slot counts against the source's deadline: a long one keeps a loaded machine
   // from turning these tests about batching into timeouts.
-  clientPerTest(() => socialInsuranceClient(30_000), (opened) => (client = opened));
+  clientPerTest(() => socialInsuranceClient(), (opened) => (client = opened));
 
   it('looks up many people with at most `concurrency` calls in flight', async () => {
     const ids = Array.from({ length: 24 }, (_, i) => `0241900${String(i).padStart(5, '0')}`);
