@@ -105,6 +105,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     ...(options.features ?? []),
   ]);
 
+  // @apollo/gateway sends usage figures to Apollo's servers unless this is set; a gateway over
+  // citizens' data reports to no third party, whatever the environment says.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const apollo = new ApolloServer<GatewayContext>({
     // @apollo/gateway implements the Apollo Server 4 gateway interface, which Apollo Server 5
     // accepts unchanged at run time. The security directives stay in the schema; only the

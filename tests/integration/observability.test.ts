@@ -15,6 +15,8 @@ import { Stack, startStack } from '../../stack/stack';
 let stack: Stack;
 let token: string;
 let citizens: Citizen[];
+// @apollo/gateway's own usage reporting to Apollo's servers, watched from before the gateway starts.
+const apolloTelemetry = jest.spyOn(require('@apollo/gateway/dist/utilities/opentelemetry'), 'createDataCollectionExporter');
 
 beforeAll(async () => {
   stack = await startStack({
@@ -54,6 +56,12 @@ async function scrape(url: string): Promise<Map<string, number>> {
 const gatewayMetrics = () => scrape(stack.gatewayUrl.replace(/\/graphql$/, '/metrics'));
 const subgraphMetrics = (name: 'population' | 'social-insurance') => scrape(stack.subgraphs[name].url.replace(/\/graphql$/, '/metrics'));
 const value = (samples: Map<string, number>, key: string) => samples.get(key) ?? 0;
+
+describe('reporting to third parties', () => {
+  it('sends no usage figures to Apollo: the gateway library\'s own telemetry stays off', () => {
+    expect(apolloTelemetry).not.toHaveBeenCalled();
+  });
+});
 
 describe('gateway /metrics', () => {
   it('counts and times the operation, each subgraph call and the audit write', async () => {
