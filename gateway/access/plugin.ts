@@ -18,7 +18,7 @@ import { FilteredOperation, filterOperation, HIDDEN_PREFIX, OperationRefused } f
 import { AccessPolicy, whenPolicyLoads } from './policy';
 import { NOT_FOUND_OR_OUTSIDE, RecordRead, settleResponse } from './response-settler';
 
-const WITHHOLDING_REASONS = new Set(['OUTSIDE_JURISDICTION', 'JURISDICTION_UNKNOWN', NOT_FOUND_OR_OUTSIDE.reason]);
+const WITHHOLDING_REASONS = new Set(['OUTSIDE_JURISDICTION', 'AMBIGUOUS_UNIT', 'JURISDICTION_UNKNOWN', NOT_FOUND_OR_OUTSIDE.reason]);
 
 export interface AccessControlOptions {
   /** Called with every personal record about to be returned; a rejection withholds them all. */

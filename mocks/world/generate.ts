@@ -21,7 +21,7 @@ export const DEFAULT_AS_OF = '2026-07-01';
 export const DECEASED_SHARE = 0.007;
 
 export function generateWorld(options: WorldOptions): World {
-  const catalogue = loadCatalogue(options.adminUnitsFile);
+  const catalogue = loadCatalogue(options.adminUnitsFile, { pre2025UnitsFile: options.pre2025UnitsFile, conversionFile: options.conversionFile });
   const asOf = options.asOf ?? DEFAULT_AS_OF;
   const b = new WorldBuilder(options.seed, catalogue, dayOf(asOf));
 

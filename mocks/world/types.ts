@@ -191,6 +191,10 @@ export interface WorldOptions {
   size: number;
   seed: string;
   adminUnitsFile?: string;
+  /** The catalogue before 1 July 2025 (`vn-admin-units-pre-2025.csv`). */
+  pre2025UnitsFile?: string;
+  /** The conversion table between old and new communes (`vn-admin-units-2025-conversion.csv`). */
+  conversionFile?: string;
   inconsistencyRate: number;
   /** The world's "today": the newest date any record carries. */
   asOf?: IsoDate;
