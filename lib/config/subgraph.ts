@@ -57,7 +57,7 @@ export const DEFAULT_BUDGET_RULES_FILE = resolve(__dirname, '..', '..', 'config'
 /** Which sources each subgraph reads. */
 export const SUBGRAPH_SOURCES: Record<SubgraphName, SourceName[]> = {
   population: ['population', 'catalogue'],
-  'civil-status': ['civil-status'],
+  'civil-status': ['civil-status', 'catalogue'],
   land: ['land', 'catalogue'],
   'social-insurance': ['social-insurance'],
   budget: ['budget', 'catalogue'],

@@ -20,16 +20,9 @@ import {
   UnitConversion,
 } from '../../lib/admin-units';
 import { ConfigError } from '../../lib/config';
-import { SYNTHETIC_CONVERSION } from './synthetic-conversion';
+import { ConversionRow, SYNTHETIC_CONVERSION } from './synthetic-conversion';
 
-/** A row of the conversion table as the catalogue source serves it (its own Vietnamese names). */
-export interface ConversionRow {
-  MaXaMoi: string;
-  TenXaMoi: string;
-  MaXaCu: string;
-  TenXaCu: string;
-  GhiChu: string;
-}
+export type { ConversionRow };
 
 /** An old unit as the catalogue source serves it, in the pre-reform catalogue's column names. */
 export interface FormerUnitRow {

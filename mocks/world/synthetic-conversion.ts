@@ -7,7 +7,16 @@
  * code equal to a new code for another area, and two old provinces merged into one.
  */
 import { FormerUnit, kindOfName } from '../../lib/admin-units';
-import type { ConversionRow } from './conversion';
+
+/** A row of the conversion table as the catalogue source serves it (its own Vietnamese names). */
+export interface ConversionRow {
+  MaXaMoi: string;
+  TenXaMoi: string;
+  MaXaCu: string;
+  TenXaCu: string;
+  GhiChu: string;
+}
+
 
 type District = [code: string, name: string];
 type OldProvince = [code: string, name: string];

@@ -9,7 +9,8 @@ import { Provenance, stampProvenance } from '../kit/provenance';
 import { SourceClient } from '../kit/source-client';
 import { code, z } from '../kit/wire';
 
-export type CommuneKind = 'COMMUNE' | 'WARD' | 'SPECIAL_ZONE';
+/** TOWNSHIP (thị trấn) only for units before 1 July 2025. */
+export type CommuneKind = 'COMMUNE' | 'WARD' | 'SPECIAL_ZONE' | 'TOWNSHIP';
 
 export interface ProvinceRecord {
   code: string;
