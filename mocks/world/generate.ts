@@ -10,6 +10,7 @@ import { populateCommunes } from './households';
 import { seedInconsistencies } from './inconsistencies';
 import { buildIndex } from './indexes';
 import { enrolInsurance } from './insurance';
+import { writeLegacyCodes } from './legacy-codes';
 import { allotLand } from './land';
 import { settleMaritalHistories } from './marital-history';
 import type { World, WorldOptions } from './types';
@@ -38,6 +39,7 @@ export function generateWorld(options: WorldOptions): World {
   const insurance = enrolInsurance(b);
   const seeded = seedInconsistencies(b, { total: inconsistencies, deaths: unnoticedDeaths });
   stampUpdates(b);
+  writeLegacyCodes(b, parcels);
 
   return {
     seed: options.seed,

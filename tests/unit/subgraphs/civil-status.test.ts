@@ -201,7 +201,7 @@ describe('createCivilStatusSubgraph', () => {
       port: 0,
       sourceTimeoutMs: 500,
       sourceConcurrency: 4,
-      sources: { 'civil-status': { url: BASE, apiKey: KEY } },
+      sources: { 'civil-status': { url: BASE, apiKey: KEY }, catalogue: { url: 'http://catalogue.invalid', apiKey: 'unused' } },
       forwardingPublicKeyFile: '',
       auditFile: '',
       ...UNCACHED_CONFIG,
