@@ -7,6 +7,7 @@
  * kept for a short time per commune and built once however many requests ask for it meanwhile,
  * so reading it page by page costs one run.
  */
+import { resolveRecordedUnit } from '../../lib/admin-units';
 import pLimit from 'p-limit';
 import { formatJurisdictionKey } from '../../lib/principal';
 import { CATALOGUE_MAX_BATCH } from '../../sources/catalogue/client';
@@ -143,7 +144,7 @@ export async function scanCommune(
   for (const citizen of residents.values()) findings.push(...compareRecords(citizen, civil.get(citizen.personalId) ?? null));
   findings.push(...householdFindings([...householdsById.values()], [...residents.values()], (id) => records.get(id)));
 
-  const keys = await jurisdictionKeys(fetches, new Set(findings.map((f) => records.get(f.personalId)?.permanentResidence.communeCode ?? communeCode)));
+  const keys = await jurisdictionKeys(fetches, clients, new Set(findings.map((f) => records.get(f.personalId)?.permanentResidence.communeCode ?? communeCode)));
   const reported = sortFindings(
     findings.map((finding) => ({ ...finding, jurisdictionKey: keys.get(records.get(finding.personalId)?.permanentResidence.communeCode ?? communeCode) ?? '' })),
   );
@@ -151,10 +152,29 @@ export async function scanCommune(
 }
 
 /** `<province>/<commune>` of each commune, from the catalogue (up to 200 codes per call). */
-async function jurisdictionKeys(fetches: CachedFetches, communeCodes: Set<string>): Promise<Map<string, string>> {
+async function jurisdictionKeys(fetches: CachedFetches, clients: ReconciliationClients, communeCodes: Set<string>): Promise<Map<string, string>> {
   const keys = new Map<string, string>();
   for (const batch of chunks([...communeCodes], CATALOGUE_MAX_BATCH)) {
     for (const [code, commune] of await everyAnswer(fetches.communes(batch))) keys.set(code, formatJurisdictionKey({ provinceCode: commune.provinceCode, communeCode: code }));
+  }
+  // A residence not yet updated names an old commune: placed in today's units (a split one gives
+  // every candidate, judged by the split rule).
+  const old = [...communeCodes].filter((code) => !keys.has(code));
+  if (old.length > 0) {
+    const conversion = await clients.catalogue.getUnitConversion();
+    for (const code of old) {
+      const placed = resolveRecordedUnit(conversion, () => null, code);
+      const residences = [];
+      for (const candidate of placed.candidateCodes) {
+        const commune = (await everyAnswer(fetches.communes([candidate]))).get(candidate);
+        if (commune) residences.push({ provinceCode: commune.provinceCode, communeCode: commune.code });
+      }
+      if (residences.length === 0 || residences.length !== placed.candidateCodes.length) continue;
+      keys.set(
+        code,
+        formatJurisdictionKey(residences.length === 1 ? residences[0] : { provinceCode: residences[0].provinceCode, communeCode: code, ambiguous: { recordedCode: code, candidates: residences } }),
+      );
+    }
   }
   return keys;
 }
