@@ -59,7 +59,7 @@ export const SUBGRAPH_SOURCES: Record<SubgraphName, SourceName[]> = {
   population: ['population', 'catalogue'],
   'civil-status': ['civil-status', 'catalogue'],
   land: ['land', 'catalogue'],
-  'social-insurance': ['social-insurance'],
+  'social-insurance': ['social-insurance', 'catalogue'],
   budget: ['budget', 'catalogue'],
   audit: [],
   reconciliation: ['population', 'civil-status', 'catalogue'],

@@ -39,7 +39,7 @@ export function generateWorld(options: WorldOptions): World {
   const insurance = enrolInsurance(b);
   const seeded = seedInconsistencies(b, { total: inconsistencies, deaths: unnoticedDeaths });
   stampUpdates(b);
-  writeLegacyCodes(b, parcels);
+  writeLegacyCodes(b, parcels, insurance);
 
   return {
     seed: options.seed,

@@ -9,18 +9,22 @@
  *    (one whose number is no current code, so that the record reads as old whatever its date);
  *    the household book and the residents' index are in today's units;
  *  - land: PARCEL_OLD_CODE_SHARE of the parcels keep the code of the old commune that mapped them
- *    (again a number that is no current code); the cadastre's search by commune is by today's unit.
+ *    (again a number that is no current code); the cadastre's search by commune is by today's unit;
+ *  - social insurance: INSURANCE_ADDRESS_NOT_UPDATED_SHARE of the contact addresses BHXH holds
+ *    still name an old commune (drawn apart from the population's, so the two sources disagree in
+ *    code while agreeing in place).
  * A split old commune gives records that the code alone cannot place (RETIRED_AMBIGUOUS).
  */
 import { REFORM_DATE } from '../../lib/admin-units';
 import type { WorldBuilder } from './builder';
 import type { Catalogue } from './catalogue';
-import type { LandParcel } from './types';
+import type { InsuranceRecord, LandParcel } from './types';
 
 export const RESIDENCE_NOT_UPDATED_SHARE = 0.03;
 export const PARCEL_OLD_CODE_SHARE = 0.4;
+export const INSURANCE_ADDRESS_NOT_UPDATED_SHARE = 0.08;
 
-export function writeLegacyCodes(b: WorldBuilder, parcels: Map<string, LandParcel>): void {
+export function writeLegacyCodes(b: WorldBuilder, parcels: Map<string, LandParcel>, insurance: Map<string, InsuranceRecord>): void {
   const { conversion } = b.catalogue.former;
   if (conversion.predecessors.size === 0) return;
   const rng = b.stream('legacy-codes');
@@ -56,6 +60,11 @@ export function writeLegacyCodes(b: WorldBuilder, parcels: Map<string, LandParce
     if (!rng.chance(PARCEL_OLD_CODE_SHARE)) continue;
     const candidates = retiredOnlyOf(parcel.communeCode);
     if (candidates.length > 0) parcel.recordedCommuneCode = rng.pick(candidates);
+  }
+  for (const record of insurance.values()) {
+    if (!rng.chance(INSURANCE_ADDRESS_NOT_UPDATED_SHARE)) continue;
+    const candidates = retiredOnlyOf(record.communeCode);
+    if (candidates.length > 0) record.recordedCommuneCode = rng.pick(candidates);
   }
 }
 

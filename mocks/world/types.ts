@@ -153,6 +153,11 @@ export interface InsuranceRecord {
   participationType: ParticipationType;
   since: IsoDate;
   healthCard: HealthInsuranceCard | null;
+  /** The contact address BHXH holds: today's commune, as enrolled. */
+  communeCode: string;
+  address: string;
+  /** The old commune's code BHXH still stores for the address (not yet updated); absent: `communeCode`. */
+  recordedCommuneCode?: string;
   updatedAt: Timestamp;
 }
 
