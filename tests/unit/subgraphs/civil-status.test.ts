@@ -11,9 +11,9 @@ import { uncached, UNCACHED_CONFIG } from '../../support/uncached';
 import { clientPerTest, PATIENT_DEADLINE_MS, SHORT_DEADLINE_MS, withClient } from '../sources/fixtures/client-per-test';
 import { BASE, civilStatusClient, DEATH, fault, hoSo, ID, idsFrom, KEY, MAPPED_BIRTH, MAPPED_MARRIAGES, OTHER, requestedIds, response, SECOND_MARRIAGE, soap, SPOUSE, UNKNOWN } from '../sources/fixtures/civil-status';
 
-
 /** The catalogue places registering units; these tests ask for none. */
 const unusedCatalogue = new CatalogueClient({ url: 'http://catalogue.invalid', apiKey: 'unused' });
+
 let client: CivilStatusClient;
 clientPerTest(civilStatusClient, (opened) => (client = opened));
 
