@@ -1,7 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { FormerUnit, REFORM_DATE, Succession, UnitConversion } from '../../lib/admin-units';
 import { isPersonalId, personalIdProblem } from '../../lib/personal-id';
-import { formatJurisdictionKey } from '../../lib/principal';
+import { formatJurisdictionKey, parseJurisdictionKey } from '../../lib/principal';
 import type { SourceName } from '../../lib/sources';
 import type { CommuneKind, CommuneRecord, ProvinceRecord } from '../../sources/catalogue/client';
 import { stampProvenance } from '../../sources/kit/provenance';
@@ -98,6 +98,23 @@ async function jurisdictionKeyOf(communeCode: string, { loaders }: PopulationCon
   return key;
 }
 
+/**
+ * The split rule's second step: a residence recorded under a split old commune is settled by the
+ * household book when it names one of the candidates in today's units (the book is updated with
+ * the household, the person's entry may lag). Otherwise the key keeps every candidate, and the
+ * caller must hold them all.
+ */
+async function citizenJurisdictionKey(citizen: CitizenRecord, context: PopulationContext): Promise<string> {
+  const key = await jurisdictionKeyOf(citizen.permanentResidence.communeCode, context);
+  const candidates = parseJurisdictionKey(key)?.ambiguous?.candidates;
+  if (!candidates || !citizen.householdId) return key;
+  const { loaders } = context;
+  if (citizen.household) loaders.household.prime(citizen.householdId, citizen.household);
+  const household = await loaders.household.load(citizen.householdId).catch(() => null);
+  const settled = household && candidates.find((candidate) => candidate.communeCode === household.communeCode);
+  return settled ? formatJurisdictionKey(settled) : key;
+}
+
 async function unitOf(communeCode: string, { loaders }: PopulationContext): Promise<UnitReferenceRecord> {
   return unitReferenceOf(await loaders.units.place(communeCode));
 }
@@ -161,8 +178,7 @@ export const resolvers: GraphQLResolverMap<PopulationContext> = {
       if (citizen.household) loaders.household.prime(citizen.householdId, citizen.household);
       return loaders.household.load(citizen.householdId);
     },
-    jurisdictionKey: (citizen: CitizenRecord, _args: unknown, context: PopulationContext) =>
-      jurisdictionKeyOf(citizen.permanentResidence.communeCode, context),
+    jurisdictionKey: (citizen: CitizenRecord, _args: unknown, context: PopulationContext) => citizenJurisdictionKey(citizen, context),
   },
 
   Residence: {
