@@ -18,7 +18,10 @@ import { FilteredOperation, filterOperation, HIDDEN_PREFIX, OperationRefused } f
 import { AccessPolicy, whenPolicyLoads } from './policy';
 import { NOT_FOUND_OR_OUTSIDE, RecordRead, settleResponse } from './response-settler';
 
-const WITHHOLDING_REASONS = new Set(['OUTSIDE_JURISDICTION', 'AMBIGUOUS_UNIT', 'JURISDICTION_UNKNOWN', NOT_FOUND_OR_OUTSIDE.reason]);
+// AMBIGUOUS_UNIT is not among them: a subgraph's refusal of a record under a split old commune
+// passes as it is (naming the old code and its parts), even for a look-up, since the caller holds
+// part of that area and needs to know why.
+const WITHHOLDING_REASONS = new Set(['OUTSIDE_JURISDICTION', 'JURISDICTION_UNKNOWN', NOT_FOUND_OR_OUTSIDE.reason]);
 
 export interface AccessControlOptions {
   /** Called with every personal record about to be returned; a rejection withholds them all. */
