@@ -44,7 +44,12 @@ export function createUnitPlacer(catalogue: Pick<CatalogueClient, 'getUnitConver
       const table = await conversion();
       const old = recordedOn !== undefined && recordedOn !== null && recordedOn < REFORM_DATE && table.successors.has(code);
       const here = old ? null : await commune.load(code);
-      return resolveRecordedUnit(table, (c) => (c === code ? (here?.name ?? null) : null), code, recordedOn);
+      const resolution = resolveRecordedUnit(table, (c) => (c === code ? (here?.name ?? null) : null), code, recordedOn);
+      if (resolution.status === 'CURRENT' || resolution.status === 'UNKNOWN') return resolution;
+      // The table names a new commune that today's catalogue no longer lists (changed after 2025,
+      // e.g. 06970 by Resolution 30/2026): the code cannot be placed today, and is not guessed.
+      const listed = await Promise.all(resolution.candidateCodes.map((candidate) => commune.load(candidate)));
+      return listed.every(Boolean) ? resolution : { ...resolution, status: 'UNKNOWN', currentCode: null, candidateCodes: [] };
     },
   };
 }
@@ -75,10 +80,11 @@ export async function jurisdictionKeyOfResolution(
     if (!found) return null;
     residences.push({ provinceCode: found.provinceCode, communeCode: found.code });
   }
-  if (residences.length === 1) return formatJurisdictionKey(residences[0]);
-  return formatJurisdictionKey({
-    provinceCode: residences[0].provinceCode,
-    communeCode: resolution.recordedCode,
-    ambiguous: { recordedCode: resolution.recordedCode, candidates: residences },
-  });
+  return keyOfPlaces(resolution.recordedCode, residences);
+}
+
+/** The key of a recorded code placed in `places` (one commune, or every part of a split old one). */
+export function keyOfPlaces(recordedCode: string, places: Residence[]): string {
+  if (places.length === 1) return formatJurisdictionKey(places[0]);
+  return formatJurisdictionKey({ provinceCode: places[0].provinceCode, communeCode: recordedCode, ambiguous: { recordedCode, candidates: places } });
 }

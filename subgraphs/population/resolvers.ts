@@ -202,8 +202,8 @@ export const resolvers: GraphQLResolverMap<PopulationContext> = {
 
   UnitSuccession: {
     formerUnit: async (row: Succession, _args: unknown, { loaders }: PopulationContext) => formerUnitOf(row.formerCode, await loaders.units.conversion()),
-    commune: (row: Succession, _args: unknown, { loaders }: PopulationContext) =>
-      required(loaders.commune.load(row.currentCode), 'catalogue', 'converts a unit into a commune it does not list'),
+    communeCode: (row: Succession) => row.currentCode,
+    commune: (row: Succession, _args: unknown, { loaders }: PopulationContext) => loaders.commune.load(row.currentCode),
   },
 
   Household: {

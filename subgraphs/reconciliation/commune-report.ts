@@ -140,7 +140,7 @@ export async function scanCommune(
 
   // Every unit code read in today's units first: residences not yet updated name old communes.
   const residenceOf = (id: string) => records.get(id)?.permanentResidence.communeCode ?? communeCode;
-  const placements = await placeCodes(fetches, clients, [
+  const placements = await placeCodes(fetches.communes, clients.catalogue, [
     communeCode,
     ...[...records.values()].map((record) => record.permanentResidence.communeCode),
     ...[...householdsById.values()].map((household) => household.communeCode),

@@ -51,6 +51,6 @@ export function createLoaders(sources: LoaderSources<ReconciliationClients, Reco
     household: batchLoader(POPULATION_MAX_BATCH, fetches.households),
     civilStatus: batchLoader(CIVIL_STATUS_MAX_BATCH, fetches.civilStatus),
     commune: batchLoader(CATALOGUE_MAX_BATCH, fetches.communes),
-    place: (codes) => placeCodes(fetches, sources.clients, codes),
+    place: (codes) => placeCodes(fetches.communes, sources.clients.catalogue, codes),
   };
 }

@@ -5,11 +5,11 @@
  * old ones from the conversion table the catalogue client keeps.
  */
 import { EMPTY_CONVERSION, resolveRecordedUnit, UnitResolution } from '../../lib/admin-units';
-import { formatJurisdictionKey } from '../../lib/principal';
-import { CATALOGUE_MAX_BATCH, CommuneRecord } from '../../sources/catalogue/client';
+import { CATALOGUE_MAX_BATCH, type CatalogueClient, type CommuneRecord } from '../../sources/catalogue/client';
+import type { SourceError } from '../../sources/kit/errors';
 import { everyAnswer } from '../common/errors';
 import { chunks } from '../common/loaders';
-import type { CachedFetches, ReconciliationClients } from './loaders';
+import { keyOfPlaces } from '../common/units';
 
 export interface Placements {
   /** How each code stands today (undated codes: today's catalogue first, then the old one). */
@@ -18,15 +18,20 @@ export interface Placements {
   keys: Map<string, string>;
 }
 
-export async function placeCodes(fetches: CachedFetches, clients: ReconciliationClients, codes: Iterable<string>): Promise<Placements> {
+/** `communes`: the cached catalogue batch fetch; `catalogue`: the client that keeps the conversion table. */
+export async function placeCodes(
+  communes: (codes: readonly string[]) => Promise<Map<string, CommuneRecord | SourceError>>,
+  catalogue: Pick<CatalogueClient, 'getUnitConversion'>,
+  codes: Iterable<string>,
+): Promise<Placements> {
   const wanted = [...new Set(codes)];
   const current = new Map<string, CommuneRecord>();
   const lookUp = async (list: string[]) => {
-    for (const batch of chunks(list, CATALOGUE_MAX_BATCH)) for (const [code, commune] of await everyAnswer(fetches.communes(batch))) current.set(code, commune);
+    for (const batch of chunks(list, CATALOGUE_MAX_BATCH)) for (const [code, commune] of await everyAnswer(communes(batch))) current.set(code, commune);
   };
   await lookUp(wanted);
   const old = wanted.filter((code) => !current.has(code));
-  const conversion = old.length > 0 ? await clients.catalogue.getUnitConversion() : EMPTY_CONVERSION;
+  const conversion = old.length > 0 ? await catalogue.getUnitConversion() : EMPTY_CONVERSION;
   const units = new Map<string, UnitResolution>();
   for (const code of wanted) {
     units.set(code, resolveRecordedUnit(conversion, (c) => current.get(c)?.name ?? null, code));
@@ -37,10 +42,7 @@ export async function placeCodes(fetches: CachedFetches, clients: Reconciliation
     const places = unit.candidateCodes.map((candidate) => current.get(candidate));
     if (places.length === 0 || places.some((place) => !place)) continue;
     const residences = places.map((place) => ({ provinceCode: place!.provinceCode, communeCode: place!.code }));
-    keys.set(
-      code,
-      formatJurisdictionKey(residences.length === 1 ? residences[0] : { provinceCode: residences[0].provinceCode, communeCode: code, ambiguous: { recordedCode: code, candidates: residences } }),
-    );
+    keys.set(code, keyOfPlaces(code, residences));
   }
   return { units, keys };
 }
