@@ -17,7 +17,7 @@ import { KeyObject, sign, verify } from 'node:crypto';
 import type { JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { keyObjectFromJwk } from './keys';
-import { Residence } from './principal';
+import { parsePlainJurisdictionKey, Residence } from './principal';
 
 /** How far the expiry moves at a time, in seconds. */
 const STEP_S = 300;
@@ -28,7 +28,8 @@ const STEP_S = 300;
  */
 const LIFETIME_S = 900;
 
-const SIGNED_KEY = /^(\d{2})\/(\d{5})\.(\d{1,12})\.([A-Za-z0-9_-]{1,200})$/;
+/** `<plain key>.<exp>.<signature>`; the plain key is `24/07210` or, for a split old unit, `?07222=24/07210+24/07228`. */
+const SIGNED_KEY = /^([^.]{8,400})\.(\d{1,12})\.([A-Za-z0-9_-]{1,200})$/;
 
 function message(type: string, id: string, residence: string, exp: string): Buffer {
   return Buffer.from(`${type}|${id}|${residence}|${exp}`);
@@ -76,15 +77,16 @@ export function createJurisdictionKeyVerifier(publicJwk: JWK): JurisdictionKeyVe
       if (typeof signedKey !== 'string' || typeof id !== 'string' || id.length === 0) return null;
       const match = SIGNED_KEY.exec(signedKey);
       if (!match) return null;
-      const [, provinceCode, communeCode, exp, signature] = match;
+      const [, plain, exp, signature] = match;
+      const residence = parsePlainJurisdictionKey(plain);
+      if (!residence) return null;
       if (Number(exp) <= Date.now() / 1000) return null;
       const cacheKey = `${type}|${id}|${signedKey}`;
       if (!verified.has(cacheKey)) {
-        const plain = `${provinceCode}/${communeCode}`;
         if (!verify(null, message(type, id, plain, exp), key, Buffer.from(signature, 'base64url'))) return null;
         verified.set(cacheKey, true);
       }
-      return { provinceCode, communeCode };
+      return residence;
     },
   };
 }

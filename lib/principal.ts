@@ -82,6 +82,32 @@ export interface Principal {
 export interface Residence {
   provinceCode: string;
   communeCode: string;
+  /**
+   * The record names an old commune (before 1 July 2025) that was split between several of
+   * today's communes, and does not itself say which: every candidate, in today's units. Judged
+   * inside only when every candidate is (never by the first one).
+   */
+  ambiguous?: { recordedCode: string; candidates: Residence[] };
+}
+
+/** Plain key: `24/07210`, or for a split old unit `?07222=24/07210+24/07228`. */
+const PLAIN_KEY = String.raw`(?:\d{2}\/\d{5}|\?\d{5}=\d{2}\/\d{5}(?:\+\d{2}\/\d{5}){1,29})`;
+export const PLAIN_JURISDICTION_KEY = new RegExp(`^${PLAIN_KEY}$`);
+const ANY_KEY = new RegExp(`^(${PLAIN_KEY})(?:\\.\\d{1,12}\\.[A-Za-z0-9_-]{1,200})?$`);
+
+/** Reads a plain key (without signature); null when it is not one. */
+export function parsePlainJurisdictionKey(plain: string): Residence | null {
+  if (!PLAIN_JURISDICTION_KEY.test(plain)) return null;
+  if (!plain.startsWith('?')) {
+    const [provinceCode, communeCode] = plain.split('/');
+    return { provinceCode, communeCode };
+  }
+  const [recorded, list] = plain.slice(1).split('=');
+  const candidates = list.split('+').map((pair) => {
+    const [provinceCode, communeCode] = pair.split('/');
+    return { provinceCode, communeCode };
+  });
+  return { provinceCode: candidates[0].provinceCode, communeCode: recorded, ambiguous: { recordedCode: recorded, candidates } };
 }
 
 /**
@@ -90,14 +116,18 @@ export interface Residence {
  * `24/07210.<exp>.<signature>`.
  */
 export function formatJurisdictionKey(residence: Residence): string {
+  if (residence.ambiguous) {
+    const list = residence.ambiguous.candidates.map((c) => `${c.provinceCode}/${c.communeCode}`).join('+');
+    return `?${residence.ambiguous.recordedCode}=${list}`;
+  }
   return `${residence.provinceCode}/${residence.communeCode}`;
 }
 
 export function parseJurisdictionKey(key: unknown): Residence | null {
   if (typeof key !== 'string') return null;
   // The plain form, or the signed one: the signature is for subgraphs to verify (jurisdiction-key.ts).
-  const match = /^(\d{2})\/(\d{5})(?:\.\d{1,12}\.[A-Za-z0-9_-]{1,200})?$/.exec(key);
-  return match ? { provinceCode: match[1], communeCode: match[2] } : null;
+  const match = ANY_KEY.exec(key);
+  return match ? parsePlainJurisdictionKey(match[1]) : null;
 }
 
 export type JurisdictionVerdict = 'inside' | 'location-independent' | 'outside';
@@ -105,11 +135,9 @@ export type JurisdictionVerdict = 'inside' | 'location-independent' | 'outside';
 /** Whether `principal` may read a personal record of someone residing at `residence`. */
 export function judgeJurisdiction(principal: Principal, residence: Residence): JurisdictionVerdict {
   const { jurisdiction } = principal;
-  if (
-    jurisdiction.national ||
-    jurisdiction.provinces.has(residence.provinceCode) ||
-    jurisdiction.communes.has(residence.communeCode)
-  ) {
+  const inside = (place: Residence) => jurisdiction.provinces.has(place.provinceCode) || jurisdiction.communes.has(place.communeCode);
+  // A split old unit: inside only if every part it went into is (the split rule, README).
+  if (jurisdiction.national || (residence.ambiguous ? residence.ambiguous.candidates.every(inside) : inside(residence))) {
     return 'inside';
   }
   if (principal.locationIndependent && principal.purpose) return 'location-independent';
@@ -117,6 +145,24 @@ export function judgeJurisdiction(principal: Principal, residence: Residence): J
 }
 
 export type RecordVerdict = JurisdictionVerdict | 'self';
+
+/**
+ * Why a record at `residence` is refused to `principal`: `AMBIGUOUS_UNIT` when it names a split
+ * old commune of which only some parts lie within the caller's jurisdiction (the message names
+ * the old code and the candidates), otherwise `OUTSIDE_JURISDICTION`.
+ */
+export function refusalOf(principal: Principal | null | undefined, residence: Residence): { reason: 'AMBIGUOUS_UNIT' | 'OUTSIDE_JURISDICTION'; message: string } {
+  const { jurisdiction } = principal ?? ANONYMOUS;
+  const ambiguous = residence.ambiguous;
+  if (ambiguous && ambiguous.candidates.some((c) => jurisdiction.provinces.has(c.provinceCode) || jurisdiction.communes.has(c.communeCode))) {
+    const candidates = ambiguous.candidates.map((c) => c.communeCode).join(', ');
+    return {
+      reason: 'AMBIGUOUS_UNIT',
+      message: `Not allowed: this record names the old commune ${ambiguous.recordedCode}, which was split on 1 July 2025 between ${candidates}, and not all of them lie within the caller's jurisdiction`,
+    };
+  }
+  return { reason: 'OUTSIDE_JURISDICTION', message: "Not allowed: this record lies outside the caller's jurisdiction" };
+}
 
 /** The personal IDs a record's subject field holds: one ID or a list of them. */
 export function subjectIdsOf(value: unknown): string[] {

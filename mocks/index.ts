@@ -48,7 +48,7 @@ export async function startMocks(options: StartMocksOptions = {}): Promise<Runni
   };
   const world =
     given ??
-    generateWorld({ size: config.worldSize, seed: config.worldSeed, adminUnitsFile: config.adminUnitsFile, inconsistencyRate: config.inconsistencyRate });
+    generateWorld({ size: config.worldSize, seed: config.worldSeed, adminUnitsFile: config.adminUnitsFile, pre2025UnitsFile: config.pre2025UnitsFile, conversionFile: config.conversionFile, inconsistencyRate: config.inconsistencyRate });
 
   // Unset: a fresh random key, which the caller reads from `controlKey`.
   const controlKey = config.controlKey ?? randomBytes(24).toString('base64url');

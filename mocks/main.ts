@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   setUpLogsAndTraces('mocks', { tracing: false });
   const config = loadMocksConfig(process.env);
   const started = performance.now();
-  const world = generateWorld({ size: config.worldSize, seed: config.worldSeed, adminUnitsFile: config.adminUnitsFile, inconsistencyRate: config.inconsistencyRate });
+  const world = generateWorld({ size: config.worldSize, seed: config.worldSeed, adminUnitsFile: config.adminUnitsFile, pre2025UnitsFile: config.pre2025UnitsFile, conversionFile: config.conversionFile, inconsistencyRate: config.inconsistencyRate });
   const elapsed = Math.round(performance.now() - started);
   // The test endpoints' key: MOCKS_CONTROL_KEY, or the development one kept in .dev/.
   const controlKey = config.controlKey ?? devControlKey(devDirectory(process.env));

@@ -72,6 +72,13 @@ async function main(): Promise<void> {
   // The official catalogue is the better default for development when it sits beside the repo.
   const catalogue = resolve(root, '../shared/data/vn-admin-units.json');
   if (!env.ADMIN_UNITS_FILE && existsSync(catalogue)) env.ADMIN_UNITS_FILE = catalogue;
+  // The catalogue before 1 July 2025 and the conversion table, when they sit beside it.
+  const pre2025 = resolve(root, '../shared/data/vn-admin-units-pre-2025.csv');
+  const conversion = resolve(root, '../shared/data/vn-admin-units-2025-conversion.csv');
+  if (env.ADMIN_UNITS_FILE === catalogue && !env.ADMIN_UNITS_CONVERSION_FILE && existsSync(conversion)) {
+    env.ADMIN_UNITS_CONVERSION_FILE = conversion;
+    if (!env.ADMIN_UNITS_PRE_2025_FILE && existsSync(pre2025)) env.ADMIN_UNITS_PRE_2025_FILE = pre2025;
+  }
 
   // Validate every process's configuration up front, so a bad value fails here, once, clearly.
   const mocks = loadMocksConfig(env);

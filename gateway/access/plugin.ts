@@ -18,6 +18,9 @@ import { FilteredOperation, filterOperation, HIDDEN_PREFIX, OperationRefused } f
 import { AccessPolicy, whenPolicyLoads } from './policy';
 import { NOT_FOUND_OR_OUTSIDE, RecordRead, settleResponse } from './response-settler';
 
+// AMBIGUOUS_UNIT is not among them: a subgraph's refusal of a record under a split old commune
+// passes as it is (naming the old code and its parts), even for a look-up, since the caller holds
+// part of that area and needs to know why.
 const WITHHOLDING_REASONS = new Set(['OUTSIDE_JURISDICTION', 'JURISDICTION_UNKNOWN', NOT_FOUND_OR_OUTSIDE.reason]);
 
 export interface AccessControlOptions {

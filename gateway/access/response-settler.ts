@@ -12,7 +12,7 @@ import {
   valueFromASTUntyped,
   type DirectiveNode,
 } from 'graphql';
-import { judgeRecord, parseJurisdictionKey, Principal, RecordVerdict, subjectIdsOf as idsOf } from '../../lib/principal';
+import { judgeRecord, parseJurisdictionKey, Principal, RecordVerdict, refusalOf, subjectIdsOf as idsOf } from '../../lib/principal';
 import { HIDDEN, PlanNode } from './operation-filter';
 
 /** One person read in this request: the audit log gets one entry for each. */
@@ -110,7 +110,12 @@ export function settleResponse(
       const residence = parseJurisdictionKey(object[HIDDEN.jurisdictionKey]);
       verdict = principal ? judgeRecord(principal, residence, () => idsOf(object[HIDDEN.subject])) : 'outside';
       if (verdict === 'outside') {
-        if (node.lookup && (residence || principal?.self)) notFoundOrOutside(path);
+        // A split old commune the caller holds part of: say so (which old code, which candidates),
+        // even for a look-up, since the record may well be the caller's to read.
+        const refusal = residence && !principal?.self ? refusalOf(principal, residence) : null;
+        if (refusal?.reason === 'AMBIGUOUS_UNIT') {
+          refuse(`jurisdiction:${path.join('.')}`, { message: refusal.message, path, extensions: { code: 'FORBIDDEN', reason: refusal.reason } });
+        } else if (node.lookup && (residence || principal?.self)) notFoundOrOutside(path);
         else
           refuse(`jurisdiction:${path.join('.')}`, {
             message: residence

@@ -11,6 +11,10 @@ export interface MocksConfig {
   worldSize: number;
   worldSeed: string;
   adminUnitsFile: string | undefined;
+  /** The catalogue before 1 July 2025 (ADMIN_UNITS_PRE_2025_FILE). */
+  pre2025UnitsFile: string | undefined;
+  /** The old-to-new conversion table (ADMIN_UNITS_CONVERSION_FILE); unset with no ADMIN_UNITS_FILE: a synthetic one. */
+  conversionFile: string | undefined;
   inconsistencyRate: number;
   latencyMs: number;
   jitterMs: number;
@@ -25,6 +29,8 @@ export function loadMocksConfig(env: Env = process.env): MocksConfig {
       WORLD_SIZE: positiveInt.max(2_000_000).default(100_000),
       WORLD_SEED: z.string().default('vn-2026'),
       ADMIN_UNITS_FILE: z.string().optional(),
+      ADMIN_UNITS_PRE_2025_FILE: z.string().optional(),
+      ADMIN_UNITS_CONVERSION_FILE: z.string().optional(),
       INCONSISTENCY_RATE: rate.default(0.02),
       MOCK_LATENCY_MS: nonNegativeInt.default(0),
       MOCK_JITTER_MS: nonNegativeInt.default(0),
@@ -46,6 +52,8 @@ export function loadMocksConfig(env: Env = process.env): MocksConfig {
     worldSize: v.WORLD_SIZE,
     worldSeed: v.WORLD_SEED,
     adminUnitsFile: v.ADMIN_UNITS_FILE,
+    pre2025UnitsFile: v.ADMIN_UNITS_PRE_2025_FILE,
+    conversionFile: v.ADMIN_UNITS_CONVERSION_FILE,
     inconsistencyRate: v.INCONSISTENCY_RATE,
     latencyMs: v.MOCK_LATENCY_MS,
     jitterMs: v.MOCK_JITTER_MS,

@@ -57,9 +57,9 @@ export const DEFAULT_BUDGET_RULES_FILE = resolve(__dirname, '..', '..', 'config'
 /** Which sources each subgraph reads. */
 export const SUBGRAPH_SOURCES: Record<SubgraphName, SourceName[]> = {
   population: ['population', 'catalogue'],
-  'civil-status': ['civil-status'],
+  'civil-status': ['civil-status', 'catalogue'],
   land: ['land', 'catalogue'],
-  'social-insurance': ['social-insurance'],
+  'social-insurance': ['social-insurance', 'catalogue'],
   budget: ['budget', 'catalogue'],
   audit: [],
   reconciliation: ['population', 'civil-status', 'catalogue'],

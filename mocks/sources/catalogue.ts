@@ -30,6 +30,9 @@ export function catalogueSource(world: World): SourceDefinition {
         if (!commune) throw new SourceFailure('NOT_FOUND', `No commune with code ${call.params.code}`);
         return jsonReply(200, commune);
       }),
+      // The units before 1 July 2025 and the conversion table: small, stable, fetched whole.
+      route(/^\/api\/units\/pre-2025\/communes$/, 'former-communes:list', () => jsonReply(200, world.catalogue.former.formerUnitRows)),
+      route(/^\/api\/units\/conversion$/, 'conversion:list', () => jsonReply(200, world.catalogue.former.conversionRows)),
       route(/^\/api\/units\/communes$/, 'communes:list', (call) => {
         const codes = listParam(call, 'codes') ?? [];
         checkBatch(codes, MAX_CODES, 'commune code');

@@ -118,7 +118,10 @@ function registrationStatistics(world: World, operation: unknown): Reply {
   }
   const months = monthsBetween(from, to);
   if (months.length > MAX_MONTHS) throw malformed(`at most ${MAX_MONTHS} months per request`);
-  if (!world.catalogue.communeByCode.has(commune)) throw new SourceFailure('NOT_FOUND', `No commune with code ${commune}`);
+  // The register keeps acts under the unit that registered them: an old code answers for its months.
+  if (!world.catalogue.communeByCode.has(commune) && !world.catalogue.former.conversion.successors.has(commune)) {
+    throw new SourceFailure('NOT_FOUND', `No commune with code ${commune}`);
+  }
   const counts = registrationsByMonth(world).get(commune);
   const rows = months.map((month) => {
     const [births, marriages, deaths] = counts?.get(month) ?? [0, 0, 0];

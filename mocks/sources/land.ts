@@ -80,7 +80,7 @@ function parcelsOfCommune(world: World, communeCode: string): string[] {
 function parcelRecord(p: LandParcel) {
   return {
     parcelId: p.parcelId,
-    communeCode: p.communeCode,
+    communeCode: p.recordedCommuneCode ?? p.communeCode,
     mapSheetNo: p.mapSheetNo,
     parcelNo: p.parcelNo,
     areaM2: p.areaM2,

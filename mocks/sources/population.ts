@@ -97,7 +97,7 @@ function citizenRecord(c: Citizen) {
     gioiTinh: view.gender === 'MALE' ? 'Nam' : 'Nữ',
     trangThai: view.lifeStatus === 'LIVING' ? 'CON_SONG' : 'DA_CHET',
     tinhTrangHonNhan: MARITAL_CODE[view.maritalStatus],
-    noiThuongTru: { maXa: c.communeCode, diaChiChiTiet: c.address },
+    noiThuongTru: { maXa: c.recordedCommuneCode ?? c.communeCode, diaChiChiTiet: c.address },
     // The registered dead are struck off their household: both are null for them.
     maHo: c.householdId,
     quanHeVoiChuHo: c.relationToHead ? RELATION_CODE[c.relationToHead] : null,

@@ -63,6 +63,8 @@ function participant(r: InsuranceRecord) {
       gia_tri_den: toCompactDate(card.validTo),
       noi_dang_ky_kcb: card.registeredFacility,
     },
+    // The contact address as BHXH holds it: a share still names the old commune.
+    dia_chi: { ma_xa: r.recordedCommuneCode ?? r.communeCode, chi_tiet: r.address },
     ngay_cap_nhat: r.updatedAt,
   };
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../../lib/config';
 import type { AdminProvince, AdminWard } from './admin-units';
+import { FormerCatalogue, FormerCatalogueFiles, loadFormerCatalogue } from './conversion';
 import { SYNTHETIC_PROVINCES } from './synthetic-catalogue';
 
 export interface Catalogue {
@@ -17,6 +18,8 @@ export interface Catalogue {
   communeByCode: Map<string, AdminWard>;
   /** Every commune, in catalogue order. */
   communes: AdminWard[];
+  /** The units before 1 July 2025 and the conversion table (conversion.ts). */
+  former: FormerCatalogue;
 }
 
 const text = z.string().min(1);
@@ -37,8 +40,8 @@ const provinceSchema = z.object({
 const fileSchema = z.array(provinceSchema).min(1);
 
 /** Reads the official catalogue; a missing or malformed file is a configuration error. */
-export function loadCatalogue(adminUnitsFile?: string): Catalogue {
-  if (!adminUnitsFile) return indexCatalogue('synthetic', SYNTHETIC_PROVINCES);
+export function loadCatalogue(adminUnitsFile?: string, formerFiles: FormerCatalogueFiles = {}): Catalogue {
+  if (!adminUnitsFile) return indexCatalogue('synthetic', SYNTHETIC_PROVINCES, formerFiles);
   const fail = (problem: string): never => {
     throw new ConfigError([`ADMIN_UNITS_FILE=${JSON.stringify(adminUnitsFile)}: ${problem}`]);
   };
@@ -55,11 +58,12 @@ export function loadCatalogue(adminUnitsFile?: string): Catalogue {
     return fail(`not the official catalogue's shape at [${issue.path.join('.')}]: ${issue.message}`);
   }
   // zod strips the fields not named in the schema, which keeps the world lean.
-  return indexCatalogue('file', parsed.data);
+  return indexCatalogue('file', parsed.data, formerFiles);
 }
 
-function indexCatalogue(origin: Catalogue['origin'], provinces: AdminProvince[]): Catalogue {
+function indexCatalogue(origin: Catalogue['origin'], provinces: AdminProvince[], formerFiles: FormerCatalogueFiles): Catalogue {
   const provinceByCode = new Map(provinces.map((p) => [p.Code, p]));
   const communes = provinces.flatMap((p) => p.Wards);
-  return { origin, provinces, provinceByCode, communeByCode: new Map(communes.map((c) => [c.Code, c])), communes };
+  const former = loadFormerCatalogue(formerFiles, origin);
+  return { origin, provinces, provinceByCode, communeByCode: new Map(communes.map((c) => [c.Code, c])), communes, former };
 }

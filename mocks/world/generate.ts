@@ -10,6 +10,7 @@ import { populateCommunes } from './households';
 import { seedInconsistencies } from './inconsistencies';
 import { buildIndex } from './indexes';
 import { enrolInsurance } from './insurance';
+import { writeLegacyCodes } from './legacy-codes';
 import { allotLand } from './land';
 import { settleMaritalHistories } from './marital-history';
 import type { World, WorldOptions } from './types';
@@ -21,7 +22,7 @@ export const DEFAULT_AS_OF = '2026-07-01';
 export const DECEASED_SHARE = 0.007;
 
 export function generateWorld(options: WorldOptions): World {
-  const catalogue = loadCatalogue(options.adminUnitsFile);
+  const catalogue = loadCatalogue(options.adminUnitsFile, { pre2025UnitsFile: options.pre2025UnitsFile, conversionFile: options.conversionFile });
   const asOf = options.asOf ?? DEFAULT_AS_OF;
   const b = new WorldBuilder(options.seed, catalogue, dayOf(asOf));
 
@@ -38,6 +39,7 @@ export function generateWorld(options: WorldOptions): World {
   const insurance = enrolInsurance(b);
   const seeded = seedInconsistencies(b, { total: inconsistencies, deaths: unnoticedDeaths });
   stampUpdates(b);
+  writeLegacyCodes(b, parcels, insurance);
 
   return {
     seed: options.seed,

@@ -62,6 +62,8 @@ export function enrolInsurance(b: WorldBuilder): Map<string, InsuranceRecord> {
       participationType: enrolment.type,
       since: isoOf(sinceDay(rng, enrolment.type, birthDay, b.asOfDay)),
       healthCard: enrolment.card && card(b, rng, citizen, enrolment.card, insuranceCode, year),
+      communeCode: citizen.communeCode,
+      address: citizen.address,
       updatedAt: b.timestampSince(rng, b.asOfDay - 200),
     });
   }

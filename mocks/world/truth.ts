@@ -2,6 +2,7 @@
  * Ground truth for tests: a citizen's canonical record joined across every source, and samples of
  * citizens with the records a test needs (a household, land, insurance, marriages, …).
  */
+import { isSplit } from './legacy-codes';
 import type {
   BirthRegistration, Citizen, DeathRegistration, Gender, InconsistencyKind, InsuranceRecord, LandParcel,
   LifeStatus, MaritalStatus, Marriage, RelationToHead, Timestamp, World,
@@ -15,7 +16,8 @@ export interface CitizenTruth {
   gender: Gender;
   lifeStatus: LifeStatus;
   birthProvinceCode: string;
-  permanentResidence: { communeCode: string; address: string };
+  /** `communeCode`: today's unit; `recordedCommuneCode`: what population stores when not yet updated. */
+  permanentResidence: { communeCode: string; address: string; recordedCommuneCode?: string };
   household: { householdId: string; relationToHead: RelationToHead; headId: string } | null;
   civilStatus: { maritalStatus: MaritalStatus; birth: BirthRegistration; marriages: Marriage[]; death: DeathRegistration | null };
   /** Each parcel the citizen holds, with this citizen's share and certificate. */
@@ -38,7 +40,7 @@ export function truthOf(world: World, personalId: string): CitizenTruth | null {
     gender: c.gender,
     lifeStatus: lifeStatusOf(c),
     birthProvinceCode: c.birthProvinceCode,
-    permanentResidence: { communeCode: c.communeCode, address: c.address },
+    permanentResidence: { communeCode: c.communeCode, address: c.address, ...(c.recordedCommuneCode ? { recordedCommuneCode: c.recordedCommuneCode } : {}) },
     household: household ? { householdId: household.householdId, relationToHead: c.relationToHead!, headId: household.headId } : null,
     civilStatus: { maritalStatus: c.maritalStatus, birth: c.birth, marriages: c.marriages, death: c.death },
     landParcels: (world.index.parcelsByOwner.get(personalId) ?? []).map((id) => {
@@ -91,6 +93,8 @@ export function sampleCitizens(world: World, options: SampleOptions = {}): Sampl
       death: sample.lifeStatus === 'DECEASED',
       inconsistency: sample.inconsistencies.length > 0,
     };
+    // Clean examples: a residence not yet updated to a split old commune needs the split rule.
+    if (c.recordedCommuneCode && isSplit(world.catalogue, c.recordedCommuneCode) && !wanted.has('inconsistency')) continue;
     if ((features.death && !wanted.has('death')) || (features.inconsistency && !wanted.has('inconsistency'))) continue;
     if ([...wanted].some((feature) => !features[feature])) continue;
     const richness = Number(features.household) + Number(features.land) + Number(features.insurance) + Number(features.marriages);

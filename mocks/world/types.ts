@@ -17,6 +17,8 @@ export type RelationToHead = 'HEAD' | 'SPOUSE' | 'CHILD' | 'PARENT' | 'GRANDCHIL
 export type MarriageStatus = 'ACTIVE' | 'DIVORCED' | 'ENDED_BY_DEATH';
 
 export interface BirthRegistration {
+  /** Set when `registeredAt` is an old code (registered before 1 July 2025): the commune it lies in today. */
+  registeredAtCurrent?: string;
   /** `KS-<commune>-<year>-<6 digits>`. */
   registrationNumber: string;
   registeredOn: IsoDate;
@@ -27,6 +29,8 @@ export interface BirthRegistration {
 }
 
 export interface Marriage {
+  /** Set when `registeredAt` is an old code (registered before 1 July 2025): the commune it lies in today. */
+  registeredAtCurrent?: string;
   /** `KH-<commune>-<year>-<6 digits>`; the same number on both spouses' records. */
   registrationNumber: string;
   registeredOn: IsoDate;
@@ -40,6 +44,8 @@ export interface Marriage {
 }
 
 export interface DeathRegistration {
+  /** Set when `registeredAt` is an old code (registered before 1 July 2025): the commune it lies in today. */
+  registeredAtCurrent?: string;
   /** `KT-<commune>-<year>-<6 digits>`. */
   registrationNumber: string;
   dateOfDeath: IsoDate;
@@ -66,6 +72,8 @@ export interface Citizen {
   birthProvinceCode: string;
   /** Permanent residence (population). For the deceased: the last one. */
   communeCode: string;
+  /** The old code population still stores for the residence (not yet updated); absent: `communeCode`. */
+  recordedCommuneCode?: string;
   address: string;
   /** Null once population has recorded the death (the registration is struck off). */
   householdId: string | null;
@@ -113,7 +121,10 @@ export interface LandHolder {
 export interface LandParcel {
   /** `TD-<commune>-<map sheet, 3 digits>-<parcel number, 5 digits>`. */
   parcelId: string;
+  /** Today's commune where the land lies. */
   communeCode: string;
+  /** The old commune's code the cadastre still records for the parcel; absent: `communeCode`. */
+  recordedCommuneCode?: string;
   mapSheetNo: number;
   parcelNo: number;
   areaM2: number;
@@ -142,6 +153,11 @@ export interface InsuranceRecord {
   participationType: ParticipationType;
   since: IsoDate;
   healthCard: HealthInsuranceCard | null;
+  /** The contact address BHXH holds: today's commune, as enrolled. */
+  communeCode: string;
+  address: string;
+  /** The old commune's code BHXH still stores for the address (not yet updated); absent: `communeCode`. */
+  recordedCommuneCode?: string;
   updatedAt: Timestamp;
 }
 
@@ -191,6 +207,10 @@ export interface WorldOptions {
   size: number;
   seed: string;
   adminUnitsFile?: string;
+  /** The catalogue before 1 July 2025 (`vn-admin-units-pre-2025.csv`). */
+  pre2025UnitsFile?: string;
+  /** The conversion table between old and new communes (`vn-admin-units-2025-conversion.csv`). */
+  conversionFile?: string;
   inconsistencyRate: number;
   /** The world's "today": the newest date any record carries. */
   asOf?: IsoDate;

@@ -4,11 +4,13 @@
  * subgraph (which owns Province and Commune) and the budget subgraph (which needs a province's
  * communes to aggregate their budgets).
  */
+import { classifySuccession, FormerUnit, indexConversion, kindOfName, UnitConversion } from '../../lib/admin-units';
 import { Provenance, stampProvenance } from '../kit/provenance';
 import { SourceClient } from '../kit/source-client';
 import { code, z } from '../kit/wire';
 
-export type CommuneKind = 'COMMUNE' | 'WARD' | 'SPECIAL_ZONE';
+/** TOWNSHIP (thị trấn) only for units before 1 July 2025. */
+export type CommuneKind = 'COMMUNE' | 'WARD' | 'SPECIAL_ZONE' | 'TOWNSHIP';
 
 export interface ProvinceRecord {
   code: string;
@@ -70,6 +72,42 @@ const WIRE_COMMUNE = z
 const WIRE_LIST = z.array(z.unknown());
 const WIRE_PROVINCE_WITH_WARDS = z.object({ Wards: WIRE_LIST });
 
+const optionalText = z.string().nullish().transform((value) => (value === undefined || value === null || value.trim() === '' ? null : value.trim()));
+
+/** An old unit, in the pre-reform catalogue's column names. */
+const WIRE_FORMER_UNIT = z
+  .object({
+    MaPX: z.string().regex(/^\d{5}$/),
+    PhuongXa: z.string().min(1),
+    Cap: optionalText,
+    MaQH: optionalText,
+    QuanHuyen: optionalText,
+    MaTP: optionalText,
+    TinhThanhPho: optionalText,
+  })
+  .transform(
+    (unit): FormerUnit => ({
+      code: unit.MaPX,
+      name: unit.PhuongXa.trim(),
+      kind: unit.Cap ?? kindOfName(unit.PhuongXa.trim()),
+      districtCode: unit.MaQH,
+      districtName: unit.QuanHuyen,
+      provinceCode: unit.MaTP,
+      provinceName: unit.TinhThanhPho,
+    }),
+  );
+
+/** A row of the conversion table: new commune, old commune, and the note saying how. */
+const WIRE_CONVERSION_ROW = z
+  .object({ MaXaMoi: z.string().regex(/^\d{5}$/), MaXaCu: z.string().regex(/^\d{5}$/), GhiChu: z.string().nullish() })
+  .transform((row) => ({ formerCode: row.MaXaCu, currentCode: row.MaXaMoi, how: classifySuccession(row.GhiChu ?? ''), note: (row.GhiChu ?? '').trim() }));
+
+/**
+ * How long the conversion table is kept in the process: it is changed only by resolution (a few
+ * times a year), and is one call of ~10,000 rows; an hour keeps a new resolution from waiting long.
+ */
+export const CONVERSION_TTL_MS = 60 * 60 * 1000;
+
 /** Most communes are looked up in batches; the catalogue takes up to 200 codes per call. */
 export const CATALOGUE_MAX_BATCH = 200;
 
@@ -110,6 +148,38 @@ export class CatalogueClient extends SourceClient {
       found.set(commune.code, commune);
     }
     return found;
+  }
+
+  private conversion: { value: Promise<UnitConversion>; until: number } | undefined;
+
+  /**
+   * The catalogue before 1 July 2025 and the conversion table, indexed both ways. Fetched whole
+   * (two calls) and kept in the process for CONVERSION_TTL_MS; a failed fetch is not kept.
+   */
+  getUnitConversion(): Promise<UnitConversion> {
+    const now = Date.now();
+    if (this.conversion && this.conversion.until > now) return this.conversion.value;
+    const value = this.fetchUnitConversion();
+    const kept = { value, until: now + CONVERSION_TTL_MS };
+    this.conversion = kept;
+    value.catch(() => {
+      if (this.conversion === kept) this.conversion = undefined;
+    });
+    return value;
+  }
+
+  private async fetchUnitConversion(): Promise<UnitConversion> {
+    const [unitsResponse, rowsResponse] = await Promise.all([
+      this.send({ path: '/api/units/pre-2025/communes' }),
+      this.send({ path: '/api/units/conversion' }),
+    ]);
+    // A catalogue that predates the reform's table answers 404: no old units are known.
+    const units = unitsResponse.status === 404 ? [] : this.check(WIRE_LIST, this.parseJson<unknown>(unitsResponse), 'an old-unit list that is not an array');
+    const rows = rowsResponse.status === 404 ? [] : this.check(WIRE_LIST, this.parseJson<unknown>(rowsResponse), 'a conversion table that is not an array');
+    return indexConversion(
+      units.map((unit) => this.check(WIRE_FORMER_UNIT, unit, 'an old unit with missing or unexpected fields')),
+      rows.map((row) => this.check(WIRE_CONVERSION_ROW, row, 'a conversion row with missing or unexpected fields')),
+    );
   }
 
   // The catalogue does not say when a unit last changed: units change only by resolution.

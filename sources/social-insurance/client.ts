@@ -17,6 +17,11 @@ export interface HealthInsuranceCardRecord {
   registeredFacility: string;
 }
 
+export interface InsuredAddressRecord {
+  communeCode: string;
+  address: string;
+}
+
 export interface InsuranceRecord {
   personalId: string;
   insuranceCode: string;
@@ -24,6 +29,8 @@ export interface InsuranceRecord {
   participationType: ParticipationType;
   since: string;
   healthInsuranceCard: HealthInsuranceCardRecord | null;
+  /** The contact address as BHXH holds it: its commune code may be one from before 1 July 2025. */
+  address: InsuredAddressRecord | null;
   updatedAt: string;
   provenance: Provenance;
 }
@@ -50,6 +57,7 @@ const WIRE_PARTICIPANT = z.object({
   ngay_bat_dau: compactDate,
   // Checked on its own below, so that a bad card is reported as one.
   the_bhyt: z.unknown().optional(),
+  dia_chi: z.object({ ma_xa: z.string().regex(/^\d{5}$/), chi_tiet: z.string() }).nullish(),
   ngay_cap_nhat: z.unknown().optional(),
 });
 
@@ -85,6 +93,7 @@ export class SocialInsuranceClient extends SourceClient {
       participationType: wire.loai_hinh,
       since: wire.ngay_bat_dau,
       healthInsuranceCard: card && { cardNumber: card.ma_the, validFrom: card.gia_tri_tu, validTo: card.gia_tri_den, registeredFacility: card.noi_dang_ky_kcb },
+      address: wire.dia_chi ? { communeCode: wire.dia_chi.ma_xa, address: wire.dia_chi.chi_tiet } : null,
       updatedAt: String(wire.ngay_cap_nhat ?? ''),
       provenance: stampProvenance(this.source, typeof wire.ngay_cap_nhat === 'string' && wire.ngay_cap_nhat !== '' ? wire.ngay_cap_nhat : null),
     };

@@ -13,7 +13,7 @@ export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql'))
 
 export function createCivilStatusSubgraph(config: SubgraphConfig): SubgraphDefinition<CivilStatusContext> {
   const clients = openClients(config, CIVIL_STATUS_CLIENTS);
-  const caches = { civilStatus: sourceCacheFor('civil-status', config, { personalNamespaces: ['record'] }) };
+  const caches = { civilStatus: sourceCacheFor('civil-status', config, { personalNamespaces: ['record'] }), catalogue: sourceCacheFor('catalogue', config) };
   return {
     name: 'civil-status',
     typeDefs,

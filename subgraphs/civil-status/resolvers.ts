@@ -1,6 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { CitizenRef } from '../../sources/civil-status/client';
 import { provenanceResolvers } from '../common/provenance-resolvers';
+import { unitReferenceOf } from '../common/units';
 import { requirePersonalId } from '../common/validate';
 import type { CivilStatusLoaders } from './loaders';
 
@@ -16,5 +17,12 @@ export const resolvers: GraphQLResolverMap<CivilStatusContext> = {
     __resolveReference: async (ref: CitizenRef) => ({ ...ref, personalId: requirePersonalId(ref.personalId) }),
     civilStatus: (citizen: CitizenRef, _args: unknown, { loaders }: CivilStatusContext) => loaders.civilStatus.load(citizen.personalId),
   },
+  // Where an act was registered, as recorded (an old code before 1 July 2025) and today.
+  BirthRegistration: { registeredAtUnit: registeredAtUnit },
+  DeathRegistration: { registeredAtUnit: registeredAtUnit },
   Provenance: provenanceResolvers,
 };
+
+async function registeredAtUnit(act: { registeredAt: { code: string }; registeredOn: string }, _args: unknown, { loaders }: CivilStatusContext) {
+  return unitReferenceOf(await loaders.units.place(act.registeredAt.code, act.registeredOn));
+}

@@ -24,7 +24,7 @@ import {
   ObjectTypeExtensionNode,
 } from 'graphql';
 import type { JurisdictionKeyVerifier } from '../../lib/jurisdiction-key';
-import { judgeRecord, parseJurisdictionKey, Principal, Residence, subjectIdsOf as idsOf } from '../../lib/principal';
+import { judgeRecord, parseJurisdictionKey, Principal, refusalOf, Residence, subjectIdsOf as idsOf } from '../../lib/principal';
 import { declaredScopes, directiveNames, GATEWAY_INTERNAL_SCOPE, personalDeclaration } from '../../lib/schema-directives';
 
 export const JURISDICTION_KEY_FIELD = 'jurisdictionKey';
@@ -98,7 +98,8 @@ function holdsScopes(principal: Principal, rule: FieldRule): string | null {
 function checkJurisdiction(principal: Principal, residence: Residence | null, subjects: () => unknown[], listing: boolean): void {
   if (!residence && !principal.self) throw forbidden('Not allowed: the residence of this record is unknown, so it is withheld', 'JURISDICTION_UNKNOWN');
   if (judgeRecord(principal, residence, subjects, { listing }) === 'outside') {
-    throw forbidden("Not allowed: this record lies outside the caller's jurisdiction", 'OUTSIDE_JURISDICTION');
+    const refusal = residence ? refusalOf(principal, residence) : { reason: 'OUTSIDE_JURISDICTION', message: "Not allowed: this record lies outside the caller's jurisdiction" };
+    throw forbidden(refusal.message, refusal.reason);
   }
 }
 

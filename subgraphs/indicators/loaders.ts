@@ -1,7 +1,9 @@
 /**
  * The source answers the indicators need, through the subgraph's source caches: a person's BHXH
- * record (one per call), a unit's budget rows (up to 50 units per export), and the catalogue.
+ * record (one per call), a unit's budget rows (up to 50 units per export), and the catalogue (with
+ * the old units and the conversion table).
  */
+import type { UnitConversion } from '../../lib/admin-units';
 import { BUDGET_MAX_UNITS, type BudgetRow } from '../../sources/budget/client';
 import type { ProvinceWithCommunes, CommuneRecord } from '../../sources/catalogue/client';
 import type { SourceClients } from '../../sources/clients';
@@ -26,6 +28,8 @@ export interface IndicatorFetches {
   budgetRows(fiscalYear: number, unitCodes: readonly string[]): Promise<Map<string, BudgetRow[]>>;
   province(code: string): Promise<ProvinceWithCommunes | null>;
   commune(code: string): Promise<CommuneRecord | null>;
+  /** The old units and the conversion table (kept by the catalogue client). */
+  conversion(): Promise<UnitConversion>;
 }
 
 export function cachedFetches({ clients, caches }: LoaderSources<IndicatorClients, IndicatorCaches>): IndicatorFetches {
@@ -49,6 +53,7 @@ export function cachedFetches({ clients, caches }: LoaderSources<IndicatorClient
       return rows;
     },
     province,
+    conversion: () => clients.catalogue.getUnitConversion(),
     async commune(code) {
       return (await everyAnswer(communes([code]))).get(code) ?? null;
     },

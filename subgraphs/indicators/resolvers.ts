@@ -8,6 +8,7 @@ import { todayInVietnam } from '../../sources/kit/dates';
 import { badUserInput, toGraphQLError } from '../common/errors';
 import { requireCommuneCode, requireIntInRange, requireProvinceCode } from '../common/validate';
 import { CommuneIndicators, LookupAllowance, monthRange, share } from './compute';
+import { placedEvents } from './old-units';
 import type { IndicatorFetches } from './loaders';
 
 export interface IndicatorsContext {
@@ -45,6 +46,38 @@ async function eachCommune<T>(unit: Unit, perCommune: (code: string) => Promise<
 }
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
+interface EventsArgs {
+  to?: string | null;
+  months: number;
+}
+
+/**
+ * Registrations per month over the unit's communes, old units placed in today's ones; a split old
+ * commune's acts, unplaced, once per old code even when several of the unit's communes share it.
+ */
+async function eventsInTodaysUnits(unit: Unit, args: EventsArgs, { indicators, fetches }: IndicatorsContext) {
+  const months = requireIntInRange(args.months, 1, STATISTICS_MAX_MONTHS, 'months');
+  const to = args.to ?? todayInVietnam().slice(0, 7);
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(to)) throw badUserInput('Invalid to: expected a month as YYYY-MM', 'to');
+  const range = monthRange(to, months);
+  const conversion = await fetches.conversion().catch((error: unknown) => {
+    throw toGraphQLError(error);
+  });
+  const byMonth = new Map<string, { month: string; births: number; marriages: number; deaths: number }>();
+  const unplaced = new Map<string, number>();
+  for (const placed of await eachCommune(unit, (code) => placedEvents(code, conversion, range, (c, from, last) => indicators.events(c, from, last)))) {
+    for (const row of placed.months) {
+      const total = byMonth.get(row.month) ?? { month: row.month, births: 0, marriages: 0, deaths: 0 };
+      total.births += row.births;
+      total.marriages += row.marriages;
+      total.deaths += row.deaths;
+      byMonth.set(row.month, total);
+    }
+    for (const [code, count] of placed.unplaced) unplaced.set(code, count);
+  }
+  return { months: [...byMonth.values()].sort((a, b) => (a.month < b.month ? -1 : 1)), unplaced };
+}
 
 export const resolvers: GraphQLResolverMap<IndicatorsContext> = {
   Commune: {
@@ -96,22 +129,11 @@ export const resolvers: GraphQLResolverMap<IndicatorsContext> = {
         computedAt: parts.map((p) => p.computedAt).sort()[0] ?? new Date().toISOString(),
       };
     },
-    civilStatusEvents: async (unit: Unit, args: { to?: string | null; months: number }, { indicators }: IndicatorsContext) => {
-      const months = requireIntInRange(args.months, 1, STATISTICS_MAX_MONTHS, 'months');
-      const to = args.to ?? todayInVietnam().slice(0, 7);
-      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(to)) throw badUserInput('Invalid to: expected a month as YYYY-MM', 'to');
-      const range = monthRange(to, months);
-      const byMonth = new Map<string, { month: string; births: number; marriages: number; deaths: number }>();
-      for (const monthly of await eachCommune(unit, (code) => indicators.events(code, range.from, range.to))) {
-        for (const row of monthly) {
-          const total = byMonth.get(row.month) ?? { month: row.month, births: 0, marriages: 0, deaths: 0 };
-          total.births += row.births;
-          total.marriages += row.marriages;
-          total.deaths += row.deaths;
-          byMonth.set(row.month, total);
-        }
-      }
-      return [...byMonth.values()].sort((a, b) => (a.month < b.month ? -1 : 1));
+    civilStatusEvents: async (unit: Unit, args: EventsArgs, context: IndicatorsContext) => (await eventsInTodaysUnits(unit, args, context)).months,
+    civilStatusUnplaced: async (unit: Unit, args: EventsArgs, context: IndicatorsContext) => {
+      const { unplaced } = await eventsInTodaysUnits(unit, args, context);
+      const codes = [...unplaced.keys()].sort();
+      return { count: sum(codes.map((code) => unplaced.get(code)!)), codes };
     },
     landParcels: async (unit: Unit, _args: unknown, { indicators }: IndicatorsContext) => sum(await eachCommune(unit, (code) => indicators.landParcels(code))),
     budgetExecution: async (unit: Unit, args: { fiscalYear: number }, { indicators }: IndicatorsContext) => {

@@ -9,6 +9,7 @@ import type { SourceClients } from '../../sources/clients';
 import type { SourceCache } from '../../sources/kit/source-cache';
 import { LAND_MAX_IDS, ParcelRecord } from '../../sources/land/client';
 import { batchLoader, LoaderSources } from '../common/loaders';
+import { createUnitPlacer, UnitPlacer } from '../common/units';
 
 /** One parcel a citizen holds, in the shape of the schema's LandRight. */
 export interface LandRightRecord {
@@ -24,6 +25,8 @@ export interface LandLoaders {
   rightsByOwner: DataLoader<string, LandRightRecord[] | null>;
   /** Communes from the catalogue, for the jurisdiction of a parcel's owners. */
   commune: DataLoader<string, CommuneRecord | null>;
+  /** Places a parcel's recorded commune (often an old code) in today's catalogue. */
+  units: UnitPlacer;
 }
 
 export const LAND_CLIENTS = ['land', 'catalogue'] as const;
@@ -53,5 +56,5 @@ export function createLoaders({ clients, caches }: LoaderSources<LandClients, La
     return rights;
   }));
   const commune = batchLoader(CATALOGUE_MAX_BATCH, caches.catalogue.batch('commune', (codes) => catalogue.getCommunes(codes)));
-  return { parcel, rightsByOwner, commune };
+  return { parcel, rightsByOwner, commune, units: createUnitPlacer(catalogue, commune) };
 }

@@ -5,6 +5,7 @@ import { SourceError } from '../../sources/kit/errors';
 import type { LandOwnerRecord, ParcelRecord } from '../../sources/land/client';
 import { badUserInput, toGraphQLError } from '../common/errors';
 import { provenanceResolvers } from '../common/provenance-resolvers';
+import { jurisdictionKeyOfResolution, unitReferenceOf } from '../common/units';
 import type { LandLoaders, LandRightRecord } from './loaders';
 
 export interface LandContext {
@@ -34,13 +35,19 @@ export function requireParcelId(value: unknown, argument = 'parcelId'): string {
   return value;
 }
 
-/** Where a parcel (and so each of its holders' rights) lies: its commune, placed in its province. */
+/**
+ * Where a parcel (and so each of its holders' rights) lies: its commune, placed in its province.
+ * A parcel mapped before 1 July 2025 keeps its old commune's code: it is resolved to today's unit,
+ * and a split old commune gives every candidate (access is then judged by the split rule).
+ */
 async function jurisdictionKeyOfCommune(communeCode: string, loaders: LandLoaders): Promise<string> {
   const commune = await loaders.commune.load(communeCode);
-  if (!commune) {
+  if (commune) return formatJurisdictionKey({ provinceCode: commune.provinceCode, communeCode: commune.code });
+  const key = await jurisdictionKeyOfResolution(await loaders.units.place(communeCode), loaders.commune);
+  if (key === null) {
     throw toGraphQLError(new SourceError('land', 'SOURCE_BAD_RESPONSE', 'The land source places a parcel in a commune the catalogue does not list'));
   }
-  return formatJurisdictionKey({ provinceCode: commune.provinceCode, communeCode: commune.code });
+  return key;
 }
 
 export const resolvers: GraphQLResolverMap<LandContext> = {
@@ -59,6 +66,7 @@ export const resolvers: GraphQLResolverMap<LandContext> = {
     // Owners carry their parcel's commune: their jurisdiction is where the land lies.
     owners: (parcel: ParcelRecord) => parcel.owners.map((owner) => ({ ...owner, communeCode: parcel.commune.code })),
     jurisdictionKey: (parcel: ParcelRecord, _args: unknown, { loaders }: LandContext) => jurisdictionKeyOfCommune(parcel.commune.code, loaders),
+    unit: async (parcel: ParcelRecord, _args: unknown, { loaders }: LandContext) => unitReferenceOf(await loaders.units.place(parcel.commune.code)),
     ownerPersonalIds: (parcel: ParcelRecord) => parcel.owners.map((owner) => owner.citizen.personalId),
   },
   // A right is a line of its parcel's record: it is as fresh as the parcel.

@@ -12,6 +12,7 @@ import { SourceError } from '../../sources/kit/errors';
 import type { SourceCache } from '../../sources/kit/source-cache';
 import { CitizenRecord, HouseholdRecord, POPULATION_MAX_BATCH, ResidentsPage } from '../../sources/population/client';
 import { badUserInput, toGraphQLError } from '../common/errors';
+import { createUnitPlacer, UnitPlacer } from '../common/units';
 import { batchLoader, LoaderSources, singleLoader } from '../common/loaders';
 
 export interface ResidentsQuery {
@@ -31,6 +32,8 @@ export interface PopulationLoaders {
   allProvinces(): Promise<ProvinceRecord[]>;
   /** One page of a commune's residents, or null when the population source does not know the commune. */
   residents(query: ResidentsQuery): Promise<ResidentsPage | null>;
+  /** Places recorded unit codes (old or current) in today's catalogue. */
+  units: UnitPlacer;
 }
 
 export const POPULATION_CLIENTS = ['population', 'catalogue'] as const;
@@ -90,6 +93,7 @@ export function createLoaders({ clients, caches, concurrency }: LoaderSources<Po
     province,
     provinceCommunes,
     allProvinces,
+    units: createUnitPlacer(catalogue, commune),
     // One key per distinct page, built in a fixed field order so equal queries share a call.
     residents: ({ communeCode, first, after }) => residentPages.load(JSON.stringify({ communeCode, first, after })),
   };

@@ -1,14 +1,17 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { FormerUnit, REFORM_DATE, Succession, UnitConversion } from '../../lib/admin-units';
 import { isPersonalId, personalIdProblem } from '../../lib/personal-id';
-import { formatJurisdictionKey } from '../../lib/principal';
+import { formatJurisdictionKey, parseJurisdictionKey } from '../../lib/principal';
 import type { SourceName } from '../../lib/sources';
-import type { CommuneRecord, ProvinceRecord } from '../../sources/catalogue/client';
+import type { CommuneKind, CommuneRecord, ProvinceRecord } from '../../sources/catalogue/client';
+import { stampProvenance } from '../../sources/kit/provenance';
 import { SourceError } from '../../sources/kit/errors';
 import type { CitizenRecord, HouseholdMemberRecord, HouseholdRecord, ResidenceRecord, ResidentsPage } from '../../sources/population/client';
 import { POPULATION_MAX_BATCH } from '../../sources/population/client';
 import { badUserInput, toGraphQLError } from '../common/errors';
 import { provenanceResolvers } from '../common/provenance-resolvers';
 import { requireCommuneCode, requireIntInRange, requirePersonalId, requireProvinceCode } from '../common/validate';
+import { jurisdictionKeyOfResolution, unitReferenceOf, UnitReferenceRecord } from '../common/units';
 import type { PopulationLoaders } from './loaders';
 
 export interface PopulationContext {
@@ -48,10 +51,79 @@ async function required<T>(lookup: Promise<T | null>, source: SourceName, what: 
 
 const UNLISTED_COMMUNE = 'refers to a commune the catalogue does not list';
 
-/** `<province>/<commune>` of a residence: what jurisdiction is judged on, here and at the gateway. */
+/** A commune of the catalogue, or an old unit read from the conversion table (`retired`). */
+type CommuneEntry = CommuneRecord & { retired?: true };
+
+const FORMER_KIND = new Map<string, CommuneKind>([['Xã', 'COMMUNE'], ['Phường', 'WARD'], ['Thị trấn', 'TOWNSHIP'], ['Đặc khu', 'SPECIAL_ZONE']]);
+
+/**
+ * An old unit as a Commune: its old name and type, placed in the province of today it lies in
+ * (of its first successor, when a split crosses provinces: one unit nationally).
+ */
+async function retiredCommune(code: string, table: UnitConversion, loaders: PopulationLoaders): Promise<CommuneEntry | null> {
+  const former = table.formerUnits.get(code);
+  const successors = table.successors.get(code) ?? [];
+  if (!former && successors.length === 0) return null;
+  const successor = successors.length > 0 ? await loaders.commune.load(successors[0].currentCode) : null;
+  const name = former?.name ?? code;
+  return {
+    code,
+    name,
+    nameEn: name,
+    kind: FORMER_KIND.get(former?.kind ?? '') ?? 'COMMUNE',
+    provinceCode: successor?.provinceCode ?? former?.provinceCode ?? '00',
+    provenance: stampProvenance('catalogue', null),
+    retired: true,
+  };
+}
+
+/** The unit a source's code lies in today: the current commune, or the old unit itself when split or unplaced. */
+async function communeOfRecorded(communeCode: string, { loaders }: PopulationContext): Promise<CommuneEntry> {
+  const here = await loaders.commune.load(communeCode);
+  if (here) return here;
+  const placed = await loaders.units.place(communeCode);
+  if (placed.currentCode) return required(loaders.commune.load(placed.currentCode), 'population', UNLISTED_COMMUNE);
+  return required(retiredCommune(communeCode, await loaders.units.conversion(), loaders), 'population', UNLISTED_COMMUNE);
+}
+
+/**
+ * `<province>/<commune>` of a residence, in today's units: what jurisdiction is judged on, here
+ * and at the gateway. An old code is resolved first; a split old commune gives every candidate.
+ */
 async function jurisdictionKeyOf(communeCode: string, { loaders }: PopulationContext): Promise<string> {
-  const commune = await required(loaders.commune.load(communeCode), 'population', UNLISTED_COMMUNE);
-  return formatJurisdictionKey({ provinceCode: commune.provinceCode, communeCode: commune.code });
+  const here = await loaders.commune.load(communeCode);
+  if (here) return formatJurisdictionKey({ provinceCode: here.provinceCode, communeCode: here.code });
+  const key = await jurisdictionKeyOfResolution(await loaders.units.place(communeCode), loaders.commune);
+  if (key === null) throw toGraphQLError(new SourceError('population', 'SOURCE_BAD_RESPONSE', `The population source ${UNLISTED_COMMUNE}`));
+  return key;
+}
+
+/**
+ * The split rule's second step: a residence recorded under a split old commune is settled by the
+ * household book when it names one of the candidates in today's units (the book is updated with
+ * the household, the person's entry may lag). Otherwise the key keeps every candidate, and the
+ * caller must hold them all.
+ */
+async function citizenJurisdictionKey(citizen: CitizenRecord, context: PopulationContext): Promise<string> {
+  const key = await jurisdictionKeyOf(citizen.permanentResidence.communeCode, context);
+  const candidates = parseJurisdictionKey(key)?.ambiguous?.candidates;
+  if (!candidates || !citizen.householdId) return key;
+  const { loaders } = context;
+  if (citizen.household) loaders.household.prime(citizen.householdId, citizen.household);
+  const household = await loaders.household.load(citizen.householdId).catch(() => null);
+  const settled = household && candidates.find((candidate) => candidate.communeCode === household.communeCode);
+  return settled ? formatJurisdictionKey(settled) : key;
+}
+
+async function unitOf(communeCode: string, { loaders }: PopulationContext): Promise<UnitReferenceRecord> {
+  return unitReferenceOf(await loaders.units.place(communeCode));
+}
+
+function formerUnitOf(code: string, table: UnitConversion): FormerUnit | null {
+  const known = table.formerUnits.get(code);
+  if (known) return known;
+  const first = table.successors.get(code)?.[0];
+  return first ? { code, name: code, kind: 'Xã', districtCode: null, districtName: null, provinceCode: null, provinceName: null } : null;
 }
 
 export const resolvers: GraphQLResolverMap<PopulationContext> = {
@@ -85,10 +157,14 @@ export const resolvers: GraphQLResolverMap<PopulationContext> = {
     },
 
     commune: async (_root: unknown, args: { code: string }, { loaders }: PopulationContext) => {
-      const commune = await loaders.commune.load(requireCommuneCode(args.code));
-      if (!commune) throw badUserInput('Unknown code: there is no commune with that code', 'code');
+      const code = requireCommuneCode(args.code);
+      const commune = (await loaders.commune.load(code)) ?? (await retiredCommune(code, await loaders.units.conversion(), loaders));
+      if (!commune) throw badUserInput('Unknown code: there is no commune with that code, today or before 1 July 2025', 'code');
       return commune;
     },
+
+    formerCommune: async (_root: unknown, args: { code: string }, { loaders }: PopulationContext) =>
+      formerUnitOf(requireCommuneCode(args.code), await loaders.units.conversion()),
   },
 
   Citizen: {
@@ -102,13 +178,32 @@ export const resolvers: GraphQLResolverMap<PopulationContext> = {
       if (citizen.household) loaders.household.prime(citizen.householdId, citizen.household);
       return loaders.household.load(citizen.householdId);
     },
-    jurisdictionKey: (citizen: CitizenRecord, _args: unknown, context: PopulationContext) =>
-      jurisdictionKeyOf(citizen.permanentResidence.communeCode, context),
+    jurisdictionKey: (citizen: CitizenRecord, _args: unknown, context: PopulationContext) => citizenJurisdictionKey(citizen, context),
   },
 
   Residence: {
-    commune: (residence: ResidenceRecord, _args: unknown, { loaders }: PopulationContext) =>
-      required(loaders.commune.load(residence.communeCode), 'population', UNLISTED_COMMUNE),
+    commune: (residence: ResidenceRecord, _args: unknown, context: PopulationContext) => communeOfRecorded(residence.communeCode, context),
+    unit: (residence: ResidenceRecord, _args: unknown, context: PopulationContext) => unitOf(residence.communeCode, context),
+  },
+
+  UnitReference: {
+    current: (unit: UnitReferenceRecord, _args: unknown, { loaders }: PopulationContext) =>
+      unit.current ? required(loaders.commune.load(unit.current.code), 'catalogue', 'converts a unit into a commune it does not list') : null,
+    candidates: (unit: UnitReferenceRecord, _args: unknown, { loaders }: PopulationContext) =>
+      Promise.all(unit.candidates.map((c) => required(loaders.commune.load(c.code), 'catalogue', 'converts a unit into a commune it does not list'))),
+  },
+
+  FormerUnit: {
+    retiredOn: () => REFORM_DATE,
+    split: async (unit: FormerUnit, _args: unknown, { loaders }: PopulationContext) =>
+      new Set((await loaders.units.conversion()).successors.get(unit.code)?.map((s) => s.currentCode)).size > 1,
+    successors: async (unit: FormerUnit, _args: unknown, { loaders }: PopulationContext) => (await loaders.units.conversion()).successors.get(unit.code) ?? [],
+  },
+
+  UnitSuccession: {
+    formerUnit: async (row: Succession, _args: unknown, { loaders }: PopulationContext) => formerUnitOf(row.formerCode, await loaders.units.conversion()),
+    communeCode: (row: Succession) => row.currentCode,
+    commune: (row: Succession, _args: unknown, { loaders }: PopulationContext) => loaders.commune.load(row.currentCode),
   },
 
   Household: {
@@ -116,8 +211,8 @@ export const resolvers: GraphQLResolverMap<PopulationContext> = {
       typeof ref.householdId === 'string' && ref.householdId !== '' ? loaders.household.load(ref.householdId) : null,
     head: (household: HouseholdRecord, _args: unknown, { loaders }: PopulationContext) =>
       required(loaders.citizen.load(household.headId), 'population', 'names a household head it does not return'),
-    commune: (household: HouseholdRecord, _args: unknown, { loaders }: PopulationContext) =>
-      required(loaders.commune.load(household.communeCode), 'population', UNLISTED_COMMUNE),
+    commune: (household: HouseholdRecord, _args: unknown, context: PopulationContext) => communeOfRecorded(household.communeCode, context),
+    unit: (household: HouseholdRecord, _args: unknown, context: PopulationContext) => unitOf(household.communeCode, context),
     members: (household: HouseholdRecord) => household.members,
     jurisdictionKey: (household: HouseholdRecord, _args: unknown, context: PopulationContext) =>
       jurisdictionKeyOf(household.communeCode, context),
@@ -132,9 +227,18 @@ export const resolvers: GraphQLResolverMap<PopulationContext> = {
   },
 
   Commune: {
-    __resolveReference: (ref: { code: unknown }, { loaders }: PopulationContext) =>
-      typeof ref.code === 'string' && /^\d{5}$/.test(ref.code) ? loaders.commune.load(ref.code) : null,
-    jurisdictionKey: (commune: CommuneRecord) => formatJurisdictionKey({ provinceCode: commune.provinceCode, communeCode: commune.code }),
+    // A reference may name an old unit (where an act was registered before 1 July 2025): served as it was.
+    __resolveReference: async (ref: { code: unknown }, { loaders }: PopulationContext) => {
+      if (typeof ref.code !== 'string' || !/^\d{5}$/.test(ref.code)) return null;
+      return (await loaders.commune.load(ref.code)) ?? retiredCommune(ref.code, await loaders.units.conversion(), loaders);
+    },
+    jurisdictionKey: (commune: CommuneEntry, _args: unknown, context: PopulationContext) =>
+      commune.retired ? jurisdictionKeyOf(commune.code, context) : formatJurisdictionKey({ provinceCode: commune.provinceCode, communeCode: commune.code }),
+    inForce: (commune: CommuneEntry) => !commune.retired,
+    retiredOn: (commune: CommuneEntry) => (commune.retired ? REFORM_DATE : null),
+    formerUnit: async (commune: CommuneEntry, _args: unknown, { loaders }: PopulationContext) => formerUnitOf(commune.code, await loaders.units.conversion()),
+    absorbed: async (commune: CommuneEntry, _args: unknown, { loaders }: PopulationContext) =>
+      commune.retired ? [] : ((await loaders.units.conversion()).predecessors.get(commune.code) ?? []),
     province: (commune: CommuneRecord, _args: unknown, { loaders }: PopulationContext) =>
       required(loaders.province.load(commune.provinceCode), 'catalogue', 'lists a commune whose province it does not list'),
     residents: async (

@@ -6,10 +6,9 @@
  * household's side, or by the commune-wide run: the population API cannot be asked which
  * households list a person.)
  */
-import { formatJurisdictionKey } from '../../lib/principal';
 import type { CitizenRecord, HouseholdRecord } from '../../sources/population/client';
 import type { ReportedFinding } from './commune-report';
-import { compareRecords, householdFindings, sortFindings } from './compare';
+import { compareRecords, householdFindings, residenceFindings, sortFindings } from './compare';
 import type { ReconciliationLoaders } from './loaders';
 
 /** The loaded values, or the first failure among them (a partial check would mislead). */
@@ -46,6 +45,10 @@ export async function citizenDiscrepancies(
       findings.push(...seenFromHere);
     }
   }
+  // The residence read in today's units on both sides (the household record is primed or loaded above).
+  const household = citizen.householdId ? await loaders.household.load(citizen.householdId) : null;
+  const placements = await loaders.place([citizen.permanentResidence.communeCode, ...(household ? [household.communeCode] : [])]);
+  findings.push(...residenceFindings(citizen, household, (code) => placements.units.get(code)));
 
   const reported: ReportedFinding[] = [];
   for (const finding of findings) {
@@ -57,6 +60,6 @@ export async function citizenDiscrepancies(
 /** Where another person named in a finding lives, for the access checks ('' when unknown: withheld). */
 async function keyOf(record: CitizenRecord | undefined, loaders: ReconciliationLoaders): Promise<string> {
   if (!record) return '';
-  const commune = await loaders.commune.load(record.permanentResidence.communeCode);
-  return commune ? formatJurisdictionKey({ provinceCode: commune.provinceCode, communeCode: commune.code }) : '';
+  const code = record.permanentResidence.communeCode;
+  return (await loaders.place([code])).keys.get(code) ?? '';
 }

@@ -8,16 +8,15 @@
  * so reading it page by page costs one run.
  */
 import pLimit from 'p-limit';
-import { formatJurisdictionKey } from '../../lib/principal';
-import { CATALOGUE_MAX_BATCH } from '../../sources/catalogue/client';
 import { CIVIL_STATUS_MAX_BATCH, type CivilStatusRecord } from '../../sources/civil-status/client';
 import { SourceError } from '../../sources/kit/errors';
 import { POPULATION_MAX_BATCH, type CitizenRecord, type HouseholdRecord } from '../../sources/population/client';
 import { everyAnswer } from '../common/errors';
 import { Kept } from '../common/kept';
 import { chunks } from '../common/loaders';
-import { compareRecords, Finding, householdFindings, sortFindings } from './compare';
+import { compareRecords, Finding, householdFindings, residenceFindings, sortFindings } from './compare';
 import type { CachedFetches, ReconciliationClients } from './loaders';
+import { placeCodes } from './placements';
 
 /** A finding with the jurisdiction of the person it is about, for the access checks. */
 export interface ReportedFinding extends Finding {
@@ -139,22 +138,22 @@ export async function scanCommune(
     for (const [id, record] of await households(batch)) householdsById.set(id, record);
   }
 
+  // Every unit code read in today's units first: residences not yet updated name old communes.
+  const residenceOf = (id: string) => records.get(id)?.permanentResidence.communeCode ?? communeCode;
+  const placements = await placeCodes(fetches.communes, clients.catalogue, [
+    communeCode,
+    ...[...records.values()].map((record) => record.permanentResidence.communeCode),
+    ...[...householdsById.values()].map((household) => household.communeCode),
+  ]);
   const findings: Finding[] = [];
-  for (const citizen of residents.values()) findings.push(...compareRecords(citizen, civil.get(citizen.personalId) ?? null));
+  for (const citizen of residents.values()) {
+    findings.push(...compareRecords(citizen, civil.get(citizen.personalId) ?? null));
+    const household = citizen.householdId ? (householdsById.get(citizen.householdId) ?? null) : null;
+    findings.push(...residenceFindings(citizen, household, (code) => placements.units.get(code)));
+  }
   findings.push(...householdFindings([...householdsById.values()], [...residents.values()], (id) => records.get(id)));
 
-  const keys = await jurisdictionKeys(fetches, new Set(findings.map((f) => records.get(f.personalId)?.permanentResidence.communeCode ?? communeCode)));
-  const reported = sortFindings(
-    findings.map((finding) => ({ ...finding, jurisdictionKey: keys.get(records.get(finding.personalId)?.permanentResidence.communeCode ?? communeCode) ?? '' })),
-  );
+  const reported = sortFindings(findings.map((finding) => ({ ...finding, jurisdictionKey: placements.keys.get(residenceOf(finding.personalId)) ?? '' })));
   return { communeCode, residentsChecked: residents.size, findings: reported, checkedAt: new Date().toISOString() };
 }
 
-/** `<province>/<commune>` of each commune, from the catalogue (up to 200 codes per call). */
-async function jurisdictionKeys(fetches: CachedFetches, communeCodes: Set<string>): Promise<Map<string, string>> {
-  const keys = new Map<string, string>();
-  for (const batch of chunks([...communeCodes], CATALOGUE_MAX_BATCH)) {
-    for (const [code, commune] of await everyAnswer(fetches.communes(batch))) keys.set(code, formatJurisdictionKey({ provinceCode: commune.provinceCode, communeCode: code }));
-  }
-  return keys;
-}

@@ -5,6 +5,7 @@
  * the sources, the value on each side and when each side last changed; never a judgement of who
  * is right (civil status holds the legal record, but the officer decides).
  */
+import type { UnitResolution } from '../../lib/admin-units';
 import { decodePersonalId } from '../../lib/personal-id';
 import type { SourceName } from '../../lib/sources';
 import type { CivilStatusRecord } from '../../sources/civil-status/client';
@@ -20,11 +21,13 @@ export const DISCREPANCY_KINDS = [
   'NOT_IN_CIVIL_STATUS',
   'HOUSEHOLD_MEMBER_IN_TWO_HOUSEHOLDS',
   'HOUSEHOLD_MEMBERSHIP_DIFFERS',
+  'RESIDENCE_DIFFERS',
+  'RETIRED_UNIT_RECORDED',
 ] as const;
 export type DiscrepancyKind = (typeof DISCREPANCY_KINDS)[number];
 
 /** What on a side holds the value. */
-export type SideRecord = 'CITIZEN_RECORD' | 'CIVIL_STATUS_RECORD' | 'PERSONAL_ID' | 'HOUSEHOLD_MEMBERS';
+export type SideRecord = 'CITIZEN_RECORD' | 'CIVIL_STATUS_RECORD' | 'PERSONAL_ID' | 'HOUSEHOLD_MEMBERS' | 'HOUSEHOLD_RECORD' | 'UNIT_CONVERSION';
 
 export interface FindingSide {
   source: SourceName;
@@ -101,6 +104,34 @@ export function compareRecords(citizen: CitizenRecord, civil: CivilStatusRecord 
   // A birth year the ID contradicts is reported as such, not a second time as a differing date.
   if (!birthYearContradicted && civil.dateOfBirth !== citizen.dateOfBirth) {
     found.push(finding('BIRTH_DATE_DIFFERS', 'dateOfBirth', [population(citizen.dateOfBirth), civilStatus(civil.dateOfBirth)]));
+  }
+  return found;
+}
+
+/**
+ * Where a person lives, read in today's units on both sides: the person's record against the
+ * household book entry of the household that lists them. Only a different place is a
+ * disagreement (RESIDENCE_DIFFERS): an old code and the new code of the commune that absorbed it
+ * agree, and a split old commune agrees with any of its parts. A record that still names a
+ * retired commune is a finding of its own (RETIRED_UNIT_RECORDED), with today's unit beside it.
+ */
+export function residenceFindings(citizen: CitizenRecord, household: HouseholdRecord | null, placed: (code: string) => UnitResolution | undefined): Finding[] {
+  const found: Finding[] = [];
+  const recorded = citizen.permanentResidence.communeCode;
+  const own = placed(recorded);
+  const recordSide = side('population', 'CITIZEN_RECORD', recorded, citizen.updatedAt);
+  if (own && (own.status === 'RETIRED_RESOLVED' || own.status === 'RETIRED_AMBIGUOUS')) {
+    found.push({ kind: 'RETIRED_UNIT_RECORDED', personalId: citizen.personalId, field: 'residence', sides: [recordSide, side('catalogue', 'UNIT_CONVERSION', own.candidateCodes.join(' '), null)] });
+  }
+  const listed = household && household.members.some((member) => member.personalId === citizen.personalId);
+  const book = listed ? placed(household.communeCode) : undefined;
+  if (own && book && own.candidateCodes.length > 0 && book.candidateCodes.length > 0 && !own.candidateCodes.some((code) => book.candidateCodes.includes(code))) {
+    found.push({
+      kind: 'RESIDENCE_DIFFERS',
+      personalId: citizen.personalId,
+      field: 'residence',
+      sides: [recordSide, side('population', 'HOUSEHOLD_RECORD', household!.communeCode, household!.updatedAt, household!.householdId)],
+    });
   }
   return found;
 }

@@ -10,6 +10,7 @@ import type { SourceClients } from '../../sources/clients';
 import type { SourceCache } from '../../sources/kit/source-cache';
 import { POPULATION_MAX_BATCH, type CitizenRecord, type HouseholdRecord } from '../../sources/population/client';
 import { batchLoader, LoaderSources } from '../common/loaders';
+import { placeCodes, Placements } from './placements';
 
 /** The sources reconciliation compares, read through the same clients their own subgraphs use. */
 export const RECONCILIATION_CLIENTS = ['population', 'civilStatus', 'catalogue'] as const;
@@ -26,6 +27,8 @@ export interface ReconciliationLoaders {
   household: DataLoader<string, HouseholdRecord | null>;
   civilStatus: DataLoader<string, CivilStatusRecord | null>;
   commune: DataLoader<string, CommuneRecord | null>;
+  /** Unit codes placed in today's catalogue (old codes by the conversion table). */
+  place(codes: Iterable<string>): Promise<Placements>;
 }
 
 /** The cached batch fetches, shared by the per-request loaders and the commune-wide run. */
@@ -48,5 +51,6 @@ export function createLoaders(sources: LoaderSources<ReconciliationClients, Reco
     household: batchLoader(POPULATION_MAX_BATCH, fetches.households),
     civilStatus: batchLoader(CIVIL_STATUS_MAX_BATCH, fetches.civilStatus),
     commune: batchLoader(CATALOGUE_MAX_BATCH, fetches.communes),
+    place: (codes) => placeCodes(fetches.communes, sources.clients.catalogue, codes),
   };
 }

@@ -43,6 +43,10 @@ const DESCRIPTIONS: Record<DiscrepancyKind, string> = {
   NOT_IN_CIVIL_STATUS: 'CSDL hộ tịch không có hồ sơ của người này (civil status has no record of the person).',
   HOUSEHOLD_MEMBER_IN_TWO_HOUSEHOLDS: 'Người này có tên trong danh sách thành viên của hai hộ (the person is listed as a member of two households).',
   HOUSEHOLD_MEMBERSHIP_DIFFERS: 'Hộ ghi trong hồ sơ công dân không phải hộ có danh sách ghi người này (the household the person’s record names is not the one that lists them).',
+  RESIDENCE_DIFFERS:
+    'Nơi cư trú trong hồ sơ công dân và trong sổ hộ là hai xã khác nhau, sau khi đã quy đổi mã cũ về xã hiện nay (the person’s record and the household book name different places, both read in today’s units).',
+  RETIRED_UNIT_RECORDED:
+    'Hồ sơ còn ghi mã xã đã thôi tồn tại từ 1/7/2025; bên kia là xã hiện nay chứa nó (the record still names a commune retired on 1 July 2025; the other side is the unit it lies in today).',
 };
 
 const CURSOR = /^\d{12}\|\d{2}\|[A-Za-z]{1,32}$/;

@@ -1,4 +1,4 @@
-/** The social-insurance subgraph: Citizen.socialInsurance from BHXH. */
+/** The social-insurance subgraph: Citizen.socialInsurance from BHXH, its address placed by the catalogue. */
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
@@ -13,7 +13,7 @@ export const typeDefs = parse(readSubgraphSdl(join(__dirname, 'schema.graphql'))
 
 export function createSocialInsuranceSubgraph(config: SubgraphConfig): SubgraphDefinition<SocialInsuranceContext> {
   const clients = openClients(config, SOCIAL_INSURANCE_CLIENTS);
-  const caches = { socialInsurance: sourceCacheFor('social-insurance', config, { personalNamespaces: ['participant'] }) };
+  const caches = { socialInsurance: sourceCacheFor('social-insurance', config, { personalNamespaces: ['participant'] }), catalogue: sourceCacheFor('catalogue', config) };
   return {
     name: 'social-insurance',
     typeDefs,

@@ -1,8 +1,9 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { isPersonalId } from '../../lib/personal-id';
 import { todayInVietnam } from '../../sources/kit/dates';
-import type { HealthInsuranceCardRecord } from '../../sources/social-insurance/client';
+import type { HealthInsuranceCardRecord, InsuredAddressRecord } from '../../sources/social-insurance/client';
 import { provenanceResolvers } from '../common/provenance-resolvers';
+import { unitReferenceOf } from '../common/units';
 import type { SocialInsuranceLoaders } from './loaders';
 
 export interface SocialInsuranceContext {
@@ -22,6 +23,10 @@ export const resolvers: GraphQLResolverMap<SocialInsuranceContext> = {
       isPersonalId(citizen.personalId) ? loaders.participant.load(citizen.personalId) : null,
   },
   Provenance: provenanceResolvers,
+  // BHXH's addresses are undated: the code is read as today's first, then as an old one.
+  InsuredAddress: {
+    unit: async (address: InsuredAddressRecord, _args: unknown, { loaders }: SocialInsuranceContext) => unitReferenceOf(await loaders.units.place(address.communeCode)),
+  },
   HealthInsuranceCard: {
     isValid: (card: HealthInsuranceCardRecord) => {
       const today = todayInVietnam();

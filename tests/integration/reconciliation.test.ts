@@ -39,9 +39,14 @@ beforeAll(async () => {
   world = generateWorld({ size: 100_000, seed: 'vn-2026', inconsistencyRate: 0.02 });
   stack = await startStack({ mocks: { world } });
   auth = { authorization: `Bearer ${await stack.token({ scope: SCOPES, jurisdiction: '*' })}` };
-  seededKeys = new Set(world.inconsistencies.map((i) => `${i.personalId} ${i.kind}`));
+  seededKeys = new Set([...world.inconsistencies.map((i) => `${i.personalId} ${i.kind}`), ...retiredUnitKeys(world.citizens.values())]);
 }, 60_000);
 afterAll(() => stack?.close());
+
+/** The truth about old codes: every residence population still holds under a retired commune is a finding of its own. */
+function retiredUnitKeys(citizens: Iterable<{ personalId: string; recordedCommuneCode?: string }>): string[] {
+  return [...citizens].filter((c) => c.recordedCommuneCode).map((c) => `${c.personalId} RETIRED_UNIT_RECORDED`);
+}
 
 async function discrepanciesOf(ids: string[]): Promise<Map<string, Finding[]>> {
   const found = new Map<string, Finding[]>();
@@ -75,7 +80,8 @@ describe('Citizen.discrepancies on the default world', () => {
     const found = await discrepanciesOf(seeded.map((i) => i.personalId));
     const wrong: string[] = [];
     for (const i of seeded) {
-      const own = (found.get(i.personalId) ?? []).filter((f) => f.personalId === i.personalId);
+      // A residence not yet updated is a finding of its own, checked by the tests of old units.
+      const own = (found.get(i.personalId) ?? []).filter((f) => f.personalId === i.personalId && f.kind !== 'RETIRED_UNIT_RECORDED');
       if (own.length !== 1 || own[0].kind !== i.kind || own[0].field !== i.field) {
         wrong.push(`${i.kind}: ${own.map((f) => f.kind).join(',') || 'nothing'}`);
         continue;
@@ -114,7 +120,7 @@ describe('Citizen.discrepancies on the default world', () => {
     const unseeded = [...found.values()].flat().filter((f) => !seededKeys.has(`${f.personalId} ${f.kind}`));
     expect(unseeded).toEqual([]);
     // Findings about others (a second listing seen from this household) are seeded ones; none about these people.
-    expect([...found.entries()].flatMap(([id, list]) => list.filter((f) => f.personalId === id))).toEqual([]);
+    expect([...found.entries()].flatMap(([id, list]) => list.filter((f) => f.personalId === id && !seededKeys.has(`${id} ${f.kind}`)))).toEqual([]);
   });
 });
 
@@ -153,7 +159,10 @@ describe('Commune.discrepancies on the default world', () => {
   it('finds exactly the seeded cases among the commune’s residents, counted by kind, over every page', async () => {
     for (const code of communes()) {
       const residents = new Set(world.index.residentsByCommune.get(code));
-      const expected = world.inconsistencies.filter((i) => residents.has(i.personalId)).map((i) => `${i.personalId} ${i.kind}`).sort();
+      const expected = [
+        ...world.inconsistencies.filter((i) => residents.has(i.personalId)).map((i) => `${i.personalId} ${i.kind}`),
+        ...retiredUnitKeys([...residents].map((id) => world.citizens.get(id)!)),
+      ].sort();
       const report = await wholeReport(code);
       expect(report.residentsChecked).toBe(residents.size);
       expect(report.nodes.map((f) => `${f.personalId} ${f.kind}`).sort()).toEqual(expected);
@@ -162,7 +171,7 @@ describe('Commune.discrepancies on the default world', () => {
       for (const kind of ['DEATH_NOT_IN_POPULATION', 'MARITAL_STATUS_DIFFERS', 'NAME_DIFFERS', 'BIRTH_DATE_DIFFERS', 'PERSONAL_ID_MISMATCH', 'HOUSEHOLD_MEMBER_IN_TWO_HOUSEHOLDS']) {
         expect(counts[kind]).toBe(expected.filter((key) => key.endsWith(` ${kind}`)).length);
       }
-      expect([counts.DEATH_NOT_IN_CIVIL_STATUS, counts.NOT_IN_CIVIL_STATUS, counts.HOUSEHOLD_MEMBERSHIP_DIFFERS]).toEqual([0, 0, 0]);
+      expect([counts.DEATH_NOT_IN_CIVIL_STATUS, counts.NOT_IN_CIVIL_STATUS, counts.HOUSEHOLD_MEMBERSHIP_DIFFERS, counts.RESIDENCE_DIFFERS]).toEqual([0, 0, 0, 0]);
     }
   }, FULL ? 300_000 : 60_000);
 

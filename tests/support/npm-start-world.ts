@@ -10,18 +10,26 @@ import type { StartMocksOptions } from '../../mocks';
 import { REPO_ROOT } from '../../stack/stack';
 
 export const OFFICIAL_CATALOGUE = resolve(REPO_ROOT, '../shared/data/vn-admin-units.json');
+export const PRE_2025_CATALOGUE = resolve(REPO_ROOT, '../shared/data/vn-admin-units-pre-2025.csv');
+export const CONVERSION_TABLE = resolve(REPO_ROOT, '../shared/data/vn-admin-units-2025-conversion.csv');
 
 export function npmStartWorld(overrides: StartMocksOptions = {}): StartMocksOptions {
   if (!existsSync(OFFICIAL_CATALOGUE)) {
     throw new Error(`The official catalogue is missing: expected it at ${OFFICIAL_CATALOGUE} (shared/data beside the repository), as npm start uses it.`);
   }
   // Defaults alone: the environment of the test run must not change which world this is.
-  const defaults = loadMocksConfig({ ADMIN_UNITS_FILE: OFFICIAL_CATALOGUE });
+  const defaults = loadMocksConfig({
+    ADMIN_UNITS_FILE: OFFICIAL_CATALOGUE,
+    ...(existsSync(CONVERSION_TABLE) ? { ADMIN_UNITS_CONVERSION_FILE: CONVERSION_TABLE } : {}),
+    ...(existsSync(PRE_2025_CATALOGUE) ? { ADMIN_UNITS_PRE_2025_FILE: PRE_2025_CATALOGUE } : {}),
+  });
   return {
     worldSize: defaults.worldSize,
     worldSeed: defaults.worldSeed,
     inconsistencyRate: defaults.inconsistencyRate,
     adminUnitsFile: defaults.adminUnitsFile,
+    pre2025UnitsFile: defaults.pre2025UnitsFile,
+    conversionFile: defaults.conversionFile,
     latencyMs: 0,
     jitterMs: 0,
     ...overrides,

@@ -29,6 +29,7 @@ describe('GET /bhxh/api/v1/nguoi-tham-gia/{personalId}', () => {
         gia_tri_den: record.healthCard!.validTo.replace(/-/g, ''),
         noi_dang_ky_kcb: record.healthCard!.registeredFacility,
       },
+      dia_chi: { ma_xa: record.recordedCommuneCode ?? record.communeCode, chi_tiet: record.address },
       ngay_cap_nhat: record.updatedAt,
     });
     expect(body.ma_the).toBeUndefined();

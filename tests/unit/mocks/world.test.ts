@@ -71,7 +71,7 @@ describe('personal IDs', () => {
       if (decoded.gender !== c.gender) return `${c.personalId}: gender ${c.gender}`;
       if (decoded.birthYear !== Number(c.dateOfBirth.slice(0, 4))) return `${c.personalId}: born ${c.dateOfBirth}`;
       if (decoded.provinceCode !== `0${c.birthProvinceCode}`) return `${c.personalId}: birth province ${c.birthProvinceCode}`;
-      if (world.catalogue.communeByCode.get(c.birth.registeredAt)?.ProvinceCode !== c.birthProvinceCode) return `${c.personalId}: registered at ${c.birth.registeredAt}`;
+      if (world.catalogue.communeByCode.get(c.birth.registeredAtCurrent ?? c.birth.registeredAt)?.ProvinceCode !== c.birthProvinceCode) return `${c.personalId}: registered at ${c.birth.registeredAt}`;
     });
     expect(wrong).toEqual([]);
     expect(new Set(citizens.map((c) => c.personalId)).size).toBe(citizens.length);

@@ -53,7 +53,7 @@ describe('public API schema (schema/api.graphql)', () => {
   it('offers the contract\'s queries, with their descriptions', () => {
     const query = schema.getQueryType()!;
     expect(Object.keys(query.getFields()).sort()).toEqual(
-      ['accessLog', 'citizen', 'citizens', 'commune', 'household', 'landParcel', 'province', 'provinces', 'sharingReport'].sort(),
+      ['accessLog', 'citizen', 'citizens', 'commune', 'formerCommune', 'household', 'landParcel', 'province', 'provinces', 'sharingReport'].sort(),
     );
     expect(query.getFields().citizen.description).toMatch(/số định danh cá nhân/i);
     expect(query.getFields().citizen.args[0].description).toMatch(/12/);

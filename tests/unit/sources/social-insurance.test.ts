@@ -19,9 +19,20 @@ describe('social-insurance source client', () => {
       participationType: 'COMPULSORY',
       since: '2015-06-01',
       healthInsuranceCard: { cardNumber: 'DN4242412345678', validFrom: '2026-01-01', validTo: '2026-12-31', registeredFacility: 'Trạm y tế' },
+      address: { communeCode: '07201', address: 'Số 12 đường Hùng Vương' },
       updatedAt: '2026-05-01T08:00:00Z',
       provenance: { source: 'social-insurance', producedAt: '2026-05-01T08:00:00Z', fetchedAt: expect.any(String), cached: false, stale: false },
     });
+  });
+
+  it('keeps the address code as BHXH stores it, and reads a record without an address as having none', async () => {
+    nock(BASE).get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`).reply(200, { ...participant(), dia_chi: null });
+    await expect(client.getParticipant(ID)).resolves.toMatchObject({ address: null });
+  });
+
+  it('reports an address whose commune code is not 5 digits as SOURCE_BAD_RESPONSE', async () => {
+    nock(BASE).get(`/bhxh/api/v1/nguoi-tham-gia/${ID}`).reply(200, { ...participant(), dia_chi: { ma_xa: '7201', chi_tiet: 'x' } });
+    await expect(client.getParticipant(ID)).rejects.toMatchObject({ code: 'SOURCE_BAD_RESPONSE' });
   });
 
   it('returns null when BHXH has no record', async () => {

@@ -2,6 +2,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { graphql, GraphQLSchema } from 'graphql';
 import nock from 'nock';
+import { CatalogueClient } from '../../../sources/catalogue/client';
 import { CivilStatusClient } from '../../../sources/civil-status/client';
 import { createCivilStatusSubgraph, typeDefs } from '../../../subgraphs/civil-status';
 import { createLoaders } from '../../../subgraphs/civil-status/loaders';
@@ -9,6 +10,9 @@ import { resolvers } from '../../../subgraphs/civil-status/resolvers';
 import { uncached, UNCACHED_CONFIG } from '../../support/uncached';
 import { clientPerTest, PATIENT_DEADLINE_MS, SHORT_DEADLINE_MS, withClient } from '../sources/fixtures/client-per-test';
 import { BASE, civilStatusClient, DEATH, fault, hoSo, ID, idsFrom, KEY, MAPPED_BIRTH, MAPPED_MARRIAGES, OTHER, requestedIds, response, SECOND_MARRIAGE, soap, SPOUSE, UNKNOWN } from '../sources/fixtures/civil-status';
+
+/** The catalogue places registering units; these tests ask for none. */
+const unusedCatalogue = new CatalogueClient({ url: 'http://catalogue.invalid', apiKey: 'unused' });
 
 let client: CivilStatusClient;
 clientPerTest(civilStatusClient, (opened) => (client = opened));
@@ -25,7 +29,7 @@ describe('civil-status loaders', () => {
         batches.push(batch);
         return response(batch.map((id) => hoSo({ id, marriages: [] })));
       });
-    const loaders = createLoaders({ clients: { civilStatus: client }, caches: { civilStatus: uncached('civil-status') }, concurrency: 4 });
+    const loaders = createLoaders({ clients: { civilStatus: client, catalogue: unusedCatalogue }, caches: { civilStatus: uncached('civil-status'), catalogue: uncached('catalogue') }, concurrency: 4 });
     const results = await Promise.all(ids.map((id) => loaders.civilStatus.load(id)));
     expect(results.map((r) => r?.personalId)).toEqual(ids);
     expect(batches).toHaveLength(3);
@@ -35,7 +39,7 @@ describe('civil-status loaders', () => {
 
   it('resolves KhongTimThay IDs to null', async () => {
     soap().reply(200, response([hoSo()], [UNKNOWN]));
-    const loaders = createLoaders({ clients: { civilStatus: client }, caches: { civilStatus: uncached('civil-status') }, concurrency: 4 });
+    const loaders = createLoaders({ clients: { civilStatus: client, catalogue: unusedCatalogue }, caches: { civilStatus: uncached('civil-status'), catalogue: uncached('catalogue') }, concurrency: 4 });
     const [found, missing] = await Promise.all([loaders.civilStatus.load(ID), loaders.civilStatus.load(UNKNOWN)]);
     expect(found?.personalId).toBe(ID);
     expect(missing).toBeNull();
@@ -50,7 +54,7 @@ describe('civil-status loaders', () => {
         const batch = requestedIds(body as string);
         return ++call === 1 ? [500, fault('soap:Server')] : [200, response(batch.map((id) => hoSo({ id, marriages: [] })))];
       });
-    const loaders = createLoaders({ clients: { civilStatus: client }, caches: { civilStatus: uncached('civil-status') }, concurrency: 4 });
+    const loaders = createLoaders({ clients: { civilStatus: client, catalogue: unusedCatalogue }, caches: { civilStatus: uncached('civil-status'), catalogue: uncached('catalogue') }, concurrency: 4 });
     const settled = await Promise.allSettled(ids.map((id) => loaders.civilStatus.load(id)));
     const rejected = settled.filter((s) => s.status === 'rejected');
     expect(rejected).toHaveLength(50);
@@ -85,7 +89,7 @@ describe('civil-status resolvers', () => {
       schema,
       source: query,
       variableValues: { representations: personalIds.map((personalId) => ({ __typename: 'Citizen', personalId })) },
-      contextValue: { loaders: createLoaders({ clients: { civilStatus: source }, caches: { civilStatus: uncached('civil-status') }, concurrency: 4 }) },
+      contextValue: { loaders: createLoaders({ clients: { civilStatus: source, catalogue: unusedCatalogue }, caches: { civilStatus: uncached('civil-status'), catalogue: uncached('catalogue') }, concurrency: 4 }) },
     });
   }
 
@@ -197,7 +201,7 @@ describe('createCivilStatusSubgraph', () => {
       port: 0,
       sourceTimeoutMs: 500,
       sourceConcurrency: 4,
-      sources: { 'civil-status': { url: BASE, apiKey: KEY } },
+      sources: { 'civil-status': { url: BASE, apiKey: KEY }, catalogue: { url: 'http://catalogue.invalid', apiKey: 'unused' } },
       forwardingPublicKeyFile: '',
       auditFile: '',
       ...UNCACHED_CONFIG,

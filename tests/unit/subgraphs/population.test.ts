@@ -36,6 +36,10 @@ beforeAll(() => nock.disableNetConnect());
 afterAll(() => nock.enableNetConnect());
 clientPerTest(populationClient, (opened) => (population = opened));
 clientPerTest(catalogueClient, (opened) => (catalogue = opened));
+// A catalogue without old units unless a test says otherwise.
+beforeEach(() => {
+  nock(CAT).persist().get('/api/units/pre-2025/communes').reply(200, []).get('/api/units/conversion').reply(200, []);
+});
 
 // ---------------------------------------------------------------------------------------------
 
