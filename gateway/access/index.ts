@@ -9,12 +9,14 @@ import type { GatewayConfig } from '../../lib/config';
 import { createAuditSink } from '../../lib/audit';
 import { secondsSince } from '../../lib/metrics';
 import type { AuditSink } from '../../lib/audit/sink';
-import { createAuditRecorder } from '../audit/recorder';
+import { createAuditRecorder, refusalRecordsFor } from '../audit/recorder';
+import { callerRequestIdOf } from '../context';
 import type { GatewayEvents } from '../events';
 import type { GatewayFeature } from '../feature';
 import { bindProcedureCatalogue, ProcedureCatalogue, readProcedureCatalogue } from '../../lib/procedures/catalogue';
 import { accessControlPlugin } from './plugin';
-import { admitProcedure } from './procedures';
+import { ANONYMOUS } from '../../lib/principal';
+import { admitProcedure, ProcedureRefused } from './procedures';
 
 export interface AccessControlFeatureOptions {
   config: GatewayConfig;
@@ -56,11 +58,36 @@ export function accessControl({ config, events, auditSink }: AccessControlFeatur
   const catalogue = procedureCatalogue(config.procedureCatalogueFile);
   const sink = auditSink ?? createAuditSink(config);
   const record = createAuditRecorder(sink);
+  /** Times an append and tells the gateway's events how it went. */
+  const timed = async (append: () => Promise<void>) => {
+    const started = performance.now();
+    try {
+      await append();
+      events.emit('audit.write', { outcome: 'ok', seconds: secondsSince(started) });
+    } catch (error) {
+      events.emit('audit.write', { outcome: 'error', seconds: secondsSince(started) });
+      throw error;
+    }
+  };
   return {
     name: 'access-control',
-    onRequest(request) {
-      // After authentication: the procedure and dossier the request names (headers).
-      if (request.principal) request.principal = admitProcedure(request.principal, request.req.headers, catalogue.ready());
+    // The procedure and dossier the request names (headers), once the rate limit has let the request
+    // in: a refused procedure is written to the audit log, which a caller must not be able to flood.
+    async onOperations(request) {
+      try {
+        request.principal = admitProcedure(request.principal, request.req.headers, catalogue.ready());
+      } catch (error) {
+        if (error instanceof ProcedureRefused && request.principal !== ANONYMOUS) {
+          const { code, name, catalogueVersion, dossier } = error.procedure;
+          const principal = { ...request.principal, procedure: { code, name: name ?? '', catalogueVersion, dossier: dossier ?? '' } };
+          const refusal = { code: error.code, reason: null, fields: [], count: 1 };
+          // Awaited, so the refusal is in the log when the caller hears it; best-effort, since it serves nothing.
+          await timed(() => sink.append(refusalRecordsFor([refusal], { requestId: request.requestId, callerRequestId: callerRequestIdOf(request.req), principal }, null))).catch(
+            () => undefined,
+          );
+        }
+        throw error;
+      }
     },
     async start() {
       catalogue.ready();
@@ -68,16 +95,7 @@ export function accessControl({ config, events, auditSink }: AccessControlFeatur
     plugins: [
       accessControlPlugin({
         onSchema: (apiSchema) => catalogue.bind(apiSchema),
-        async recordReads(...args) {
-          const started = performance.now();
-          try {
-            await record(...args);
-            events.emit('audit.write', { outcome: 'ok', seconds: secondsSince(started) });
-          } catch (error) {
-            events.emit('audit.write', { outcome: 'error', seconds: secondsSince(started) });
-            throw error;
-          }
-        },
+        recordReads: (...args) => timed(() => record(...args)),
       }),
     ],
     close: () => sink.close(),

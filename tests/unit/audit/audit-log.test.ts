@@ -6,6 +6,7 @@ import { AuditEntry, AuditRecord, chainEntry, GENESIS_HASH, verifyChain } from '
 import { FileAuditSink } from '../../../lib/audit/file-sink';
 import { AuditUnavailableError } from '../../../lib/audit/sink';
 import { verifyAuditFile } from '../../../scripts/audit-verify';
+import { refusalRecord } from '../../support/audit-fixtures';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -171,6 +172,25 @@ describe('FileAuditSink', () => {
     await expect(sink.readByPersonalId(citizen, 10)).resolves.toHaveLength(4);
     await expect(sink.readByPersonalId('000000000000', 10)).resolves.toEqual([]);
     await sink.close();
+  });
+
+  it('keeps refusals in the same chain, never in a citizen’s history; a changed refusal breaks the chain', async () => {
+    const path = join(dir, 'audit.log');
+    const sink = new FileAuditSink(path);
+    const citizen = '024190099999';
+    await sink.append([record(1, citizen), refusalRecord(2), record(3, citizen), refusalRecord(4, null)]);
+    await expect(sink.readByPersonalId(citizen, 10)).resolves.toHaveLength(2);
+    await expect(sink.readByPersonalId('', 10)).resolves.toEqual([]);
+    await sink.close();
+    await expect(verifyAuditFile(path)).resolves.toMatchObject({ status: 0 });
+    const { entries } = readEntries(path);
+    expect(entries.map((e) => e.kind ?? 'read')).toEqual(['read', 'refusal', 'read', 'refusal']);
+    expect(entries[1]).toMatchObject({ personalId: '', refusal: { code: 'FORBIDDEN', reason: 'OUTSIDE_PROCEDURE' } });
+    for (const change of [(e: AuditEntry) => (e.refusal!.reason = 'MISSING_SCOPE'), (e: AuditEntry) => (e.refusal!.count = 99), (e: AuditEntry) => delete e.kind]) {
+      const copy = readEntries(path).entries;
+      change(copy[1]);
+      await expect(verifyChain(copy)).resolves.toMatchObject({ ok: false, brokenAt: 2 });
+    }
   });
 
   it('rejects appends with AuditUnavailableError when the file cannot be written, acknowledging nothing', async () => {
