@@ -1,7 +1,9 @@
 /**
  * Access control with its audit trail, as one feature: every personal datum that leaves is within
  * the caller's scope, jurisdiction and purpose (a catalogued procedure and its fields, procedures.ts), and recorded in the audit log before the answer
- * leaves (plugin.ts; the log: lib/audit). Register it after every feature that must see the
+ * leaves (plugin.ts; the log: lib/audit), as is each refusal of personal data or of a named
+ * procedure to a caller with a valid token. Register it after the rate limit (a refused procedure
+ * writes to the log, which no caller may flood), after every feature that must see the
  * operation as the caller sent it or the answer before it is settled (the response cache), and
  * before those that report the answer as it leaves (metrics, the request log).
  */

@@ -136,7 +136,8 @@ export function accessControlPlugin(options: AccessControlOptions): ApolloServer
           result.data = settled.data;
           result.errors = errors.length > 0 ? errors : undefined;
 
-          // Refusals of callers the gateway knows: a caller without a token writes nothing to the log.
+          // Refusals of callers the gateway knows: a caller without a token writes nothing to the log
+          // (by subject too: a procedure header on an anonymous request copies the principal).
           const refusals = principal === ANONYMOUS || principal.subject === ANONYMOUS.subject ? [] : [...settled.refusals.values()];
           if (settled.reads.size === 0) {
             if (refusals.length > 0) await options.recordReads([], refusals, requestContext.contextValue, policy).catch(() => undefined);
