@@ -134,6 +134,8 @@ export function isEntryShaped(value: unknown): value is AuditEntry {
     (entry.purposeBasis == null || entry.purposeBasis === 'procedure' || entry.purposeBasis === 'free-text' || entry.purposeBasis === 'self') &&
     (entry.procedure == null || isProcedureShaped(entry.procedure)) &&
     (entry.dossier == null || typeof entry.dossier === 'string') &&
+    // The hash covers procedure and dossier only beside a purposeBasis: without one, neither may be there.
+    (entry.purposeBasis != null || (entry.procedure == null && entry.dossier == null)) &&
     (entry.kind == null ? entry.refusal == null : entry.kind === 'refusal' && isRefusalShaped(entry.refusal)) &&
     Array.isArray(entry.fields) &&
     Array.isArray(entry.sources) &&

@@ -71,6 +71,12 @@ describe('verifyChain', () => {
     }
   });
 
+  it('refuses a procedure or dossier added to an entry whose hash cannot cover them (no purposeBasis)', async () => {
+    const entries = chain(10);
+    Object.assign(entries[6], { procedure: { code: 'local:birth-registration', name: 'Đăng ký khai sinh', catalogueVersion: '2026.1' }, dossier: 'HS-FORGED' });
+    await expect(verifyChain(entries)).resolves.toMatchObject({ ok: false, brokenAt: 7, problem: expect.stringContaining('not a well-formed') });
+  });
+
   it('names the entry after a changed entry whose hash was recomputed', async () => {
     const entries = chain(10);
     entries[3] = chainEntry(4, entries[2].hash, { ...record(4), subject: 'someone-else' });
