@@ -143,8 +143,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       // No feature vouched for the caller: nobody is served rather than everybody.
       if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'The gateway authenticates no one: no authentication is configured');
       const read = await readGraphQLRequest(req, { maxBodyBytes: config.limits.maxBodyBytes, maxBatchOperations: config.limits.maxBatchOperations });
-      await features.admitOperations({ ...incoming, principal, operations: read.operations });
-      const context: GatewayContext = { requestId, callerRequestId: callerRequestIdOf(req), principal };
+      const admitted = { ...incoming, principal, operations: read.operations };
+      await features.admitOperations(admitted);
+      // A feature may narrow the principal once the body is read (access control: the procedure named).
+      const context: GatewayContext = { requestId, callerRequestId: callerRequestIdOf(req), principal: admitted.principal };
       return await executeGraphQLRequest(apollo, read, req, res, { context: async () => context, writeBody: features.writeBody });
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;

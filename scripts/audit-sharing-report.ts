@@ -102,8 +102,8 @@ async function main(): Promise<number> {
     writeFileSync(args.out, csv, 'utf8');
     const t = report.totals;
     console.error(
-      `wrote ${args.out}: ${report.rows.length} rows; ${t.entries} reads, ${t.requests} requests, ${t.persons} persons, ${t.clients} systems` +
-        `${report.unreadable ? `; ${report.unreadable} damaged lines not counted (run npm run audit:verify)` : ''}; refusals are not recorded in the audit log`,
+      `wrote ${args.out}: ${report.rows.length} rows; ${t.entries} reads, ${t.requests} requests, ${t.persons} persons, ${t.clients} systems, ${t.refusals} refusals` +
+        `${report.unreadable ? `; ${report.unreadable} damaged lines not counted (run npm run audit:verify)` : ''}`,
     );
   } else process.stdout.write(csv);
   return 0;

@@ -1,7 +1,9 @@
 /**
  * Access control with its audit trail, as one feature: every personal datum that leaves is within
  * the caller's scope, jurisdiction and purpose (a catalogued procedure and its fields, procedures.ts), and recorded in the audit log before the answer
- * leaves (plugin.ts; the log: lib/audit). Register it after every feature that must see the
+ * leaves (plugin.ts; the log: lib/audit), as is each refusal of personal data or of a named
+ * procedure to a caller with a valid token. Register it after the rate limit (a refused procedure
+ * writes to the log, which no caller may flood), after every feature that must see the
  * operation as the caller sent it or the answer before it is settled (the response cache), and
  * before those that report the answer as it leaves (metrics, the request log).
  */
@@ -9,12 +11,14 @@ import type { GatewayConfig } from '../../lib/config';
 import { createAuditSink } from '../../lib/audit';
 import { secondsSince } from '../../lib/metrics';
 import type { AuditSink } from '../../lib/audit/sink';
-import { createAuditRecorder } from '../audit/recorder';
+import { createAuditRecorder, refusalRecordsFor } from '../audit/recorder';
+import { callerRequestIdOf } from '../context';
 import type { GatewayEvents } from '../events';
 import type { GatewayFeature } from '../feature';
 import { bindProcedureCatalogue, ProcedureCatalogue, readProcedureCatalogue } from '../../lib/procedures/catalogue';
 import { accessControlPlugin } from './plugin';
-import { admitProcedure } from './procedures';
+import { ANONYMOUS } from '../../lib/principal';
+import { admitProcedure, ProcedureRefused } from './procedures';
 
 export interface AccessControlFeatureOptions {
   config: GatewayConfig;
@@ -56,11 +60,36 @@ export function accessControl({ config, events, auditSink }: AccessControlFeatur
   const catalogue = procedureCatalogue(config.procedureCatalogueFile);
   const sink = auditSink ?? createAuditSink(config);
   const record = createAuditRecorder(sink);
+  /** Times an append and tells the gateway's events how it went. */
+  const timed = async (append: () => Promise<void>) => {
+    const started = performance.now();
+    try {
+      await append();
+      events.emit('audit.write', { outcome: 'ok', seconds: secondsSince(started) });
+    } catch (error) {
+      events.emit('audit.write', { outcome: 'error', seconds: secondsSince(started) });
+      throw error;
+    }
+  };
   return {
     name: 'access-control',
-    onRequest(request) {
-      // After authentication: the procedure and dossier the request names (headers).
-      if (request.principal) request.principal = admitProcedure(request.principal, request.req.headers, catalogue.ready());
+    // The procedure and dossier the request names (headers), once the rate limit has let the request
+    // in: a refused procedure is written to the audit log, which a caller must not be able to flood.
+    async onOperations(request) {
+      try {
+        request.principal = admitProcedure(request.principal, request.req.headers, catalogue.ready());
+      } catch (error) {
+        if (error instanceof ProcedureRefused && request.principal !== ANONYMOUS) {
+          const { code, name, catalogueVersion, dossier } = error.procedure;
+          const principal = { ...request.principal, procedure: { code, name: name ?? '', catalogueVersion, dossier: dossier ?? '' } };
+          const refusal = { code: error.code, reason: null, fields: [], count: 1 };
+          // Awaited, so the refusal is in the log when the caller hears it; best-effort, since it serves nothing.
+          await timed(() => sink.append(refusalRecordsFor([refusal], { requestId: request.requestId, callerRequestId: callerRequestIdOf(request.req), principal }, null))).catch(
+            () => undefined,
+          );
+        }
+        throw error;
+      }
     },
     async start() {
       catalogue.ready();
@@ -68,16 +97,7 @@ export function accessControl({ config, events, auditSink }: AccessControlFeatur
     plugins: [
       accessControlPlugin({
         onSchema: (apiSchema) => catalogue.bind(apiSchema),
-        async recordReads(...args) {
-          const started = performance.now();
-          try {
-            await record(...args);
-            events.emit('audit.write', { outcome: 'ok', seconds: secondsSince(started) });
-          } catch (error) {
-            events.emit('audit.write', { outcome: 'error', seconds: secondsSince(started) });
-            throw error;
-          }
-        },
+        recordReads: (...args) => timed(() => record(...args)),
       }),
     ],
     close: () => sink.close(),

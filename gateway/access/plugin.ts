@@ -6,26 +6,34 @@
  *    read taken out, hidden jurisdiction/audit fields added) before the query planner sees it;
  *  - willSendResponse: puts the refused fields back as null with FORBIDDEN errors, withholds
  *    records outside the caller's jurisdiction, and hands the personal records read to
- *    `recordReads` (the audit log), which must succeed before any of them leaves (fail closed).
+ *    `recordReads` (the audit log), which must succeed before any of them leaves (fail closed),
+ *    with the personal reads refused an authenticated caller (written in the same append; when
+ *    there is nothing else to write, awaited but best-effort: a refusal serves nothing, so a log
+ *    that cannot take it must not change the answer).
  */
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import type { Principal } from '../../lib/principal';
+import { ANONYMOUS, Principal } from '../../lib/principal';
 import type { GatewayContext } from '../context';
 import { FilteredOperation, filterOperation, HIDDEN_PREFIX, OperationRefused } from './operation-filter';
 import { AccessPolicy, whenPolicyLoads } from './policy';
-import { NOT_FOUND_OR_OUTSIDE, RecordRead, settleResponse } from './response-settler';
+import { NOT_FOUND_OR_OUTSIDE, RecordRead, RecordRefusal, settleResponse } from './response-settler';
 
 // AMBIGUOUS_UNIT is not among them: a subgraph's refusal of a record under a split old commune
 // passes as it is (naming the old code and its parts), even for a look-up, since the caller holds
 // part of that area and needs to know why.
 const WITHHOLDING_REASONS = new Set(['OUTSIDE_JURISDICTION', 'JURISDICTION_UNKNOWN', NOT_FOUND_OR_OUTSIDE.reason]);
+/** A subgraph's own jurisdiction refusals: the audit log records them as the gateway's. */
+const UPSTREAM_REFUSALS = new Set(['OUTSIDE_JURISDICTION', 'JURISDICTION_UNKNOWN']);
 
 export interface AccessControlOptions {
-  /** Called with every personal record about to be returned; a rejection withholds them all. */
-  recordReads(reads: RecordRead[], context: GatewayContext, policy: AccessPolicy): Promise<void>;
+  /**
+   * Called with every personal record about to be returned and the personal reads refused; a
+   * rejection withholds the records (refusals alone: the answer is sent as it is).
+   */
+  recordReads(reads: RecordRead[], refusals: RecordRefusal[], context: GatewayContext, policy: AccessPolicy): Promise<void>;
   /** Filtered operations kept, by query and access level. */
   cacheSize?: number;
   /** Told the API schema whenever it loads (the procedure catalogue is checked against it). */
@@ -108,6 +116,18 @@ export function accessControlPlugin(options: AccessControlOptions): ApolloServer
                 (result.errors ?? []).some(
                   (e: GraphQLFormattedError) => pathStartsWith(e.path, path) && !(e.extensions?.code === 'FORBIDDEN' && WITHHOLDING_REASONS.has(String(e.extensions?.reason))),
                 ),
+              upstreamRefusalAt: (path) => {
+                const refusal = (result.errors ?? []).find(
+                  (e: GraphQLFormattedError) =>
+                    // The subgraph refuses the record's fields (its null reaches the record), or the record itself.
+                    !!e.path &&
+                    e.path.length <= path.length + 1 &&
+                    pathStartsWith(e.path, path) &&
+                    e.extensions?.code === 'FORBIDDEN' &&
+                    UPSTREAM_REFUSALS.has(String(e.extensions?.reason)),
+                );
+                return refusal ? String(refusal.extensions!.reason) : null;
+              },
             },
           );
           // A record the gateway withheld for jurisdiction needs no second word from a subgraph.
@@ -119,9 +139,15 @@ export function accessControlPlugin(options: AccessControlOptions): ApolloServer
           result.data = settled.data;
           result.errors = errors.length > 0 ? errors : undefined;
 
-          if (settled.reads.size === 0) return;
+          // Refusals of callers the gateway knows: a caller without a token writes nothing to the log
+          // (by subject too: a procedure header on an anonymous request copies the principal).
+          const refusals = principal === ANONYMOUS || principal.subject === ANONYMOUS.subject ? [] : [...settled.refusals.values()];
+          if (settled.reads.size === 0) {
+            if (refusals.length > 0) await options.recordReads([], refusals, requestContext.contextValue, policy).catch(() => undefined);
+            return;
+          }
           try {
-            await options.recordReads([...settled.reads.values()], requestContext.contextValue, policy);
+            await options.recordReads([...settled.reads.values()], refusals, requestContext.contextValue, policy);
           } catch {
             result.data = null;
             result.errors = [

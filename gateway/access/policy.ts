@@ -26,6 +26,8 @@ export interface Refusal {
   scope?: string;
   /** OUTSIDE_PROCEDURE: the procedure whose field set does not hold the field. */
   procedure?: string;
+  /** The field is personal: the refusal of an authenticated caller is recorded in the audit log. */
+  personal?: boolean;
 }
 
 /** A type whose every record is about people: who they are and where the record lies. */
@@ -163,6 +165,7 @@ export function createAccessPolicy(apiSchema: GraphQLSchema, requirements: Acces
             code: 'FORBIDDEN',
             reason: 'MISSING_SCOPE',
             scope,
+            personal,
             message: `Not allowed to read ${coordinate}: the token lacks the scope ${scope}`,
           };
         }
@@ -171,6 +174,7 @@ export function createAccessPolicy(apiSchema: GraphQLSchema, requirements: Acces
         return {
           code: 'FORBIDDEN',
           reason: 'PURPOSE_REQUIRED',
+          personal,
           message: principal?.unscopedPurpose
             ? `Not allowed to read ${coordinate}: the token's free-text purpose counts only with the scope ${FREE_TEXT_PURPOSE_SCOPE}; name a catalogued procedure and the dossier (headers x-procedure, x-dossier)`
             : `Not allowed to read ${coordinate}: personal data is served only for a stated purpose: a catalogued procedure and the dossier (headers x-procedure, x-dossier), or a free-text purpose with the scope ${FREE_TEXT_PURPOSE_SCOPE}`,
@@ -184,6 +188,7 @@ export function createAccessPolicy(apiSchema: GraphQLSchema, requirements: Acces
           code: 'FORBIDDEN',
           reason: 'OUTSIDE_PROCEDURE',
           procedure: procedure.code,
+          personal,
           message: `Not allowed to read ${coordinate}: the procedure ${procedure.code}${procedure.name ? ` (${procedure.name})` : ''} does not read it (the province's procedure catalogue)`,
         };
       }

@@ -7,14 +7,29 @@
  * trustworthy as the authenticated client that sends it, so the audit entry attributes it to that
  * client (`sub`, `client_id`).
  *
- * Refusals happen here, before the body is read: a code the catalogue does not hold
- * (UNKNOWN_PROCEDURE), a code the token may not name (PROCEDURE_NOT_ALLOWED), a missing or
- * malformed dossier (DOSSIER_REQUIRED). What the procedure may read is decided field by field in
- * the access policy (OUTSIDE_PROCEDURE).
+ * Refusals happen here, once the body is read and the rate limit has let the request in: a code
+ * the catalogue does not hold (UNKNOWN_PROCEDURE), a code the token may not name
+ * (PROCEDURE_NOT_ALLOWED), a missing or malformed dossier (DOSSIER_REQUIRED). These three are
+ * ProcedureRefused, which the audit log records (index.ts). What the procedure may read is decided
+ * field by field in the access policy (OUTSIDE_PROCEDURE).
  */
 import { HttpError } from '../../lib/graphql-http';
 import { Principal, withProcedure } from '../../lib/principal';
 import { DOSSIER_PATTERN, ProcedureCatalogue } from '../../lib/procedures/catalogue';
+
+/** A refusal of the procedure a request names, with what the audit log records of it. */
+export class ProcedureRefused extends HttpError {
+  constructor(
+    status: number,
+    code: 'UNKNOWN_PROCEDURE' | 'PROCEDURE_NOT_ALLOWED' | 'DOSSIER_REQUIRED',
+    message: string,
+    extensions: Record<string, unknown>,
+    /** The procedure as named (at most 80 characters), its catalogue name and version when known, the dossier when well-formed. */
+    readonly procedure: { code: string; name?: string; catalogueVersion: string; dossier: string | null },
+  ) {
+    super(status, code, message, {}, extensions);
+  }
+}
 
 export const PROCEDURE_HEADER = 'x-procedure';
 export const DOSSIER_HEADER = 'x-dossier';
@@ -38,26 +53,28 @@ export function admitProcedure(principal: Principal, headers: NodeJS.Dict<string
     throw new HttpError(400, 'BAD_REQUEST', `A citizen's own token reads their records as self access; it names no procedure (${PROCEDURE_HEADER})`);
   }
   const procedure = catalogue.get(code);
+  const wellFormedDossier = dossier && DOSSIER_PATTERN.test(dossier) ? dossier : null;
   if (!procedure) {
-    throw new HttpError(
+    throw new ProcedureRefused(
       400,
       'UNKNOWN_PROCEDURE',
       `The procedure "${code.slice(0, 80)}" is not in the province's procedure catalogue (version ${catalogue.version}), so no personal data is read for it`,
-      {},
       { procedure: code.slice(0, 80), catalogueVersion: catalogue.version },
+      { code: code.slice(0, 80), catalogueVersion: catalogue.version, dossier: wellFormedDossier },
     );
   }
+  const named = { code, name: procedure.name, catalogueVersion: catalogue.version, dossier: wellFormedDossier };
   if (principal.allowedProcedures && !principal.allowedProcedures.has(code)) {
-    throw new HttpError(403, 'PROCEDURE_NOT_ALLOWED', `This token may not read data for the procedure "${code}" (its procedures claim does not list it)`, {}, { procedure: code });
+    throw new ProcedureRefused(403, 'PROCEDURE_NOT_ALLOWED', `This token may not read data for the procedure "${code}" (its procedures claim does not list it)`, { procedure: code }, named);
   }
-  if (!dossier || !DOSSIER_PATTERN.test(dossier)) {
-    throw new HttpError(
+  if (!wellFormedDossier) {
+    throw new ProcedureRefused(
       400,
       'DOSSIER_REQUIRED',
       `The procedure "${code}" needs the dossier number in the ${DOSSIER_HEADER} header (1–64 letters, digits and . _ / -)`,
-      {},
       { procedure: code },
+      named,
     );
   }
-  return withProcedure(principal, { code, dossier, name: procedure.name, catalogueVersion: catalogue.version, fields: procedure.fields });
+  return withProcedure(principal, { code, dossier: wellFormedDossier, name: procedure.name, catalogueVersion: catalogue.version, fields: procedure.fields });
 }

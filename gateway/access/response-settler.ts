@@ -24,10 +24,25 @@ export interface RecordRead {
   locationIndependent: boolean;
 }
 
+/**
+ * Personal data refused in this request, for one reason: the audit log gets one refusal entry
+ * for each (never a personal ID: see lib/audit/entry.ts, AuditRefusal).
+ */
+export interface RecordRefusal {
+  code: string;
+  reason: string;
+  /** Schema coordinates refused (a withheld record: the fields asked of it). */
+  fields: Set<string>;
+  /** Places of the answer refused for this reason. */
+  count: number;
+}
+
 export interface SettledResponse {
   data: Record<string, unknown> | null;
   errors: GraphQLFormattedError[];
   reads: Map<string, RecordRead>;
+  /** By reason. Refusals of fields that are not personal, and "not found", are not among them. */
+  refusals: Map<string, RecordRefusal>;
 }
 
 const NULLED = Symbol('nulled');
@@ -65,6 +80,8 @@ function canBeRefused(principal: Principal | null): boolean {
 export interface SettleOptions {
   /** Whether a subgraph already reported an error at this path (or below it). */
   upstreamErrorAt?(path: readonly (string | number)[]): boolean;
+  /** The reason a subgraph's own jurisdiction check withheld the record at exactly this path, if it did. */
+  upstreamRefusalAt?(path: readonly (string | number)[]): string | null;
 }
 
 export function settleResponse(
@@ -77,7 +94,9 @@ export function settleResponse(
   const errors: GraphQLFormattedError[] = [];
   const errorCounts = new Map<string, number>();
   const reads = new Map<string, RecordRead>();
+  const refusals = new Map<string, RecordRefusal>();
   const upstreamErrorAt = options.upstreamErrorAt ?? (() => false);
+  const upstreamRefusalAt = options.upstreamRefusalAt ?? (() => null);
 
   const refuse = (rule: string, error: GraphQLFormattedError) => {
     // One error per rule and place in the query, not one per list item: 100 citizens without
@@ -85,6 +104,13 @@ export function settleResponse(
     const count = errorCounts.get(rule) ?? 0;
     errorCounts.set(rule, count + 1);
     if (count < MAX_ERRORS_PER_RULE && (count === 0 || rule.startsWith('jurisdiction'))) errors.push(error);
+  };
+
+  const refused = (code: string, reason: string, coordinates: Iterable<string>) => {
+    const entry = refusals.get(reason) ?? { code, reason, fields: new Set<string>(), count: 0 };
+    for (const coordinate of coordinates) entry.fields.add(coordinate);
+    entry.count++;
+    refusals.set(reason, entry);
   };
 
   const notFoundOrOutside = (path: Path) =>
@@ -113,6 +139,8 @@ export function settleResponse(
         // A split old commune the caller holds part of: say so (which old code, which candidates),
         // even for a look-up, since the record may well be the caller's to read.
         const refusal = residence && !principal?.self ? refusalOf(principal, residence) : null;
+        const reason = refusal?.reason === 'AMBIGUOUS_UNIT' ? 'AMBIGUOUS_UNIT' : residence ? 'OUTSIDE_JURISDICTION' : 'JURISDICTION_UNKNOWN';
+        refused('FORBIDDEN', reason, recordCoordinates(node));
         if (refusal?.reason === 'AMBIGUOUS_UNIT') {
           refuse(`jurisdiction:${path.join('.')}`, { message: refusal.message, path, extensions: { code: 'FORBIDDEN', reason: refusal.reason } });
         } else if (node.lookup && (residence || principal?.self)) notFoundOrOutside(path);
@@ -130,6 +158,7 @@ export function settleResponse(
 
     for (const removal of node.removals) {
       if (!isIncluded(removal.conditions, variables)) continue;
+      if (removal.personal) refused(removal.code, removal.reason, [removal.coordinate]);
       refuse(`${removal.coordinate}:${removal.reason}`, {
         message: removal.message,
         path: [...path, removal.responseKey],
@@ -149,6 +178,7 @@ export function settleResponse(
       if (object[key] === null || object[key] === undefined) continue;
       const residence = parseJurisdictionKey(object[HIDDEN.listingJurisdiction]);
       if (principal && judgeRecord(principal, residence, () => [], { listing: true }) !== 'outside') continue;
+      refused('FORBIDDEN', 'OUTSIDE_JURISDICTION', [listing.coordinate]);
       refuse(`listing:${listing.coordinate}`, {
         message: `Not allowed to read ${listing.coordinate}: the people of a unit are listed only inside the token's jurisdiction (a location-independent procedure reads the named citizens of its dossier)`,
         path: [...path, key],
@@ -170,6 +200,11 @@ export function settleResponse(
           ? judgeRecord(principal, residence, () => [subject])
           : 'outside';
       if (verdictOfSubject === 'outside') {
+        // A person who was found and lies outside (or whose residence is unknown) is refused; one not found is not.
+        const upstream = located ? null : upstreamRefusalAt([...path, named.locator]);
+        if (located) refused('FORBIDDEN', residence ? 'OUTSIDE_JURISDICTION' : 'JURISDICTION_UNKNOWN', [named.coordinate]);
+        else if (upstream) refused('FORBIDDEN', upstream, [named.coordinate]);
+        else if (upstreamErrorAt([...path, named.locator])) refused('FORBIDDEN', 'JURISDICTION_UNKNOWN', [named.coordinate]);
         if (!located && upstreamErrorAt([...path, named.locator])) {
           refuse(`jurisdiction:${[...path, key].join('.')}`, {
             message: 'Not allowed: the residence of this person could not be confirmed, so their data is withheld',
@@ -200,6 +235,9 @@ export function settleResponse(
 
   const settleValue = (value: unknown, type: GraphQLOutputType, node: PlanNode, path: Path): unknown => {
     if (value === null || value === undefined) {
+      // A record the subgraph's own check withheld is a refusal all the same.
+      const upstream = value === null && node.record && !node.reference ? upstreamRefusalAt(path) : null;
+      if (upstream) refused('FORBIDDEN', upstream, recordCoordinates(node));
       // An ID that does not exist reads like one outside the jurisdiction (see NOT_FOUND_OR_OUTSIDE).
       if (value === null && node.lookup && !isListType(isNonNullType(type) ? type.ofType : type) && canBeRefused(principal) && !upstreamErrorAt(path)) {
         notFoundOrOutside(path);
@@ -229,9 +267,15 @@ export function settleResponse(
     return settled;
   };
 
-  if (!data) return { data: data ?? null, errors, reads };
+  if (!data) return { data: data ?? null, errors, reads, refusals };
   const settled = settleObject(data, plan, []);
-  return { data: settled === NULLED ? null : settled, errors, reads };
+  return { data: settled === NULLED ? null : settled, errors, reads, refusals };
+}
+
+/** What was asked of a withheld record: its fields, or the record's type when nothing else (a bare reference). */
+function recordCoordinates(node: PlanNode): string[] {
+  const coordinates = [...new Set(node.fields.values())];
+  return coordinates.length > 0 ? coordinates : [node.typeName];
 }
 
 /** The fields of a personal record that came back with a value. */

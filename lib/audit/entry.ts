@@ -1,5 +1,6 @@
 /**
- * One audit entry: who read which citizen's data, when, why, and from which sources. Entries
+ * One audit entry: who read which citizen's data, when, why, and from which sources; or, marked
+ * `kind: "refusal"`, a personal read the gateway refused an authenticated caller. Entries
  * form a hash chain: each one's hash covers its content and the previous entry's hash, so
  * changing, removing or reordering any entry breaks every hash after it.
  */
@@ -37,6 +38,32 @@ export interface AuditRecord {
   procedure?: AuditProcedure | null;
   /** The dossier number the request named. */
   dossier?: string | null;
+  /**
+   * `refusal`: the gateway refused this read (no data left). Then `personalId` is empty (see
+   * AuditRefusal), `fields` are the fields refused and `sources` their sources. Absent for a
+   * read (and in every entry written before refusals were recorded); covered by the hash when present.
+   */
+  kind?: 'refusal' | null;
+  /** With `kind: "refusal"`: why. */
+  refusal?: AuditRefusal | null;
+}
+
+/**
+ * Why a read was refused. Holds no personal ID or value: a refusal served nothing, the IDs a
+ * caller sends may be anyone's (or no one's), and the log keeps what it holds for ever; the
+ * dossier number, when the request named one, is what ties a refusal to a case.
+ */
+export interface AuditRefusal {
+  /** The error code the caller got: FORBIDDEN, UNKNOWN_PROCEDURE, PROCEDURE_NOT_ALLOWED, DOSSIER_REQUIRED. */
+  code: string;
+  /** FORBIDDEN's reason (MISSING_SCOPE, PURPOSE_REQUIRED, OUTSIDE_PROCEDURE, OUTSIDE_JURISDICTION, …); null for the others. */
+  reason: string | null;
+  /** How many places of the answer were refused for this reason (records, or fields of records). */
+  count: number;
+}
+
+export function isRefusal(entry: Pick<AuditRecord, 'kind'>): boolean {
+  return entry.kind === 'refusal';
 }
 
 export type PurposeBasis = 'procedure' | 'free-text' | 'self';
@@ -71,6 +98,8 @@ export function hashEntry(seq: number, prevHash: string, record: AuditRecord): s
     ...(record.purposeBasis == null
       ? []
       : [[record.purposeBasis, record.procedure?.code ?? null, record.procedure?.name ?? null, record.procedure?.catalogueVersion ?? null, record.dossier ?? null]]),
+    // A refusal: tagged, so never confused with the purpose's array before it.
+    ...(record.kind == null ? [] : [[record.kind, record.refusal?.code ?? null, record.refusal?.reason ?? null, record.refusal?.count ?? null]]),
   ]);
   return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
 }
@@ -82,6 +111,11 @@ export function chainEntry(seq: number, prevHash: string, record: AuditRecord): 
 export type ChainVerdict = { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; problem: string };
 
 const STRING_FIELDS = ['at', 'requestId', 'subject', 'clientId', 'personalId', 'hash', 'prevHash'] as const;
+
+function isRefusalShaped(value: unknown): boolean {
+  const refusal = value as Record<string, unknown> | null;
+  return !!refusal && typeof refusal === 'object' && typeof refusal.code === 'string' && (refusal.reason === null || typeof refusal.reason === 'string') && Number.isSafeInteger(refusal.count);
+}
 
 function isProcedureShaped(value: unknown): boolean {
   const procedure = value as Record<string, unknown> | null;
@@ -100,6 +134,9 @@ export function isEntryShaped(value: unknown): value is AuditEntry {
     (entry.purposeBasis == null || entry.purposeBasis === 'procedure' || entry.purposeBasis === 'free-text' || entry.purposeBasis === 'self') &&
     (entry.procedure == null || isProcedureShaped(entry.procedure)) &&
     (entry.dossier == null || typeof entry.dossier === 'string') &&
+    // The hash covers procedure and dossier only beside a purposeBasis: without one, neither may be there.
+    (entry.purposeBasis != null || (entry.procedure == null && entry.dossier == null)) &&
+    (entry.kind == null ? entry.refusal == null : entry.kind === 'refusal' && isRefusalShaped(entry.refusal)) &&
     Array.isArray(entry.fields) &&
     Array.isArray(entry.sources) &&
     typeof entry.locationIndependent === 'boolean'

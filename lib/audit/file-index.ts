@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { open, FileHandle, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AuditEntry, hashEntry, isEntryShaped } from './entry';
+import { AuditEntry, hashEntry, isEntryShaped, isRefusal } from './entry';
 import { parseLine, scanLines } from './lines';
 
 const RECORD = 16;
@@ -199,13 +199,14 @@ export class FileAuditIndex {
       const { end } = await scanLines(this.logPath, this.scanned, (line, offset) => {
         const match = PERSONAL_ID_KEY.exec(line.toString('utf8'));
         if (!match) return; // not an entry: the chain's checks report it; nothing to index
+        this.lastOffset = offset;
+        if (match[1] === '') return; // a refusal: about no one the log names, never in an access history
         const [hi, lo] = keyOf(JSON.parse(`"${match[1]}"`) as string);
         const key = `${hi}:${lo}`;
         const offsets = this.tail.get(key);
         if (offsets) offsets.push(offset);
         else this.tail.set(key, [offset]);
         this.tailCount++;
-        this.lastOffset = offset;
       });
       if (end > this.scanned && this.lastOffset >= 0) this.lastHash = (await this.entryAt(this.lastOffset))?.hash ?? null;
       this.scanned = end;
@@ -320,7 +321,7 @@ export class FileAuditIndex {
     for (const offset of unique) {
       if (found.length >= first) break;
       const entry = await this.entryAt(offset);
-      if (entry && entry.personalId === personalId) found.push(entry);
+      if (entry && entry.personalId === personalId && !isRefusal(entry)) found.push(entry);
     }
     return found;
   }

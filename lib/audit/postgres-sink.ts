@@ -52,8 +52,8 @@ const UNDEFINED_TABLE = '42P01';
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,39}$/;
 
 const COLUMNS =
-  'seq, at, request_id, subject, client_id, purpose, personal_id, fields, sources, location_independent, prev_hash, hash, caller_request_id, purpose_basis, procedure_code, procedure_name, procedure_catalogue_version, dossier';
-const COLUMN_COUNT = 18;
+  'seq, at, request_id, subject, client_id, purpose, personal_id, fields, sources, location_independent, prev_hash, hash, caller_request_id, purpose_basis, procedure_code, procedure_name, procedure_catalogue_version, dossier, kind, refusal_code, refusal_reason, refusal_count';
+const COLUMN_COUNT = 22;
 const CHECKPOINT_COLUMNS = 'v, seq, hash, at, kid, sig';
 
 interface Row {
@@ -75,6 +75,10 @@ interface Row {
   procedure_name: string | null;
   procedure_catalogue_version: string | null;
   dossier: string | null;
+  kind: string | null;
+  refusal_code: string | null;
+  refusal_reason: string | null;
+  refusal_count: number | null;
 }
 
 function toEntry(row: Row): AuditEntry {
@@ -102,6 +106,9 @@ function toEntry(row: Row): AuditEntry {
               : { code: row.procedure_code, name: row.procedure_name ?? '', catalogueVersion: row.procedure_catalogue_version ?? '' },
           dossier: row.dossier,
         }),
+    ...(row.kind == null
+      ? {}
+      : { kind: row.kind as AuditEntry['kind'], refusal: { code: row.refusal_code ?? '', reason: row.refusal_reason, count: row.refusal_count ?? 0 } }),
   };
 }
 
@@ -133,6 +140,8 @@ function storable(record: AuditRecord): AuditRecord {
     record.procedure?.name ?? '',
     record.procedure?.catalogueVersion ?? '',
     record.dossier ?? '',
+    record.refusal?.code ?? '',
+    record.refusal?.reason ?? '',
   ];
   if (texts.some((text) => text.includes('\u0000'))) throw new Error('audit record contains a NUL character, which cannot be stored');
   return { ...record, at: at.toISOString() };
@@ -257,6 +266,10 @@ export class PostgresAuditSink implements AuditSink {
       // Added with procedures: null in older rows.
       for (const column of ['purpose_basis', 'procedure_code', 'procedure_name', 'procedure_catalogue_version', 'dossier']) {
         await client.query(`ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS ${column} text`);
+      }
+      // Added with refusals: null in reads and in older rows.
+      for (const column of ['kind text', 'refusal_code text', 'refusal_reason text', 'refusal_count integer']) {
+        await client.query(`ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS ${column}`);
       }
       await client.query(`CREATE INDEX IF NOT EXISTS "${this.name}_personal_id_seq_idx" ON ${this.table} (personal_id, seq DESC)`);
       await client.query(
@@ -423,6 +436,10 @@ export class PostgresAuditSink implements AuditSink {
             entry.procedure?.name ?? null,
             entry.procedure?.catalogueVersion ?? null,
             entry.dossier ?? null,
+            entry.kind ?? null,
+            entry.refusal?.code ?? null,
+            entry.refusal?.reason ?? null,
+            entry.refusal?.count ?? null,
           );
           return `(${Array.from({ length: COLUMN_COUNT }, (_, i) => `$${at + i + 1}`).join(', ')})`;
         });
@@ -446,7 +463,7 @@ export class PostgresAuditSink implements AuditSink {
     const limit = Math.max(0, Math.floor(first));
     try {
       const result = await this.pool.query<Row>(
-        `SELECT ${COLUMNS} FROM ${this.table} WHERE personal_id = $1 ORDER BY seq DESC LIMIT $2`,
+        `SELECT ${COLUMNS} FROM ${this.table} WHERE personal_id = $1 AND kind IS NULL ORDER BY seq DESC LIMIT $2`,
         [personalId, limit],
       );
       return result.rows.map(toEntry);

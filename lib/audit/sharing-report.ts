@@ -10,20 +10,22 @@
  *  - requests: distinct gateway request ids among them;
  *  - persons: distinct personal IDs among them;
  *  - fieldReads: the fields those entries name, added up (a field read once per person per request);
- *  - fieldNames: the distinct fields (schema coordinates) among them.
+ *  - fieldNames: the distinct fields (schema coordinates) among them;
+ *  - refusals: refusal entries (`kind: "refusal"`): one per request and reason for which the
+ *    gateway refused an authenticated caller personal data (a field outside the procedure or the
+ *    scopes, no purpose, a record outside the jurisdiction) or the procedure it named. They count
+ *    in no other figure.
  * An entry names the sources it read, not which field came from which source: an entry that read
  * two sources counts, with all its fields, in both sources' rows. The totals count every entry
  * once (requests and persons distinct over the whole period), so rows may add up to more than the
  * totals. An entry whose fields are only identifiers (a household member's personalId) names no
- * source: its rows have the source null.
- *
- * Refusals are not in the audit log (it records reads that were served), so the report has no
- * refusal figures: `refusalsRecorded` is false and the outputs say "not recorded".
+ * source: its rows have the source null, as have refusals of a procedure (before any field was asked).
+ * A refusal for want of any purpose has the purpose `none`.
  *
  * Distinct counts hold the request ids and personal IDs of the period in memory (about 100 bytes
  * each): some hundreds of MB for tens of millions of reads.
  */
-import type { AuditEntry, PurposeBasis } from './entry';
+import { AuditEntry, isRefusal, PurposeBasis } from './entry';
 import type { AuditSink } from './sink';
 
 /** The longest period one report may cover, in days. */
@@ -54,7 +56,10 @@ export function periodProblem(from: Date, to: Date): string | null {
 }
 
 /** The fields of an entry the report reads. */
-export type ReportedEntry = Pick<AuditEntry, 'at' | 'requestId' | 'clientId' | 'personalId' | 'fields' | 'sources' | 'purposeBasis' | 'procedure'>;
+export type ReportedEntry = Pick<AuditEntry, 'at' | 'requestId' | 'clientId' | 'personalId' | 'fields' | 'sources' | 'purposeBasis' | 'procedure' | 'kind'>;
+
+/** How a row's purpose was stated; `none`: no purpose at all (only refusals are made without one). */
+export type ReportedPurpose = PurposeBasis | 'none';
 
 export interface SharingCounts {
   entries: number;
@@ -63,6 +68,8 @@ export interface SharingCounts {
   fieldReads: number;
   /** Distinct schema coordinates, sorted. */
   fieldNames: string[];
+  /** Refusal entries (not counted in the figures above). */
+  refusals: number;
 }
 
 export interface SharingRow extends SharingCounts {
@@ -71,7 +78,7 @@ export interface SharingRow extends SharingCounts {
   /** The source (subgraph) read; null for reads of identifiers only. */
   source: string | null;
   /** How the purpose was stated; null for entries written before procedures (not recorded). */
-  purposeBasis: PurposeBasis | null;
+  purposeBasis: ReportedPurpose | null;
   /** The catalogued procedure, when the purpose was one. */
   procedureCode: string | null;
   /** Its name as the newest entry of the row records it. */
@@ -90,8 +97,8 @@ export interface SharingReport {
   to: string;
   rows: SharingRow[];
   totals: SharingTotals;
-  /** Refusals are not written to the audit log: no refusal figures. */
-  refusalsRecorded: false;
+  /** Refusals are written to the audit log (since the release that records them) and counted. */
+  refusalsRecorded: true;
   /** Stored lines that are not well-formed entries (damaged): not counted; `npm run audit:verify` names them. */
   unreadable: number;
 }
@@ -99,11 +106,16 @@ export interface SharingReport {
 class Tally {
   entries = 0;
   fieldReads = 0;
+  refusals = 0;
   readonly requests = new Set<string>();
   readonly persons = new Set<string>();
   readonly fieldNames = new Set<string>();
 
   add(entry: ReportedEntry): void {
+    if (isRefusal(entry)) {
+      this.refusals++;
+      return;
+    }
     this.entries++;
     this.fieldReads += entry.fields.length;
     this.requests.add(entry.requestId);
@@ -112,14 +124,21 @@ class Tally {
   }
 
   counts(): SharingCounts {
-    return { entries: this.entries, requests: this.requests.size, persons: this.persons.size, fieldReads: this.fieldReads, fieldNames: [...this.fieldNames].sort() };
+    return {
+      entries: this.entries,
+      requests: this.requests.size,
+      persons: this.persons.size,
+      fieldReads: this.fieldReads,
+      fieldNames: [...this.fieldNames].sort(),
+      refusals: this.refusals,
+    };
   }
 }
 
 interface RowTally {
   clientId: string;
   source: string | null;
-  purposeBasis: PurposeBasis | null;
+  purposeBasis: ReportedPurpose | null;
   procedureCode: string | null;
   procedureName: string | null;
   tally: Tally;
@@ -154,7 +173,7 @@ export class SharingReportBuilder {
     if (!(at >= this.start && at < this.end)) return;
     this.total.add(entry);
     this.clients.add(entry.clientId);
-    const purposeBasis = entry.purposeBasis ?? null;
+    const purposeBasis: ReportedPurpose | null = entry.purposeBasis ?? (isRefusal(entry) ? 'none' : null);
     const procedureCode = purposeBasis === 'procedure' ? (entry.procedure?.code ?? null) : null;
     const sources = entry.sources.length > 0 ? [...new Set(entry.sources)] : [null];
     for (const source of sources) {
@@ -184,7 +203,7 @@ export class SharingReportBuilder {
       to: this.to.toISOString(),
       rows,
       totals: { ...this.total.counts(), clients: this.clients.size },
-      refusalsRecorded: false,
+      refusalsRecorded: true,
       unreadable: this.unreadable,
     };
   }
@@ -211,6 +230,8 @@ export function purposeLabel(row: Pick<SharingRow, 'purposeBasis' | 'procedureCo
       return 'free text (purpose:free-text)';
     case 'self':
       return 'self (a citizen reading their own data)';
+    case 'none':
+      return 'none stated (refused)';
     default:
       return 'not recorded (entries before the procedure catalogue)';
   }
@@ -238,12 +259,17 @@ function csvCell(value: string | number): string {
   return /[",\n\r;]/.test(safe) || safe !== text ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-const PURPOSE_KIND = { procedure: 'procedure', 'free-text': 'free-text', self: 'self' } as const;
+const PURPOSE_KIND = { procedure: 'procedure', 'free-text': 'free-text', self: 'self', none: 'none' } as const;
+
+/** A row without a source: reads of identifiers only, or refusals before any source was asked (a procedure refused). */
+function sourceLabel(row: SharingRow): string {
+  if (row.source !== null) return row.source;
+  return row.entries > 0 ? '(identifiers only)' : '(no source)';
+}
 
 /**
  * The report as UTF-8 CSV (RFC 4180, CRLF line ends, a byte-order mark so spreadsheets read the
- * Vietnamese names): a header, one row per client × source × purpose, then a totals row. Refusals
- * read "not recorded".
+ * Vietnamese names): a header, one row per client × source × purpose, then a totals row.
  */
 export function sharingReportCsv(report: SharingReport): string {
   const lines = [CSV_HEADER.join(',')];
@@ -251,7 +277,7 @@ export function sharingReportCsv(report: SharingReport): string {
     lines.push(
       [
         row.clientId,
-        row.source ?? '(identifiers only)',
+        sourceLabel(row),
         row.purposeBasis ? PURPOSE_KIND[row.purposeBasis] : 'not-recorded',
         row.procedureCode ?? '',
         row.purposeBasis === 'procedure' ? (row.procedureName ?? '') : purposeLabel(row),
@@ -261,7 +287,7 @@ export function sharingReportCsv(report: SharingReport): string {
         row.fieldReads,
         row.fieldNames.length,
         row.fieldNames.join(' '),
-        'not recorded',
+        row.refusals,
       ]
         .map(csvCell)
         .join(','),
@@ -269,7 +295,7 @@ export function sharingReportCsv(report: SharingReport): string {
   }
   const t = report.totals;
   lines.push(
-    [`TOTAL (systems: ${t.clients})`, '', '', '', `${report.from} to ${report.to}`, t.entries, t.requests, t.persons, t.fieldReads, t.fieldNames.length, t.fieldNames.join(' '), 'not recorded']
+    [`TOTAL (systems: ${t.clients})`, '', '', '', `${report.from} to ${report.to}`, t.entries, t.requests, t.persons, t.fieldReads, t.fieldNames.length, t.fieldNames.join(' '), t.refusals]
       .map(csvCell)
       .join(','),
   );

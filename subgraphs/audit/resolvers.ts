@@ -6,7 +6,7 @@ import { badUserInput } from '../common/errors';
 import { requireIntInRange, requirePersonalId } from '../common/validate';
 import type { AuditLoaders } from './loaders';
 
-const PURPOSE_KINDS = { procedure: 'PROCEDURE', 'free-text': 'FREE_TEXT', self: 'SELF' } as const;
+const PURPOSE_KINDS = { procedure: 'PROCEDURE', 'free-text': 'FREE_TEXT', self: 'SELF', none: 'NONE' } as const;
 
 export interface AuditContext {
   loaders: AuditLoaders;
@@ -56,7 +56,7 @@ export const resolvers: GraphQLResolverMap<AuditContext> = {
   },
   DateTime,
   SharingReport: {
-    totals: (report: SharingReport) => ({ ...report.totals, reads: report.totals.entries, fields: report.totals.fieldNames, refusals: null }),
+    totals: (report: SharingReport) => ({ ...report.totals, reads: report.totals.entries, fields: report.totals.fieldNames }),
     unreadableEntries: (report: SharingReport) => report.unreadable,
   },
   SharingReportRow: {
@@ -64,7 +64,6 @@ export const resolvers: GraphQLResolverMap<AuditContext> = {
     procedure: (row: SharingRow) => (row.procedureCode ? { code: row.procedureCode, name: row.procedureName ?? '' } : null),
     reads: (row: SharingRow) => row.entries,
     fields: (row: SharingRow) => row.fieldNames,
-    refusals: () => null,
   },
   AccessEvent: {
     sequence: (entry: AuditEntry) => entry.seq,

@@ -4,6 +4,7 @@
  * with Redis, one bucket shared by two gateway replicas, and service going on from memory while
  * Redis is down.
  */
+import { readFileSync } from 'node:fs';
 import { RunningGateway, startGateway } from '../../gateway/server';
 import { describeWithRedis } from '../support/needs-package';
 import { startRedis, ThrowawayRedis } from '../../stack/redis';
@@ -50,6 +51,24 @@ describe('rate limit in memory', () => {
     for (let i = 0; i < 3; i++) await ask(stack.gatewayUrl, busy);
     expect((await ask(stack.gatewayUrl, await stack.token({ client: 'vendor-busy', sub: 'officer-2' }))).status).toBe(429);
     expect((await ask(stack.gatewayUrl, await stack.token({ client: 'vendor-quiet', sub: 'officer-1' }))).status).toBe(200);
+  });
+
+  it('stands in front of the procedure check: a client past its rate writes no more refusals to the audit log', async () => {
+    const token = await stack.token({ client: 'vendor-probing', purpose: '' });
+    const probe = () =>
+      fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-procedure': 'local:no-such-procedure', 'x-dossier': 'HS-1' },
+        body: JSON.stringify(QUERY),
+      }).then((response) => response.status);
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push(await probe());
+    expect(statuses).toEqual([400, 400, 400, 429, 429]);
+    const refusals = readFileSync(stack.gatewayConfig.auditFile, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"vendor-probing"'))
+      .map((line) => JSON.parse(line) as { kind?: string; refusal?: { code: string } });
+    expect(refusals.map((e) => [e.kind, e.refusal?.code])).toEqual(Array(3).fill(['refusal', 'UNKNOWN_PROCEDURE']));
   });
 
   it('charges a batch one token per operation', async () => {

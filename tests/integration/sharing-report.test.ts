@@ -1,7 +1,8 @@
 /**
  * The data-sharing report end to end: reads under procedures, free text and a citizen's own token
- * go through the gateway; `sharingReport` then answers totals equal to what the audit log it was
- * computed from holds (counted here straight from the log file), and the CSV command's totals
+ * go through the gateway, and refusals (a field outside the procedure, a procedure not in the
+ * catalogue); `sharingReport` then answers totals equal to what the audit log it was computed from
+ * holds (counted here straight from the log file, refusals apart), and the CSV command's totals
  * equal the GraphQL ones. It needs audit:read and no purpose, checks its period, and is never
  * served from the response cache.
  */
@@ -66,15 +67,23 @@ beforeAll(async () => {
     const { status, body } = await stack.query(query, variables, headers);
     expect([status, body.errors ?? []]).toEqual([200, []]);
   }
+  const outsideProcedure = await stack.query('query($id: ID!) { citizen(personalId: $id) { fullName landRights { certificateNumber } } }', { id: people[0].personalId }, procedure(desk, 'local:marital-status-confirmation', 'HS-5'));
+  expect(outsideProcedure.body.errors?.[0].extensions).toMatchObject({ reason: 'OUTSIDE_PROCEDURE' });
+  const unknown = await stack.query('query($id: ID!) { citizen(personalId: $id) { fullName } }', { id: people[0].personalId }, procedure(desk, 'local:no-such', 'HS-6'));
+  expect(unknown.status).toBe(400);
 }, 90_000);
 afterAll(() => stack?.close());
 
-function logEntries(): Array<{ at: string; requestId: string; personalId: string; clientId: string; fields: string[] }> {
-  return readFileSync(stack.gatewayConfig.auditFile, 'utf8')
+type LoggedEntry = { at: string; requestId: string; personalId: string; clientId: string; fields: string[]; kind?: string };
+
+/** The log's entries of the period: every one, the reads, the refusals. */
+function logEntries(): { all: LoggedEntry[]; reads: LoggedEntry[]; refusals: LoggedEntry[] } {
+  const all = readFileSync(stack.gatewayConfig.auditFile, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as { at: string; requestId: string; personalId: string; clientId: string; fields: string[] })
+    .map((line) => JSON.parse(line) as LoggedEntry)
     .filter((e) => e.at >= from && e.at < to);
+  return { all, reads: all.filter((e) => e.kind === undefined), refusals: all.filter((e) => e.kind === 'refusal') };
 }
 
 async function report(): Promise<Report['sharingReport']> {
@@ -86,24 +95,29 @@ async function report(): Promise<Report['sharingReport']> {
 
 it('totals add up to the audit log the report was computed from', async () => {
   const answer = await report();
-  const entries = logEntries();
+  const { all, reads: entries, refusals } = logEntries();
   expect(entries.length).toBeGreaterThanOrEqual(8);
+  expect(refusals.length).toBeGreaterThanOrEqual(2);
   expect(answer.totals).toEqual({
-    clients: new Set(entries.map((e) => e.clientId)).size,
+    clients: new Set(all.map((e) => e.clientId)).size,
     reads: entries.length,
     requests: new Set(entries.map((e) => e.requestId)).size,
     persons: new Set(entries.map((e) => e.personalId)).size,
     fieldReads: entries.reduce((sum, e) => sum + e.fields.length, 0),
     fields: [...new Set(entries.flatMap((e) => e.fields))].sort(),
-    refusals: null,
+    refusals: refusals.length,
   });
-  expect(answer).toMatchObject({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), refusalsRecorded: false, unreadableEntries: 0 });
+  expect(answer).toMatchObject({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), refusalsRecorded: true, unreadableEntries: 0 });
 });
 
 it('one row per calling system × source × procedure, with the procedure named', async () => {
   const { rows } = await report();
   const marital = rows.find((r) => r.clientId === 'tthc-bac-ninh' && r.source === 'civil-status' && r.procedure?.code === 'local:marital-status-confirmation');
-  expect(marital).toMatchObject({ purposeKind: 'PROCEDURE', reads: 2, requests: 2, persons: 2, refusals: null, procedure: { name: expect.any(String) } });
+  expect(marital).toMatchObject({ purposeKind: 'PROCEDURE', reads: 2, requests: 2, persons: 2, refusals: 0, procedure: { name: expect.any(String) } });
+  // The refused field's source, under the procedure that may not read it; the unknown procedure, with no source.
+  const land = rows.find((r) => r.clientId === 'tthc-bac-ninh' && r.source === 'land' && r.procedure?.code === 'local:marital-status-confirmation');
+  expect(land).toMatchObject({ reads: 0, refusals: 1 });
+  expect(rows.find((r) => r.clientId === 'tthc-bac-ninh' && r.procedure?.code === 'local:no-such')).toMatchObject({ source: null, reads: 0, persons: 0, refusals: 1 });
   expect(marital!.fields).toContain('Citizen.civilStatus');
   const birth = rows.find((r) => r.clientId === 'tthc-bac-ninh' && r.source === 'population' && r.procedure?.code === 'local:birth-registration');
   expect(birth).toMatchObject({ reads: 3, requests: 1, persons: 3 });
@@ -128,7 +142,7 @@ it('the CSV command gives the same totals as the query', async () => {
   const t = answer.totals;
   expect(total[0]).toBe(`TOTAL (systems: ${t.clients})`);
   expect(total.slice(5, 11)).toEqual([t.reads, t.requests, t.persons, t.fieldReads, t.fields.length, t.fields.join(' ')].map(String));
-  expect(total[11]).toBe('not recorded');
+  expect(total[11]).toBe(String(t.refusals));
 }, 30_000);
 
 it('needs audit:read but no purpose; a citizen token cannot read it', async () => {

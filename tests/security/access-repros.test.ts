@@ -97,13 +97,18 @@ describe('reads outside the rules', () => {
     const noPurpose = await ask(await stack.token({ scope: 'audit:read', jurisdiction: '79', purpose: undefined }), query, { id: elsewhere.personalId });
     expect(noPurpose.body.data ?? null).toBeNull();
     expect(noPurpose.body.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'PURPOSE_REQUIRED' });
-    expect(auditEntries().get(noPurpose.requestId)).toBeUndefined();
+    // No read of that person: a refusal entry, naming no one.
+    expect(auditEntries().get(noPurpose.requestId)).toEqual([
+      expect.objectContaining({ kind: 'refusal', personalId: '', fields: ['Query.accessLog'], refusal: expect.objectContaining({ reason: 'PURPOSE_REQUIRED' }) }),
+    ]);
 
     const outsider = await stack.token({ scope: 'audit:read', jurisdiction: home.province, purpose: 'thanh tra' });
     const outside = await ask(outsider, query, { id: elsewhere.personalId });
     expect(outside.body.data ?? null).toBeNull();
     expect(outside.body.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_FOUND_OR_OUTSIDE_JURISDICTION' });
-    expect(auditEntries().get(outside.requestId)).toBeUndefined();
+    expect(auditEntries().get(outside.requestId)).toEqual([
+      expect.objectContaining({ kind: 'refusal', personalId: '', refusal: expect.objectContaining({ reason: 'OUTSIDE_JURISDICTION' }) }),
+    ]);
 
     const inside = await ask(outsider, query, { id: home.resident.personalId });
     expect(inside.body.errors).toBeUndefined();

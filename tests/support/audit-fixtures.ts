@@ -21,6 +21,20 @@ export function auditRecord(n: number, personalId = `0241900${String(n % 100_000
   };
 }
 
+/** A refusal as the gateway writes one: no personal ID, the fields refused and why. */
+export function refusalRecord(n: number, reason: string | null = 'OUTSIDE_PROCEDURE'): AuditRecord {
+  return {
+    ...auditRecord(n, ''),
+    fields: ['Citizen.landRights'],
+    sources: ['land'],
+    purposeBasis: 'procedure',
+    procedure: { code: 'local:marital-status-confirmation', name: 'Cấp Giấy xác nhận tình trạng hôn nhân', catalogueVersion: '2026.1' },
+    dossier: `HS-${n}`,
+    kind: 'refusal',
+    refusal: { code: reason ? 'FORBIDDEN' : 'PROCEDURE_NOT_ALLOWED', reason, count: 1 + (n % 3) },
+  };
+}
+
 export interface TestKeys {
   privateFile: string;
   publicFile: string;

@@ -6,6 +6,7 @@ import { AuditEntry, AuditRecord, chainEntry, GENESIS_HASH, verifyChain } from '
 import { FileAuditSink } from '../../../lib/audit/file-sink';
 import { AuditUnavailableError } from '../../../lib/audit/sink';
 import { verifyAuditFile } from '../../../scripts/audit-verify';
+import { refusalRecord } from '../../support/audit-fixtures';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -68,6 +69,12 @@ describe('verifyChain', () => {
       const verdict = await verifyChain(entries);
       expect(verdict).toMatchObject({ ok: false, brokenAt: 7, problem: expect.stringContaining('changed') });
     }
+  });
+
+  it('refuses a procedure or dossier added to an entry whose hash cannot cover them (no purposeBasis)', async () => {
+    const entries = chain(10);
+    Object.assign(entries[6], { procedure: { code: 'local:birth-registration', name: 'Đăng ký khai sinh', catalogueVersion: '2026.1' }, dossier: 'HS-FORGED' });
+    await expect(verifyChain(entries)).resolves.toMatchObject({ ok: false, brokenAt: 7, problem: expect.stringContaining('not a well-formed') });
   });
 
   it('names the entry after a changed entry whose hash was recomputed', async () => {
@@ -171,6 +178,25 @@ describe('FileAuditSink', () => {
     await expect(sink.readByPersonalId(citizen, 10)).resolves.toHaveLength(4);
     await expect(sink.readByPersonalId('000000000000', 10)).resolves.toEqual([]);
     await sink.close();
+  });
+
+  it('keeps refusals in the same chain, never in a citizen’s history; a changed refusal breaks the chain', async () => {
+    const path = join(dir, 'audit.log');
+    const sink = new FileAuditSink(path);
+    const citizen = '024190099999';
+    await sink.append([record(1, citizen), refusalRecord(2), record(3, citizen), refusalRecord(4, null)]);
+    await expect(sink.readByPersonalId(citizen, 10)).resolves.toHaveLength(2);
+    await expect(sink.readByPersonalId('', 10)).resolves.toEqual([]);
+    await sink.close();
+    await expect(verifyAuditFile(path)).resolves.toMatchObject({ status: 0 });
+    const { entries } = readEntries(path);
+    expect(entries.map((e) => e.kind ?? 'read')).toEqual(['read', 'refusal', 'read', 'refusal']);
+    expect(entries[1]).toMatchObject({ personalId: '', refusal: { code: 'FORBIDDEN', reason: 'OUTSIDE_PROCEDURE' } });
+    for (const change of [(e: AuditEntry) => (e.refusal!.reason = 'MISSING_SCOPE'), (e: AuditEntry) => (e.refusal!.count = 99), (e: AuditEntry) => delete e.kind]) {
+      const copy = readEntries(path).entries;
+      change(copy[1]);
+      await expect(verifyChain(copy)).resolves.toMatchObject({ ok: false, brokenAt: 2 });
+    }
   });
 
   it('rejects appends with AuditUnavailableError when the file cannot be written, acknowledging nothing', async () => {

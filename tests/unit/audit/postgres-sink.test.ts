@@ -2,7 +2,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { graphql } from 'graphql';
 import { Client, Pool } from 'pg';
-import { AuditEntry, AuditRecord, verifyChain } from '../../../lib/audit/entry';
+import { AuditEntry, AuditRecord, chainEntry, GENESIS_HASH, verifyChain } from '../../../lib/audit/entry';
 import { createAuditSink } from '../../../lib/audit';
 import { FileAuditSink } from '../../../lib/audit/file-sink';
 import { PostgresAuditSink, PostgresAuditSinkOptions } from '../../../lib/audit/postgres-sink';
@@ -11,6 +11,7 @@ import { loadSubgraphConfig } from '../../../lib/config';
 import { verifyAuditDatabase } from '../../../scripts/audit-verify';
 import { createAuditSubgraph } from '../../../subgraphs/audit';
 import { describeWithPostgres } from '../../support/needs-package';
+import { refusalRecord } from '../../support/audit-fixtures';
 import { startPostgres, ThrowawayPostgres } from '../../../stack/postgres';
 
 const PURPOSE = '1.001234 HS-2026-000123';
@@ -111,6 +112,10 @@ describeWithPostgres('PostgresAuditSink (against a throwaway PostgreSQL)', () =>
       procedure_name: 'text',
       procedure_catalogue_version: 'text',
       dossier: 'text',
+      kind: 'text',
+      refusal_code: 'text',
+      refusal_reason: 'text',
+      refusal_count: 'integer',
     });
     const indexes = (await sql("SELECT indexdef FROM pg_indexes WHERE tablename = 'audit_concurrent'")) as { indexdef: string }[];
     expect(indexes.map((i) => i.indexdef)).toContainEqual(expect.stringContaining('(personal_id, seq DESC)'));
@@ -141,6 +146,43 @@ describeWithPostgres('PostgresAuditSink (against a throwaway PostgreSQL)', () =>
     expect(mine[0]).toMatchObject({ at: '2026-01-01T08:00:06.000Z', purpose: PURPOSE, fields: ['Citizen.dateOfBirth', 'Citizen.fullName'] });
     await expect(sink.readByPersonalId('024190000001', 100)).resolves.toHaveLength(6);
     await expect(sink.readByPersonalId('079300000003', 10)).resolves.toEqual([]);
+  });
+
+  it('stores refusals in the same chain, verified, never in a citizen\'s history; a changed reason breaks the chain', async () => {
+    const table = 'audit_refusals';
+    const sink = sinkOn(table);
+    await sink.append([record('read-1', '024190000001', 1), refusalRecord(2), refusalRecord(3, null), record('read-4', '024190000001', 4)]);
+    const stored = [];
+    for await (const entry of sink.readAll()) stored.push(entry as AuditEntry);
+    expect(stored.map((e) => e.kind ?? 'read')).toEqual(['read', 'refusal', 'refusal', 'read']);
+    expect(stored[1]).toMatchObject({ personalId: '', refusal: { code: 'FORBIDDEN', reason: 'OUTSIDE_PROCEDURE', count: 3 }, procedure: { code: 'local:marital-status-confirmation' }, dossier: 'HS-2' });
+    expect(stored[2].refusal).toEqual({ code: 'PROCEDURE_NOT_ALLOWED', reason: null, count: 1 });
+    await expect(verifyAuditDatabase(server.url, { table })).resolves.toMatchObject({ status: 0, message: expect.stringContaining('4 entries') });
+    await expect(sink.readByPersonalId('024190000001', 10)).resolves.toHaveLength(2);
+    await expect(sink.readByPersonalId('', 10)).resolves.toEqual([]);
+
+    await sql(`UPDATE ${table} SET refusal_reason = 'MISSING_SCOPE' WHERE seq = 2`);
+    await expect(verifyChain(sink.readAll())).resolves.toMatchObject({ ok: false, brokenAt: 2, problem: expect.stringContaining('changed') });
+  });
+
+  it('adds the refusal columns to a table made before them, and chains a refusal after its rows', async () => {
+    const table = 'audit_before_refusals';
+    // The table as the first release made it, holding one read of that time.
+    await sql(`CREATE TABLE ${table} (seq bigint PRIMARY KEY, at timestamptz NOT NULL, request_id text NOT NULL, subject text NOT NULL,
+      client_id text NOT NULL, purpose text, personal_id text NOT NULL, fields text[] NOT NULL, sources text[] NOT NULL,
+      location_independent boolean NOT NULL, prev_hash text NOT NULL, hash text NOT NULL)`);
+    const old = chainEntry(1, GENESIS_HASH, { ...record('old-1'), at: '2025-12-01T00:00:00.000Z' });
+    await sql(
+      `INSERT INTO ${table} VALUES (1, '${old.at}', '${old.requestId}', '${old.subject}', '${old.clientId}', '${PURPOSE}', '${old.personalId}',
+        '{${old.fields.join(',')}}', '{${old.sources.join(',')}}', ${old.locationIndependent}, '${old.prevHash}', '${old.hash}')`,
+    );
+    const sink = sinkOn(table);
+    await sink.append([refusalRecord(2)]);
+    const entries = await entriesOf(sink);
+    expect(entries.map((e) => e.kind ?? 'read')).toEqual(['read', 'refusal']);
+    expect(entries[0]).not.toHaveProperty('refusal');
+    await expect(verifyAuditDatabase(server.url, { table })).resolves.toMatchObject({ status: 0 });
+    await expect(sink.readByPersonalId(old.personalId, 10)).resolves.toHaveLength(1);
   });
 
   it('streams the whole log past one page, and names a tampered row by its seq', async () => {

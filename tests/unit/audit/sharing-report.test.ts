@@ -1,17 +1,17 @@
 /**
  * The data-sharing report computed from a generated audit log: its rows and totals against counts
- * made directly from the same entries, the period's bounds, old entries, damaged lines, the CSV,
- * and the same figures from the PostgreSQL log.
+ * made directly from the same entries (refusals among them), the period's bounds, old entries,
+ * damaged lines, the CSV, and the same figures from the PostgreSQL log.
  */
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuditRecord } from '../../../lib/audit/entry';
+import { AuditRecord, isRefusal } from '../../../lib/audit/entry';
 import { FileAuditSink } from '../../../lib/audit/file-sink';
 import { PostgresAuditSink } from '../../../lib/audit/postgres-sink';
 import { parseReportTime, periodProblem, sharingReport, SharingReport, sharingReportCsv } from '../../../lib/audit/sharing-report';
 import { startPostgres, ThrowawayPostgres } from '../../../stack/postgres';
-import { auditRecord } from '../../support/audit-fixtures';
+import { auditRecord, refusalRecord } from '../../support/audit-fixtures';
 import { describeWithPostgres } from '../../support/needs-package';
 
 const FROM = new Date('2026-01-01T00:00:00Z');
@@ -23,9 +23,23 @@ const PROCEDURES = [
 ];
 const SOURCE_SETS = [['population'], ['civil-status', 'population'], ['land'], [], ['social-insurance']];
 
-/** A varied log: 3 clients, procedures, free text, self, entries before procedures, several sources; some outside the period. */
+/** A refusal, every seventh entry: of a field outside a procedure, of a procedure, or for want of any purpose. */
+function generatedRefusal(n: number, at: string): AuditRecord {
+  const base = { ...refusalRecord(n), at, requestId: `req-${Math.floor(n / 3)}`, clientId: `tthc-${n % 3}` };
+  switch (n % 3) {
+    case 0:
+      return base;
+    case 1:
+      return { ...base, fields: [], sources: [], refusal: { code: 'UNKNOWN_PROCEDURE', reason: null, count: 1 }, procedure: { code: 'local:no-such', name: '', catalogueVersion: '2026.1' } };
+    default:
+      return { ...base, purpose: null, purposeBasis: null, procedure: null, dossier: null, refusal: { code: 'FORBIDDEN', reason: 'PURPOSE_REQUIRED', count: 2 } };
+  }
+}
+
+/** A varied log: 3 clients, procedures, free text, self, entries before procedures, refusals, several sources; some outside the period. */
 function generatedRecords(count: number): AuditRecord[] {
   return Array.from({ length: count }, (_, n) => {
+    if (n % 7 === 6) return generatedRefusal(n, new Date(Date.UTC(2026, 0, 1 + (n % 45), 9, 0, 0, n)).toISOString());
     const base = auditRecord(n, `0241900${String(n % 37).padStart(5, '0')}`);
     const kind = n % 4;
     const sources = SOURCE_SETS[n % SOURCE_SETS.length];
@@ -50,30 +64,38 @@ function generatedRecords(count: number): AuditRecord[] {
 
 /** The totals counted straight from the records, no report code involved. */
 function directTotals(records: AuditRecord[], from = FROM, to = TO) {
-  const inside = records.filter((r) => new Date(r.at) >= from && new Date(r.at) < to);
+  const all = records.filter((r) => new Date(r.at) >= from && new Date(r.at) < to);
+  const inside = all.filter((r) => !isRefusal(r));
   return {
     entries: inside.length,
     requests: new Set(inside.map((r) => r.requestId)).size,
     persons: new Set(inside.map((r) => r.personalId)).size,
     fieldReads: inside.reduce((sum, r) => sum + r.fields.length, 0),
     fieldNames: [...new Set(inside.flatMap((r) => r.fields))].sort(),
-    clients: new Set(inside.map((r) => r.clientId)).size,
+    clients: new Set(all.map((r) => r.clientId)).size,
+    refusals: all.length - inside.length,
   };
 }
 
+/** The purpose a row stands for, as the report keys it: a refusal without one reads `none`. */
+const purposeOf = (r: AuditRecord) => r.purposeBasis ?? (isRefusal(r) ? 'none' : null);
+
 function expectConsistent(report: SharingReport, records: AuditRecord[]) {
   expect(report.totals).toEqual(directTotals(records));
-  expect(report.refusalsRecorded).toBe(false);
-  const inside = records.filter((r) => new Date(r.at) >= FROM && new Date(r.at) < TO);
+  expect(report.refusalsRecorded).toBe(true);
+  const all = records.filter((r) => new Date(r.at) >= FROM && new Date(r.at) < TO);
+  const inside = all.filter((r) => !isRefusal(r));
   // Every row against the records it stands for.
   for (const row of report.rows) {
-    const mine = inside.filter(
+    const ofRow = all.filter(
       (r) =>
         r.clientId === row.clientId &&
         (row.source === null ? r.sources.length === 0 : r.sources.includes(row.source)) &&
-        (r.purposeBasis ?? null) === row.purposeBasis &&
+        purposeOf(r) === row.purposeBasis &&
         (r.purposeBasis === 'procedure' ? r.procedure!.code : null) === row.procedureCode,
     );
+    const mine = ofRow.filter((r) => !isRefusal(r));
+    expect(row.refusals).toBe(ofRow.length - mine.length);
     expect(row.entries).toBe(mine.length);
     expect(row.requests).toBe(new Set(mine.map((r) => r.requestId)).size);
     expect(row.persons).toBe(new Set(mine.map((r) => r.personalId)).size);
@@ -81,6 +103,10 @@ function expectConsistent(report: SharingReport, records: AuditRecord[]) {
   }
   // Each entry lands in one row per source it names (or the identifiers-only row).
   expect(report.rows.reduce((sum, row) => sum + row.entries, 0)).toBe(inside.reduce((sum, r) => sum + Math.max(1, r.sources.length), 0));
+  // Likewise each refusal, in the refusals column only.
+  const refusals = all.filter(isRefusal);
+  expect(refusals.length).toBeGreaterThan(0);
+  expect(report.rows.reduce((sum, row) => sum + row.refusals, 0)).toBe(refusals.reduce((sum, r) => sum + Math.max(1, r.sources.length), 0));
 }
 
 describe('the sharing report from the audit file', () => {
@@ -115,6 +141,11 @@ describe('the sharing report from the audit file', () => {
     expect(report.rows.some((r) => r.purposeBasis === null && r.procedureCode === null)).toBe(true);
     expect(report.rows.some((r) => r.source === null && r.fieldNames.join() === 'Citizen.personalId')).toBe(true);
     expect(report.rows.some((r) => r.purposeBasis === 'self')).toBe(true);
+    // Refusals: of a field outside the procedure, of a procedure not in the catalogue, for want of a purpose.
+    expect(report.rows).toContainEqual(expect.objectContaining({ source: 'land', purposeBasis: 'procedure', procedureCode: 'local:marital-status-confirmation', refusals: expect.any(Number) }));
+    expect(report.rows).toContainEqual(expect.objectContaining({ source: null, procedureCode: 'local:no-such', entries: 0, persons: 0, refusals: expect.any(Number) }));
+    expect(report.rows.filter((r) => r.purposeBasis === 'none').every((r) => r.entries === 0 && r.refusals > 0)).toBe(true);
+    expect(report.rows.some((r) => r.purposeBasis === 'none')).toBe(true);
   });
 
   it('counts only the period: from inclusive, to exclusive', async () => {
@@ -134,7 +165,7 @@ describe('the sharing report from the audit file', () => {
     appendFileSync(damaged, '{"not":"an entry"}\nnot json\n');
     const report = await sharingReport(new FileAuditSink(damaged), FROM, TO);
     expect(report.unreadable).toBe(2);
-    expect(report.totals.entries).toBe(records.slice(0, 10).filter((r) => new Date(r.at) < TO).length);
+    expect(report.totals.entries).toBe(records.slice(0, 10).filter((r) => new Date(r.at) < TO && !isRefusal(r)).length);
   });
 
   it('CSV: UTF-8 with a header, one line per row and a totals line', async () => {
@@ -147,7 +178,12 @@ describe('the sharing report from the audit file', () => {
     expect(total[0]).toBe(`TOTAL (systems: ${report.totals.clients})`);
     expect(total.slice(5, 10).map(Number)).toEqual([report.totals.entries, report.totals.requests, report.totals.persons, report.totals.fieldReads, report.totals.fieldNames.length]);
     expect(csv).toContain('Đăng ký khai sinh');
-    expect(total[total.length - 1]).toBe('not recorded');
+    expect(Number(total[total.length - 1])).toBe(report.totals.refusals);
+    expect(report.totals.refusals).toBeGreaterThan(0);
+    // The refusal column of the rows adds up as the rows do.
+    const rowRefusals = lines.slice(1, -1).reduce((sum, line) => sum + Number(line.split(',').at(-1)), 0);
+    expect(rowRefusals).toBe(report.rows.reduce((sum, row) => sum + row.refusals, 0));
+    expect(lines.some((line) => line.split(',')[1] === '(no source)')).toBe(true);
   });
 });
 

@@ -177,6 +177,27 @@ describe('settling the answer', () => {
     ]);
   });
 
+  it('lists the personal fields refused, by reason, once for every place; a skipped one and a refused aggregate are not among them', () => {
+    const caller = principal('population:read civil-status:read');
+    const settled = settleResponse(answer(['24/07210', '24/07213']), filter(query, caller).plan, caller, { show: true });
+    expect([...settled.refusals.values()].map((r) => [r.code, r.reason, [...r.fields], r.count])).toEqual([['FORBIDDEN', 'MISSING_SCOPE', ['Citizen.landRights'], 2]]);
+    expect(settleResponse(answer(['24/07210', '24/07213']), filter(query, caller).plan, caller, { show: false }).refusals.size).toBe(0);
+    const budget = filter('{ province(code: "24") { name budget(fiscalYear: 2026) { balance } } }', caller);
+    expect(settleResponse({ province: { name: 'Bắc Ninh', budget: null } }, budget.plan, caller, {}).refusals.size).toBe(0);
+  });
+
+  it("counts a record a subgraph's own jurisdiction check withheld as refused, and an unknown ID as nothing", () => {
+    const caller = principal('population:read civil-status:read', { jurisdiction: '07210' });
+    const data = answer(['24/07210', '24/07210']);
+    data.citizens[1] = null as never;
+    const { plan } = filter(query, caller);
+    const unknown = settleResponse(structuredClone(data), plan, caller, { show: false });
+    expect(unknown.refusals.size).toBe(0);
+    const withheld = settleResponse(structuredClone(data), plan, caller, { show: false }, { upstreamRefusalAt: (path) => (path.join('.') === 'citizens.1' ? 'OUTSIDE_JURISDICTION' : null) });
+    expect([...withheld.refusals.values()]).toEqual([expect.objectContaining({ reason: 'OUTSIDE_JURISDICTION', count: 1, fields: new Set(['Citizen.fullName', 'Citizen.civilStatus']) })]);
+    expect(withheld.errors).toEqual(unknown.errors); // the caller is told the same
+  });
+
   it('adds nothing for a refused field the query skipped', () => {
     const caller = principal('population:read civil-status:read');
     const settled = settleResponse(answer(['24/07210', '24/07213']), filter(query, caller).plan, caller, { show: false });
@@ -198,6 +219,7 @@ describe('settling the answer', () => {
     expect((settled.data as { citizens: unknown[] }).citizens[1]).toBeNull();
     expect(settled.errors).toEqual([expect.objectContaining({ path: ['citizens', 1], extensions: { code: 'FORBIDDEN', reason: 'NOT_FOUND_OR_OUTSIDE_JURISDICTION' } })]);
     expect([...settled.reads.keys()]).toEqual([ID]);
+    expect([...settled.refusals.values()]).toEqual([expect.objectContaining({ code: 'FORBIDDEN', reason: 'OUTSIDE_JURISDICTION', count: 1 })]);
   });
 
   it('answers an unknown ID exactly as one outside the jurisdiction, so refusals reveal nobody', () => {
