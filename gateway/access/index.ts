@@ -71,8 +71,9 @@ export function accessControl({ config, events, auditSink }: AccessControlFeatur
         async recordReads(...args) {
           const started = performance.now();
           try {
-            await record(...args);
+            const records = await record(...args);
             events.emit('audit.write', { outcome: 'ok', seconds: secondsSince(started) });
+            if (records.length > 0) events.emit('audit.recorded', { records });
           } catch (error) {
             events.emit('audit.write', { outcome: 'error', seconds: secondsSince(started) });
             throw error;

@@ -46,7 +46,11 @@ export function auditRecordsFor(reads: RecordRead[], context: GatewayContext, po
   });
 }
 
+/** Appends a response's reads and returns them as recorded (for whoever counts them). */
 export function createAuditRecorder(sink: AuditSink) {
-  return (reads: RecordRead[], context: GatewayContext, policy: AccessPolicy): Promise<void> =>
-    sink.append(auditRecordsFor(reads, context, policy));
+  return async (reads: RecordRead[], context: GatewayContext, policy: AccessPolicy): Promise<AuditRecord[]> => {
+    const records = auditRecordsFor(reads, context, policy);
+    await sink.append(records);
+    return records;
+  };
 }
