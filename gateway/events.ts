@@ -3,6 +3,7 @@
  * these events instead of being handed into the features they watch. Listeners run synchronously
  * and must be cheap; one that throws is logged and never fails the request it observes.
  */
+import type { AuditRecord } from '../lib/audit/entry';
 import { log } from '../lib/log';
 
 export interface GatewayEventMap {
@@ -20,6 +21,8 @@ export interface GatewayEventMap {
   'subgraph.kept-answer': { subgraph: string; hit: boolean };
   /** One response's personal-record reads appended to the audit log (or not). */
   'audit.write': { outcome: 'ok' | 'error'; seconds: number };
+  /** The personal-record reads of one response, once the audit log holds them. */
+  'audit.recorded': { records: readonly AuditRecord[] };
 }
 
 export type GatewayEventName = keyof GatewayEventMap;

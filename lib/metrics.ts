@@ -24,15 +24,16 @@ export async function serveMetrics(registry: Registry, res: ServerResponse): Pro
 }
 
 /**
- * Label values a caller chooses (operation names) pass while they are fit to show (lib/log.ts
- * `telemetryName`) and fewer than `max` distinct ones have been seen; the rest share `(other)`.
+ * Label values a caller chooses (operation names) pass while they are fit to show (`fit`: by
+ * default lib/log.ts `telemetryName`) and fewer than `max` distinct ones have been seen; the rest
+ * share `(other)`.
  */
-export function boundedLabel(max: number): (value: string | null | undefined) => string {
+export function boundedLabel(max: number, fit: (value: string) => unknown = telemetryName): (value: string | null | undefined) => string {
   const seen = new Set<string>();
   return (value) => {
     if (!value) return '(anonymous)';
     if (seen.has(value)) return value;
-    if (seen.size >= max || !telemetryName(value)) return '(other)';
+    if (seen.size >= max || !fit(value)) return '(other)';
     seen.add(value);
     return value;
   };

@@ -61,11 +61,12 @@ export function accessControl({ config, events, auditSink }: AccessControlFeatur
   const sink = auditSink ?? createAuditSink(config);
   const record = createAuditRecorder(sink);
   /** Times an append and tells the gateway's events how it went. */
-  const timed = async (append: () => Promise<void>) => {
+  const timed = async <T>(append: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
-      await append();
+      const appended = await append();
       events.emit('audit.write', { outcome: 'ok', seconds: secondsSince(started) });
+      return appended;
     } catch (error) {
       events.emit('audit.write', { outcome: 'error', seconds: secondsSince(started) });
       throw error;
@@ -97,7 +98,10 @@ export function accessControl({ config, events, auditSink }: AccessControlFeatur
     plugins: [
       accessControlPlugin({
         onSchema: (apiSchema) => catalogue.bind(apiSchema),
-        recordReads: (...args) => timed(() => record(...args)),
+        async recordReads(...args) {
+          const records = await timed(() => record(...args));
+          if (records.length > 0) events.emit('audit.recorded', { records });
+        },
       }),
     ],
     close: () => sink.close(),

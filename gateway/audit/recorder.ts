@@ -100,7 +100,11 @@ export function refusalRecordsFor(
   });
 }
 
+/** Appends a response's refusals and reads and returns them as recorded (for whoever counts them). */
 export function createAuditRecorder(sink: AuditSink) {
-  return (reads: RecordRead[], refusals: RefusalRecord[], context: GatewayContext, policy: AccessPolicy): Promise<void> =>
-    sink.append([...refusalRecordsFor(refusals, context, policy), ...auditRecordsFor(reads, context, policy)]);
+  return async (reads: RecordRead[], refusals: RefusalRecord[], context: GatewayContext, policy: AccessPolicy): Promise<AuditRecord[]> => {
+    const records = [...refusalRecordsFor(refusals, context, policy), ...auditRecordsFor(reads, context, policy)];
+    await sink.append(records);
+    return records;
+  };
 }

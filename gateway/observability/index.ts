@@ -4,6 +4,7 @@
  * gateway's events; nothing else is handed a metrics object. Traces and the log format live in
  * lib/ because the subgraphs share them.
  */
+import { isRefusal } from '../../lib/audit/entry';
 import type { MetricsConfig } from '../../lib/config';
 import type { RouteHandler } from '../../lib/http-service';
 import { log } from '../../lib/log';
@@ -36,6 +37,17 @@ function countEvents(metrics: GatewayMetrics, events: GatewayEvents): void {
   events.on('subgraph.call', ({ subgraph, outcome, startedAt, endedAt }) => metrics.subgraphDuration.observe({ subgraph, outcome }, (endedAt - startedAt) / 1000));
   events.on('subgraph.kept-answer', ({ subgraph, hit }) => metrics.subgraphAnswerLookups.inc({ subgraph, result: hit ? 'hit' : 'miss' }));
   events.on('audit.write', ({ outcome, seconds }) => metrics.auditWriteDuration.observe({ outcome }, seconds));
+  events.on('audit.recorded', ({ records }) => {
+    for (const record of records) {
+      if (isRefusal(record)) continue;
+      // Label values stay few: sources are the subgraphs, procedure codes only those the
+      // catalogue holds (others are refused before any read), client ids bounded above.
+      const procedure = record.procedure?.code ?? record.purposeBasis ?? 'none';
+      const client_id = metrics.clientLabel(record.clientId);
+      const sources = record.sources.length > 0 ? record.sources : ['(identifiers only)'];
+      for (const source of sources) metrics.personalReads.inc({ client_id, source, procedure });
+    }
+  });
 }
 
 export interface MetricsOptions {

@@ -10,7 +10,9 @@
  *  - gateway_subgraph_request_duration_seconds{subgraph,outcome}: each call to a subgraph;
  *  - gateway_subgraph_answer_cache_lookups_total{subgraph,result}: calls answered from a caller's
  *    recent subgraph answers (`hit`) or sent on (`miss`);
- *  - gateway_audit_write_duration_seconds{outcome}: appending a response's reads to the audit log.
+ *  - gateway_audit_write_duration_seconds{outcome}: appending a response's reads to the audit log;
+ *  - gateway_personal_reads_total{client_id,source,procedure}: personal-record reads the audit log
+ *    holds, counted as the data-sharing report counts its rows (lib/audit/sharing-report.ts), live.
  * Source latency, cache hit ratio and circuit-breaker state are measured where they happen, in
  * the subgraphs (subgraphs/common/metrics.ts), each serving its own /metrics.
  */
@@ -27,12 +29,20 @@ export interface GatewayMetrics {
   subgraphDuration: Histogram<'subgraph' | 'outcome'>;
   subgraphAnswerLookups: Counter<'subgraph' | 'result'>;
   auditWriteDuration: Histogram<'outcome'>;
+  personalReads: Counter<'client_id' | 'source' | 'procedure'>;
   /** The label for a caller-chosen operation name (bounded, see lib/metrics.ts). */
   operationLabel(name: string | null | undefined): string;
+  /** The label for a token's client_id (bounded like operation names). */
+  clientLabel(clientId: string): string;
 }
 
 /** Distinct operation names kept as labels; clients use a few dozen. */
 const MAX_OPERATION_NAMES = 200;
+/**
+ * Distinct calling systems kept as labels: the issuer registers them (a province's TTHC system,
+ * a few vendors), so a country's worth fits; the rest count as `(other)`.
+ */
+const MAX_CLIENT_IDS = 500;
 
 export function createGatewayMetrics(): GatewayMetrics {
   const registry = createRegistry('gateway');
@@ -89,6 +99,16 @@ export function createGatewayMetrics(): GatewayMetrics {
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
+    personalReads: new Counter({
+      name: 'gateway_personal_reads_total',
+      help:
+        'Personal-record reads written to the audit log, by calling system, source and procedure code ' +
+        '(free-text, self, or none); a read of two sources counts once for each, as in the data-sharing report',
+      labelNames: ['client_id', 'source', 'procedure'] as const,
+      registers: [registry],
+    }),
     operationLabel: boundedLabel(MAX_OPERATION_NAMES),
+    // Client ids are the issuer's (`tthc-bac-ninh`), not the caller's free choice: any short one is shown.
+    clientLabel: boundedLabel(MAX_CLIENT_IDS, (id) => id.length <= 128),
   };
 }

@@ -32,7 +32,7 @@ beforeAll(async () => {
     },
   });
   token = await stack.token();
-  citizens = richCitizens(stack.mocks.world, 10); // one each where a test needs the sources called
+  citizens = richCitizens(stack.mocks.world, 12); // one each where a test needs the sources called
 });
 afterAll(() => stack?.close());
 
@@ -97,6 +97,35 @@ describe('gateway /metrics', () => {
     expect(delta('gateway_rejections_total{code="RATE_LIMITED"}')).toBe(1);
     expect(delta('gateway_rate_limit_rejections_total{client_id="metrics-limited",store="memory"}')).toBe(1);
     expect(delta('gateway_http_responses_total{status="429"}')).toBe(1);
+  });
+
+  it('counts personal reads by calling system, source and procedure, as the data-sharing report does', async () => {
+    const system = await stack.token({ client: 'tthc-metrics', purpose: '', freeText: false });
+    const inspector = await stack.token({ client: 'inspection-metrics' });
+    const before = await gatewayMetrics();
+    const procedureRead = await stack.query(
+      'query Confirm($id: ID!) { citizen(personalId: $id) { fullName civilStatus { maritalStatus } } }',
+      { id: citizens[10].personalId },
+      { authorization: `Bearer ${system}`, 'x-procedure': 'local:marital-status-confirmation', 'x-dossier': 'HS-2026-000777' },
+    );
+    expect(procedureRead.body.errors).toBeUndefined();
+    const freeTextRead = await stack.query('query Land($id: ID!) { citizen(personalId: $id) { landRights { certificateNumber } } }', { id: citizens[11].personalId }, {
+      authorization: `Bearer ${inspector}`,
+    });
+    expect(freeTextRead.body.errors).toBeUndefined();
+    const after = await gatewayMetrics();
+
+    const reads = (client: string, source: string, procedure: string) =>
+      value(after, `gateway_personal_reads_total{client_id="${client}",source="${source}",procedure="${procedure}"}`) -
+      value(before, `gateway_personal_reads_total{client_id="${client}",source="${source}",procedure="${procedure}"}`);
+    // One citizen read under the procedure: one row per source it touched, none for the others.
+    expect(reads('tthc-metrics', 'population', 'local:marital-status-confirmation')).toBe(1);
+    expect(reads('tthc-metrics', 'civil-status', 'local:marital-status-confirmation')).toBe(1);
+    expect(reads('tthc-metrics', 'land', 'local:marital-status-confirmation')).toBe(0);
+    expect(reads('inspection-metrics', 'land', 'free-text')).toBe(1);
+    // Nothing personal in the labels: no personal ID, no dossier number.
+    const keys = [...after.keys()].filter((key) => key.startsWith('gateway_personal_reads_total'));
+    expect(keys.some((key) => key.includes(citizens[10].personalId) || key.includes('HS-2026-000777'))).toBe(false);
   });
 
   it('keeps caller-chosen operation names from growing the metrics without bound, or carrying an ID', async () => {

@@ -1,0 +1,314 @@
+/**
+ * What an operator relies on in deploy/: the manifests start the product as its configuration
+ * expects (every variable read by the real loaders, each subgraph on the port its Service names),
+ * probes ask paths the product serves, the termination grace outlasts the shutdown, secrets come
+ * only by reference and with keys the README documents, pods run non-root on a read-only root,
+ * the network policies isolate as the README says, the overlays aim at real resources, and the
+ * alerts and the dashboard read metrics the processes really expose.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createGatewayMetrics } from '../../../gateway/observability';
+import { loadGatewayConfig, loadShutdownConfig, loadSubgraphConfig } from '../../../lib/config';
+import { startHttpService } from '../../../lib/http-service';
+import { SUBGRAPHS, SubgraphName } from '../../../lib/sources';
+import { DEPLOY_DIR, kustomizationResources, patchTargetProblems, readYamlDocuments, Resource, schemaProblem } from '../../../scripts/lint-deploy';
+import { subgraphMetrics } from '../../../subgraphs/common/metrics';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- manifests are free-form YAML */
+type Json = any;
+
+const BASE = join(DEPLOY_DIR, 'kubernetes', 'base');
+const PROVINCE = join(DEPLOY_DIR, 'kubernetes', 'overlays', 'province');
+const NATIONAL = join(DEPLOY_DIR, 'kubernetes', 'overlays', 'national');
+const base = kustomizationResources(BASE).map((located) => located.resource as Json);
+const deployments = base.filter((r) => r.kind === 'Deployment');
+const services = base.filter((r) => r.kind === 'Service');
+const configMap = base.find((r) => r.kind === 'ConfigMap' && r.metadata.name === 'vn-gateway-config');
+const policies = base.filter((r) => r.kind === 'NetworkPolicy');
+const containerOf = (deployment: Json) => deployment.spec.template.spec.containers[0];
+const deployment = (name: string) => deployments.find((d) => d.metadata.name === name);
+const matchLabels = (selector: Json, labels: Record<string, string>) => Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+
+/** Plausible values for what the Secrets hold, so the real configuration loaders can read a pod's environment. */
+const SECRET_VALUES: Record<string, string> = {
+  'jwks-url': 'https://issuer.example.gov.vn/.well-known/jwks.json',
+  'audit-database-url': 'postgres://gateway:secret@postgresql.vn-gateway-data:5432/audit',
+  'redis-url': 'redis://:secret@redis.vn-gateway-data:6379',
+};
+
+/** A container's environment as Kubernetes would give it: the ConfigMap, then its own env. */
+function environmentOf(d: Json): Record<string, string> {
+  const env: Record<string, string> = { ...configMap.data };
+  for (const variable of containerOf(d).env ?? []) {
+    env[variable.name] = variable.value ?? SECRET_VALUES[variable.valueFrom.secretKeyRef.key] ?? 'a-source-api-key';
+  }
+  return env;
+}
+
+function portNumber(container: Json, port: number | string): number {
+  return typeof port === 'number' ? port : container.ports.find((p: Json) => p.name === port).containerPort;
+}
+
+describe('the base starts the product as its configuration expects', () => {
+  it('has one Deployment and one Service for the gateway and for each subgraph', () => {
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['gateway', ...SUBGRAPHS].sort());
+    expect(services.map((s) => s.metadata.name).sort()).toEqual(['gateway', ...SUBGRAPHS].sort());
+  });
+
+  it("runs each subgraph alone, reading its settings, listening on every interface on its Service's port", () => {
+    for (const name of SUBGRAPHS) {
+      const d = deployment(name);
+      expect(containerOf(d).args).toEqual(['subgraphs/main.ts', name]);
+      const config = loadSubgraphConfig(name, environmentOf(d));
+      expect(config.host).toBe('0.0.0.0');
+      const service = services.find((s) => s.metadata.name === name);
+      expect(portNumber(containerOf(d), service.spec.ports[0].targetPort)).toBe(config.port);
+      expect(config.metrics?.port).toBe(9464);
+    }
+  });
+
+  it('gives the gateway every production setting, and subgraph URLs that are the Services', () => {
+    const d = deployment('gateway');
+    expect(containerOf(d).args).toEqual(['gateway/main.ts']);
+    const config = loadGatewayConfig(environmentOf(d));
+    expect(config.production).toBe(true);
+    expect(config.auditDatabaseUrl).toBeDefined();
+    expect(config.jwksUrl).toBeDefined();
+    expect(config.auditCheckpointKeyFile).toBeDefined();
+    for (const name of SUBGRAPHS) {
+      const url = new URL(config.subgraphUrls[name as SubgraphName]!);
+      const service = services.find((s) => s.metadata.name === url.hostname);
+      expect(service).toBeDefined();
+      expect(service.spec.ports[0].port).toBe(Number(url.port));
+    }
+  });
+});
+
+describe('probes and stopping', () => {
+  it('probes /health (liveness) and /ready (readiness) on the port the process serves, and the product answers both', async () => {
+    const paths = new Set<string>();
+    for (const d of deployments) {
+      const container = containerOf(d);
+      const served = d.metadata.name === 'gateway' ? loadGatewayConfig(environmentOf(d)).port : loadSubgraphConfig(d.metadata.name, environmentOf(d)).port;
+      expect(container.livenessProbe.httpGet.path).toBe('/health');
+      expect(container.readinessProbe.httpGet.path).toBe('/ready');
+      for (const probe of [container.livenessProbe, container.readinessProbe, container.startupProbe]) {
+        expect(portNumber(container, probe.httpGet.port)).toBe(served);
+        paths.add(probe.httpGet.path);
+      }
+    }
+    // The HTTP shell every process runs in (lib/http-service.ts) answers them.
+    const service = await startHttpService({
+      host: '127.0.0.1',
+      port: 0,
+      requestIdOf: () => 'probe',
+      spanName: 'probe',
+      graphql: async (_req, res) => void res.writeHead(404).end(),
+      release: async () => undefined,
+    });
+    try {
+      for (const path of paths) expect((await fetch(`http://127.0.0.1:${service.port}${path}`)).status).toBe(200);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('gives each pod longer to stop than SHUTDOWN_DELAY_MS and SHUTDOWN_TIMEOUT_MS and the process\'s own margin', () => {
+    for (const d of deployments) {
+      const shutdown = loadShutdownConfig(environmentOf(d));
+      expect(shutdown.delayMs).toBeGreaterThan(0);
+      // lib/graceful-stop.ts exits on its own 5 s after delay + timeout; Kubernetes must not kill it first.
+      expect(d.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(shutdown.delayMs + shutdown.timeoutMs + 5000);
+      // While /ready answers 503 during the delay, the readiness probe takes the pod out of its Service.
+      const readiness = containerOf(d).readinessProbe;
+      expect(readiness.periodSeconds * readiness.failureThreshold * 1000).toBeLessThanOrEqual(shutdown.delayMs);
+    }
+  });
+});
+
+describe('secrets and the pod sandbox', () => {
+  /** `| \`secret\` | \`key\` | …` rows of the README's "Deploying" section. */
+  function documentedSecretKeys(): Set<string> {
+    const readme = readFileSync(join(DEPLOY_DIR, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Deploying'), readme.indexOf('\n## ', readme.indexOf('## Deploying') + 1));
+    return new Set([...section.matchAll(/^\| `([a-z0-9-]+)` \| `([a-z0-9.-]+)` \|/gm)].map((m) => `${m[1]}/${m[2]}`));
+  }
+
+  it('takes keys, the JWKS URL, database and Redis URLs and source keys from Secrets, by keys the README documents', () => {
+    const documented = documentedSecretKeys();
+    expect(documented.size).toBeGreaterThan(0);
+    const referenced = new Set<string>();
+    for (const d of deployments) {
+      for (const variable of containerOf(d).env ?? []) {
+        if (/^(JWKS_URL|AUDIT_DATABASE_URL|REDIS_URL|.*_SOURCE_KEY)$/.test(variable.name)) {
+          expect({ name: variable.name, value: variable.value }).toEqual({ name: variable.name, value: undefined });
+        }
+        if (variable.valueFrom?.secretKeyRef) referenced.add(`${variable.valueFrom.secretKeyRef.name}/${variable.valueFrom.secretKeyRef.key}`);
+      }
+      for (const volume of d.spec.template.spec.volumes ?? []) {
+        for (const item of volume.secret?.items ?? []) referenced.add(`${volume.secret.secretName}/${item.key}`);
+      }
+    }
+    for (const reference of referenced) expect({ reference, documented: documented.has(reference) }).toEqual({ reference, documented: true });
+    // Nothing secret in the ConfigMap, and no Secret written in the manifests.
+    expect(Object.keys(configMap.data).filter((key) => /KEY|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL|JWKS/.test(key))).toEqual([]);
+    expect(base.filter((r) => r.kind === 'Secret')).toEqual([]);
+  });
+
+  it('runs every container as a non-root user on a read-only root, without capabilities, with /tmp writable', () => {
+    for (const d of deployments) {
+      const pod = d.spec.template.spec;
+      const container = containerOf(d);
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+      expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      const tmp = container.volumeMounts.find((m: Json) => m.mountPath === '/tmp');
+      expect(pod.volumes.find((v: Json) => v.name === tmp.name).emptyDir).toBeDefined();
+      expect(container.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+      expect(container.resources.limits.memory).toEqual(expect.any(String));
+    }
+  });
+});
+
+describe('network policies', () => {
+  /** Who is talking: a pod of ours (its labels), a pod of another namespace, or an address. */
+  type Peer = { labels: Record<string, string>; namespace?: string } | { ip: string };
+  const ours = (name: string): Peer => ({ labels: deployment(name).spec.template.metadata.labels });
+  const outside = (namespace: string, labels: Record<string, string> = {}): Peer => ({ namespace, labels });
+
+  const inCidr = (ip: string, cidr: string) => {
+    const [net, bits] = cidr.split('/');
+    const toInt = (a: string) => a.split('.').reduce((n, octet) => (n << 8) + Number(octet), 0) >>> 0;
+    const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
+    return (toInt(ip) & mask) === (toInt(net) & mask);
+  };
+  function peerMatches(rule: Json, peer: Peer): boolean {
+    if ('ip' in peer) return !!rule.ipBlock && inCidr(peer.ip, rule.ipBlock.cidr);
+    if (rule.ipBlock) return false;
+    const namespace = peer.namespace ?? 'vn-gateway';
+    if (rule.namespaceSelector) return matchLabels(rule.namespaceSelector, { 'kubernetes.io/metadata.name': namespace }) && (!rule.podSelector || matchLabels(rule.podSelector, peer.labels));
+    return namespace === 'vn-gateway' && matchLabels(rule.podSelector, peer.labels);
+  }
+  const portAllowed = (rule: Json, port: number) => !rule.ports || rule.ports.some((p: Json) => p.port === port);
+
+  /** Whether the policies let `from` open a connection to `to` on `port` (both ends must allow it, as in Kubernetes). */
+  function allowed(from: Peer, to: Peer, port: number): boolean {
+    const side = (pod: Peer, direction: 'Ingress' | 'Egress', other: Peer) => {
+      if ('ip' in pod || pod.namespace) return true; // outside our namespace: not ours to police
+      const applying = policies.filter((p) => p.spec.policyTypes.includes(direction) && matchLabels(p.spec.podSelector, pod.labels));
+      const rules = applying.flatMap((p) => (direction === 'Ingress' ? p.spec.ingress : p.spec.egress) ?? []);
+      return rules.some((rule: Json) => (rule[direction === 'Ingress' ? 'from' : 'to'] ?? []).some((peer: Json) => peerMatches(peer, other)) && portAllowed(rule, port));
+    };
+    return side(from, 'Egress', to) && side(to, 'Ingress', from);
+  }
+
+  const SOURCE = { ip: '10.20.4.7' };
+  const ISSUER = { ip: '10.30.0.10' };
+  const reading = SUBGRAPHS.filter((name) => name !== 'audit');
+  const port = (name: string) => loadSubgraphConfig(name as SubgraphName, environmentOf(deployment(name))).port;
+
+  it('lets the ingress controller reach the gateway, and nobody else from outside', () => {
+    expect(allowed(outside('ingress-nginx'), ours('gateway'), 4000)).toBe(true);
+    expect(allowed(outside('some-other-app'), ours('gateway'), 4000)).toBe(false);
+    for (const name of SUBGRAPHS) expect(allowed(outside('ingress-nginx'), ours(name), port(name))).toBe(false);
+  });
+
+  it('lets only the gateway reach the subgraphs', () => {
+    for (const name of SUBGRAPHS) {
+      expect(allowed(ours('gateway'), ours(name), port(name))).toBe(true);
+      for (const other of SUBGRAPHS) expect(allowed(ours(other), ours(name), port(name))).toBe(false);
+      expect(allowed(outside('some-other-app'), ours(name), port(name))).toBe(false);
+    }
+  });
+
+  it('lets only the subgraphs that read a source reach the sources; the gateway reaches the token issuer', () => {
+    for (const name of reading) expect(allowed(ours(name), SOURCE, 443)).toBe(true);
+    expect(allowed(ours('audit'), SOURCE, 443)).toBe(false);
+    expect(allowed(ours('gateway'), SOURCE, 443)).toBe(false);
+    expect(allowed(ours('gateway'), ISSUER, 443)).toBe(true);
+    expect(allowed(ours('population'), ISSUER, 443)).toBe(false);
+  });
+
+  it('lets every process reach Redis, PostgreSQL and DNS, and the monitoring namespace reach only the metrics port', () => {
+    for (const name of ['gateway', ...SUBGRAPHS]) {
+      expect(allowed(ours(name), outside('vn-gateway-data'), 6379)).toBe(true);
+      expect(allowed(ours(name), outside('vn-gateway-data'), 5432)).toBe(true);
+      expect(allowed(ours(name), outside('kube-system', { 'k8s-app': 'kube-dns' }), 53)).toBe(true);
+      expect(allowed(outside('monitoring'), ours(name), 9464)).toBe(true);
+    }
+    expect(allowed(outside('monitoring'), ours('gateway'), 4000)).toBe(false);
+    expect(allowed(ours('gateway'), { ip: '8.8.8.8' }, 443)).toBe(false);
+  });
+});
+
+describe('overlays', () => {
+  it('aim every patch at a resource they have', () => {
+    for (const overlay of [PROVINCE, NATIONAL]) expect(patchTargetProblems(overlay)).toEqual([]);
+  });
+
+  it('province: one replica each and no autoscaler', () => {
+    const kustomization = readYamlDocuments(join(PROVINCE, 'kustomization.yaml'))[0] as Json;
+    const replicas = kustomization.patches.filter((p: Json) => p.patch?.includes('/spec/replicas'));
+    expect(replicas.map((p: Json) => p.patch.match(/value: (\d+)/)[1])).toEqual(['1']);
+    expect(kustomizationResources(PROVINCE).filter((l) => ['HorizontalPodAutoscaler', 'PodDisruptionBudget'].includes(l.resource.kind))).toEqual([]);
+  });
+
+  it('national: an autoscaler and a disruption budget for each Deployment, replicas apart across nodes and zones', () => {
+    const resources = kustomizationResources(NATIONAL).map((l) => l.resource as Json);
+    for (const d of deployments) {
+      const name = d.metadata.name;
+      const hpa = resources.find((r) => r.kind === 'HorizontalPodAutoscaler' && r.spec.scaleTargetRef.name === name);
+      expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+      const pdb = resources.find((r) => r.kind === 'PodDisruptionBudget' && matchLabels(r.spec.selector, d.spec.template.metadata.labels));
+      expect(pdb.spec.maxUnavailable).toBe(1);
+    }
+    const antiAffinity = readYamlDocuments(join(NATIONAL, 'anti-affinity.yaml'))[0] as Json;
+    const terms = antiAffinity.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.map((t: Json) => t.podAffinityTerm.topologyKey);
+    expect(terms).toEqual(['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
+  });
+
+  it('are checked by a schema validator that does fail', () => {
+    const broken = structuredClone(deployment('gateway')) as Resource & Json;
+    broken.spec.replicas = 'two';
+    delete broken.spec.template.spec.containers[0].livenessProbe.httpGet.port;
+    expect(schemaProblem(broken)).toMatch(/replicas|port/);
+    expect(schemaProblem(deployment('gateway'))).toBeNull();
+  });
+});
+
+describe('alerts and dashboard', () => {
+  /** Every sample name the gateway's and the subgraphs' /metrics can show. */
+  async function exposedNames(): Promise<Set<string>> {
+    const names = new Set<string>();
+    for (const registry of [createGatewayMetrics().registry, subgraphMetrics().registry]) {
+      for (const metric of await registry.getMetricsAsJSON()) {
+        names.add(metric.name);
+        if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_count', '_sum']) names.add(metric.name + suffix);
+      }
+    }
+    return names;
+  }
+  const metricNamesIn = (expr: string) => [...expr.matchAll(/\b((?:gateway|subgraph)_[a-z0-9_]+)/g)].map((m) => m[1]);
+
+  const alerts = readYamlDocuments(join(DEPLOY_DIR, 'monitoring', 'alerts.yaml'))[0] as Json;
+  const rules = alerts.spec.groups.flatMap((group: Json) => group.rules);
+  const dashboard = JSON.parse(readFileSync(join(DEPLOY_DIR, 'monitoring', 'dashboard.json'), 'utf8'));
+  const panels = dashboard.panels.filter((p: Json) => p.type !== 'row');
+
+  it('alert on a source down or its breaker open, audit write failures, p99 over target and the error rate', () => {
+    expect(rules.map((r: Json) => r.alert)).toEqual(expect.arrayContaining(['SourceCircuitOpen', 'SourceDown', 'AuditWriteFailures', 'GatewayLatencyP99OverTarget', 'GatewayErrorRate']));
+  });
+
+  it('read only metrics the processes expose', async () => {
+    const exposed = await exposedNames();
+    const used = [...rules.map((r: Json) => r.expr), ...panels.flatMap((p: Json) => p.targets.map((t: Json) => t.expr))].flatMap(metricNamesIn);
+    expect(used.length).toBeGreaterThan(20);
+    expect([...new Set(used)].filter((name) => !exposed.has(name))).toEqual([]);
+  });
+
+  it('show the sharing: reads by calling system × source × procedure', () => {
+    const sharing = panels.find((p: Json) => /sharing/i.test(p.title) && p.type === 'table');
+    expect(sharing.targets[0].expr).toMatch(/sum by \(client_id, source, procedure\) \(increase\(gateway_personal_reads_total/);
+  });
+});
