@@ -66,7 +66,8 @@ async function answersAs(port: number, pid: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(): Promise<ThrowawayRedis> {
+/** `extraArgs`: more redis-server options (a cluster node's, see redis-cluster.ts). */
+export async function startRedis(extraArgs: readonly string[] = []): Promise<ThrowawayRedis> {
   const binary = findRedisServer();
   if (!binary) throw new Error(REDIS_MISSING);
   const port = await freePort();
@@ -74,7 +75,7 @@ export async function startRedis(): Promise<ThrowawayRedis> {
   let child: ChildProcess | null = null;
 
   const start = async () => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no', '--loglevel', 'warning'];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no', '--loglevel', 'warning', ...extraArgs];
     const started = spawn(binary, args, { stdio: 'ignore' });
     child = started;
     const deadline = Date.now() + 10_000;
