@@ -26,3 +26,5 @@ export { DEFAULT_MAX_TOKEN_AGE_S, DEFAULT_PROCEDURE_CATALOGUE_FILE, loadGatewayC
 export type { GatewayConfig } from './gateway';
 export { loadRedisConfig } from './redis';
 export type { RedisConfig, RedisNode, RedisTarget } from './redis';
+export { loadWorkersConfig } from './workers';
+export type { WorkersConfig } from './workers';
