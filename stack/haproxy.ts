@@ -3,22 +3,17 @@
  * frontend per service on a free port, round-robin over its replicas, each replica health-checked
  * on `/ready`; a stats page whose CSV says which replicas it has marked down.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findProgram } from './packages';
 import { freePort } from './ports';
 
 export const HAPROXY_REQUIREMENT = { what: 'HAProxy (haproxy)', debianPackage: 'haproxy' };
 
 export function findHaproxy(): string | null {
-  for (const candidate of ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy', '/usr/bin/haproxy']) if (existsSync(candidate)) return candidate;
-  try {
-    const found = execFileSync('sh', ['-c', 'command -v haproxy'], { encoding: 'utf8' }).trim();
-    return found.length > 0 ? found : null;
-  } catch {
-    return null;
-  }
+  return findProgram('haproxy', ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy', '/usr/bin/haproxy']);
 }
 
 export interface HaproxyService {

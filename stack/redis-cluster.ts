@@ -4,9 +4,9 @@
  * killing a primary is followed by its replica's promotion after `--cluster-node-timeout`.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
+import { findProgram } from './packages';
 import { startRedis, ThrowawayRedis } from './redis';
 
 export interface ThrowawayRedisCluster {
@@ -25,8 +25,7 @@ export interface ThrowawayRedisCluster {
 const run = promisify(execFile);
 
 function findRedisCli(): string {
-  for (const candidate of ['/usr/bin/redis-cli', '/usr/local/bin/redis-cli']) if (existsSync(candidate)) return candidate;
-  return 'redis-cli';
+  return findProgram('redis-cli', ['/usr/bin/redis-cli', '/usr/local/bin/redis-cli']) ?? 'redis-cli';
 }
 
 async function ask<T>(port: number, work: (client: Redis) => Promise<T>): Promise<T> {

@@ -5,24 +5,19 @@
  *
  * Tests that need it use describeWithRedis (tests/support/needs-package.ts).
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findProgram } from './packages';
 import { freePort } from './ports';
 
 export const REDIS_REQUIREMENT = { what: 'Redis server (redis-server)', debianPackage: 'redis-server' };
 const REDIS_MISSING = 'Redis server not installed: .ci/run installs the redis-server package';
 
 export function findRedisServer(): string | null {
-  for (const candidate of ['/usr/bin/redis-server', '/usr/local/bin/redis-server']) if (existsSync(candidate)) return candidate;
-  try {
-    const found = execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
-    return found.length > 0 ? found : null;
-  } catch {
-    return null;
-  }
+  return findProgram('redis-server', ['/usr/bin/redis-server', '/usr/local/bin/redis-server']);
 }
 
 export interface ThrowawayRedis {
