@@ -236,10 +236,12 @@ describeIfInstalled('replicas behind HAProxy on Redis Cluster and PostgreSQL', {
 
   it('shares a persisted query, a cached answer and a rate limit between the two gateways', async () => {
     const [a, b] = gateways.map((g) => g.url);
-    // The second gateway serves from two worker processes on one port.
-    const secondLog = readFileSync(join(logDir, 'gateway-1.log'), 'utf8');
-    expect(secondLog).toContain('gateway: serving with 2 worker processes');
-    expect(secondLog.match(/"msg":"serving"/g)).toHaveLength(2);
+    // The second gateway serves from two worker processes on one port (the first may have
+    // answered /ready before the second is up).
+    const secondLog = () => readFileSync(join(logDir, 'gateway-1.log'), 'utf8');
+    await until(() => (secondLog().match(/"msg":"serving"/g) ?? []).length >= 2, DEADLINE_MS, 250);
+    expect(secondLog()).toContain('gateway: serving with 2 worker processes');
+    expect(secondLog().match(/"msg":"serving"/g)).toHaveLength(2);
     // A persisted query registered through one gateway is known to the other.
     const query = `{ province(code: "24") { name } } # replicas ${Date.now()}`;
     const hash = createHash('sha256').update(query).digest('hex');
