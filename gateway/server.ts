@@ -76,7 +76,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   startTracing({ serviceName: 'gateway' });
   const events = createGatewayEvents();
   // Persisted queries and whole answers: in Redis when configured, shared by every replica.
-  const cache = openCacheBackend({ redisUrl: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, maxEntries: 10_000, role: 'gateway cache', invalidation: config.subgraphAnswerCacheTtlMs > 0 });
+  const cache = openCacheBackend({ redis: config.redis, commandTimeoutMs: config.redisCommandTimeoutMs, maxEntries: 10_000, role: 'gateway cache', invalidation: config.subgraphAnswerCacheTtlMs > 0 });
   const subgraphs = createSubgraphCalls({
     urls: config.subgraphUrls,
     timeoutMs: config.subgraphTimeoutMs,
@@ -91,7 +91,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
 
   const features = registerFeatures([
     authentication({ config, verifier: options.tokenVerifier }),
-    rateLimit({ ...config.rateLimit, redisUrl: config.redisUrl, redisCommandTimeoutMs: config.redisCommandTimeoutMs, events }),
+    rateLimit({ ...config.rateLimit, redis: config.redis, redisCommandTimeoutMs: config.redisCommandTimeoutMs, events }),
     requestLimits({ limits: config.limits, introspection: config.introspection, events }),
     persistedQueries({ store: cache.store, ttlS: config.persistedQueryTtlS }),
     responseCache({ store: cache.store, ttlMs: config.responseCacheTtlMs }),

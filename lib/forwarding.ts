@@ -4,7 +4,8 @@
  * claims and binds them to that one call: the subgraph it is meant for (`aud`), a SHA-256 digest
  * of the exact request body (`bdh`), a unique id (`jti`) and a lifetime of seconds (`iat`/`exp`).
  * A subgraph accepts a request only when the signature verifies, the audience is itself, the body
- * it received has that digest and it has not seen the id before. A header captured on the
+ * it received has that digest and no replica has seen the id before (the ids are claimed in the
+ * shared Redis when there is one, see `callIds`). A header captured on the
  * gateway-to-subgraph link is therefore good for nothing: not with another body, not against
  * another subgraph, not a second time, and not for long.
  *
@@ -97,10 +98,24 @@ export interface ForwardingVerifier {
   verify(header: string | undefined, body: Uint8Array): Promise<Principal>;
 }
 
+/** Where call ids are claimed; lib/kv's stores fit (Redis SET NX, memory while it is away). */
+export interface CallIdRegister {
+  /** True for the first claim of `key` within `ttlMs`, false for every later one. */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+}
+
 export interface ForwardingVerifierOptions {
   /** This subgraph's name: the audience a call must be signed for. */
   audience: string;
+  /**
+   * Shared by every replica of the subgraph, so a captured call cannot be replayed to another
+   * one; absent: this process remembers the ids it has seen.
+   */
+  callIds?: CallIdRegister;
 }
+
+/** How long a claimed id is kept: past that its call has expired anyway. */
+const CALL_ID_TTL_MS = (MAX_LIFETIME_S + CLOCK_SKEW_S) * 1000;
 
 /**
  * Ids seen recently. Two generations, each as long as the longest accepted lifetime: an id stays
@@ -128,6 +143,8 @@ export async function createForwardingVerifier(publicJwk: JWK, options: Forwardi
   const algorithm = algorithmOf(publicJwk);
   const key = keyObjectFromJwk(publicJwk, 'public');
   const seen = new SeenIds();
+  const register = options.callIds;
+  const audienceKey = `vncg:forwarded-call:${options.audience}:`;
   return {
     async verify(header, body) {
       if (!header) throw new ForwardingError('Subgraphs accept requests only from the gateway');
@@ -157,6 +174,7 @@ export async function createForwardingVerifier(publicJwk: JWK, options: Forwardi
       if (typeof principal === 'string') throw new ForwardingError(`The forwarded identity is invalid: ${principal}`);
       // Last, so a refused call does not spend the id of the real one.
       if (!seen.add(jti, now)) throw new ForwardingError('The forwarded call was already used');
+      if (register && !(await register.claim(audienceKey + jti, CALL_ID_TTL_MS))) throw new ForwardingError('The forwarded call was already used');
       return principal;
     },
   };

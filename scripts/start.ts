@@ -1,13 +1,14 @@
 /**
  * `npm start`: mock sources, every subgraph and the gateway, as three child processes in one
- * terminal, started in dependency order. Ctrl-C (or SIGTERM) stops them all.
+ * terminal, started in dependency order. Ctrl-C (or SIGTERM) stops them all. `npm run
+ * start:cluster` is the same with WORKERS=auto: the subgraphs and the gateway on every core.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { loadGatewayConfig, loadMocksConfig, loadSubgraphConfig } from '../lib/config';
+import { loadGatewayConfig, loadMocksConfig, loadSubgraphConfig, loadWorkersConfig } from '../lib/config';
 import { ensureDevKeys } from '../lib/keys';
 import { log, logDestination } from '../lib/log';
 import { logStartFailure, setUpLogsAndTraces } from '../lib/process-logging';
@@ -84,6 +85,8 @@ async function main(): Promise<void> {
   const mocks = loadMocksConfig(env);
   const subgraphs = SUBGRAPHS.map((name) => loadSubgraphConfig(name, env));
   const gateway = loadGatewayConfig(env);
+  // WORKERS above 1 (npm run start:cluster) needs Redis and the PostgreSQL audit log: said here, once.
+  loadWorkersConfig(env, 'gateway');
 
   // The development token issuer and the gateway's forwarding keys, made once and kept in .dev/.
   if (!gateway.production) await ensureDevKeys(gateway.devDir);

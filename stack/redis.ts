@@ -5,24 +5,19 @@
  *
  * Tests that need it use describeWithRedis (tests/support/needs-package.ts).
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findProgram } from './packages';
 import { freePort } from './ports';
 
 export const REDIS_REQUIREMENT = { what: 'Redis server (redis-server)', debianPackage: 'redis-server' };
 const REDIS_MISSING = 'Redis server not installed: .ci/run installs the redis-server package';
 
 export function findRedisServer(): string | null {
-  for (const candidate of ['/usr/bin/redis-server', '/usr/local/bin/redis-server']) if (existsSync(candidate)) return candidate;
-  try {
-    const found = execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
-    return found.length > 0 ? found : null;
-  } catch {
-    return null;
-  }
+  return findProgram('redis-server', ['/usr/bin/redis-server', '/usr/local/bin/redis-server']);
 }
 
 export interface ThrowawayRedis {
@@ -66,7 +61,8 @@ async function answersAs(port: number, pid: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(): Promise<ThrowawayRedis> {
+/** `extraArgs`: more redis-server options (a cluster node's, see redis-cluster.ts). */
+export async function startRedis(extraArgs: readonly string[] = []): Promise<ThrowawayRedis> {
   const binary = findRedisServer();
   if (!binary) throw new Error(REDIS_MISSING);
   const port = await freePort();
@@ -74,7 +70,7 @@ export async function startRedis(): Promise<ThrowawayRedis> {
   let child: ChildProcess | null = null;
 
   const start = async () => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no', '--loglevel', 'warning'];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no', '--loglevel', 'warning', ...extraArgs];
     const started = spawn(binary, args, { stdio: 'ignore' });
     child = started;
     const deadline = Date.now() + 10_000;

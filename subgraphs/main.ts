@@ -3,7 +3,7 @@
  * Each reads its port and source connections from the environment (lib/config.ts); in
  * production each runs as its own deployment with one name.
  */
-import { ConfigError, devDirectory, loadMetricsConfig, loadShutdownConfig, loadSubgraphConfig } from '../lib/config';
+import { ConfigError, ShutdownConfig, SubgraphConfig, devDirectory, loadMetricsConfig, loadShutdownConfig, loadSubgraphConfig, loadWorkersConfig } from '../lib/config';
 import { serveMetrics } from '../lib/metrics';
 import { describeMetricsExposure, startMetricsServer } from '../lib/metrics-access';
 import { subgraphMetrics } from './common/metrics';
@@ -11,6 +11,7 @@ import { ensureDevKeys } from '../lib/keys';
 import { stopGracefullyOnSignals } from '../lib/graceful-stop';
 import { log } from '../lib/log';
 import { logStartFailure, setUpLogsAndTraces } from '../lib/process-logging';
+import { runOnEveryCore } from '../lib/workers';
 import { SUBGRAPHS, SubgraphName } from '../lib/sources';
 import type { RunningService } from './common/server';
 import { startSubgraph, subgraphServerOptions } from './common/server';
@@ -27,7 +28,12 @@ async function main(): Promise<void> {
   const names = (requested.length > 0 ? requested : [...SUBGRAPHS]) as SubgraphName[];
   const configs = names.map((name) => loadSubgraphConfig(name, process.env));
   const shutdown = loadShutdownConfig(process.env);
+  const { workers } = loadWorkersConfig(process.env, 'subgraphs');
   if (process.env.NODE_ENV !== 'production') await ensureDevKeys(devDirectory(process.env));
+  await runOnEveryCore(workers, 'subgraphs', () => serve(configs, shutdown));
+}
+
+async function serve(configs: SubgraphConfig[], shutdown: ShutdownConfig): Promise<void> {
   const running: RunningService[] = [];
   for (const config of configs) {
     const service = await startSubgraph(SUBGRAPH_FACTORIES[config.name](config), subgraphServerOptions(config));

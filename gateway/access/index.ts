@@ -94,6 +94,8 @@ export function accessControl({ config, events, auditSink }: AccessControlFeatur
     },
     async start() {
       catalogue.ready();
+      // A file another live gateway writes stops this one here, before it serves anything.
+      await sink.open?.();
     },
     plugins: [
       accessControlPlugin({

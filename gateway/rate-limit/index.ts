@@ -3,9 +3,9 @@
  * GraphQL work: a batch costs one token per operation. Refused: HTTP 429, `Retry-After`, and
  * `extensions.code: RATE_LIMITED` with `extensions.retryAfter` in seconds.
  */
-import type { RateLimitConfig } from '../../lib/config';
+import type { RateLimitConfig, RedisTarget } from '../../lib/config';
 import { HttpError } from '../../lib/graphql-http';
-import { createRedisClient } from '../../lib/kv/redis-client';
+import { createRedisClient } from '../../lib/kv';
 import type { Principal } from '../../lib/principal';
 import type { GatewayEvents } from '../events';
 import type { GatewayFeature } from '../feature';
@@ -15,14 +15,14 @@ export { createRateLimiter } from './limiter';
 export type { RateLimiter } from './limiter';
 
 export interface RateLimitWiring extends RateLimitConfig {
-  redisUrl: string | undefined;
+  redis: RedisTarget | undefined;
   redisCommandTimeoutMs: number;
 }
 
 /** The configured limiter, or null when RATE_LIMIT_PER_SECOND is 0. */
 export function rateLimiterFor(config: RateLimitWiring): RateLimiter | null {
   if (config.perSecond <= 0) return null;
-  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { commandTimeoutMs: config.redisCommandTimeoutMs, role: 'rate limit' }) : null;
+  const redis = config.redis ? createRedisClient(config.redis, { commandTimeoutMs: config.redisCommandTimeoutMs, role: 'rate limit' }) : null;
   return createRateLimiter({ perSecond: config.perSecond, burst: config.burst, redis });
 }
 

@@ -4,7 +4,7 @@
  * this process instead of refusing (fail open to memory): a Redis outage must not stop the
  * communes' desks, and the per-process bucket still bounds each replica.
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../lib/kv';
 import { describeError, log } from '../../lib/log';
 import { RedisBuckets } from './redis-buckets';
 import { BucketSettings, MemoryBuckets, RateDecision } from './token-bucket';
@@ -20,7 +20,7 @@ export interface RateLimiter {
 
 export interface RateLimiterOptions extends BucketSettings {
   /** The shared store; null or absent: memory only. The limiter closes it. */
-  redis?: Redis | null;
+  redis?: RedisClient | null;
 }
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {

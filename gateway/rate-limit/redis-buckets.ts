@@ -1,9 +1,10 @@
 /**
  * The same token bucket kept in Redis, so every gateway replica draws from one bucket per
  * client. One Lua script reads, refills, takes and writes atomically, timed by Redis's own clock
- * (replicas' clocks may differ). Keys expire once the bucket would be full again.
+ * (replicas' clocks may differ). Keys expire once the bucket would be full again. The script
+ * touches one key, so it runs unchanged on a Redis Cluster (the key's node runs it).
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../lib/kv';
 import type { BucketSettings, RateDecision } from './token-bucket';
 
 const TAKE_SCRIPT = `
@@ -42,7 +43,7 @@ export class RedisBuckets {
   private readonly takeCommand: TakeCommand;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly settings: BucketSettings,
     private readonly keyPrefix = 'vn-gateway:rate:',
   ) {

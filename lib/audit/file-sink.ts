@@ -15,7 +15,8 @@
  * complete line; a warning names the line and the quarantine file. A last line that is a whole
  * entry of the chain but lost only its newline is kept and its line ended.
  *
- * One process writes a file; replicas each use their own file or share the PostgreSQL sink.
+ * One process writes a file (writer-lock.ts: a second live writer is refused at start, a dead one's
+ * lock taken over); replicas each use their own file or share the PostgreSQL sink.
  */
 import { mkdirSync } from 'node:fs';
 import { open, FileHandle, truncate, writeFile } from 'node:fs/promises';
@@ -27,6 +28,7 @@ import { FileAuditIndex } from './file-index';
 import { chainRecords, GroupCommit } from './group-commit';
 import { parseLine, readLines, scanLines } from './lines';
 import { AuditChainBrokenError, AuditSink } from './sink';
+import { takeWriterLock, WriterLock } from './writer-lock';
 
 export interface FileAuditSinkOptions {
   /** Signed checkpoints (the gateway); absent for readers. */
@@ -73,6 +75,8 @@ export class FileAuditSink implements AuditSink {
   private stopTimer: (() => void) | null = null;
   private checkpointing: Promise<void> = Promise.resolve();
   private index: FileAuditIndex | null = null;
+  private lock: WriterLock | null = null;
+  private locking: Promise<WriterLock> | null = null;
   private readonly batches = new GroupCommit((records) => this.commit(records));
   readonly checkpointFile: string;
 
@@ -107,8 +111,23 @@ export class FileAuditSink implements AuditSink {
     return this.handle;
   }
 
-  private async openChecked(): Promise<void> {
+  /**
+   * Becomes the file's one writer (the gateway's start calls it): throws AuditWriterConflictError
+   * while another live process writes it. Readers never call it.
+   */
+  async open(): Promise<void> {
     mkdirSync(dirname(this.path), { recursive: true });
+    this.locking ??= takeWriterLock(this.path);
+    try {
+      this.lock = await this.locking;
+    } catch (error) {
+      this.locking = null;
+      throw error;
+    }
+  }
+
+  private async openChecked(): Promise<void> {
+    await this.open();
     let heads = new Map<number, string>();
     let lastSigned = 0;
     const settings = this.options.checkpoints;
@@ -261,5 +280,8 @@ export class FileAuditSink implements AuditSink {
     this.handle = null;
     await this.index?.close();
     this.index = null;
+    await this.lock?.release();
+    this.lock = null;
+    this.locking = null;
   }
 }

@@ -16,6 +16,8 @@ export interface AuditSink {
    * a stored line that is not a well-formed entry as null (its time cannot be known), for reports.
    */
   readPeriod(from: Date, to: Date): AsyncIterable<AuditEntry | null>;
+  /** Prepares for appending at start; throws when this process may not write (another writer holds the log). */
+  open?(): Promise<void>;
   close(): Promise<void>;
 }
 

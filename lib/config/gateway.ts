@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEV_AUDIENCE, DEV_ISSUER, devKeyPaths } from '../keys';
 import { SUBGRAPHS, SubgraphName } from '../sources';
-import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './cache';
-import { ConfigError, Env, bool, cacheInvalidationToken, httpUrl, isProduction, nonNegativeInt, port, positiveInt, postgresUrl, read, redisUrl } from './env';
+import { ConfigError, Env, bool, cacheInvalidationToken, httpUrl, isProduction, nonNegativeInt, port, positiveInt, postgresUrl, read } from './env';
+import { RedisTarget, loadRedisConfig } from './redis';
 import { RateLimitConfig, RequestLimits, loadRateLimit, loadRequestLimits } from './limits';
 import { MetricsConfig, loadMetricsConfig } from './metrics';
 import { defaultAuditFile, devDirectory } from './paths';
@@ -22,7 +22,8 @@ export interface GatewayConfig {
   /** Overrides of the routing URLs written in the supergraph, by subgraph name. */
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   subgraphTimeoutMs: number;
-  redisUrl: string | undefined;
+  /** The shared Redis (single, Cluster or Sentinel); unset: memory only. */
+  redis: RedisTarget | undefined;
   redisCommandTimeoutMs: number;
   /** How long an automatic persisted query is kept, in seconds. */
   persistedQueryTtlS: number;
@@ -114,8 +115,6 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       PROCEDURE_CATALOGUE_FILE: z.string().default(DEFAULT_PROCEDURE_CATALOGUE_FILE),
       SUBGRAPH_URLS: subgraphUrlList.default({}),
       SUBGRAPH_TIMEOUT_MS: positiveInt.default(10_000),
-      REDIS_URL: redisUrl.optional(),
-      REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(10_000).default(DEFAULT_REDIS_COMMAND_TIMEOUT_MS),
       PERSISTED_QUERY_TTL_S: positiveInt.max(30 * 86_400).default(86_400),
       RESPONSE_CACHE_TTL_S: nonNegativeInt.max(3600).default(10),
       RESPONSE_COMPRESSION: bool.default(true),
@@ -163,8 +162,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     procedureCatalogueFile: resolve(v.PROCEDURE_CATALOGUE_FILE),
     subgraphUrls: v.SUBGRAPH_URLS,
     subgraphTimeoutMs: v.SUBGRAPH_TIMEOUT_MS,
-    redisUrl: v.REDIS_URL,
-    redisCommandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
+    ...loadRedisConfig(env),
     persistedQueryTtlS: v.PERSISTED_QUERY_TTL_S,
     responseCacheTtlMs: v.RESPONSE_CACHE_TTL_S * 1000,
     compressionMinBytes: v.RESPONSE_COMPRESSION ? v.RESPONSE_COMPRESSION_MIN_BYTES : null,

@@ -24,3 +24,7 @@ export { loadMetricsConfig } from './metrics';
 export type { MetricsConfig } from './metrics';
 export { DEFAULT_MAX_TOKEN_AGE_S, DEFAULT_PROCEDURE_CATALOGUE_FILE, loadGatewayConfig, loadMaxTokenAge } from './gateway';
 export type { GatewayConfig } from './gateway';
+export { loadRedisConfig } from './redis';
+export type { RedisConfig, RedisNode, RedisTarget } from './redis';
+export { loadWorkersConfig } from './workers';
+export type { WorkersConfig } from './workers';

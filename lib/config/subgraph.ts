@@ -3,8 +3,9 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { devKeyPaths } from '../keys';
 import { SOURCES, SourceName, SubgraphName, defaultSubgraphPort, envPrefix } from '../sources';
-import { DEFAULT_CACHE_TTL_S, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, DEFAULT_STALE_IF_ERROR_S } from './cache';
-import { ConfigError, Env, bool, cacheInvalidationToken, isProduction, nonNegativeInt, port, positiveInt, postgresUrl, read, redisUrl } from './env';
+import { DEFAULT_CACHE_TTL_S, DEFAULT_STALE_IF_ERROR_S } from './cache';
+import { ConfigError, Env, bool, cacheInvalidationToken, isProduction, nonNegativeInt, port, positiveInt, postgresUrl, read } from './env';
+import { RedisTarget, loadRedisConfig } from './redis';
 import { MetricsConfig, loadMetricsConfig } from './metrics';
 import { defaultAuditFile, devDirectory } from './paths';
 import { SourceConnection, SourceResilience, loadSourceConnection, loadSourceResilience } from './sources';
@@ -39,7 +40,7 @@ export interface SubgraphConfig extends SubgraphLinkSecurity {
   /** How long an expired answer may still be served when its source fails, in ms (0: never). */
   staleIfErrorMs: Record<SourceName, number>;
   /** Shared source cache and invalidation messages; unset: in-process memory only. */
-  redisUrl: string | undefined;
+  redis: RedisTarget | undefined;
   redisCommandTimeoutMs: number;
   /** Bearer token that `POST /cache/invalidate` requires; unset: the endpoint is off. */
   cacheInvalidationToken: string | undefined;
@@ -84,8 +85,6 @@ export function loadSubgraphConfig(name: SubgraphName, env: Env = process.env): 
       RECONCILIATION_CACHE_TTL_S: nonNegativeInt.max(86_400).default(60),
       INDICATORS_CACHE_TTL_S: nonNegativeInt.max(86_400).default(3600),
       INDICATORS_MAX_INSURANCE_LOOKUPS: positiveInt.max(1_000_000).default(20_000),
-      REDIS_URL: redisUrl.optional(),
-      REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(10_000).default(DEFAULT_REDIS_COMMAND_TIMEOUT_MS),
       CACHE_INVALIDATION_TOKEN: cacheInvalidationToken,
       SUBGRAPH_TRUST_UNSIGNED: bool.default(false),
     },
@@ -127,8 +126,7 @@ export function loadSubgraphConfig(name: SubgraphName, env: Env = process.env): 
     indicatorsCacheTtlMs: v.INDICATORS_CACHE_TTL_S * 1000,
     indicatorsMaxInsuranceLookups: v.INDICATORS_MAX_INSURANCE_LOOKUPS,
     staleIfErrorMs,
-    redisUrl: v.REDIS_URL as string | undefined,
-    redisCommandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
+    ...loadRedisConfig(env),
     cacheInvalidationToken: v.CACHE_INVALIDATION_TOKEN as string | undefined,
     trustUnsigned: v.SUBGRAPH_TRUST_UNSIGNED as unknown as boolean,
     sourceResilience,

@@ -5,15 +5,18 @@
 import { localInvalidationBus, InvalidationBus, RedisInvalidationBus } from './invalidation-bus';
 import { MemoryStore } from './memory-store';
 import { RedisStore } from './redis-store';
+import type { RedisTarget } from '../config';
 import type { KeyValueStore } from './store';
 
 export type { KeyValueStore } from './store';
 export type { InvalidationBus, InvalidationMessage } from './invalidation-bus';
 export { MemoryStore } from './memory-store';
 export { RedisStore } from './redis-store';
+export { createRedisClient } from './redis-client';
+export type { RedisClient } from './redis-client';
 
 export interface CacheBackendOptions {
-  redisUrl?: string | undefined;
+  redis?: RedisTarget | undefined;
   commandTimeoutMs: number;
   /** Entries kept in memory (the whole store without Redis, this process's tier with it). */
   maxEntries: number;
@@ -30,12 +33,12 @@ export interface CacheBackend {
 }
 
 export function openCacheBackend(options: CacheBackendOptions): CacheBackend {
-  if (!options.redisUrl) {
+  if (!options.redis) {
     const store = new MemoryStore(options.maxEntries);
     return { store, bus: localInvalidationBus, close: () => store.close() };
   }
-  const store = new RedisStore({ url: options.redisUrl, commandTimeoutMs: options.commandTimeoutMs, local: new MemoryStore(options.maxEntries), role: options.role });
-  const bus = options.invalidation === false ? localInvalidationBus : new RedisInvalidationBus(options.redisUrl, store.client, options.commandTimeoutMs);
+  const store = new RedisStore({ target: options.redis, commandTimeoutMs: options.commandTimeoutMs, local: new MemoryStore(options.maxEntries), role: options.role });
+  const bus = options.invalidation === false ? localInvalidationBus : new RedisInvalidationBus(options.redis, store.client, options.commandTimeoutMs);
   return {
     store,
     bus,

@@ -1,6 +1,7 @@
 /**
  * Tells every process that some citizens' cached source answers are out of date. With Redis it
- * is a pub/sub channel every subgraph replica subscribes to; without Redis, an in-process event
+ * is a pub/sub channel every subgraph replica subscribes to (in a Redis Cluster, PUBLISH reaches
+ * every node, so a subscriber on any node hears it); without Redis, an in-process event
  * (there is no other process sharing the cache then). Delivery is at most once: a replica
  * disconnected from Redis misses messages, which is why the Redis store drops its stand-in
  * memory when it reconnects.
@@ -10,10 +11,10 @@
  * `sources` names whose answers changed; absent, every source's answers about them are dropped.
  */
 import { EventEmitter } from 'node:events';
-import type Redis from 'ioredis';
 import { isPersonalId } from '../personal-id';
 import { SOURCES, SourceName } from '../sources';
-import { createRedisClient } from './redis-client';
+import type { RedisTarget } from '../config';
+import { createRedisClient, RedisClient } from './redis-client';
 
 export const INVALIDATION_CHANNEL = 'vncg:source-cache:invalidate';
 
@@ -64,15 +65,15 @@ export const localInvalidationBus: InvalidationBus = {
 };
 
 export class RedisInvalidationBus implements InvalidationBus {
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
   private readonly listeners = new Set<(message: InvalidationMessage) => void>();
 
   constructor(
-    url: string,
-    private readonly publisher: Redis,
+    target: RedisTarget,
+    private readonly publisher: RedisClient,
     commandTimeoutMs: number,
   ) {
-    this.subscriber = createRedisClient(url, { commandTimeoutMs, subscriber: true, role: 'cache invalidation' });
+    this.subscriber = createRedisClient(target, { commandTimeoutMs, subscriber: true, role: 'cache invalidation' });
     // Subscribed on every connection, the first and each reconnection, by this bus rather than by
     // ioredis (autoResubscribe is off): the SUBSCRIBE ioredis sends itself after a reconnection
     // rejects with nobody to handle it when the bus is closed before Redis answers it.

@@ -22,6 +22,12 @@ export class MemoryStore implements KeyValueStore {
     this.entries.set(key, value, { ttl: ttlMs });
   }
 
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    if (this.entries.has(key)) return false;
+    this.entries.set(key, '1', { ttl: ttlMs });
+    return true;
+  }
+
   async delete(keys: readonly string[]): Promise<void> {
     for (const key of keys) this.entries.delete(key);
   }

@@ -9,15 +9,17 @@
  *    the first connection — memory alone serves, with the full time to live. Requests never fail
  *    for it;
  *  - when Redis answers again it is used again: deletions it missed are replayed, and the memory
- *    is emptied, since invalidation messages may have been missed meanwhile.
+ *    is emptied, since invalidation messages may have been missed meanwhile;
+ *  - in a Redis Cluster, multi-key reads and deletions go one key per command (keys of different
+ *    hash slots cannot share one), pipelined per node.
  */
-import type Redis from 'ioredis';
-import type { MemoryStore } from './memory-store';
-import { createRedisClient } from './redis-client';
+import { MemoryStore } from './memory-store';
+import type { RedisTarget } from '../config';
+import { createRedisClient, deleteEach, getEach, RedisClient } from './redis-client';
 import type { KeyValueStore } from './store';
 
 export interface RedisStoreOptions {
-  url: string;
+  target: RedisTarget;
   commandTimeoutMs: number;
   /** This process's tier: short-lived copies while Redis is up, the whole cache while it is not. */
   local: MemoryStore;
@@ -33,18 +35,21 @@ const MAX_PENDING_DELETES = 50_000;
 export const DEFAULT_LOCAL_TTL_MS = 5000;
 
 export class RedisStore implements KeyValueStore {
-  readonly client: Redis;
+  readonly client: RedisClient;
   private readonly local: MemoryStore;
   private readonly localTtlMs: number;
   private pausedUntil = 0;
   /** Redis was unusable since the last successful command: memory may miss invalidations. */
   private away = true;
   private readonly pendingDeletes = new Set<string>();
+  /** Keys this process claimed: kept apart from the cache tier, which reconnections empty. */
+  private readonly claims: MemoryStore;
 
   constructor(options: RedisStoreOptions) {
     this.local = options.local;
+    this.claims = new MemoryStore(100_000);
     this.localTtlMs = options.localTtlMs ?? DEFAULT_LOCAL_TTL_MS;
-    this.client = createRedisClient(options.url, { commandTimeoutMs: options.commandTimeoutMs, role: options.role });
+    this.client = createRedisClient(options.target, { commandTimeoutMs: options.commandTimeoutMs, role: options.role });
     this.client.on('close', () => {
       this.away = true;
     });
@@ -81,7 +86,7 @@ export class RedisStore implements KeyValueStore {
     values.forEach((value, index) => value === undefined && missing.push(index));
     if (missing.length === 0) return values;
     try {
-      const fetched = await this.client.mget(...missing.map((index) => keys[index]));
+      const fetched = await getEach(this.client, missing.map((index) => keys[index]));
       this.answered();
       fetched.forEach((value, i) => {
         if (value === null) return;
@@ -110,12 +115,26 @@ export class RedisStore implements KeyValueStore {
     }
   }
 
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    // Memory first: it answers for this process at once and is what remains when Redis is away.
+    if (!(await this.claims.claim(key, ttlMs))) return false;
+    if (!this.usable()) return true;
+    try {
+      const taken = await this.client.set(key, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
+      this.answered();
+      return taken === 'OK';
+    } catch {
+      this.failed();
+      return true;
+    }
+  }
+
   async delete(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     await this.local.delete(keys);
     if (this.usable()) {
       try {
-        await this.client.del(...keys);
+        await deleteEach(this.client, keys);
         this.answered();
         return;
       } catch {
@@ -135,7 +154,7 @@ export class RedisStore implements KeyValueStore {
     this.pendingDeletes.clear();
     for (let start = 0; start < keys.length; start += 500) {
       try {
-        await this.client.del(...keys.slice(start, start + 500));
+        await deleteEach(this.client, keys.slice(start, start + 500));
       } catch {
         for (const key of keys.slice(start)) this.pendingDeletes.add(key);
         return;
@@ -145,6 +164,6 @@ export class RedisStore implements KeyValueStore {
 
   async close(): Promise<void> {
     this.client.disconnect();
-    await this.local.close();
+    await Promise.all([this.local.close(), this.claims.close()]);
   }
 }

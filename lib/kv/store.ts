@@ -11,6 +11,11 @@ export interface KeyValueStore {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Deletes everywhere: this process and, with Redis, every replica's shared store. */
   delete(keys: readonly string[]): Promise<void>;
+  /**
+   * Takes `key` for `ttlMs` if nobody has (SET NX PX with Redis: every replica sharing the store
+   * sees it): true for the first taker, false after. Memory answers while Redis cannot.
+   */
+  claim(key: string, ttlMs: number): Promise<boolean>;
   /** Drops only this process's copies (another replica already deleted the shared ones). */
   dropLocal(keys: readonly string[]): Promise<void>;
   /** Where values currently go: `redis`, or `memory` (configured so, or while Redis is unreachable). */

@@ -8,7 +8,7 @@ import { CacheBackend, openCacheBackend } from '../../lib/kv';
 
 /** What of a subgraph's configuration the source caches read; one object per subgraph instance. */
 export type CacheConfig = Pick<SubgraphConfig, 'name' | 'cacheTtlMs' | 'cacheMaxEntries'> &
-  Partial<Pick<SubgraphConfig, 'staleIfErrorMs' | 'redisUrl' | 'redisCommandTimeoutMs'>>;
+  Partial<Pick<SubgraphConfig, 'staleIfErrorMs' | 'redis' | 'redisCommandTimeoutMs'>>;
 
 /** One backend (one set of Redis connections) per subgraph instance, shared by its caches. */
 const backends = new WeakMap<CacheConfig, { backend: CacheBackend; users: number }>();
@@ -18,7 +18,7 @@ export function acquireBackend(config: CacheConfig): { backend: CacheBackend; re
   let entry = backends.get(config);
   if (!entry) {
     const backend = openCacheBackend({
-      redisUrl: config.redisUrl,
+      redis: config.redis,
       commandTimeoutMs: config.redisCommandTimeoutMs ?? 250,
       maxEntries: config.cacheMaxEntries,
       role: `subgraph ${config.name}: source cache`,

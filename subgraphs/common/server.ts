@@ -10,10 +10,11 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
-import type { MetricsConfig, SubgraphConfig, SubgraphServerTls } from '../../lib/config';
+import type { MetricsConfig, RedisTarget, SubgraphConfig, SubgraphServerTls } from '../../lib/config';
 import { createForwardingVerifier, FORWARDING_HEADER, ForwardingVerifier } from '../../lib/forwarding';
 import { executeGraphQLRequest, HttpError, HttpGraphQLRequest, readBodyBytes, readGraphQLRequest, sendGraphQLError, sendJson } from '../../lib/graphql-http';
 import { RunningHttpService, startHttpService } from '../../lib/http-service';
+import { MemoryStore, RedisStore } from '../../lib/kv';
 import { createJurisdictionKeySigner, createJurisdictionKeyVerifier } from '../../lib/jurisdiction-key';
 import { readJwkFile } from '../../lib/keys';
 import { requestIdFrom } from '../../lib/log';
@@ -92,6 +93,9 @@ export interface SubgraphServerOptions {
   jurisdictionKeyPublicKeyFile?: string;
   /** TLS with client certificates; unset: plain HTTP. */
   tls?: SubgraphServerTls;
+  /** The shared Redis where forwarded call ids are claimed, so no replica serves one twice; unset: this process remembers them. */
+  redis?: RedisTarget;
+  redisCommandTimeoutMs?: number;
 }
 
 /** The server options a subgraph's configuration gives (main.ts, tests, benchmarks). */
@@ -106,6 +110,8 @@ export function subgraphServerOptions(config: SubgraphConfig): SubgraphServerOpt
     jurisdictionKeyPublicKeyFile: config.jurisdictionKeyPublicKeyFile,
     tls: config.tls,
     metrics: config.metrics,
+    redis: config.redis,
+    redisCommandTimeoutMs: config.redisCommandTimeoutMs,
   };
 }
 
@@ -119,10 +125,14 @@ export async function startSubgraph<TContext extends WithPrincipal>(
   definition: SubgraphDefinition<TContext>,
   options: SubgraphServerOptions,
 ): Promise<RunningHttpService> {
+  // Only a verifier made here claims ids in Redis; one handed in (tests, in-process stacks) keeps its own.
+  const callIds = options.redis && !options.forwardingVerifier && options.forwardingPublicKeyFile
+    ? new RedisStore({ target: options.redis, commandTimeoutMs: options.redisCommandTimeoutMs ?? 250, local: new MemoryStore(1), role: `subgraph ${definition.name}: replay guard` })
+    : undefined;
   const signedOnly =
     options.forwardingVerifier ??
     (options.forwardingPublicKeyFile
-      ? await createForwardingVerifier(readJwkFile(options.forwardingPublicKeyFile), { audience: definition.name })
+      ? await createForwardingVerifier(readJwkFile(options.forwardingPublicKeyFile), { audience: definition.name, callIds })
       : null);
   if (!signedOnly) throw new Error(`subgraph ${definition.name}: no gateway forwarding key configured`);
   const verifier = options.trustUnsigned ? trustUnsignedCalls(signedOnly, definition.name) : signedOnly;
@@ -204,6 +214,7 @@ export async function startSubgraph<TContext extends WithPrincipal>(
       await definition.close();
       metrics.unwatchCaches(definition.caches ?? []);
       await Promise.all((definition.caches ?? []).map((cache) => cache.close()));
+      await callIds?.close();
     },
   });
 }

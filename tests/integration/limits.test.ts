@@ -3,6 +3,7 @@
  * before execution, with its own code and status), on the whole stack with small limits; then
  * introspection and CSRF prevention.
  */
+import { join } from 'node:path';
 import { startGateway, RunningGateway } from '../../gateway/server';
 import { Stack, startStack } from '../../stack/stack';
 
@@ -149,7 +150,7 @@ describe('introspection', () => {
   });
 
   it('is refused with INTROSPECTION_DISABLED when off, and field suggestions no longer leak the schema', async () => {
-    closed = await startGateway({ ...stack.gatewayConfig, introspection: false });
+    closed = await startGateway({ ...stack.gatewayConfig, introspection: false, auditFile: join(stack.devDir, 'closed-audit.log') });
     const answer = await post({ query: '{ __schema { queryType { name } } }' }, {}, closed.url);
     expect(answer.status).toBe(400);
     expect(codes(answer)).toEqual(['INTROSPECTION_DISABLED']);

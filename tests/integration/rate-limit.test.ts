@@ -5,6 +5,7 @@
  * Redis is down.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RunningGateway, startGateway } from '../../gateway/server';
 import { describeWithRedis } from '../support/needs-package';
 import { startRedis, ThrowawayRedis } from '../../stack/redis';
@@ -103,7 +104,8 @@ describeWithRedis('rate limit in Redis', () => {
   beforeAll(async () => {
     redis = await startRedis();
     stack = await startStack({ env: { RATE_LIMIT_PER_SECOND: '0.1', RATE_LIMIT_BURST: '4', REDIS_URL: redis.url } });
-    replica = await startGateway(stack.gatewayConfig);
+    // A replica of its own: one process writes an audit file (replicas sharing one log use PostgreSQL).
+    replica = await startGateway({ ...stack.gatewayConfig, auditFile: join(stack.devDir, 'replica-audit.log') });
     expect(await untilShared()).toBe(true);
   });
   afterAll(async () => {

@@ -13,7 +13,7 @@ export const UNCACHED_CONFIG = {
   cacheTtlMs: perSource(0),
   cacheMaxEntries: 1,
   staleIfErrorMs: perSource(0),
-  redisUrl: undefined,
+  redis: undefined,
   redisCommandTimeoutMs: 250,
   cacheInvalidationToken: undefined,
   trustUnsigned: false,

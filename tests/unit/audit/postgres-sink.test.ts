@@ -11,7 +11,10 @@ import { loadSubgraphConfig } from '../../../lib/config';
 import { verifyAuditDatabase } from '../../../scripts/audit-verify';
 import { createAuditSubgraph } from '../../../subgraphs/audit';
 import { describeWithPostgres } from '../../support/needs-package';
-import { refusalRecord } from '../../support/audit-fixtures';
+import { checkpointKeys, refusalRecord } from '../../support/audit-fixtures';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startPostgres, ThrowawayPostgres } from '../../../stack/postgres';
 
 const PURPOSE = '1.001234 HS-2026-000123';
@@ -134,6 +137,26 @@ describeWithPostgres('PostgresAuditSink (against a throwaway PostgreSQL)', () =>
     expect(entries.filter((e) => e.requestId.startsWith('b-'))).toHaveLength(100);
     await expect(verifyChain(entries)).resolves.toEqual({ ok: true, entries: 200 });
     await expect(verifyChain(b.readAll())).resolves.toEqual({ ok: true, entries: 200 });
+  });
+
+  it('keeps one chain with signed checkpoints when four gateways append at once, and audit:verify accepts it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-4w-'));
+    try {
+      const keys = await checkpointKeys(dir);
+      // Four gateways sharing one checkpoint key (the one Secret every replica mounts).
+      const writers = [0, 1, 2, 3].map(() => sinkOn('audit_four', { checkpoints: keys.settings(25), maxConnections: 2 }));
+      await Promise.all(
+        Array.from({ length: 400 }, (_, i) => writers[i % 4].append([record(`w${i % 4}-${i}`, `0241900${String(i).padStart(5, '0')}`)])),
+      );
+      const entries = await entriesOf(writers[0]);
+      expect(entries.map((e) => e.seq)).toEqual(seqs(400));
+      for (const w of [0, 1, 2, 3]) expect(entries.filter((e) => e.requestId.startsWith(`w${w}-`))).toHaveLength(100);
+      const checkpoints = await writers[0].readCheckpoints();
+      expect(checkpoints.length).toBeGreaterThanOrEqual(400 / 25 / 4);
+      await expect(verifyAuditDatabase(server.url, { table: 'audit_four', verifier: keys.verifier })).resolves.toMatchObject({ status: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reads one citizen's entries newest first, at most `first`", async () => {

@@ -2,8 +2,7 @@
  * The token buckets behind the per-client rate limit: in memory, and in a real Redis shared by
  * two limiters standing for two gateway replicas; and the fall back to memory while Redis is down.
  */
-import Redis from 'ioredis';
-import { createRedisClient } from '../../../lib/kv/redis-client';
+import { createRedisClient, RedisClient } from '../../../lib/kv/redis-client';
 import { createRateLimiter, RateLimiter } from '../../../gateway/rate-limit';
 import { MemoryBuckets } from '../../../gateway/rate-limit/token-bucket';
 import { describeWithRedis } from '../../support/needs-package';
@@ -47,11 +46,11 @@ describe('memory buckets', () => {
 describeWithRedis('Redis buckets', () => {
   let redis: ThrowawayRedis;
   const limiters: RateLimiter[] = [];
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
 
   /** A limiter as a gateway replica makes it, with its own connection. */
   function replica(perSecond: number, burst: number): RateLimiter {
-    const client = createRedisClient(redis.url, { commandTimeoutMs: 200, role: 'rate limit test' });
+    const client = createRedisClient({ mode: 'single', url: redis.url }, { commandTimeoutMs: 200, role: 'rate limit test' });
     connections.push(client);
     const limiter = createRateLimiter({ perSecond, burst, redis: client });
     limiters.push(limiter);

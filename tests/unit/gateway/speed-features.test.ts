@@ -106,7 +106,7 @@ describe('configuration', () => {
   it('reads the stale window and Redis per subgraph, and refuses bad values by name', () => {
     const config = loadSubgraphConfig('land', { LAND_STALE_IF_ERROR_S: '30', REDIS_URL: 'redis://cache:6379' });
     expect(config.staleIfErrorMs).toMatchObject({ land: 30_000, population: 300_000 });
-    expect(config.redisUrl).toBe('redis://cache:6379');
+    expect(config.redis).toEqual({ mode: 'single', url: 'redis://cache:6379' });
     expect(() => loadSubgraphConfig('land', { REDIS_URL: 'http://cache' })).toThrow(/REDIS_URL/);
     expect(() => loadSubgraphConfig('land', { CACHE_INVALIDATION_TOKEN: 'short' })).toThrow(/CACHE_INVALIDATION_TOKEN.*32 characters/);
   });

@@ -19,7 +19,7 @@ describeWithRedis('RedisInvalidationBus', () => {
   let probe: Redis;
   const open: CacheBackend[] = [];
   const backend = () => {
-    const opened = openCacheBackend({ redisUrl: redis.url, commandTimeoutMs: 200, maxEntries: 100, role: 'test' });
+    const opened = openCacheBackend({ redis: { mode: 'single', url: redis.url }, commandTimeoutMs: 200, maxEntries: 100, role: 'test' });
     open.push(opened);
     return opened;
   };
@@ -81,7 +81,7 @@ describeWithRedis('RedisInvalidationBus', () => {
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
-      const opened = openCacheBackend({ redisUrl: `redis://127.0.0.1:${(proxy.address() as AddressInfo).port}`, commandTimeoutMs: 200, maxEntries: 100, role: 'test' });
+      const opened = openCacheBackend({ redis: { mode: 'single', url: `redis://127.0.0.1:${(proxy.address() as AddressInfo).port}` }, commandTimeoutMs: 200, maxEntries: 100, role: 'test' });
       open.push(opened);
       await until(async () => (await subscribers()) === 1);
       holdSubscribe = true;

@@ -13,7 +13,7 @@ describeWithRedis('RedisStore', () => {
   let probe: Redis;
   const stores: RedisStore[] = [];
   const open = (localTtlMs = 5000) => {
-    const store = new RedisStore({ url: redis.url, commandTimeoutMs: 150, local: new MemoryStore(1000), localTtlMs, role: 'test' });
+    const store = new RedisStore({ target: { mode: 'single', url: redis.url }, commandTimeoutMs: 150, local: new MemoryStore(1000), localTtlMs, role: 'test' });
     stores.push(store);
     return store;
   };
