@@ -1,13 +1,14 @@
 /** The benchmark's results as a markdown table (printed, and pasted into docs/benchmarks.md) and JSON. */
 import type { WorkloadName } from './workloads';
 
-export const GATEWAYS = ['ours', 'apollo', 'hive', 'ceiling'] as const;
+export const GATEWAYS = ['ours', 'apollo', 'hive', 'hive-router', 'ceiling'] as const;
 export type GatewayName = (typeof GATEWAYS)[number];
 
 export const GATEWAY_LABELS: Record<GatewayName, string> = {
   ours: 'this gateway (auth + audit on)',
   apollo: 'plain @apollo/gateway',
   hive: 'Hive Gateway',
+  'hive-router': 'Hive Gateway, Rust query planner',
   ceiling: 'ceiling: bare node:http, same bytes',
 };
 
@@ -58,15 +59,34 @@ export function markdownTable(results: readonly RunResult[]): string {
 
 /** Ours against each other gateway, per workload: the ratios the targets are stated in. */
 export function ratios(results: readonly RunResult[]): string {
-  const lines = ['| workload | requests/s vs plain Apollo | vs Hive | p99 ours / Apollo / Hive (ms) |', '|---|---:|---:|---:|'];
+  const lines = [
+    '| workload | requests/s vs plain Apollo | vs Hive | vs Hive, Rust planner | p99 ours / Apollo / Hive / Hive Rust planner (ms) |',
+    '|---|---:|---:|---:|---:|',
+  ];
   const find = (gateway: GatewayName, workload: RunResult['workload']) => results.find((r) => r.gateway === gateway && r.workload === workload);
   for (const workload of [...new Set(results.map((r) => r.workload))]) {
     const ours = find('ours', workload);
     if (!ours) continue;
-    const apollo = find('apollo', workload);
-    const hive = find('hive', workload);
+    const others = (['apollo', 'hive', 'hive-router'] as const).map((gateway) => find(gateway, workload));
     const ratio = (other?: RunResult) => (other ? `${number(ours.requestsPerSecond / other.requestsPerSecond, 2)}×` : '–');
-    lines.push(`| ${workload} | ${ratio(apollo)} | ${ratio(hive)} | ${number(ours.p99Ms, 1)} / ${apollo ? number(apollo.p99Ms, 1) : '–'} / ${hive ? number(hive.p99Ms, 1) : '–'} |`);
+    const p99s = [ours, ...others].map((r) => (r ? number(r.p99Ms, 1) : '–')).join(' / ');
+    lines.push(`| ${workload} | ${others.map(ratio).join(' | ')} | ${p99s} |`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The gateway-alone table (`--alone`): subgraphs answer from memory, so what differs is the
+ * gateway; its CPU per request is what decides how many cores a province needs.
+ */
+export function aloneTable(results: readonly RunResult[]): string {
+  const lines = ['| workload | gateway | requests/s | p50 (ms) | p99 (ms) | errors | gateway CPU ms / request |', '|---|---|---:|---:|---:|---:|---:|'];
+  for (const r of results) {
+    lines.push(
+      `| ${r.workload} | ${GATEWAY_LABELS[r.gateway]} | ${number(r.requestsPerSecond)} | ${number(r.p50Ms, 1)} | ${number(r.p99Ms, 1)} | ${r.errors} of ${number(r.requests)} | ${
+        r.cpuMsPerRequest ? number(r.cpuMsPerRequest.gateway, 2) : '–'
+      } |`,
+    );
   }
   return lines.join('\n');
 }
