@@ -46,7 +46,7 @@ import { findRedisServer, startRedis } from '../stack/redis';
 import { BenchOptions, parseOptions, USAGE } from './options';
 import { cpuOf, withDescendants } from './cpu';
 import { addNodeFlags, Child, nodeCommand, ROOT, startChild, stopAllChildren, tsxCommand, waitForUrl } from './processes';
-import { aloneTable, GATEWAY_LABELS, GatewayName, markdownTable, percentile, ratios, RunResult } from './report';
+import { aloneRatios, aloneTable, GATEWAY_LABELS, GatewayName, markdownTable, percentile, ratios, RunResult } from './report';
 import { createWorkload, WorkloadName } from './workloads';
 
 const SEED = 20260701;
@@ -479,7 +479,7 @@ async function main(): Promise<void> {
     `\n${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; ${options.connections} connections, ` +
       `${options.requests} requests per run (budget ${Math.round(options.requests * BUDGET_SHARE)}), ${
         options.alone ? 'gateway alone on core 0, subgraphs answering from memory on core 1' : `sources ${options.latencyMs[0]}–${options.latencyMs[1]} ms`
-      }, Redis ${redis ? 'on' : 'off'}\n\n${table}\n\n${ratios(results)}\n\n` +
+      }, Redis ${redis ? 'on' : 'off'}\n\n${table}\n\n${options.alone ? aloneRatios(results) : ratios(results)}\n\n` +
       `JSON and logs: ${runDir}\n`,
   );
 }
