@@ -26,12 +26,17 @@ export interface BenchOptions {
   probeRequests: number;
   /** Write a V8 CPU profile of every process the benchmark starts into this folder. */
   cpuProfileDir: string | null;
+  /**
+   * The gateway alone: subgraphs replaced by stand-ins answering from memory (recorded from the
+   * real subgraphs for each gateway first), the gateway on core 0, everything else on core 1.
+   */
+  alone: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--requests 400] [--warmup 150] [--stack-warmup 15] [--connections 32]
                       [--gateways ${GATEWAYS.join(',')}] [--workloads ${WORKLOADS.join(',')}] [--latency 20-80]
                       [--world-size 100000] [--zipf 1.0] [--probe-requests 25] [--no-probe] [--ceiling-duration 5]
-                      [--no-redis] [--cpu-prof <folder>]`;
+                      [--no-redis] [--cpu-prof <folder>] [--alone]`;
 
 function list<T extends string>(value: string, allowed: readonly T[], flag: string): T[] {
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -62,6 +67,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     probe: true,
     probeRequests: 25,
     cpuProfileDir: null,
+    alone: false,
   };
   // Flags that take a value, and what each does with it.
   const valued: Record<string, (value: string, flag: string) => void> = {
@@ -85,9 +91,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const switches: Record<string, () => void> = {
     '--no-probe': () => (options.probe = false),
     '--no-redis': () => (options.redis = false),
+    '--alone': () => (options.alone = true),
   };
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
+    given.add(flag);
     if (switches[flag]) {
       switches[flag]();
     } else if (valued[flag]) {
@@ -97,6 +106,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     } else {
       throw new Error(`unknown option ${flag}\n${USAGE}`);
     }
+  }
+  if (options.alone) {
+    // Measured alone, a gateway is compared with its peers on the personal workloads; the
+    // subgraphs' warm-up and the one-connection probe measure what stands behind it.
+    if (!given.has('--gateways')) options.gateways = ['ours', 'apollo', 'hive', 'hive-router'];
+    if (!given.has('--workloads')) options.workloads = ['dossier', 'household', 'cold'];
+    if (!given.has('--stack-warmup')) options.stackWarmupS = 0;
+    options.probe = false;
+    if (options.gateways.includes('ceiling')) throw new Error(`--alone: the ceiling has no subgraphs to stand in for; leave it out\n${USAGE}`);
   }
   if (options.gateways.includes('ceiling') && !options.gateways.includes('ours')) {
     throw new Error(`--gateways: the ceiling serves this gateway's answers, so it needs "ours" in the list too\n${USAGE}`);

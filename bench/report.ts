@@ -1,13 +1,14 @@
 /** The benchmark's results as a markdown table (printed, and pasted into docs/benchmarks.md) and JSON. */
 import type { WorkloadName } from './workloads';
 
-export const GATEWAYS = ['ours', 'apollo', 'hive', 'ceiling'] as const;
+export const GATEWAYS = ['ours', 'apollo', 'hive', 'hive-router', 'ceiling'] as const;
 export type GatewayName = (typeof GATEWAYS)[number];
 
 export const GATEWAY_LABELS: Record<GatewayName, string> = {
   ours: 'this gateway (auth + audit on)',
   apollo: 'plain @apollo/gateway',
   hive: 'Hive Gateway',
+  'hive-router': 'Hive Gateway, Rust query planner',
   ceiling: 'ceiling: bare node:http, same bytes',
 };
 
@@ -58,15 +59,63 @@ export function markdownTable(results: readonly RunResult[]): string {
 
 /** Ours against each other gateway, per workload: the ratios the targets are stated in. */
 export function ratios(results: readonly RunResult[]): string {
-  const lines = ['| workload | requests/s vs plain Apollo | vs Hive | p99 ours / Apollo / Hive (ms) |', '|---|---:|---:|---:|'];
+  const lines = [
+    '| workload | requests/s vs plain Apollo | vs Hive | vs Hive, Rust planner | p99 ours / Apollo / Hive / Hive Rust planner (ms) |',
+    '|---|---:|---:|---:|---:|',
+  ];
   const find = (gateway: GatewayName, workload: RunResult['workload']) => results.find((r) => r.gateway === gateway && r.workload === workload);
   for (const workload of [...new Set(results.map((r) => r.workload))]) {
     const ours = find('ours', workload);
     if (!ours) continue;
-    const apollo = find('apollo', workload);
-    const hive = find('hive', workload);
+    const others = (['apollo', 'hive', 'hive-router'] as const).map((gateway) => find(gateway, workload));
     const ratio = (other?: RunResult) => (other ? `${number(ours.requestsPerSecond / other.requestsPerSecond, 2)}×` : '–');
-    lines.push(`| ${workload} | ${ratio(apollo)} | ${ratio(hive)} | ${number(ours.p99Ms, 1)} / ${apollo ? number(apollo.p99Ms, 1) : '–'} / ${hive ? number(hive.p99Ms, 1) : '–'} |`);
+    const p99s = [ours, ...others].map((r) => (r ? number(r.p99Ms, 1) : '–')).join(' / ');
+    lines.push(`| ${workload} | ${others.map(ratio).join(' | ')} | ${p99s} |`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The gateway-alone table (`--alone`): subgraphs answer from memory, so what differs is the
+ * gateway. Its CPU per request decides how many cores a province needs; on a shared machine it
+ * also moves far less than requests per second, so the table gives what one core would serve at
+ * that cost (1000 ÷ CPU ms) beside what was measured.
+ */
+export function aloneTable(results: readonly RunResult[]): string {
+  const lines = [
+    '| workload | gateway | requests/s | p50 (ms) | p99 (ms) | errors | gateway CPU ms / request | one core at that cost (requests/s) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of results) {
+    const cpu = r.cpuMsPerRequest?.gateway;
+    lines.push(
+      `| ${r.workload} | ${GATEWAY_LABELS[r.gateway]} | ${number(r.requestsPerSecond)} | ${number(r.p50Ms, 1)} | ${number(r.p99Ms, 1)} | ${r.errors} of ${number(r.requests)} | ${
+        cpu === undefined ? '–' : number(cpu, 2)
+      } | ${cpu ? number(1000 / cpu) : '–'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Ours against each peer, alone: measured requests/s, and what the CPU per request allows. */
+export function aloneRatios(results: readonly RunResult[]): string {
+  const peers = ['apollo', 'hive', 'hive-router'] as const;
+  const lines = [
+    `| workload | ${peers.map((p) => `vs ${GATEWAY_LABELS[p]}: requests/s, CPU`).join(' | ')} | p99 ours / ${peers.map((p) => GATEWAY_LABELS[p]).join(' / ')} (ms) |`,
+    `|---|${peers.map(() => '---:').join('|')}|---:|`,
+  ];
+  const find = (gateway: GatewayName, workload: RunResult['workload']) => results.find((r) => r.gateway === gateway && r.workload === workload);
+  for (const workload of [...new Set(results.map((r) => r.workload))]) {
+    const ours = find('ours', workload);
+    if (!ours) continue;
+    const cells = peers.map((peer) => {
+      const other = find(peer, workload);
+      if (!other) return '–';
+      const cpu = ours.cpuMsPerRequest && other.cpuMsPerRequest ? `${number(other.cpuMsPerRequest.gateway / ours.cpuMsPerRequest.gateway, 2)}×` : '–';
+      return `${number(ours.requestsPerSecond / other.requestsPerSecond, 2)}×, ${cpu}`;
+    });
+    const p99s = [ours, ...peers.map((p) => find(p, workload))].map((r) => (r ? number(r.p99Ms, 1) : '–')).join(' / ');
+    lines.push(`| ${workload} | ${cells.join(' | ')} | ${p99s} |`);
   }
   return lines.join('\n');
 }

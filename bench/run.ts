@@ -9,7 +9,14 @@
  *   npm run bench -- [--requests 400] [--warmup 150] [--stack-warmup 15] [--connections 32]
  *                    [--gateways ours,apollo,hive,ceiling] [--workloads dossier,household,budget,cold]
  *                    [--latency 20-80] [--world-size 100000] [--zipf 1.0] [--probe-requests 25] [--no-probe]
- *                    [--ceiling-duration 5] [--no-redis] [--cpu-prof <folder>]
+ *                    [--ceiling-duration 5] [--no-redis] [--cpu-prof <folder>] [--alone]
+ *
+ * `--alone` measures the gateway alone, as published gateway benchmarks do: the subgraphs are
+ * replaced by stand-ins answering from memory (bench/stand-ins.ts; for each gateway, a record
+ * pass through the real subgraphs first, then the measured pass replayed), the gateway pinned to
+ * core 0 (`taskset`) and the load generator, stand-ins and Redis to core 1. Defaults there: this
+ * gateway, plain Apollo, Hive Gateway and Hive Gateway with its Rust query planner; dossier,
+ * household and cold.
  *
  * Every gateway is asked the same questions in the same order (a fixed number of requests per
  * run, drawn from seeded samplers), so their caches see the same hits and misses and a faster
@@ -22,6 +29,7 @@
  * (SUBGRAPH_TRUST_UNSIGNED=true), since the other gateways cannot sign their calls.
  */
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,7 +46,7 @@ import { findRedisServer, startRedis } from '../stack/redis';
 import { BenchOptions, parseOptions, USAGE } from './options';
 import { cpuOf, withDescendants } from './cpu';
 import { addNodeFlags, Child, nodeCommand, ROOT, startChild, stopAllChildren, tsxCommand, waitForUrl } from './processes';
-import { GATEWAY_LABELS, GatewayName, markdownTable, percentile, ratios, RunResult } from './report';
+import { aloneRatios, aloneTable, GATEWAY_LABELS, GatewayName, markdownTable, percentile, ratios, RunResult } from './report';
 import { createWorkload, WorkloadName } from './workloads';
 
 const SEED = 20260701;
@@ -118,12 +126,42 @@ async function startStackRetrying(options: BenchOptions, env: NodeJS.ProcessEnv,
 }
 
 /** The supergraph the other gateways are given: routing URLs of this run, security @links loadable. */
-function supergraphForOthers(stack: Stack): string {
+function supergraphForOthers(subgraphUrls: Record<SubgraphName, string>): string {
   let sdl = acceptSecurityFeatures(readFileSync(join(ROOT, 'schema/supergraph.graphql'), 'utf8'));
   for (const name of SUBGRAPHS) {
-    sdl = sdl.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`), `$1${stack.subgraphUrls[name]}$2`);
+    sdl = sdl.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`), `$1${subgraphUrls[name]}$2`);
   }
   return sdl;
+}
+
+interface StandIns {
+  child: Child;
+  urls: Record<SubgraphName, string>;
+  /** `record`: pass each call to the real subgraph and keep its answer; `replay`: answer from memory. */
+  mode(mode: 'record' | 'replay'): Promise<void>;
+  forget(): Promise<void>;
+  stats(): Promise<{ recorded: number; hits: number; misses: number }>;
+}
+
+/** The gateway-alone mode's subgraphs (bench/stand-ins.ts), in front of the real ones. */
+async function startStandIns(stack: Stack, env: NodeJS.ProcessEnv, runDir: string, logDir: string): Promise<StandIns> {
+  const ports = Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (s) => [s, await freePort()]))) as Record<SubgraphName, number>;
+  const configFile = join(runDir, 'stand-ins.json');
+  writeFileSync(configFile, JSON.stringify({ subgraphs: SUBGRAPHS.map((name) => ({ name, port: ports[name], realUrl: stack.subgraphUrls[name] })) }));
+  const child = startChild('stand-ins', tsxCommand('bench/stand-ins.ts', configFile), env, logDir);
+  for (const name of SUBGRAPHS) await waitForUrl(`http://127.0.0.1:${ports[name]}/health`, `stand-in ${name}`, child);
+  const control = `http://127.0.0.1:${ports[SUBGRAPHS[0]]}/__stand-ins`;
+  return {
+    child,
+    urls: Object.fromEntries(SUBGRAPHS.map((s) => [s, `http://127.0.0.1:${ports[s]}/graphql`])) as Record<SubgraphName, string>,
+    async mode(mode) {
+      await fetch(`${control}/mode`, { method: 'POST', body: JSON.stringify({ mode }) });
+    },
+    async forget() {
+      await fetch(control, { method: 'DELETE' });
+    },
+    stats: async () => (await (await fetch(`${control}/stats`)).json()) as { recorded: number; hits: number; misses: number },
+  };
 }
 
 interface SourceStats {
@@ -219,6 +257,8 @@ async function main(): Promise<void> {
     return;
   }
   const options = parseOptions(process.argv.slice(2));
+  // Alone: everything this process starts inherits core 1; each gateway is then moved to core 0.
+  if (options.alone) execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
   if (options.cpuProfileDir) addNodeFlags('--cpu-prof', `--cpu-prof-dir=${resolve(options.cpuProfileDir)}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const runDir = join(ROOT, 'bench-results', stamp);
@@ -255,6 +295,8 @@ async function main(): Promise<void> {
   say(`starting mocks (${options.latencyMs[0]}–${options.latencyMs[1]} ms per source call), ${SUBGRAPHS.length} subgraphs${redis ? ' and Redis' : ''}`);
   const stack = await startStackRetrying(options, env, logDir);
   const flusher = redis ? new Redis(redis.url) : null;
+  const standIns = options.alone ? await startStandIns(stack, env, runDir, logDir) : null;
+  const subgraphUrls = standIns?.urls ?? stack.subgraphUrls;
 
   /** Empties every cache the gateways and subgraphs keep. */
   const emptyCaches = async () => {
@@ -265,13 +307,18 @@ async function main(): Promise<void> {
   };
 
   const othersSupergraph = join(runDir, 'supergraph-for-apollo-and-hive.graphql');
-  writeFileSync(othersSupergraph, supergraphForOthers(stack));
+  writeFileSync(othersSupergraph, supergraphForOthers(subgraphUrls));
   const token = await mintDevToken(
     { scope: 'population:read civil-status:read land:read social-insurance:read budget:read purpose:free-text', jurisdiction: '*', purpose: 'Benchmark HS-BENCH-0001', ttlSeconds: 8 * 3600 },
     env,
   );
 
-  const behind = () => new Map([...stack.processes(), ...(redis?.pid ? [['redis', redis.pid] as const] : [])]);
+  const redisPid = redis?.pid ? [['redis', redis.pid] as const] : [];
+  // Alone, what stands behind a gateway is the stand-ins (and Redis); the real stack is idle.
+  const behind = () =>
+    new Map(standIns?.child.process.pid ? [['stand-ins', standIns.child.process.pid] as const, ...redisPid] : [...stack.processes(), ...redisPid]);
+  /** Alone, a gateway gets core 0 to itself. */
+  const pinned = (argv: string[]) => (options.alone ? ['taskset', '-c', '0', ...argv] : argv);
   const results: RunResult[] = [];
   const answers: Partial<Record<WorkloadName, string>> = {};
   const workloads = options.workloads;
@@ -283,9 +330,9 @@ async function main(): Promise<void> {
     let launched: Omit<Target, 'pids'>;
     const gatewayEnv: NodeJS.ProcessEnv = { ...env, PORT: String(port), HOST: '127.0.0.1' };
     if (gateway === 'ours') {
-      child = startChild('gateway-ours', tsxCommand('gateway/main.ts'), {
+      child = startChild('gateway-ours', pinned(tsxCommand('gateway/main.ts')), {
         ...gatewayEnv,
-        SUBGRAPH_URLS: SUBGRAPHS.map((s) => `${s}=${stack.subgraphUrls[s]}`).join(','),
+        SUBGRAPH_URLS: SUBGRAPHS.map((s) => `${s}=${subgraphUrls[s]}`).join(','),
         SERVER_TIMING: 'true',
         SUBGRAPH_ANSWER_CACHE_TTL_S: String(ANSWER_TTL_S),
         // The benchmark's single client would otherwise be rate-limited as one desk.
@@ -294,15 +341,12 @@ async function main(): Promise<void> {
       }, logDir);
       launched = { gateway, url: () => `http://127.0.0.1:${port}/graphql`, headers: { authorization: `Bearer ${token}` }, behind };
     } else if (gateway === 'apollo') {
-      child = startChild('gateway-apollo', tsxCommand('bench/apollo-gateway.ts', String(port), othersSupergraph), gatewayEnv, logDir);
+      child = startChild('gateway-apollo', pinned(tsxCommand('bench/apollo-gateway.ts', String(port), othersSupergraph)), gatewayEnv, logDir);
       launched = { gateway, url: () => `http://127.0.0.1:${port}/`, headers: {}, behind };
-    } else if (gateway === 'hive') {
-      child = startChild(
-        'gateway-hive',
-        nodeCommand(join(ROOT, 'node_modules/@graphql-hive/gateway/dist/bin.js'), 'supergraph', othersSupergraph, '--port', String(port), '--host', '127.0.0.1'),
-        gatewayEnv,
-        logDir,
-      );
+    } else if (gateway === 'hive' || gateway === 'hive-router') {
+      // hive-router: the same CLI with Hive Router's Rust query planner (@graphql-hive/router-runtime).
+      const hiveArgs = ['supergraph', othersSupergraph, '--port', String(port), '--host', '127.0.0.1', ...(gateway === 'hive-router' ? ['--hive-router-runtime'] : [])];
+      child = startChild(`gateway-${gateway}`, pinned(nodeCommand(join(ROOT, 'node_modules/@graphql-hive/gateway/dist/bin.js'), ...hiveArgs)), gatewayEnv, logDir);
       launched = { gateway, url: () => `http://127.0.0.1:${port}/graphql`, headers: {}, behind };
     } else {
       const answersFile = join(runDir, 'ceiling-answers.json');
@@ -338,10 +382,15 @@ async function main(): Promise<void> {
     await child.stop();
   }
 
-  for (const gateway of options.gateways) {
+  /**
+   * One gateway's runs: its warm-up, then each workload (caches emptied before the cold one).
+   * `record` (alone mode) runs the same requests through the stand-ins in record mode, so that
+   * the measured pass finds every subgraph call in memory; its figures are dropped.
+   */
+  const exercise = async (gateway: GatewayName, pass: 'record' | 'measure'): Promise<void> => {
     await emptyCaches();
     const { child, target } = await launch(gateway);
-    say(`${GATEWAY_LABELS[gateway]}: ready`);
+    say(`${GATEWAY_LABELS[gateway]}: ready${pass === 'record' ? ' (recording its subgraph calls)' : ''}`);
 
     // One answer per workload: checked for errors, and kept (ours) for the ceiling to serve.
     for (const workload of workloads) {
@@ -362,7 +411,7 @@ async function main(): Promise<void> {
         amount: isCeiling ? { seconds: options.ceilingS } : { requests: Math.round(options.requests * (workload === 'budget' ? BUDGET_SHARE : 1)) },
         connections: options.connections,
         seed: SEED,
-        countSourceCalls: !isCeiling,
+        countSourceCalls: !isCeiling && !options.alone,
         ...extra,
       });
 
@@ -377,7 +426,7 @@ async function main(): Promise<void> {
       }
       say(`${gateway}: ${workload} (${isCeiling ? `${options.ceilingS} s` : 'the same requests as every gateway'}, ${options.connections} connections)`);
       const result = await run(workload);
-      results.push(result);
+      if (pass === 'measure') results.push(result);
       say(`  ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.errors} errors`);
     }
     if (options.probe && workloads.includes('cold') && !isCeiling) {
@@ -387,9 +436,25 @@ async function main(): Promise<void> {
       results.push(await run('cold', { connections: 1, amount: { requests: options.probeRequests }, seed: SEED + 2, resultName: 'cold, 1 connection' }));
     }
     await child.stop();
+  };
+
+  const standInStats: Partial<Record<GatewayName, { recorded: number; hits: number; misses: number }>> = {};
+  for (const gateway of options.gateways) {
+    if (standIns) {
+      await standIns.forget();
+      await standIns.mode('record');
+      await exercise(gateway, 'record');
+      await standIns.mode('replay');
+      await exercise(gateway, 'measure');
+      standInStats[gateway] = await standIns.stats();
+      say(`${gateway}: stand-ins answered ${standInStats[gateway]?.hits} calls from memory, passed on ${standInStats[gateway]?.misses} never recorded`);
+    } else {
+      await exercise(gateway, 'measure');
+    }
   }
 
   flusher?.disconnect();
+  await standIns?.child.stop();
   await stack.stop();
   await redis?.stop();
 
@@ -406,12 +471,15 @@ async function main(): Promise<void> {
     options: { ...options, redis: !!redis },
     world: { citizens: world.citizens.size, households: world.households.size, communesOfProvince24: communesOf24 },
     results,
+    ...(standIns ? { standIns: standInStats } : {}),
   };
   writeFileSync(join(runDir, 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  const table = markdownTable(results);
+  const table = options.alone ? aloneTable(results) : markdownTable(results);
   process.stdout.write(
     `\n${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; ${options.connections} connections, ` +
-      `${options.requests} requests per run (budget ${Math.round(options.requests * BUDGET_SHARE)}), sources ${options.latencyMs[0]}–${options.latencyMs[1]} ms, Redis ${redis ? 'on' : 'off'}\n\n${table}\n\n${ratios(results)}\n\n` +
+      `${options.requests} requests per run (budget ${Math.round(options.requests * BUDGET_SHARE)}), ${
+        options.alone ? 'gateway alone on core 0, subgraphs answering from memory on core 1' : `sources ${options.latencyMs[0]}–${options.latencyMs[1]} ms`
+      }, Redis ${redis ? 'on' : 'off'}\n\n${table}\n\n${options.alone ? aloneRatios(results) : ratios(results)}\n\n` +
       `JSON and logs: ${runDir}\n`,
   );
 }

@@ -6,7 +6,8 @@
  * can rotate keys without a gateway restart) or a JWKS file (re-read on an unknown `kid`).
  */
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, JSONWebKeySet, jwtVerify, JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, JSONWebKeySet, jwtVerify, JWTVerifyGetKey, ProtectedHeaderParameters } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { Principal, principalFromClaims } from '../../lib/principal';
 
 /** Only asymmetric algorithms: a shared-secret (HMAC) token could be minted by any verifier. */
@@ -15,6 +16,8 @@ export const MAX_TOKEN_BYTES = 8192;
 /** One working day: the longest lifetime a token may have by default (`JWT_MAX_TOKEN_AGE_S`). */
 export const DEFAULT_MAX_TOKEN_AGE_SECONDS = 8 * 3600;
 const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
+/** Verified tokens remembered (a desk sends the same token all day): bounded, oldest use dropped first. */
+const VERIFIED_TOKENS_KEPT = 10_000;
 
 export interface TokenVerifierOptions {
   jwksUrl?: string;
@@ -24,6 +27,16 @@ export interface TokenVerifierOptions {
   clockToleranceSeconds?: number;
   /** Longest lifetime accepted: `exp - iat`, or, without `iat`, `exp - now` (default 8 h). */
   maxTokenAgeSeconds?: number;
+  /** Verified tokens remembered until they expire (0: verify every time). */
+  verifiedTokensKept?: number;
+}
+
+/** A token whose signature and claims were checked once: the principal, and the key that verified it. */
+interface VerifiedToken {
+  principal: Principal;
+  key: unknown;
+  /** The token's `exp`, ms: from then on it is verified afresh (and refused by jose, with its tolerance). */
+  expiresAtMs: number;
 }
 
 /** The token was refused: HTTP 401, UNAUTHENTICATED. */
@@ -119,6 +132,26 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000, timeoutDuration: 5_000 })
     : fileKeySet(options.jwksFile as string);
 
+  const verified = new LRUCache<string, VerifiedToken>({ max: Math.max(1, options.verifiedTokensKept ?? VERIFIED_TOKENS_KEPT) });
+  const remember = (options.verifiedTokensKept ?? VERIFIED_TOKENS_KEPT) > 0;
+
+  /**
+   * A remembered token is taken again without its signature check only while it has not expired
+   * and the key set still hands out the very key that verified it: a key retired or rotated out
+   * of the JWKS makes its tokens go through full verification again (and be refused).
+   */
+  async function remembered(token: string, header: ProtectedHeaderParameters): Promise<Principal | null> {
+    const entry = verified.get(token);
+    if (!entry) return null;
+    if (Date.now() >= entry.expiresAtMs) {
+      verified.delete(token);
+      return null;
+    }
+    // The header's alg was checked before (an accepted asymmetric algorithm).
+    const key = await Promise.resolve(keySet(header as Parameters<JWTVerifyGetKey>[0], { payload: '', signature: '' })).catch(() => null);
+    return key === entry.key ? { ...entry.principal } : null;
+  }
+
   return {
     async verify(authorization) {
       if (authorization === undefined) return null;
@@ -128,21 +161,25 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (Buffer.byteLength(token) > MAX_TOKEN_BYTES) {
         throw new AuthenticationError(`The token is larger than ${MAX_TOKEN_BYTES} bytes`);
       }
-      let alg: unknown;
+      let header: ProtectedHeaderParameters;
       try {
-        alg = decodeProtectedHeader(token).alg;
+        header = decodeProtectedHeader(token);
       } catch {
         throw new AuthenticationError('The token is not a well-formed JWT');
       }
+      const alg: unknown = header.alg;
       if (alg === 'none' || alg === undefined) throw new AuthenticationError('The token is unsigned (alg "none"); signed tokens only');
       if (typeof alg !== 'string' || !ACCEPTED_ALGORITHMS.includes(alg)) {
         throw new AuthenticationError(
           `The token is signed with ${String(alg).slice(0, 16)}; only asymmetric algorithms are accepted (${ACCEPTED_ALGORITHMS.join(', ')})`,
         );
       }
+      const known = remember ? await remembered(token, header) : null;
+      if (known) return known;
       let payload: Record<string, unknown>;
+      let usedKey: unknown;
       try {
-        ({ payload } = await jwtVerify(token, keySet, {
+        ({ payload } = await jwtVerify(token, async (h, t) => (usedKey = await keySet(h, t)), {
           issuer: options.issuer,
           audience: options.audience,
           algorithms: ACCEPTED_ALGORITHMS,
@@ -160,6 +197,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       );
       const principal = principalFromClaims(payload);
       if (typeof principal === 'string') throw new AuthenticationError(`The token's claims are invalid: ${principal}`);
+      if (remember) verified.set(token, { principal: { ...principal }, key: usedKey, expiresAtMs: (payload.exp as number) * 1000 });
       return principal;
     },
   };

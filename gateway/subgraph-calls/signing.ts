@@ -8,6 +8,7 @@
  * answer between callers or purposes. This fetcher removes it; subgraphs never see or trust it.
  */
 import type { Fetcher, FetcherRequestInit } from '@apollo/utils.fetcher';
+import { LRUCache } from 'lru-cache';
 import { FORWARDING_HEADER, ForwardingSigner } from '../../lib/forwarding';
 import type { Principal, PrincipalClaims } from '../../lib/principal';
 import { principalToClaims } from '../../lib/principal';
@@ -26,10 +27,17 @@ export function callerIdentity(principal: Principal): string {
   return identity;
 }
 
+/** Identities decoded lately: a request's calls, and a desk's requests, carry the same one. */
+const decoded = new LRUCache<string, PrincipalClaims>({ max: 1000 });
+
 function claimsOf(identity: string): PrincipalClaims | null {
+  const known = decoded.get(identity);
+  if (known) return known;
   try {
     const claims = JSON.parse(Buffer.from(identity, 'base64url').toString('utf8')) as unknown;
-    return typeof claims === 'object' && claims !== null ? (claims as PrincipalClaims) : null;
+    if (typeof claims !== 'object' || claims === null) return null;
+    decoded.set(identity, claims as PrincipalClaims);
+    return claims as PrincipalClaims;
   } catch {
     return null;
   }

@@ -13,6 +13,20 @@ describe('npm run bench options', () => {
     });
   });
 
+  it('measures the gateway alone against its three peers on the personal workloads, unless told otherwise', () => {
+    expect(parseOptions(['--alone', '--no-redis'])).toMatchObject({
+      alone: true,
+      gateways: ['ours', 'apollo', 'hive', 'hive-router'],
+      workloads: ['dossier', 'household', 'cold'],
+      stackWarmupS: 0,
+      probe: false,
+    });
+    expect(parseOptions(['--alone', '--gateways', 'apollo,ours', '--workloads', 'dossier', '--no-redis'])).toMatchObject({
+      gateways: ['ours', 'apollo'],
+      workloads: ['dossier'],
+    });
+  });
+
   it.each([
     [['--requests'], /--requests: expected a value/],
     [['--requests', '10'], /--requests: expected a number ≥ 50/],
@@ -20,6 +34,7 @@ describe('npm run bench options', () => {
     [['--workloads', 'dossier,everything'], /--workloads: expected some of/],
     [['--gateways', 'ceiling'], /needs "ours"/],
     [['--fast'], /unknown option --fast/],
+    [['--alone', '--gateways', 'ours,ceiling'], /--alone: the ceiling/],
   ])('refuses %j clearly', (argv, message) => {
     expect(() => parseOptions(argv as string[])).toThrow(message);
   });

@@ -278,6 +278,31 @@ describe('token verifier: key sets', () => {
     await expectRefusal(fileVerifier.verify(`Bearer ${await mint(keyA)}`), /does not know/); // A was retired
   });
 
+  it('refuses a token it verified before once its key is retired, and once the token expires', async () => {
+    const path = join(dir, 'remembered-jwks.json');
+    writeFileSync(path, JSON.stringify(jwks(keyA)));
+    const fileVerifier = createTokenVerifier({ jwksFile: path, issuer: ISSUER, audience: AUDIENCE });
+    const tokenA = `Bearer ${await mint(keyA, CLAIMS, { expiresIn: 600 })}`;
+    await expect(fileVerifier.verify(tokenA)).resolves.toMatchObject({ subject: 'officer-7' });
+    await expect(fileVerifier.verify(tokenA)).resolves.toMatchObject({ subject: 'officer-7', clientId: 'tthc-system' });
+
+    // The issuer rotates to B; a token of B makes the gateway read the key set again.
+    writeFileSync(path, JSON.stringify(jwks(keyB)));
+    await expect(fileVerifier.verify(`Bearer ${await mint(keyB)}`)).resolves.toMatchObject({ subject: 'officer-7' });
+    await expectRefusal(fileVerifier.verify(tokenA), /does not know/);
+
+    // A remembered token of B, past its expiry (and the clock tolerance), is refused as expired.
+    const tokenB = `Bearer ${await mint(keyB, CLAIMS, { expiresIn: 60 })}`;
+    await expect(fileVerifier.verify(tokenB)).resolves.toMatchObject({ subject: 'officer-7' });
+    // Only the clock moves (jose reads it through `new Date()`); timers stay real.
+    jest.useFakeTimers({ now: Date.now() + 120_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      await expectRefusal(fileVerifier.verify(tokenB), /^The token has expired$/);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('says the keys are unavailable (503) when the JWKS file becomes unreadable', async () => {
     const path = join(dir, 'breaking-jwks.json');
     writeFileSync(path, JSON.stringify(jwks(keyA)));
