@@ -153,7 +153,8 @@ describe('catalogue source client', () => {
   });
 
   it('reports an unreachable catalogue as SOURCE_UNAVAILABLE', async () => {
-    nock(BASE).get('/api/units/provinces').replyWithError({ code: 'ECONNREFUSED' });
+    // An Error, not a plain object: nock's node:http interception delivers only an Error to the caller.
+    nock(BASE).get('/api/units/provinces').replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
     await expect(client.listProvinces()).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE', source: 'catalogue' });
   });
 
