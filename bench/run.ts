@@ -8,8 +8,12 @@
  *
  *   npm run bench -- [--requests 400] [--warmup 150] [--stack-warmup 15] [--connections 32]
  *                    [--gateways ours,apollo,hive,ceiling] [--workloads dossier,household,budget,cold]
- *                    [--latency 20-80] [--world-size 100000] [--zipf 1.0] [--probe-requests 25] [--no-probe]
- *                    [--ceiling-duration 5] [--no-redis] [--cpu-prof <folder>]
+ *                    [--latency 20-80 | 50] [--world-size 100000] [--zipf 1.0] [--probe-requests 25] [--no-probe]
+ *                    [--critical-path] [--ceiling-duration 5] [--no-redis] [--cpu-prof <folder>]
+ *
+ * After the main table it prints this gateway's CPU ms per request by process (gateway, each
+ * subgraph, Redis; the mocks apart), and with --critical-path (best with a fixed --latency 50) the
+ * source round trips a cold dossier asked alone waits on in a row (bench/critical-path.ts).
  *
  * Every gateway is asked the same questions in the same order (a fixed number of requests per
  * run, drawn from seeded samplers), so their caches see the same hits and misses and a faster
