@@ -16,7 +16,7 @@ export interface BenchOptions {
   connections: number;
   gateways: GatewayName[];
   workloads: WorkloadName[];
-  /** Source latency, uniform between the two, ms. */
+  /** Source latency, uniform between the two, ms (the same twice: fixed, no jitter). */
   latencyMs: [number, number];
   worldSize: number;
   zipf: number;
@@ -24,6 +24,8 @@ export interface BenchOptions {
   /** The one-connection cold run (latency without queueing), and its length. */
   probe: boolean;
   probeRequests: number;
+  /** Cold dossiers one at a time, reading the sources' call log: round trips on the critical path. */
+  criticalPath: boolean;
   /** Write a V8 CPU profile of every process the benchmark starts into this folder. */
   cpuProfileDir: string | null;
   /**
@@ -34,8 +36,9 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: npm run bench -- [--requests 400] [--warmup 150] [--stack-warmup 15] [--connections 32]
-                      [--gateways ${GATEWAYS.join(',')}] [--workloads ${WORKLOADS.join(',')}] [--latency 20-80]
-                      [--world-size 100000] [--zipf 1.0] [--probe-requests 25] [--no-probe] [--ceiling-duration 5]
+                      [--gateways ${GATEWAYS.join(',')}] [--workloads ${WORKLOADS.join(',')}] [--latency 20-80 | 50]
+                      [--world-size 100000] [--zipf 1.0] [--probe-requests 25] [--no-probe] [--critical-path]
+                      [--ceiling-duration 5]
                       [--no-redis] [--cpu-prof <folder>] [--alone]`;
 
 function list<T extends string>(value: string, allowed: readonly T[], flag: string): T[] {
@@ -66,6 +69,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     redis: findRedisServer() !== null,
     probe: true,
     probeRequests: 25,
+    criticalPath: false,
     cpuProfileDir: null,
     alone: false,
   };
@@ -83,13 +87,16 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     '--workloads': (v, f) => (options.workloads = list(v, WORKLOADS, f)),
     '--cpu-prof': (v) => (options.cpuProfileDir = v),
     '--latency': (v, f) => {
-      const match = /^(\d+)-(\d+)$/.exec(v);
-      if (!match || Number(match[1]) > Number(match[2])) throw new Error(`${f}: expected min-max in ms, e.g. 20-80; got ${v}\n${USAGE}`);
-      options.latencyMs = [Number(match[1]), Number(match[2])];
+      // `50` is a fixed latency, without jitter: what the critical-path run needs.
+      const match = /^(\d+)(?:-(\d+))?$/.exec(v);
+      const [min, max] = match ? [Number(match[1]), Number(match[2] ?? match[1])] : [NaN, NaN];
+      if (!match || min > max) throw new Error(`${f}: expected min-max in ms, e.g. 20-80, or one fixed value, e.g. 50; got ${v}\n${USAGE}`);
+      options.latencyMs = [min, max];
     },
   };
   const switches: Record<string, () => void> = {
     '--no-probe': () => (options.probe = false),
+    '--critical-path': () => (options.criticalPath = true),
     '--no-redis': () => (options.redis = false),
     '--alone': () => (options.alone = true),
   };

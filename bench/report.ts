@@ -14,7 +14,7 @@ export const GATEWAY_LABELS: Record<GatewayName, string> = {
 
 export interface RunResult {
   gateway: GatewayName;
-  workload: WorkloadName | 'cold, 1 connection';
+  workload: WorkloadName | 'cold, 1 connection' | 'cold, critical path';
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -29,6 +29,8 @@ export interface RunResult {
   /** CPU time per request: the gateway's processes, and everything behind it (subgraphs, mocks, Redis). */
   cpuMsPerRequest: { gateway: number; behind: number } | null;
   cpuMsPerRequestBehind: Record<string, number> | null;
+  /** The critical-path run: source round trips in a row per request (median, most) and the median request's chain. */
+  criticalPath?: { roundTripsP50: number; roundTripsMax: number; chain: string[]; sourceLatencyMs: [number, number] };
 }
 
 export function percentile(values: readonly number[], p: number): number {
@@ -116,6 +118,50 @@ export function aloneRatios(results: readonly RunResult[]): string {
     });
     const p99s = [ours, ...peers.map((p) => find(p, workload))].map((r) => (r ? number(r.p99Ms, 1) : '–')).join(' / ');
     lines.push(`| ${workload} | ${cells.join(' | ')} | ${p99s} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Processes of the product (everything but the mock sources) in the per-process table's order. */
+function productProcesses(results: readonly RunResult[]): string[] {
+  const names = new Set<string>();
+  for (const r of results) for (const name of Object.keys(r.cpuMsPerRequestBehind ?? {})) if (name !== 'mocks') names.add(name);
+  return [...names];
+}
+
+/**
+ * CPU ms per request of each process, for this gateway's runs: the gateway, each subgraph, Redis,
+ * the product's total, and the mock sources (not the product) apart.
+ */
+export function cpuTable(results: readonly RunResult[]): string {
+  const runs = results.filter((r) => r.gateway === 'ours' && r.cpuMsPerRequest && r.cpuMsPerRequestBehind);
+  if (runs.length === 0) return '';
+  const processes = productProcesses(runs);
+  const lines = [`| process | ${runs.map((r) => r.workload).join(' | ')} |`, `|---|${runs.map(() => '---:').join('|')}|`];
+  const row = (label: string, value: (r: RunResult) => number) => lines.push(`| ${label} | ${runs.map((r) => number(value(r), 2)).join(' | ')} |`);
+  row('gateway', (r) => r.cpuMsPerRequest!.gateway);
+  for (const name of processes) row(name, (r) => r.cpuMsPerRequestBehind![name] ?? 0);
+  const behindProduct = (r: RunResult) => processes.reduce((sum, name) => sum + (r.cpuMsPerRequestBehind![name] ?? 0), 0);
+  row('**subgraphs + Redis**', behindProduct);
+  row('**product: gateway + subgraphs + Redis**', (r) => r.cpuMsPerRequest!.gateway + behindProduct(r));
+  row('mock sources (not the product)', (r) => r.cpuMsPerRequestBehind!.mocks ?? 0);
+  return lines.join('\n');
+}
+
+/** The critical-path runs: latency of a cold dossier asked alone, and the source round trips it waited on. */
+export function criticalPathTable(results: readonly RunResult[]): string {
+  const runs = results.filter((r) => r.criticalPath);
+  if (runs.length === 0) return '';
+  const lines = [
+    '| gateway | source latency (ms) | requests | p50 (ms) | p99 (ms) | errors | source round trips in a row: median / most | the median request\'s chain |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of runs) {
+    const path = r.criticalPath!;
+    const latency = path.sourceLatencyMs[0] === path.sourceLatencyMs[1] ? `${path.sourceLatencyMs[0]}` : `${path.sourceLatencyMs[0]}–${path.sourceLatencyMs[1]}`;
+    lines.push(
+      `| ${GATEWAY_LABELS[r.gateway]} | ${latency} | ${r.requests} | ${number(r.p50Ms, 1)} | ${number(r.p99Ms, 1)} | ${r.errors} | ${path.roundTripsP50} / ${path.roundTripsMax} | ${path.chain.join(' → ')} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -8,8 +8,12 @@
  *
  *   npm run bench -- [--requests 400] [--warmup 150] [--stack-warmup 15] [--connections 32]
  *                    [--gateways ours,apollo,hive,ceiling] [--workloads dossier,household,budget,cold]
- *                    [--latency 20-80] [--world-size 100000] [--zipf 1.0] [--probe-requests 25] [--no-probe]
- *                    [--ceiling-duration 5] [--no-redis] [--cpu-prof <folder>] [--alone]
+ *                    [--latency 20-80 | 50] [--world-size 100000] [--zipf 1.0] [--probe-requests 25] [--no-probe]
+ *                    [--critical-path] [--ceiling-duration 5] [--no-redis] [--cpu-prof <folder>] [--alone]
+ *
+ * After the main table it prints this gateway's CPU ms per request by process (gateway, each
+ * subgraph, Redis; the mocks apart), and with --critical-path (best with a fixed --latency 50) the
+ * source round trips a cold dossier asked alone waits on in a row (bench/critical-path.ts).
  *
  * `--alone` measures the gateway alone, as published gateway benchmarks do: the subgraphs are
  * replaced by stand-ins answering from memory (bench/stand-ins.ts; for each gateway, a record
@@ -46,7 +50,8 @@ import { findRedisServer, startRedis } from '../stack/redis';
 import { BenchOptions, parseOptions, USAGE } from './options';
 import { cpuOf, withDescendants } from './cpu';
 import { addNodeFlags, Child, nodeCommand, ROOT, startChild, stopAllChildren, tsxCommand, waitForUrl } from './processes';
-import { aloneRatios, aloneTable, GATEWAY_LABELS, GatewayName, markdownTable, percentile, ratios, RunResult } from './report';
+import { measureCriticalPath } from './critical-path';
+import { aloneRatios, aloneTable, cpuTable, criticalPathTable, GATEWAY_LABELS, GatewayName, markdownTable, percentile, ratios, RunResult } from './report';
 import { createWorkload, WorkloadName } from './workloads';
 
 const SEED = 20260701;
@@ -251,6 +256,41 @@ async function measure(target: Target, stack: Stack, world: World, options: Benc
   };
 }
 
+/** Cold dossiers one at a time: latency, and the source round trips each waited on in a row. */
+async function criticalPathRun(target: Target, stack: Stack, world: World, options: BenchOptions): Promise<RunResult> {
+  const workload = createWorkload('cold', world, options.zipf, SEED + 4);
+  const bodies = Array.from({ length: options.probeRequests }, () => workload.nextBody());
+  const [gatewayPids, behind] = [target.pids(), target.behind()];
+  const behindBefore = new Map([...behind].map(([name, pid]) => [name, cpuOf([pid])]));
+  const gatewayBefore = cpuOf(gatewayPids);
+  const samples = await measureCriticalPath({ url: target.url('cold'), headers: target.headers, bodies, mocks: stack.mocks, mocksControl: stack.mocksControl });
+  const requests = samples.length;
+  const behindUsed = new Map([...behind].map(([name, pid]) => [name, cpuOf([pid]) - (behindBefore.get(name) ?? 0)]));
+  const byRoundTrips = [...samples].sort((a, b) => a.roundTrips - b.roundTrips || a.ms - b.ms);
+  const median = byRoundTrips[Math.floor((byRoundTrips.length - 1) / 2)];
+  const totalCalls = samples.reduce((sum, s) => sum + s.sourceCalls, 0);
+  return {
+    gateway: target.gateway,
+    workload: 'cold, critical path',
+    requestsPerSecond: requests / (samples.reduce((sum, s) => sum + s.ms, 0) / 1000),
+    p50Ms: percentile(samples.map((s) => s.ms), 50),
+    p99Ms: percentile(samples.map((s) => s.ms), 99),
+    requests,
+    errors: samples.filter((s) => s.failed).length,
+    sourceCallsPerRequest: totalCalls / requests,
+    sourceCallsBySource: null,
+    gatewayOwnMs: null,
+    cpuMsPerRequest: { gateway: (cpuOf(gatewayPids) - gatewayBefore) / requests, behind: [...behindUsed.values()].reduce((a, b) => a + b, 0) / requests },
+    cpuMsPerRequestBehind: Object.fromEntries([...behindUsed].map(([name, ms]) => [name, ms / requests])),
+    criticalPath: {
+      roundTripsP50: median.roundTrips,
+      roundTripsMax: Math.max(...samples.map((s) => s.roundTrips)),
+      chain: median.chain,
+      sourceLatencyMs: options.latencyMs,
+    },
+  };
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes('--help')) {
     process.stdout.write(`${USAGE}\n`);
@@ -435,6 +475,11 @@ async function main(): Promise<void> {
       say(`${gateway}: cold, one connection (${options.probeRequests} requests)`);
       results.push(await run('cold', { connections: 1, amount: { requests: options.probeRequests }, seed: SEED + 2, resultName: 'cold, 1 connection' }));
     }
+    if (options.criticalPath && !isCeiling) {
+      await emptyCaches();
+      say(`${gateway}: cold, critical path (${options.probeRequests} requests one at a time, reading the sources' call log)`);
+      results.push(await criticalPathRun(target, stack, world, options));
+    }
     await child.stop();
   };
 
@@ -475,11 +520,15 @@ async function main(): Promise<void> {
   };
   writeFileSync(join(runDir, 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
   const table = options.alone ? aloneTable(results) : markdownTable(results);
+  const perProcess = options.alone ? null : cpuTable(results);
+  const criticalPath = criticalPathTable(results);
   process.stdout.write(
     `\n${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; ${options.connections} connections, ` +
       `${options.requests} requests per run (budget ${Math.round(options.requests * BUDGET_SHARE)}), ${
         options.alone ? 'gateway alone on core 0, subgraphs answering from memory on core 1' : `sources ${options.latencyMs[0]}–${options.latencyMs[1]} ms`
       }, Redis ${redis ? 'on' : 'off'}\n\n${table}\n\n${options.alone ? aloneRatios(results) : ratios(results)}\n\n` +
+      (perProcess ? `CPU ms per request, by process (this gateway's runs):\n\n${perProcess}\n\n` : '') +
+      (criticalPath ? `Cold dossiers one at a time, source round trips on the critical path:\n\n${criticalPath}\n\n` : '') +
       `JSON and logs: ${runDir}\n`,
   );
 }

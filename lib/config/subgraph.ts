@@ -46,6 +46,8 @@ export interface SubgraphConfig extends SubgraphLinkSecurity {
   cacheInvalidationToken: string | undefined;
   /** Benchmark mode: unsigned calls are served as a fixed benchmark principal. Never in production. */
   trustUnsigned: boolean;
+  /** The subgraph answers introspection of its own schema: outside production only. */
+  introspection?: boolean;
   /** How each source is called (deadline, retries, circuit breaker, concurrency); defaults when absent. */
   sourceResilience?: Partial<Record<SourceName, SourceResilience>>;
   /** Who may read `GET /metrics` (lib/metrics-access.ts); absent: open, as in development. */
@@ -129,6 +131,7 @@ export function loadSubgraphConfig(name: SubgraphName, env: Env = process.env): 
     ...loadRedisConfig(env),
     cacheInvalidationToken: v.CACHE_INVALIDATION_TOKEN as string | undefined,
     trustUnsigned: v.SUBGRAPH_TRUST_UNSIGNED as unknown as boolean,
+    introspection: !isProduction(env),
     sourceResilience,
     metrics: loadMetricsConfig(env),
     ...loadSubgraphLinkSecurity(env),

@@ -16,7 +16,7 @@ import { Call, Reply, SourceDefinition, SourceFailure } from './contract';
 import { ControlSettings, Faults } from './faults';
 import { matchRoute, readBody, safeDecode, send } from './http';
 import { InFlightLimit } from './quota';
-import { CallCounter, SourceStats } from './stats';
+import { CallCounter, preciseNow, SourceStats } from './stats';
 import { testEndpoint, TestEndpointTargets } from './test-endpoints';
 
 /** A source could not take its port; the message says which and why. */
@@ -98,7 +98,9 @@ export class MockService {
     }
 
     const match = matchRoute(this.definition.routes, method, path);
-    this.stats.count(match.route?.operation ?? 'unknown');
+    const operation = match.route?.operation ?? 'unknown';
+    const startedAt = preciseNow();
+    this.stats.count(operation);
     let release = () => {};
     let reply: Reply;
     try {
@@ -130,5 +132,6 @@ export class MockService {
       release();
     }
     send(res, reply);
+    this.stats.record({ operation, startedAt, endedAt: preciseNow() });
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The test endpoints of a mock source: `/__health` (open), and behind the control key
- * (`x-mocks-control-key`) `/__stats`, `/__control` and the source's open routes (ground truth):
+ * (`x-mocks-control-key`) `/__stats`, `/__calls`, `/__control` and the source's open routes (ground truth):
  * ground truth is every citizen's record, and `/__control` can take a source down.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -47,6 +47,9 @@ export async function testEndpoint(targets: TestEndpointTargets, req: IncomingMe
     case '/__stats':
       if (method === 'DELETE') targets.stats.reset();
       return method === 'GET' || method === 'DELETE' ? jsonReply(200, targets.stats.get()) : jsonReply(405, { error: 'use GET or DELETE' });
+    case '/__calls':
+      if (method === 'DELETE') targets.stats.resetCalls();
+      return method === 'GET' || method === 'DELETE' ? jsonReply(200, { calls: targets.stats.calls() }) : jsonReply(405, { error: 'use GET or DELETE' });
     case '/__control':
       if (method === 'GET') return jsonReply(200, targets.faults.get());
       if (method !== 'PUT') return jsonReply(405, { error: 'use GET or PUT' });

@@ -5,14 +5,12 @@
  * into a running server, so they all behave alike.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApolloServer, BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import type { DocumentNode, GraphQLFormattedError } from 'graphql';
+import type { DocumentNode } from 'graphql';
 import type { MetricsConfig, RedisTarget, SubgraphConfig, SubgraphServerTls } from '../../lib/config';
 import { createForwardingVerifier, FORWARDING_HEADER, ForwardingVerifier } from '../../lib/forwarding';
-import { executeGraphQLRequest, HttpError, HttpGraphQLRequest, readBodyBytes, readGraphQLRequest, sendGraphQLError, sendJson } from '../../lib/graphql-http';
+import { HttpError, readBodyBytes, sendGraphQLError, sendJson } from '../../lib/graphql-http';
 import { RunningHttpService, startHttpService } from '../../lib/http-service';
 import { MemoryStore, RedisStore } from '../../lib/kv';
 import { createJurisdictionKeySigner, createJurisdictionKeyVerifier } from '../../lib/jurisdiction-key';
@@ -28,8 +26,12 @@ import { externalJurisdictionKeys, withDeclaredAccess } from './access';
 import { createInvalidationEndpoint, INVALIDATION_PATH } from './cache-invalidation';
 import { signIssuedJurisdictionKeys } from './jurisdiction-keys';
 import { subgraphMetrics } from './metrics';
-import { subgraphRequestLogPlugin } from './request-log';
+import { createGraphQLPipeline } from './graphql-pipeline';
+import { subgraphRequestLog } from './request-log';
 import { trustUnsignedCalls } from './unsigned-calls';
+
+/** What a subgraph's resolvers receive; the server adds `principal`. */
+type BaseContext = object;
 
 export interface SubgraphDefinition<TContext extends BaseContext = BaseContext> {
   name: SubgraphName;
@@ -51,29 +53,6 @@ export interface SubgraphDefinition<TContext extends BaseContext = BaseContext> 
 /** A running subgraph: its URL, port and graceful stop. */
 export type RunningService = RunningHttpService;
 
-/** Error codes a subgraph may pass through; anything else is masked as an internal error. */
-const PASSED_CODES = new Set([
-  'BAD_USER_INPUT',
-  'SOURCE_UNAVAILABLE',
-  'SOURCE_TIMEOUT',
-  'SOURCE_BAD_RESPONSE',
-  'SOURCE_QUOTA_EXCEEDED',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-  'FORBIDDEN',
-  'UNAUTHENTICATED',
-]);
-
-export function maskUnexpectedError(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  const code = formatted.extensions?.code;
-  if (typeof code === 'string' && PASSED_CODES.has(code)) return formatted;
-  return { message: 'Internal error in the subgraph', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-}
-
 export interface SubgraphServerOptions {
   host?: string;
   port?: number;
@@ -85,6 +64,8 @@ export interface SubgraphServerOptions {
   cacheInvalidationToken?: string;
   /** Benchmark mode: serve unsigned calls as the benchmark principal (see unsigned-calls.ts). */
   trustUnsigned?: boolean;
+  /** Answer introspection of the subgraph's schema (development); off unless set. */
+  introspection?: boolean;
   /** Who may read `/metrics` on this port (lib/metrics-access.ts); absent: open (development). */
   metrics?: MetricsConfig;
   /** Private key (JWK file) population signs jurisdiction keys with. */
@@ -106,6 +87,7 @@ export function subgraphServerOptions(config: SubgraphConfig): SubgraphServerOpt
     forwardingPublicKeyFile: config.forwardingPublicKeyFile,
     cacheInvalidationToken: config.cacheInvalidationToken,
     trustUnsigned: config.trustUnsigned,
+    introspection: config.introspection,
     jurisdictionKeyPrivateKeyFile: config.jurisdictionKeyPrivateKeyFile,
     jurisdictionKeyPublicKeyFile: config.jurisdictionKeyPublicKeyFile,
     tls: config.tls,
@@ -137,30 +119,24 @@ export async function startSubgraph<TContext extends WithPrincipal>(
   if (!signedOnly) throw new Error(`subgraph ${definition.name}: no gateway forwarding key configured`);
   const verifier = options.trustUnsigned ? trustUnsignedCalls(signedOnly, definition.name) : signedOnly;
   const invalidation = createInvalidationEndpoint({ subgraph: definition.name, caches: definition.caches ?? [], token: options.cacheInvalidationToken });
-  let ownResolvers = definition.resolvers;
-  if (definition.issuesJurisdictionKeys) {
-    if (!options.jurisdictionKeyPrivateKeyFile) throw new Error(`subgraph ${definition.name}: JURISDICTION_KEY_PRIVATE_KEY_FILE is required (it signs the jurisdiction keys it issues)`);
-    ownResolvers = signIssuedJurisdictionKeys(definition.typeDefs, ownResolvers, createJurisdictionKeySigner(readJwkFile(options.jurisdictionKeyPrivateKeyFile)));
-  }
   const needsKeyVerifier = externalJurisdictionKeys(definition.typeDefs).size > 0;
   if (needsKeyVerifier && !options.jurisdictionKeyPublicKeyFile) {
     throw new Error(`subgraph ${definition.name}: JURISDICTION_KEY_PUBLIC_KEY_FILE is required (it verifies the jurisdiction keys population signs)`);
   }
-  const resolvers = withDeclaredAccess(definition.typeDefs, ownResolvers, {
+  let resolvers = withDeclaredAccess(definition.typeDefs, definition.resolvers, {
     jurisdictionKeys: needsKeyVerifier ? createJurisdictionKeyVerifier(readJwkFile(options.jurisdictionKeyPublicKeyFile!)) : undefined,
   });
-  const apollo = new ApolloServer<TContext>({
+  if (definition.issuesJurisdictionKeys) {
+    if (!options.jurisdictionKeyPrivateKeyFile) throw new Error(`subgraph ${definition.name}: JURISDICTION_KEY_PRIVATE_KEY_FILE is required (it signs the jurisdiction keys it issues)`);
+    // Signed on top of the access checks: a key is signed only when the field is asked for, not
+    // each time a guarded field of the record needs its (plain) key to judge the caller.
+    resolvers = signIssuedJurisdictionKeys(definition.typeDefs, resolvers, createJurisdictionKeySigner(readJwkFile(options.jurisdictionKeyPrivateKeyFile)));
+  }
+  const pipeline = createGraphQLPipeline<TContext>({
     schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }),
-    includeStacktraceInErrorResponses: false,
-    // Stopped by close() once requests in flight are answered, not on its own at SIGTERM.
-    stopOnTerminationSignals: false,
-    formatError: maskUnexpectedError,
-    // The gateway is the only intended caller; it sends JSON with the right content type.
-    csrfPrevention: true,
-    // Usage reporting to Apollo's cloud is not used: traces would only cost time.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), subgraphRequestLogPlugin(definition.name)],
+    introspection: options.introspection ?? false,
+    onOperation: subgraphRequestLog(definition.name),
   });
-  await apollo.start();
   // Propagation works even when the process's main set up no tracing (tests, embedded use).
   startTracing({ serviceName: `subgraph-${definition.name}` });
   const metrics = subgraphMetrics();
@@ -169,21 +145,20 @@ export async function startSubgraph<TContext extends WithPrincipal>(
   /** The body is read once: its digest is verified against the signature, then the same bytes are served. */
   async function serveGraphQL(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const forwarded = req.headers[FORWARDING_HEADER];
-    let read: HttpGraphQLRequest;
+    let body: Buffer;
     let principal: Principal;
     try {
-      const body = await readBodyBytes(req, MAX_BODY_BYTES);
+      body = await readBodyBytes(req, MAX_BODY_BYTES);
       try {
         principal = await verifier.verify(typeof forwarded === 'string' ? forwarded : undefined, body);
       } catch (error) {
         throw new HttpError(401, 'UNAUTHENTICATED', (error as Error).message);
       }
-      read = await readGraphQLRequest(req, { rawBody: body });
     } catch (error) {
       if (error instanceof HttpError) return sendGraphQLError(res, error);
       throw error;
     }
-    await executeGraphQLRequest(apollo, read, req, res, { context: async () => ({ ...definition.createContext(), principal }) as TContext });
+    await pipeline.serve(req, res, body, { ...definition.createContext(), principal } as TContext);
   }
 
   const metricsRoute = (req: IncomingMessage, res: ServerResponse): boolean => {
@@ -210,7 +185,6 @@ export async function startSubgraph<TContext extends WithPrincipal>(
     spanName: `subgraph ${definition.name}`,
     graphql: serveGraphQL,
     async release() {
-      await apollo.stop();
       await definition.close();
       metrics.unwatchCaches(definition.caches ?? []);
       await Promise.all((definition.caches ?? []).map((cache) => cache.close()));

@@ -27,8 +27,13 @@ describe('npm run bench options', () => {
     });
   });
 
+  it('takes one latency as fixed, without jitter, for the critical-path run', () => {
+    expect(parseOptions(['--latency', '50', '--critical-path'])).toMatchObject({ latencyMs: [50, 50], criticalPath: true });
+  });
+
   it.each([
     [['--requests'], /--requests: expected a value/],
+    [['--latency', 'fast'], /--latency: expected min-max/],
     [['--requests', '10'], /--requests: expected a number ≥ 50/],
     [['--latency', '80-20'], /--latency: expected min-max/],
     [['--workloads', 'dossier,everything'], /--workloads: expected some of/],

@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import nock from 'nock';
 import { CatalogueClient } from '../../../sources/catalogue/client';
@@ -153,8 +155,22 @@ describe('catalogue source client', () => {
   });
 
   it('reports an unreachable catalogue as SOURCE_UNAVAILABLE', async () => {
-    nock(BASE).get('/api/units/provinces').replyWithError({ code: 'ECONNREFUSED' });
-    await expect(client.listProvinces()).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE', source: 'catalogue' });
+    // A port nothing listens on: a real refused connection (nock's simulated one reaches a
+    // node:http client only when the socket happens to be attached in time).
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port: taken } = server.address() as AddressInfo;
+        server.close(() => resolve(taken));
+      });
+    });
+    nock.enableNetConnect('127.0.0.1');
+    const unreachable = new CatalogueClient({ url: `http://127.0.0.1:${port}`, apiKey: 'test-catalogue-key', timeoutMs: 1500 });
+    try {
+      await expect(unreachable.listProvinces()).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE', source: 'catalogue' });
+    } finally {
+      await unreachable.close();
+      nock.disableNetConnect();
+    }
   });
 
   const official = existsSync(ADMIN_UNITS_FILE);

@@ -1,0 +1,86 @@
+/**
+ * The critical path of a cold dossier: one request at a time, every citizen asked once, sources
+ * answering after a fixed latency. For each request the mock sources' call log (`/__calls`) says
+ * when each source call arrived and was answered; the longest chain of calls each of which began
+ * only after the one before it had been answered is the number of source round trips the request
+ * waited on in a row. With a fixed 50 ms per call, a request cannot be faster than that many × 50 ms.
+ */
+import type { SourceName } from '../lib/sources';
+
+export interface TimedCall {
+  source: SourceName;
+  operation: string;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** The longest chain of calls in which each starts after the previous one ended. */
+export function longestChain(calls: readonly TimedCall[]): TimedCall[] {
+  const sorted = [...calls].sort((a, b) => a.startedAt - b.startedAt);
+  const best: { length: number; previous: number }[] = [];
+  let end = -1;
+  sorted.forEach((call, i) => {
+    let length = 1;
+    let previous = -1;
+    for (let j = 0; j < i; j++) {
+      if (sorted[j].endedAt <= call.startedAt && best[j].length + 1 > length) {
+        length = best[j].length + 1;
+        previous = j;
+      }
+    }
+    best.push({ length, previous });
+    if (end < 0 || length > best[end].length) end = i;
+  });
+  const chain: TimedCall[] = [];
+  for (let i = end; i >= 0; i = best[i].previous) chain.unshift(sorted[i]);
+  return chain;
+}
+
+export interface CriticalPathSample {
+  ms: number;
+  /** Source round trips in a row, and the calls that make them. */
+  roundTrips: number;
+  chain: string[];
+  sourceCalls: number;
+  failed: boolean;
+}
+
+export interface CriticalPathOptions {
+  url: string;
+  headers: Record<string, string>;
+  bodies: readonly string[];
+  mocks: Record<SourceName, string>;
+  mocksControl: Record<string, string>;
+}
+
+async function callLog(options: CriticalPathOptions): Promise<TimedCall[]> {
+  const logs = await Promise.all(
+    Object.entries(options.mocks).map(async ([source, url]) => {
+      const { calls } = (await (await fetch(`${url}/__calls`, { headers: options.mocksControl })).json()) as { calls: Omit<TimedCall, 'source'>[] };
+      return calls.map((call) => ({ ...call, source: source as SourceName }));
+    }),
+  );
+  return logs.flat();
+}
+
+/** Asks each body in turn, alone, and reads which source calls it waited on. */
+export async function measureCriticalPath(options: CriticalPathOptions): Promise<CriticalPathSample[]> {
+  const samples: CriticalPathSample[] = [];
+  for (const body of options.bodies) {
+    await Promise.all(Object.values(options.mocks).map((url) => fetch(`${url}/__calls`, { method: 'DELETE', headers: options.mocksControl })));
+    const started = performance.now();
+    const response = await fetch(options.url, { method: 'POST', headers: { 'content-type': 'application/json', ...options.headers }, body });
+    const text = await response.text();
+    const ms = performance.now() - started;
+    const calls = await callLog(options);
+    const chain = longestChain(calls);
+    samples.push({
+      ms,
+      roundTrips: chain.length,
+      chain: chain.map((call) => `${call.source} ${call.operation}`),
+      sourceCalls: calls.length,
+      failed: response.status !== 200 || text.includes('"errors"'),
+    });
+  }
+  return samples;
+}
