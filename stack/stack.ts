@@ -18,6 +18,13 @@ import { RunningGateway, startGateway } from '../gateway/server';
 
 export const REPO_ROOT = resolve(__dirname, '..');
 
+/**
+ * Deadlines for a stack whose tests are not about giving up: long enough that a loaded machine
+ * (a 100-citizen query, ten indicators at once) does not turn a test about answers into a timeout.
+ * Tests of timeouts set their own.
+ */
+export const PATIENT_DEADLINES: Env = { SUBGRAPH_TIMEOUT_MS: '30000', SOURCE_TIMEOUT_MS: '15000' };
+
 export interface StackOptions {
   /** Mock settings; pass `world` to reuse one already generated. */
   mocks?: StartMocksOptions;

@@ -75,6 +75,7 @@ export abstract class SourceClient {
   private readonly secure: boolean;
   private readonly options: SourceClientOptions;
   private policyInstance: SourcePolicy | undefined;
+  private closed = false;
 
   constructor(options: SourceClientOptions) {
     this.url = options.url.replace(/\/$/, '');
@@ -114,6 +115,9 @@ export abstract class SourceClient {
   }
 
   private async attempt(request: SourceRequest, signal: AbortSignal): Promise<SourceResponse> {
+    // A call started after close (a look-ahead still on its way as the service stops) opens no
+    // new connection.
+    if (this.closed) throw new SourceError(this.source, 'SOURCE_UNAVAILABLE', `The ${this.source} source client is closed (the service is stopping)`);
     const url = new URL(this.url + request.path);
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -186,6 +190,7 @@ export abstract class SourceClient {
 
   /** Closes the connections; calling it again does nothing. */
   async close(): Promise<void> {
+    this.closed = true;
     this.agent.destroy();
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { Citizen, World } from '../../mocks';
 import type { SourceName } from '../../lib/sources';
-import { Stack, startStack } from '../../stack/stack';
+import { Stack, PATIENT_DEADLINES, startStack } from '../../stack/stack';
 
 const CITIZEN_FIELDS = `
   personalId fullName dateOfBirth gender lifeStatus
@@ -33,7 +33,7 @@ let world: World;
 let auth: Record<string, string>;
 
 beforeAll(async () => {
-  stack = await startStack({ mocks: { worldSize: 3000, worldSeed: 'integration' } });
+  stack = await startStack({ mocks: { worldSize: 3000, worldSeed: 'integration' }, env: PATIENT_DEADLINES });
   world = stack.mocks.world;
   auth = { authorization: `Bearer ${await stack.token()}` };
 });
@@ -141,7 +141,7 @@ describe('source calls', () => {
   // A stack of its own: the counts are for a cold start, with no answer cached by earlier tests.
   let cold: Stack;
   beforeAll(async () => {
-    cold = await startStack({ mocks: { worldSize: 3000, worldSeed: 'integration', world } });
+    cold = await startStack({ mocks: { worldSize: 3000, worldSeed: 'integration', world }, env: PATIENT_DEADLINES });
   });
   afterAll(() => cold?.close());
 

@@ -5,7 +5,7 @@
  */
 import type { World } from '../../mocks';
 import { todayInVietnam } from '../../sources/kit/dates';
-import { Stack, startStack } from '../../stack/stack';
+import { Stack, PATIENT_DEADLINES, startStack } from '../../stack/stack';
 
 const ALL = 'population:read civil-status:read land:read social-insurance:read budget:read';
 const INDICATORS = `indicators {
@@ -21,7 +21,7 @@ let world: World;
 let auth: Record<string, string>;
 
 beforeAll(async () => {
-  stack = await startStack({ mocks: { worldSize: 4000, worldSeed: 'indicators' }, env: { INDICATORS_MAX_INSURANCE_LOOKUPS: '1000' } });
+  stack = await startStack({ mocks: { worldSize: 4000, worldSeed: 'indicators' }, env: { ...PATIENT_DEADLINES, INDICATORS_MAX_INSURANCE_LOOKUPS: '1000' } });
   world = stack.mocks.world;
   auth = { authorization: `Bearer ${await stack.token({ scope: ALL, jurisdiction: '*', purpose: '' })}` };
 });

@@ -113,6 +113,12 @@ describe('gateway /metrics', () => {
       authorization: `Bearer ${inspector}`,
     });
     expect(freeTextRead.body.errors).toBeUndefined();
+    // A refused field is written to the audit log as a refusal, but counted as no read.
+    const populationOnly = await stack.token({ client: 'refused-metrics', scope: 'population:read' });
+    const partlyRefused = await stack.query('query Partly($id: ID!) { citizen(personalId: $id) { fullName civilStatus { maritalStatus } } }', { id: citizens[10].personalId }, {
+      authorization: `Bearer ${populationOnly}`,
+    });
+    expect(partlyRefused.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const after = await gatewayMetrics();
 
     const reads = (client: string, source: string, procedure: string) =>
@@ -123,6 +129,8 @@ describe('gateway /metrics', () => {
     expect(reads('tthc-metrics', 'civil-status', 'local:marital-status-confirmation')).toBe(1);
     expect(reads('tthc-metrics', 'land', 'local:marital-status-confirmation')).toBe(0);
     expect(reads('inspection-metrics', 'land', 'free-text')).toBe(1);
+    expect(reads('refused-metrics', 'population', 'free-text')).toBe(1);
+    expect(reads('refused-metrics', 'civil-status', 'free-text')).toBe(0);
     // Nothing personal in the labels: no personal ID, no dossier number.
     const keys = [...after.keys()].filter((key) => key.startsWith('gateway_personal_reads_total'));
     expect(keys.some((key) => key.includes(citizens[10].personalId) || key.includes('HS-2026-000777'))).toBe(false);

@@ -7,7 +7,7 @@
 import { loadExamples, SAMPLE_DOSSIER } from '../../gateway/playground/examples';
 import { SAMPLE_OFFICER, sampleOfficerTokens } from '../../gateway/playground/sample-officer';
 import { npmStartWorld } from '../support/npm-start-world';
-import { Stack, startStack } from '../../stack/stack';
+import { Stack, PATIENT_DEADLINES, startStack } from '../../stack/stack';
 
 type Data = Record<string, any>;
 
@@ -99,7 +99,7 @@ let headers: Record<string, string>;
 const examples = loadExamples();
 
 beforeAll(async () => {
-  stack = await startStack({ mocks: npmStartWorld() });
+  stack = await startStack({ mocks: npmStartWorld(), env: PATIENT_DEADLINES });
   const token = await sampleOfficerTokens(stack.gatewayConfig)!();
   headers = { authorization: `Bearer ${token.token}` };
 }, 60_000);

@@ -9,7 +9,7 @@
  */
 import { decodePersonalId } from '../../lib/personal-id';
 import { generateWorld, Inconsistency, World } from '../../mocks/world';
-import { Stack, startStack } from '../../stack/stack';
+import { Stack, PATIENT_DEADLINES, startStack } from '../../stack/stack';
 
 interface Side {
   source: string;
@@ -37,7 +37,7 @@ let seededKeys: Set<string>;
 beforeAll(async () => {
   // The default world, generated once for the whole file.
   world = generateWorld({ size: 100_000, seed: 'vn-2026', inconsistencyRate: 0.02 });
-  stack = await startStack({ mocks: { world } });
+  stack = await startStack({ mocks: { world }, env: PATIENT_DEADLINES });
   auth = { authorization: `Bearer ${await stack.token({ scope: SCOPES, jurisdiction: '*' })}` };
   seededKeys = new Set([...world.inconsistencies.map((i) => `${i.personalId} ${i.kind}`), ...retiredUnitKeys(world.citizens.values())]);
 }, 60_000);

@@ -37,11 +37,9 @@ describe('the official catalogue', () => {
     });
   });
 
-  it('carries the default world (100,000 citizens) in well under 10 s, over nearly every commune', () => {
-    const started = performance.now();
+  // How fast it is built is `npm run bench:world`'s to say, not a test's on a shared machine.
+  it('carries the default world (100,000 citizens) over nearly every commune', () => {
     const world = generateWorld({ size: 100_000, seed: 'vn-2026', inconsistencyRate: 0.02, adminUnitsFile: requireCatalogue() });
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeLessThan(10_000);
     expect(world.citizens.size).toBe(100_000);
     expect(world.index.residentsByCommune.size).toBeGreaterThan(3300);
     expect(world.budgets.size).toBe(34 + 3321);

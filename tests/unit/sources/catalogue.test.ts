@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import nock from 'nock';
 import { CatalogueClient } from '../../../sources/catalogue/client';
 import { SourceError } from '../../../sources/kit/errors';
+import { clientPerTest, PATIENT_DEADLINE_MS, SHORT_DEADLINE_MS, withClient } from './fixtures/client-per-test';
 
 const BASE = 'http://catalogue.test';
 /** Every mapped unit says where it came from; the catalogue gives no change dates. */
@@ -41,13 +42,10 @@ describe('catalogue source client', () => {
   let client: CatalogueClient;
   beforeAll(() => nock.disableNetConnect());
   afterAll(() => nock.enableNetConnect());
-  beforeEach(() => {
-    client = new CatalogueClient({ url: BASE, apiKey: 'test-catalogue-key', timeoutMs: 1500 });
-  });
-  afterEach(async () => {
-    nock.cleanAll();
-    await client.close();
-  });
+  clientPerTest(
+    () => new CatalogueClient({ url: BASE, apiKey: 'test-catalogue-key', timeoutMs: PATIENT_DEADLINE_MS }),
+    (opened) => (client = opened),
+  );
 
   it('lists provinces with the key and maps the PascalCase shape', async () => {
     nock(BASE, { reqheaders: { 'x-api-key': 'test-catalogue-key' } })
@@ -149,7 +147,8 @@ describe('catalogue source client', () => {
 
   it('gives up after the timeout with SOURCE_TIMEOUT', async () => {
     nock(BASE).get('/api/units/provinces').delay(4000).reply(200, [BAC_NINH]);
-    const error = await client.listProvinces().catch((e: unknown) => e);
+    const quick = new CatalogueClient({ url: BASE, apiKey: 'test-catalogue-key', timeoutMs: SHORT_DEADLINE_MS });
+    const error = await withClient(quick, (c) => c.listProvinces()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SourceError);
     expect(error).toMatchObject({ code: 'SOURCE_TIMEOUT', source: 'catalogue' });
   });
@@ -164,7 +163,7 @@ describe('catalogue source client', () => {
       });
     });
     nock.enableNetConnect('127.0.0.1');
-    const unreachable = new CatalogueClient({ url: `http://127.0.0.1:${port}`, apiKey: 'test-catalogue-key', timeoutMs: 1500 });
+    const unreachable = new CatalogueClient({ url: `http://127.0.0.1:${port}`, apiKey: 'test-catalogue-key', timeoutMs: PATIENT_DEADLINE_MS });
     try {
       await expect(unreachable.listProvinces()).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE', source: 'catalogue' });
     } finally {

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { SourceError } from '../../../sources/kit/errors';
 import { PopulationClient } from '../../../sources/population/client';
-import { clientPerTest } from './fixtures/client-per-test';
+import { clientPerTest, SHORT_DEADLINE_MS, withClient } from './fixtures/client-per-test';
 import { citizenWire, householdWire, ID, MAPPED_HOUSEHOLD, pid, POP, POP_KEY, populationClient } from './fixtures/population';
 
 let population: PopulationClient;
@@ -146,7 +146,7 @@ describe('population source client', () => {
 
     it('gives up after the timeout with SOURCE_TIMEOUT', async () => {
       intercept().delay(4000).reply(200, {});
-      const error = await call(population).catch((e: unknown) => e);
+      const error = await withClient(populationClient(SHORT_DEADLINE_MS), (quick) => call(quick) as Promise<unknown>).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SourceError);
       expect(error).toMatchObject({ code: 'SOURCE_TIMEOUT', source: 'population' });
     });

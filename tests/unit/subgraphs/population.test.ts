@@ -8,7 +8,7 @@ import { typeDefs } from '../../../subgraphs/population';
 import { createLoaders } from '../../../subgraphs/population/loaders';
 import { resolvers } from '../../../subgraphs/population/resolvers';
 import { uncached } from '../../support/uncached';
-import { clientPerTest } from '../sources/fixtures/client-per-test';
+import { clientPerTest, SHORT_DEADLINE_MS, withClient } from '../sources/fixtures/client-per-test';
 import { CAT, CAT_KEY, catalogueClient, citizenWire, householdWire, ID, pid, POP, POP_KEY, populationClient } from '../sources/fixtures/population';
 
 function ward(code: string, overrides: Record<string, unknown> = {}) {
@@ -204,8 +204,8 @@ describe('population resolvers', () => {
     schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> });
   });
 
-  function run(source: string, variableValues?: Record<string, unknown>) {
-    return graphql({ schema, source, variableValues, contextValue: { loaders: createLoaders({ clients: { population, catalogue }, caches: { population: uncached('population'), catalogue: uncached('catalogue') }, concurrency: 4 }) } });
+  function run(source: string, variableValues?: Record<string, unknown>, clients = { population, catalogue }) {
+    return graphql({ schema, source, variableValues, contextValue: { loaders: createLoaders({ clients, caches: { population: uncached('population'), catalogue: uncached('catalogue') }, concurrency: 4 }) } });
   }
 
   const CITIZEN_FIELDS = `
@@ -543,10 +543,17 @@ describe('population resolvers', () => {
       nock(POP).post('/api/v1/citizens:batchGet').reply(200, { ketQua: [citizenWire()], khongTimThay: [] });
       nock(CAT).get('/api/units/communes').query(true).delay(4000).reply(200, []);
       nock(CAT).get('/api/units/provinces').reply(200, PROVINCES);
-      const result = await run(`{
+      const quick = catalogueClient(SHORT_DEADLINE_MS);
+      const result = await withClient(quick, () =>
+        run(
+          `{
         citizen(personalId: "${ID}") { fullName permanentResidence { commune { name } } }
         provinces { code }
-      }`);
+      }`,
+          undefined,
+          { population, catalogue: quick },
+        ),
+      );
       expect(result.errors?.[0]).toMatchObject({
         path: ['citizen', 'permanentResidence', 'commune'],
         extensions: { code: 'SOURCE_TIMEOUT', source: 'catalogue' },

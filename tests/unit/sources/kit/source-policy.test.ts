@@ -28,26 +28,36 @@ const answer = (status: number, body = '{"ok":true}'): Handler => (_req, res) =>
 const hang: Handler = () => undefined; // never answers
 const slow = (ms: number, then: Handler): Handler => (req, res) => void setTimeout(() => then(req, res), ms);
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
+// A server per test: a call an earlier test left on its way (a hung request, a queued call
+// dispatched as its deadline passed) reaches that test's server and is not counted in this one.
+const servers: Server[] = [];
+beforeEach(async () => {
+  script = [answer(200)];
+  calls = 0;
+  inFlight = 0;
+  maxInFlight = 0;
+  const own = createServer((req, res) => {
+    if (own !== server) return void res.writeHead(503).end();
     const handler = script[Math.min(calls, script.length - 1)];
     calls++;
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
-    res.on('close', () => inFlight--);
+    res.on('close', () => {
+      if (own === server) inFlight--;
+    });
     handler(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = own;
+  servers.push(own);
+  await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(own.address() as AddressInfo).port}`;
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
-beforeEach(() => {
-  script = [answer(200)];
-  calls = 0;
-  maxInFlight = 0;
+  for (const each of servers) each.closeAllConnections();
+  await Promise.all(servers.map((each) => new Promise<void>((resolve) => each.close(() => resolve()))));
 });
 
 class TestClient extends SourceClient {
@@ -79,10 +89,6 @@ function client(resilience: Partial<SourceResilience> = FAST): TestClient {
   clients.push(made);
   return made;
 }
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-
 async function failure(promise: Promise<unknown>): Promise<SourceError> {
   const error = await promise.then(
     () => null,
@@ -346,5 +352,17 @@ describe('configuration', () => {
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadSourceResilience('land', { [name]: value })).toThrow(ConfigError);
     expect(() => loadSourceResilience('land', { [name]: value })).toThrow(name);
+  });
+});
+
+describe('a closed client', () => {
+  it('calls the source no more: a late call fails at once as SOURCE_UNAVAILABLE', async () => {
+    const land = client();
+    await land.get();
+    await land.close();
+    const error = await failure(land.get());
+    expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', source: 'land' });
+    expect(error.message).toMatch(/closed/);
+    expect(calls).toBe(1);
   });
 });
