@@ -9,20 +9,7 @@ import { createLoaders } from '../../../subgraphs/population/loaders';
 import { resolvers } from '../../../subgraphs/population/resolvers';
 import { uncached } from '../../support/uncached';
 import { clientPerTest, SHORT_DEADLINE_MS, withClient } from '../sources/fixtures/client-per-test';
-import { CAT, CAT_KEY, catalogueClient, citizenWire, householdWire, ID, pid, POP, POP_KEY, populationClient } from '../sources/fixtures/population';
-
-function ward(code: string, overrides: Record<string, unknown> = {}) {
-  return {
-    Code: code,
-    Name: `Xã ${code}`,
-    NameEn: `Commune ${code}`,
-    FullName: code === '07210' ? 'Phường Bắc Giang' : `Xã Số ${code}`,
-    FullNameEn: code === '07210' ? 'Bac Giang Ward' : `Commune ${code}`,
-    ProvinceCode: '24',
-    AdministrativeUnitShortName: code === '07210' ? 'Phường' : 'Xã',
-    ...overrides,
-  };
-}
+import { CAT, CAT_KEY, catalogueClient, catalogueWard, citizenWire, householdWire, ID, pid, POP, POP_KEY, populationClient } from '../sources/fixtures/population';
 
 const PROVINCES = [
   { Code: '24', Name: 'Bắc Ninh', NameEn: 'Bac Ninh', FullName: 'Tỉnh Bắc Ninh', FullNameEn: 'Bac Ninh Province', AdministrativeUnitShortName: 'Tỉnh' },
@@ -85,7 +72,7 @@ describe('population loaders', () => {
       .reply((uri) => {
         const codes = new URL(uri, CAT).searchParams.get('codes')!.split(',');
         calls.push(codes.length);
-        return [200, codes.map((code) => ward(code))];
+        return [200, codes.map((code) => catalogueWard(code))];
       });
     const loaders = createLoaders({ clients: { population, catalogue }, caches: { population: uncached('population'), catalogue: uncached('catalogue') }, concurrency: 4 });
     const codes = Array.from({ length: 450 }, (_, i) => String(10000 + i));
@@ -110,7 +97,7 @@ describe('population loaders', () => {
 interface World {
   citizens: Map<string, ReturnType<typeof citizenWire>>;
   households: Map<string, ReturnType<typeof householdWire>>;
-  communes: Map<string, ReturnType<typeof ward>>;
+  communes: Map<string, ReturnType<typeof catalogueWard>>;
 }
 
 interface Calls {
@@ -149,7 +136,7 @@ function buildWorld(): World {
     }
     households.set(householdId, householdWire(householdId, { maXa, diaChi: `Số ${h}, thôn Đông`, chuHo: members[0].soDinhDanh, thanhVien: members }));
   }
-  const communes = new Map(communeCodes.map((code) => [code, ward(code)]));
+  const communes = new Map(communeCodes.map((code) => [code, catalogueWard(code)]));
   return { citizens, households, communes };
 }
 
@@ -513,7 +500,7 @@ describe('population resolvers', () => {
     it('resolves 300 commune references (e.g. LandParcel.commune) in two catalogue calls', async () => {
       const world = buildWorld();
       const codes = Array.from({ length: 300 }, (_, i) => String(20000 + i));
-      for (const code of codes) world.communes.set(code, ward(code));
+      for (const code of codes) world.communes.set(code, catalogueWard(code));
       const calls = serve(world);
       const result = await run(ENTITIES, { reps: codes.map((code) => ({ __typename: 'Commune', code })) });
       expect(result.errors).toBeUndefined();

@@ -9,7 +9,7 @@ import { createLoaders } from '../../../subgraphs/social-insurance/loaders';
 import { resolvers } from '../../../subgraphs/social-insurance/resolvers';
 import { uncached } from '../../support/uncached';
 import { clientPerTest } from '../sources/fixtures/client-per-test';
-import { CAT, catalogueClient } from '../sources/fixtures/population';
+import { CAT, catalogueClient, catalogueWard } from '../sources/fixtures/population';
 import { BASE, ID, participant, socialInsuranceClient } from '../sources/fixtures/social-insurance';
 
 let catalogue: CatalogueClient;
@@ -63,11 +63,7 @@ describe('social-insurance address', () => {
     // 07201 is no current code: undated, it is read in today's catalogue first, then in the old one.
     nock(CAT).get('/api/units/communes').query({ codes: '07201' }).reply(200, []);
     // Today's commune it lies in, as the catalogue names it.
-    nock(CAT)
-      .get('/api/units/communes')
-      .query({ codes: '07210' })
-      .optionally()
-      .reply(200, [{ Type: 'ward', Code: '07210', Name: 'Bắc Giang', NameEn: 'Bac Giang', FullName: 'Phường Bắc Giang', FullNameEn: 'Bac Giang Ward', CodeName: 'bac_giang', ProvinceCode: '24', AdministrativeUnitId: 3, AdministrativeUnitShortName: 'Phường' }]);
+    nock(CAT).get('/api/units/communes').query({ codes: '07210' }).reply(200, [catalogueWard('07210')]);
     nock(CAT)
       .get('/api/units/pre-2025/communes')
       .reply(200, [{ MaPX: '07201', PhuongXa: 'Phường Thọ Xương', Cap: 'Phường', MaQH: '213', QuanHuyen: 'Thành phố Bắc Giang', MaTP: '24', TinhThanhPho: 'Tỉnh Bắc Giang' }])
