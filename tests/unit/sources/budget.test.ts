@@ -1,4 +1,4 @@
-import nock from 'nock';
+import nock from '../../support/nock';
 import { buildBudget, percentOfEstimate, provinceBudget } from '../../../sources/budget/aggregate';
 import { BudgetClient, BudgetRow } from '../../../sources/budget/client';
 import { SourceError } from '../../../sources/kit/errors';

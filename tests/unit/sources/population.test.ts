@@ -1,4 +1,4 @@
-import nock from 'nock';
+import nock from '../../support/nock';
 import { SourceError } from '../../../sources/kit/errors';
 import { PopulationClient } from '../../../sources/population/client';
 import { clientPerTest, SHORT_DEADLINE_MS, withClient } from './fixtures/client-per-test';

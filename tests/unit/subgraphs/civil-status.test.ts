@@ -1,7 +1,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { graphql, GraphQLSchema } from 'graphql';
-import nock from 'nock';
+import nock from '../../support/nock';
 import { CatalogueClient } from '../../../sources/catalogue/client';
 import { CivilStatusClient } from '../../../sources/civil-status/client';
 import { createCivilStatusSubgraph, typeDefs } from '../../../subgraphs/civil-status';

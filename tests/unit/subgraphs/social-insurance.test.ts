@@ -1,7 +1,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { graphql } from 'graphql';
-import nock from 'nock';
+import nock from '../../support/nock';
 import { CatalogueClient } from '../../../sources/catalogue/client';
 import { SocialInsuranceClient } from '../../../sources/social-insurance/client';
 import { typeDefs } from '../../../subgraphs/social-insurance';
