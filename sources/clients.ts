@@ -36,6 +36,14 @@ export function openClients<K extends ClientName>(config: SubgraphConfig, names:
   return Object.fromEntries(names.map((name) => [name, OPENERS[name](config)])) as SourceClients<K>;
 }
 
+/**
+ * Readies what the set keeps ahead of requests: today's catalogue, kept whole for the catalogue's
+ * cache TTL. Resolves when it is ready or has failed (logged; look-ups then go code by code).
+ */
+export async function warmClients(config: SubgraphConfig, clients: Partial<Record<ClientName, unknown>>): Promise<void> {
+  if (clients.catalogue instanceof CatalogueClient) await clients.catalogue.keepWhole(config.cacheTtlMs.catalogue);
+}
+
 /** Closes every client of the set (their connection pools, or the audit log). */
 export async function closeClients(clients: Partial<Record<ClientName, { close(): Promise<void> }>>): Promise<void> {
   await Promise.all(Object.values(clients).map((client) => client?.close()));

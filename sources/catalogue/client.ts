@@ -5,9 +5,11 @@
  * communes to aggregate their budgets).
  */
 import { classifySuccession, FormerUnit, indexConversion, kindOfName, UnitConversion } from '../../lib/admin-units';
+import { log } from '../../lib/log';
 import { Provenance, stampProvenance } from '../kit/provenance';
 import { SourceClient } from '../kit/source-client';
 import { code, z } from '../kit/wire';
+import { KeptCatalogue } from './kept-whole';
 
 /** TOWNSHIP (thị trấn) only for units before 1 July 2025. */
 export type CommuneKind = 'COMMUNE' | 'WARD' | 'SPECIAL_ZONE' | 'TOWNSHIP';
@@ -134,9 +136,21 @@ export class CatalogueClient extends SourceClient {
     return { ...this.mapProvince(wire, fetchedAt), communes: Wards.map((ward) => this.mapCommune(ward, fetchedAt)) };
   }
 
-  /** The communes found among `codes` (at most CATALOGUE_MAX_BATCH), by code. */
+  /**
+   * The communes found among `codes` (at most CATALOGUE_MAX_BATCH), by code: from the catalogue
+   * kept whole while it is current (a code it lacks is not a commune of today's catalogue; each
+   * record a copy marked `cached`, so no request changes another's), else from the source.
+   */
   async getCommunes(codes: readonly string[]): Promise<Map<string, CommuneRecord>> {
     const found = new Map<string, CommuneRecord>();
+    const whole = this.whole?.current();
+    if (whole) {
+      for (const code of codes) {
+        const commune = whole.get(code);
+        if (commune) found.set(code, { ...commune, provenance: { ...commune.provenance, cached: true } });
+      }
+      return found;
+    }
     // The catalogue takes 1–200 codes; asking for none would be refused as a bad request.
     if (codes.length === 0) return found;
     const response = await this.send({ path: '/api/units/communes', query: { codes: codes.join(',') } });
@@ -148,6 +162,28 @@ export class CatalogueClient extends SourceClient {
       found.set(commune.code, commune);
     }
     return found;
+  }
+
+  private whole: KeptCatalogue<CommuneRecord> | undefined;
+
+  /**
+   * Keeps today's catalogue whole in the process (kept-whole.ts), each fetch for `ttlMs`; 0 keeps
+   * nothing. Resolves once the first fetch is kept or has failed: a failure is logged, look-ups go
+   * to the source code by code meanwhile, and the fetch is tried again.
+   */
+  async keepWhole(ttlMs: number): Promise<void> {
+    if (ttlMs <= 0 || this.whole) return;
+    const onFailure = (error: unknown) => log.warn('the catalogue could not be kept whole; communes are looked up one call at a time meanwhile', { error: (error as Error).message });
+    this.whole = new KeptCatalogue({ ttlMs, fetch: () => this.fetchWhole(), onFailure });
+    await this.whole.refresh().catch(onFailure);
+  }
+
+  /** Every commune of today's catalogue: the province list, then each province with its communes. */
+  private async fetchWhole(): Promise<CommuneRecord[]> {
+    const provinces = await this.listProvinces();
+    const whole = await Promise.all(provinces.map((province) => this.getProvince(province.code)));
+    if (whole.some((province) => province === null)) throw this.badResponse('a province list naming a province it then does not return');
+    return whole.flatMap((province) => province!.communes);
   }
 
   private conversion: { value: Promise<UnitConversion>; until: number } | undefined;
@@ -191,5 +227,10 @@ export class CatalogueClient extends SourceClient {
   private mapCommune(unit: unknown, fetchedAt: Date): CommuneRecord {
     const commune = this.check(WIRE_COMMUNE, unit, 'a commune with missing or unexpected fields');
     return { ...commune, provenance: stampProvenance(this.source, null, fetchedAt) };
+  }
+
+  override async close(): Promise<void> {
+    this.whole?.stop();
+    await super.close();
   }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import { readSubgraphSdl } from '../../lib/subgraph-sdl';
-import { closeClients, openClients } from '../../sources/clients';
+import { closeClients, openClients, warmClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
 import type { SubgraphDefinition } from '../common/server';
 import { BUDGET_CLIENTS, createLoaders } from './loaders';
@@ -23,6 +23,7 @@ export function createBudgetSubgraph(config: SubgraphConfig): SubgraphDefinition
     resolvers,
     caches: Object.values(caches),
     createContext: () => ({ loaders: createLoaders({ clients, caches, concurrency: config.sourceConcurrency }), rules }),
+    warmUp: () => warmClients(config, clients),
     close: () => closeClients(clients),
   };
 }

@@ -42,6 +42,8 @@ export interface SubgraphDefinition<TContext extends BaseContext = BaseContext> 
    * server adds `principal`, the caller the gateway vouched for.
    */
   createContext(): Omit<TContext, 'principal'>;
+  /** Readies what is kept ahead of requests (today's catalogue); awaited before the server listens. */
+  warmUp?(): Promise<void>;
   /** Releases source connections. */
   close(): Promise<void>;
   /** The subgraph's source caches: invalidated through `POST /cache/invalidate`, closed with the server. */
@@ -174,6 +176,8 @@ export async function startSubgraph<TContext extends WithPrincipal>(
     return true;
   };
 
+  // Reference data first, so that no request waits on it (a failure is logged, not fatal).
+  await definition.warmUp?.();
   return startHttpService({
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,

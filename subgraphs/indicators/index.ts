@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import { readSubgraphSdl } from '../../lib/subgraph-sdl';
-import { closeClients, openClients } from '../../sources/clients';
+import { closeClients, openClients, warmClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
 import type { SubgraphDefinition } from '../common/server';
 import { CommuneIndicators, LookupAllowance } from './compute';
@@ -31,6 +31,7 @@ export function createIndicatorsSubgraph(config: SubgraphConfig): SubgraphDefini
     resolvers,
     caches: Object.values(caches),
     createContext: () => ({ indicators, fetches, allowance: new LookupAllowance(config.indicatorsMaxInsuranceLookups) }),
+    warmUp: () => warmClients(config, clients),
     close: () => closeClients(clients),
   };
 }

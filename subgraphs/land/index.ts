@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import { readSubgraphSdl } from '../../lib/subgraph-sdl';
-import { closeClients, openClients } from '../../sources/clients';
+import { closeClients, openClients, warmClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
 import type { SubgraphDefinition } from '../common/server';
 import { createLoaders, LAND_CLIENTS } from './loaders';
@@ -21,6 +21,7 @@ export function createLandSubgraph(config: SubgraphConfig): SubgraphDefinition<L
     resolvers,
     caches: Object.values(caches),
     createContext: () => ({ loaders: createLoaders({ clients, caches, concurrency: config.sourceConcurrency }) }),
+    warmUp: () => warmClients(config, clients),
     close: () => closeClients(clients),
   };
 }

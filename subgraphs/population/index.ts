@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import { readSubgraphSdl } from '../../lib/subgraph-sdl';
-import { closeClients, openClients } from '../../sources/clients';
+import { closeClients, openClients, warmClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
 import type { SubgraphDefinition } from '../common/server';
 import { createLoaders, POPULATION_CLIENTS } from './loaders';
@@ -22,6 +22,7 @@ export function createPopulationSubgraph(config: SubgraphConfig): SubgraphDefini
     // Where citizens, households and communes belong is decided here: their keys go out signed.
     issuesJurisdictionKeys: true,
     createContext: () => ({ loaders: createLoaders({ clients, caches, concurrency: config.sourceConcurrency }) }),
+    warmUp: () => warmClients(config, clients),
     close: () => closeClients(clients),
   };
 }

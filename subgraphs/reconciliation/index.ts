@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { SubgraphConfig } from '../../lib/config';
 import { readSubgraphSdl } from '../../lib/subgraph-sdl';
-import { closeClients, openClients } from '../../sources/clients';
+import { closeClients, openClients, warmClients } from '../../sources/clients';
 import { sourceCacheFor } from '../../sources/kit/source-cache';
 import type { SubgraphDefinition } from '../common/server';
 import { CommuneReports } from './commune-report';
@@ -32,6 +32,7 @@ export function createReconciliationSubgraph(config: SubgraphConfig): SubgraphDe
     resolvers,
     caches: Object.values(caches),
     createContext: () => ({ loaders: createLoaders(sources), reports }),
+    warmUp: () => warmClients(config, clients),
     close: () => closeClients(clients),
   };
 }

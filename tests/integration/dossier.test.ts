@@ -182,6 +182,26 @@ describe('source calls', () => {
     // old-unit catalogue and conversion table once per subgraph process that places recorded codes (3 × 2)
     expect(calls('catalogue')).toBeLessThanOrEqual(10);
   });
+
+  it("asks the catalogue nothing for a dossier in a commune no one asked about: today's catalogue is kept whole from the start", async () => {
+    const askedCommunes = new Set(hundredCitizensInWholeHouseholds().map((id) => world.citizens.get(id)!.communeCode));
+    // Recorded under today's code, in a commune the other tests here leave uncached.
+    const citizen = [...world.citizens.values()].find(
+      (c) => c.householdId && !c.death && !c.recordedCommuneCode && !askedCommunes.has(c.communeCode),
+    );
+    expect(citizen).toBeDefined();
+    cold.mocks.resetStats();
+    const { body } = await cold.query<{ citizen: { permanentResidence: { commune: { code: string; name: string } } } }>(
+      `query($id: ID!) { citizen(personalId: $id) { fullName permanentResidence { commune { code name } } civilStatus { maritalStatus } } }`,
+      { id: citizen!.personalId },
+      { authorization: `Bearer ${await cold.token()}` },
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.citizen.permanentResidence.commune).toEqual({ code: citizen!.communeCode, name: world.catalogue.communeByCode.get(citizen!.communeCode)!.FullName });
+    // The citizen, then civil status: the commune's province (its jurisdiction) came from memory.
+    expect(calls('population')).toBe(1);
+    expect(calls('catalogue')).toBe(0);
+  });
 });
 
 describe('operations', () => {

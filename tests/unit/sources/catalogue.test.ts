@@ -95,6 +95,59 @@ describe('catalogue source client', () => {
     await expect(client.getCommunes([])).resolves.toEqual(new Map());
   });
 
+  describe('kept whole', () => {
+    const HANOI = { ...BAC_NINH, Code: '01', FullName: 'Thành phố Hà Nội', FullNameEn: 'Hanoi City', AdministrativeUnitShortName: 'Thành phố' };
+    const hanoiWard = { ...ward('00004', 'Phường', 'Ba Đình'), ProvinceCode: '01' };
+
+    /** The catalogue's two provinces, Hà Nội's answered with `hanoi` (its communes by default). */
+    function wholeCatalogue(hanoi: [number, Record<string, unknown>] = [200, { ...HANOI, Wards: [hanoiWard] }]) {
+      return nock(BASE)
+        .get('/api/units/provinces')
+        .reply(200, [BAC_NINH, HANOI])
+        .get('/api/units/provinces/24')
+        .reply(200, { ...BAC_NINH, Wards: [ward('07210'), ward('07213', 'Xã', 'Tân An')] })
+        .get('/api/units/provinces/01')
+        .reply(...hanoi);
+    }
+
+    it('answers commune look-ups from memory once fetched whole, one call per province', async () => {
+      const scope = wholeCatalogue();
+      await client.keepWhole(60_000);
+      expect(scope.isDone()).toBe(true);
+      // No interceptor is left and the network is closed: a call would fail the look-up.
+      const found = await client.getCommunes(['07213', '00004', '99999']);
+      expect([...found.keys()].sort()).toEqual(['00004', '07213']);
+      // Served from memory, and said so.
+      expect(found.get('00004')).toEqual({ code: '00004', name: 'Phường Ba Đình', nameEn: 'Bac Giang Ward', kind: 'WARD', provinceCode: '01', provenance: { ...PROVENANCE, cached: true } });
+      found.get('00004')!.name = 'changed by one request';
+      expect((await client.getCommunes(['00004'])).get('00004')?.name).toBe('Phường Ba Đình');
+      // A code today's catalogue does not list (an old unit's, say) is not a commune, without a call.
+      expect(found.has('99999')).toBe(false);
+    });
+
+    it('keeps nothing with a TTL of 0: look-ups go to the source', async () => {
+      await client.keepWhole(0);
+      nock(BASE).get('/api/units/communes').query({ codes: '07210' }).reply(200, [ward('07210')]);
+      await expect(client.getCommunes(['07210'])).resolves.toEqual(new Map([['07210', expect.objectContaining({ code: '07210' })]]));
+    });
+
+    it('looks communes up code by code when the whole catalogue could not be fetched', async () => {
+      wholeCatalogue([503, { message: 'maintenance' }]);
+      await expect(client.keepWhole(60_000)).resolves.toBeUndefined();
+      nock(BASE).get('/api/units/communes').query({ codes: '07210,00004' }).reply(200, [ward('07210'), hanoiWard]);
+      const found = await client.getCommunes(['07210', '00004']);
+      expect([...found.keys()].sort()).toEqual(['00004', '07210']);
+    });
+
+    it('refuses a catalogue whose province list names a province it then does not return', async () => {
+      wholeCatalogue([404, { message: 'not found' }]);
+      await client.keepWhole(60_000);
+      // Half a catalogue would call every Hà Nội commune unknown: it is not kept.
+      nock(BASE).get('/api/units/communes').query({ codes: '00004' }).reply(200, [hanoiWard]);
+      await expect(client.getCommunes(['00004'])).resolves.toEqual(new Map([['00004', expect.objectContaining({ provinceCode: '01' })]]));
+    });
+  });
+
   it('falls back to NameEn, then the Vietnamese name, when FullNameEn is absent', async () => {
     const { FullNameEn: _full, ...withoutFull } = ward('07210');
     const { NameEn: _name, ...withoutEither } = withoutFull;
