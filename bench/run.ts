@@ -99,7 +99,7 @@ async function startStack(options: BenchOptions, env: NodeJS.ProcessEnv, logDir:
   const startSubgraphs = async () => {
     // One process per subgraph, as deployed.
     subgraphs = SUBGRAPHS.map((name) => startChild(`subgraph-${name}`, tsxCommand('subgraphs/main.ts', name), subgraphEnv, logDir));
-    for (const [i, name] of SUBGRAPHS.entries()) await waitForUrl(`http://127.0.0.1:${subgraphPorts[name]}/health`, `subgraph ${name}`, subgraphs[i]);
+    for (const [i, name] of SUBGRAPHS.entries()) await waitForUrl(`http://127.0.0.1:${subgraphPorts[name]}/ready`, `subgraph ${name}`, subgraphs[i]);
   };
   await startSubgraphs();
   return {

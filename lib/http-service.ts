@@ -1,6 +1,6 @@
 /**
- * The HTTP shell the gateway and every subgraph run in: `GET /health`, `GET /ready` (503 from
- * the moment a stop begins), extra routes, `/graphql` inside the request's id and trace, a 404
+ * The HTTP shell the gateway and every subgraph run in: `GET /health`, `GET /ready` (503 until
+ * the service's warm-up has settled and from the moment a stop begins), extra routes, `/graphql` inside the request's id and trace, a 404
  * for anything else, a 500 (never a stack trace) for a handler that fails, and a graceful stop
  * that drains the server before releasing what the service holds.
  */
@@ -44,12 +44,20 @@ export interface HttpServiceOptions {
   graphql(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void>;
   /** Releases what the service holds, once requests in flight have finished. */
   release(): Promise<void>;
+  /**
+   * Readies what the service keeps ahead of requests, run once the port is held (so no other
+   * process can take it meanwhile); `/ready` answers 503 until it settles. It reports its own
+   * failures: a rejection only ends the wait.
+   */
+  warmUp?(): Promise<void>;
 }
 
 export interface RunningHttpService {
   url: string;
   port: number;
   server: Server;
+  /** Settles when the warm-up has (at once without one): from then on `/ready` says ready. */
+  ready: Promise<void>;
   /** Graceful stop: `/ready` answers 503 at once, requests in flight finish, then `release`; idempotent. */
   close(options?: DrainOptions): Promise<void>;
 }
@@ -78,7 +86,8 @@ function listenOn(options: HttpServiceOptions, handler: (req: IncomingMessage, r
 export async function startHttpService(options: HttpServiceOptions): Promise<RunningHttpService> {
   const routes = options.routes ?? [];
   const identity = options.identity ?? {};
-  let ready = true;
+  let ready = false;
+  let closing: Promise<void> | undefined;
   const server = listenOn(options, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') return sendJson(res, 200, { status: 'ok', ...identity });
@@ -105,11 +114,17 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
-  let closing: Promise<void> | undefined;
+  // Ready once warmed up, unless a stop began meanwhile.
+  const warmedUp = (options.warmUp?.() ?? Promise.resolve())
+    .catch(() => undefined)
+    .then(() => {
+      ready = closing === undefined;
+    });
   return {
     url: `${options.tls ? 'https' : 'http'}://${host}:${port}/graphql`,
     port,
     server,
+    ready: warmedUp,
     close(drain?: DrainOptions) {
       ready = false;
       closing ??= (async () => {

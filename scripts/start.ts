@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   for (const source of SOURCES) await waitFor(`http://${mocks.host}:${mocks.ports[source]}/__health`, `mock ${source} source`);
   // Two processes cannot share METRICS_PORT: the subgraphs' process takes the next port.
   run('subgraphs', 'subgraphs/main.ts', env.METRICS_PORT ? { ...env, METRICS_PORT: String(Number(env.METRICS_PORT) + 1) } : env);
-  for (const subgraph of subgraphs) await waitFor(`http://${subgraph.host}:${subgraph.port}/health`, `subgraph ${subgraph.name}`);
+  for (const subgraph of subgraphs) await waitFor(`http://${subgraph.host}:${subgraph.port}/ready`, `subgraph ${subgraph.name}`);
   run('gateway', 'gateway/main.ts', env);
   const host = gateway.host === '0.0.0.0' ? '127.0.0.1' : gateway.host;
   await waitFor(`http://${host}:${gateway.port}/ready`, 'gateway');

@@ -81,6 +81,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       config.sources = Object.fromEntries(SUBGRAPH_SOURCES[name].map((s) => [s, config.sources[s]]));
       subgraphs[name] = await startSubgraph(SUBGRAPH_FACTORIES[name](config), { ...subgraphServerOptions(config), host: '127.0.0.1', port: 0 });
     }
+    // Each has fetched its reference data (today's catalogue) before the first request.
+    await Promise.all(Object.values(subgraphs).map((subgraph) => subgraph.ready));
   } catch (error) {
     await Promise.all(Object.values(subgraphs).map((s) => s.close()));
     await mocks.close();

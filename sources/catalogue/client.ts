@@ -6,7 +6,8 @@
  */
 import { classifySuccession, FormerUnit, indexConversion, kindOfName, UnitConversion } from '../../lib/admin-units';
 import { log } from '../../lib/log';
-import { Provenance, stampProvenance } from '../kit/provenance';
+import { markServedFromCache, Provenance, stampProvenance } from '../kit/provenance';
+import type { CachedBatch, SourceCache } from '../kit/source-cache';
 import { SourceClient } from '../kit/source-client';
 import { code, z } from '../kit/wire';
 import { KeptCatalogue } from './kept-whole';
@@ -138,19 +139,12 @@ export class CatalogueClient extends SourceClient {
 
   /**
    * The communes found among `codes` (at most CATALOGUE_MAX_BATCH), by code: from the catalogue
-   * kept whole while it is current (a code it lacks is not a commune of today's catalogue; each
-   * record a copy marked `cached`, so no request changes another's), else from the source.
+   * kept whole while it is current, else from the source.
    */
   async getCommunes(codes: readonly string[]): Promise<Map<string, CommuneRecord>> {
+    const kept = this.keptCommunes(codes);
+    if (kept) return kept;
     const found = new Map<string, CommuneRecord>();
-    const whole = this.whole?.current();
-    if (whole) {
-      for (const code of codes) {
-        const commune = whole.get(code);
-        if (commune) found.set(code, { ...commune, provenance: { ...commune.provenance, cached: true } });
-      }
-      return found;
-    }
     // The catalogue takes 1–200 codes; asking for none would be refused as a bad request.
     if (codes.length === 0) return found;
     const response = await this.send({ path: '/api/units/communes', query: { codes: codes.join(',') } });
@@ -165,6 +159,25 @@ export class CatalogueClient extends SourceClient {
   }
 
   private whole: KeptCatalogue<CommuneRecord> | undefined;
+
+  /**
+   * The communes found among `codes` in the catalogue kept whole, or undefined while none is
+   * current. A code it lacks is not a commune of today's catalogue; each record is a copy marked
+   * served from the cache, so no request changes another's.
+   */
+  keptCommunes(codes: readonly string[]): Map<string, CommuneRecord> | undefined {
+    const whole = this.whole?.current();
+    if (!whole) return undefined;
+    const found = new Map<string, CommuneRecord>();
+    for (const code of codes) {
+      const commune = whole.get(code);
+      if (!commune) continue;
+      const copy = { ...commune, provenance: { ...commune.provenance } };
+      markServedFromCache(copy);
+      found.set(code, copy);
+    }
+    return found;
+  }
 
   /**
    * Keeps today's catalogue whole in the process (kept-whole.ts), each fetch for `ttlMs`; 0 keeps
@@ -233,4 +246,14 @@ export class CatalogueClient extends SourceClient {
     this.whole?.stop();
     await super.close();
   }
+}
+
+/**
+ * A subgraph's commune look-up: the catalogue kept whole while it is current, with no cache round
+ * trip in front of it (the kept catalogue is the whole, newer copy); otherwise through the source
+ * cache to the source.
+ */
+export function communeLookup(catalogue: CatalogueClient, cache: SourceCache): CachedBatch<CommuneRecord> {
+  const cached = cache.batch('commune', (codes) => catalogue.getCommunes(codes));
+  return async (codes) => catalogue.keptCommunes(codes) ?? cached(codes);
 }

@@ -6,7 +6,7 @@
  */
 import DataLoader from 'dataloader';
 import { BUDGET_MAX_UNITS, BudgetRow } from '../../sources/budget/client';
-import { CATALOGUE_MAX_BATCH, type CommuneRecord, type ProvinceWithCommunes } from '../../sources/catalogue/client';
+import { CATALOGUE_MAX_BATCH, communeLookup, type CommuneRecord, type ProvinceWithCommunes } from '../../sources/catalogue/client';
 import type { SourceClients } from '../../sources/clients';
 import type { SourceCache } from '../../sources/kit/source-cache';
 import { toGraphQLError } from '../common/errors';
@@ -74,6 +74,6 @@ export function createLoaders({ clients, caches, concurrency }: LoaderSources<Bu
     return keys.map((key) => results.get(key) ?? null);
   });
   const province = singleLoader(concurrency, caches.catalogue.one('province', (code) => catalogue.getProvince(code)));
-  const commune = batchLoader(CATALOGUE_MAX_BATCH, caches.catalogue.batch('commune', (codes) => catalogue.getCommunes(codes)));
+  const commune = batchLoader(CATALOGUE_MAX_BATCH, communeLookup(catalogue, caches.catalogue));
   return { rows, province, commune };
 }

@@ -1,6 +1,6 @@
 /** Per-request loaders: the civil-status source takes up to 50 IDs per SOAP call. */
 import type DataLoader from 'dataloader';
-import { CATALOGUE_MAX_BATCH } from '../../sources/catalogue/client';
+import { CATALOGUE_MAX_BATCH, communeLookup } from '../../sources/catalogue/client';
 import { CIVIL_STATUS_MAX_BATCH, type CivilStatusRecord } from '../../sources/civil-status/client';
 import type { SourceClients } from '../../sources/clients';
 import type { SourceCache } from '../../sources/kit/source-cache';
@@ -22,7 +22,7 @@ export interface CivilStatusCaches {
 }
 
 export function createLoaders({ clients, caches }: LoaderSources<CivilStatusClients, CivilStatusCaches>): CivilStatusLoaders {
-  const commune = batchLoader(CATALOGUE_MAX_BATCH, caches.catalogue.batch('commune', (codes) => clients.catalogue.getCommunes(codes)));
+  const commune = batchLoader(CATALOGUE_MAX_BATCH, communeLookup(clients.catalogue, caches.catalogue));
   return {
     civilStatus: batchLoader(CIVIL_STATUS_MAX_BATCH, caches.civilStatus.batch('record', (personalIds) => clients.civilStatus.getRecords(personalIds))),
     units: createUnitPlacer(clients.catalogue, commune),

@@ -42,7 +42,7 @@ export interface SubgraphDefinition<TContext extends BaseContext = BaseContext> 
    * server adds `principal`, the caller the gateway vouched for.
    */
   createContext(): Omit<TContext, 'principal'>;
-  /** Readies what is kept ahead of requests (today's catalogue); awaited before the server listens. */
+  /** Readies what is kept ahead of requests (today's catalogue); `/ready` answers 503 until it has. */
   warmUp?(): Promise<void>;
   /** Releases source connections. */
   close(): Promise<void>;
@@ -176,8 +176,6 @@ export async function startSubgraph<TContext extends WithPrincipal>(
     return true;
   };
 
-  // Reference data first, so that no request waits on it (a failure is logged, not fatal).
-  await definition.warmUp?.();
   return startHttpService({
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
@@ -188,6 +186,8 @@ export async function startSubgraph<TContext extends WithPrincipal>(
     requestIdOf: (req) => requestIdFrom(req.headers),
     spanName: `subgraph ${definition.name}`,
     graphql: serveGraphQL,
+    // Reference data before traffic, so that no request waits on it (a failure is logged, not fatal).
+    warmUp: definition.warmUp,
     async release() {
       await definition.close();
       metrics.unwatchCaches(definition.caches ?? []);

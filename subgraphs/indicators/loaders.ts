@@ -5,7 +5,7 @@
  */
 import type { UnitConversion } from '../../lib/admin-units';
 import { BUDGET_MAX_UNITS, type BudgetRow } from '../../sources/budget/client';
-import type { ProvinceWithCommunes, CommuneRecord } from '../../sources/catalogue/client';
+import { communeLookup, type ProvinceWithCommunes, type CommuneRecord } from '../../sources/catalogue/client';
 import type { SourceClients } from '../../sources/clients';
 import type { SourceCache } from '../../sources/kit/source-cache';
 import type { InsuranceRecord } from '../../sources/social-insurance/client';
@@ -35,7 +35,7 @@ export interface IndicatorFetches {
 export function cachedFetches({ clients, caches }: LoaderSources<IndicatorClients, IndicatorCaches>): IndicatorFetches {
   const participant = caches.socialInsurance.one('participant', (id) => clients.socialInsurance.getParticipant(id));
   const province = caches.catalogue.one('province', (code) => clients.catalogue.getProvince(code));
-  const communes = caches.catalogue.batch('commune', (codes) => clients.catalogue.getCommunes(codes));
+  const communes = communeLookup(clients.catalogue, caches.catalogue);
   return {
     participant,
     async budgetRows(fiscalYear, unitCodes) {

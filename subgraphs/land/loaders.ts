@@ -4,7 +4,7 @@
  * parcel loader, so a parcel reached through a citizen costs no second call.
  */
 import type DataLoader from 'dataloader';
-import { CATALOGUE_MAX_BATCH, CommuneRecord } from '../../sources/catalogue/client';
+import { CATALOGUE_MAX_BATCH, communeLookup, CommuneRecord } from '../../sources/catalogue/client';
 import type { SourceClients } from '../../sources/clients';
 import type { SourceCache } from '../../sources/kit/source-cache';
 import { LAND_MAX_IDS, ParcelRecord } from '../../sources/land/client';
@@ -55,6 +55,6 @@ export function createLoaders({ clients, caches }: LoaderSources<LandClients, La
     }
     return rights;
   }));
-  const commune = batchLoader(CATALOGUE_MAX_BATCH, caches.catalogue.batch('commune', (codes) => catalogue.getCommunes(codes)));
+  const commune = batchLoader(CATALOGUE_MAX_BATCH, communeLookup(catalogue, caches.catalogue));
   return { parcel, rightsByOwner, commune, units: createUnitPlacer(catalogue, commune) };
 }

@@ -6,7 +6,7 @@
  * loaders, so asking for them again costs nothing.
  */
 import type DataLoader from 'dataloader';
-import { CATALOGUE_MAX_BATCH, CommuneRecord, ProvinceRecord } from '../../sources/catalogue/client';
+import { CATALOGUE_MAX_BATCH, communeLookup, CommuneRecord, ProvinceRecord } from '../../sources/catalogue/client';
 import type { SourceClients } from '../../sources/clients';
 import { SourceError } from '../../sources/kit/errors';
 import type { SourceCache } from '../../sources/kit/source-cache';
@@ -48,7 +48,7 @@ export function createLoaders({ clients, caches, concurrency }: LoaderSources<Po
   const { population, catalogue } = clients;
   const citizen = batchLoader(POPULATION_MAX_BATCH, caches.population.batch('citizen', (ids) => population.getCitizens(ids)));
   const household = batchLoader(POPULATION_MAX_BATCH, caches.population.batch('household', (ids) => population.getHouseholds(ids)));
-  const commune = batchLoader(CATALOGUE_MAX_BATCH, caches.catalogue.batch('commune', (codes) => catalogue.getCommunes(codes)));
+  const commune = batchLoader(CATALOGUE_MAX_BATCH, communeLookup(catalogue, caches.catalogue));
 
   let provinceList: Promise<ProvinceRecord[]> | undefined;
   const listProvinces = caches.catalogue.one('provinces', () => catalogue.listProvinces());

@@ -4,7 +4,7 @@
  * through the subgraph's source caches, which the commune-wide run fills as well.
  */
 import type DataLoader from 'dataloader';
-import { CATALOGUE_MAX_BATCH, type CommuneRecord } from '../../sources/catalogue/client';
+import { CATALOGUE_MAX_BATCH, communeLookup, type CommuneRecord } from '../../sources/catalogue/client';
 import { CIVIL_STATUS_MAX_BATCH, type CivilStatusRecord } from '../../sources/civil-status/client';
 import type { SourceClients } from '../../sources/clients';
 import type { SourceCache } from '../../sources/kit/source-cache';
@@ -37,7 +37,7 @@ export function cachedFetches({ clients, caches }: LoaderSources<ReconciliationC
     citizens: caches.population.batch('citizen', (ids) => clients.population.getCitizens(ids)),
     households: caches.population.batch('household', (ids) => clients.population.getHouseholds(ids)),
     civilStatus: caches.civilStatus.batch('record', (ids) => clients.civilStatus.getRecords(ids)),
-    communes: caches.catalogue.batch('commune', (codes) => clients.catalogue.getCommunes(codes)),
+    communes: communeLookup(clients.catalogue, caches.catalogue),
   };
 }
 

@@ -1,6 +1,6 @@
 /** Per-request loaders: BHXH takes one ID per call, so lookups run with bounded concurrency. */
 import type DataLoader from 'dataloader';
-import { CATALOGUE_MAX_BATCH } from '../../sources/catalogue/client';
+import { CATALOGUE_MAX_BATCH, communeLookup } from '../../sources/catalogue/client';
 import type { SourceClients } from '../../sources/clients';
 import type { SourceCache } from '../../sources/kit/source-cache';
 import type { InsuranceRecord } from '../../sources/social-insurance/client';
@@ -22,7 +22,7 @@ export interface SocialInsuranceCaches {
 }
 
 export function createLoaders({ clients, caches, concurrency }: LoaderSources<SocialInsuranceClients, SocialInsuranceCaches>): SocialInsuranceLoaders {
-  const commune = batchLoader(CATALOGUE_MAX_BATCH, caches.catalogue.batch('commune', (codes) => clients.catalogue.getCommunes(codes)));
+  const commune = batchLoader(CATALOGUE_MAX_BATCH, communeLookup(clients.catalogue, caches.catalogue));
   return {
     participant: singleLoader(concurrency, caches.socialInsurance.one('participant', (personalId) => clients.socialInsurance.getParticipant(personalId))),
     units: createUnitPlacer(clients.catalogue, commune),

@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import nock from '../../support/nock';
-import { CatalogueClient } from '../../../sources/catalogue/client';
+import { CatalogueClient, communeLookup } from '../../../sources/catalogue/client';
+import { SourceCache } from '../../../sources/kit/source-cache';
 import { SourceError } from '../../../sources/kit/errors';
 import { clientPerTest, PATIENT_DEADLINE_MS, SHORT_DEADLINE_MS, withClient } from './fixtures/client-per-test';
 
@@ -123,6 +124,23 @@ describe('catalogue source client', () => {
       expect((await client.getCommunes(['00004'])).get('00004')?.name).toBe('Phường Ba Đình');
       // A code today's catalogue does not list (an old unit's, say) is not a commune, without a call.
       expect(found.has('99999')).toBe(false);
+    });
+
+    it("serves a subgraph's look-ups from the kept catalogue without going through the source cache", async () => {
+      const cache = new SourceCache('catalogue', { ttlMs: 60_000 });
+      const lookup = communeLookup(client, cache);
+      // Before the catalogue is kept: through the cache to the source, and kept there.
+      nock(BASE).get('/api/units/communes').query({ codes: '07210' }).reply(200, [ward('07210')]);
+      expect([...(await lookup(['07210'])).keys()]).toEqual(['07210']);
+      expect(cache.stats()).toMatchObject({ hits: 0, misses: 1 });
+      wholeCatalogue();
+      await client.keepWhole(60_000);
+      const found = await lookup(['07210', '00004']);
+      expect([...found.keys()].sort()).toEqual(['00004', '07210']);
+      expect(found.get('00004')).toMatchObject({ provinceCode: '01', provenance: { cached: true } });
+      // Neither read nor written: the kept catalogue is the whole, newer copy.
+      expect(cache.stats()).toMatchObject({ hits: 0, misses: 1 });
+      await cache.close();
     });
 
     it('keeps nothing with a TTL of 0: look-ups go to the source', async () => {
