@@ -36,11 +36,30 @@ export function longestChain(calls: readonly TimedCall[]): TimedCall[] {
   return chain;
 }
 
+/** Where a request's time outside the sources went, along its longest chain of source calls. */
+export interface TimeOutsideSources {
+  /** From the request to the first call of the chain. */
+  beforeFirstMs: number;
+  /** Between each call of the chain and the next, summed. */
+  betweenMs: number;
+  /** From the last call's answer to the response. */
+  afterLastMs: number;
+}
+
+/** `startedAt`/`endedAt` of the request, on the calls' clock (epoch milliseconds). */
+export function timeOutsideSources(chain: readonly TimedCall[], startedAt: number, endedAt: number): TimeOutsideSources {
+  if (chain.length === 0) return { beforeFirstMs: 0, betweenMs: 0, afterLastMs: endedAt - startedAt };
+  let betweenMs = 0;
+  for (let i = 1; i < chain.length; i++) betweenMs += chain[i].startedAt - chain[i - 1].endedAt;
+  return { beforeFirstMs: chain[0].startedAt - startedAt, betweenMs, afterLastMs: endedAt - chain[chain.length - 1].endedAt };
+}
+
 export interface CriticalPathSample {
   ms: number;
   /** Source round trips in a row, and the calls that make them. */
   roundTrips: number;
   chain: string[];
+  outside: TimeOutsideSources;
   sourceCalls: number;
   failed: boolean;
 }
@@ -68,16 +87,19 @@ export async function measureCriticalPath(options: CriticalPathOptions): Promise
   const samples: CriticalPathSample[] = [];
   for (const body of options.bodies) {
     await Promise.all(Object.values(options.mocks).map((url) => fetch(`${url}/__calls`, { method: 'DELETE', headers: options.mocksControl })));
-    const started = performance.now();
+    // The mocks log their calls in epoch milliseconds (`performance.timeOrigin + performance.now()`).
+    const started = performance.timeOrigin + performance.now();
     const response = await fetch(options.url, { method: 'POST', headers: { 'content-type': 'application/json', ...options.headers }, body });
     const text = await response.text();
-    const ms = performance.now() - started;
+    const ended = performance.timeOrigin + performance.now();
+    const ms = ended - started;
     const calls = await callLog(options);
     const chain = longestChain(calls);
     samples.push({
       ms,
       roundTrips: chain.length,
       chain: chain.map((call) => `${call.source} ${call.operation}`),
+      outside: timeOutsideSources(chain, started, ended),
       sourceCalls: calls.length,
       failed: response.status !== 200 || text.includes('"errors"'),
     });

@@ -1,5 +1,6 @@
 /** The benchmark's results as a markdown table (printed, and pasted into docs/benchmarks.md) and JSON. */
 import type { WorkloadName } from './workloads';
+import type { TimeOutsideSources } from './critical-path';
 
 export const GATEWAYS = ['ours', 'apollo', 'hive', 'hive-router', 'ceiling'] as const;
 export type GatewayName = (typeof GATEWAYS)[number];
@@ -30,7 +31,14 @@ export interface RunResult {
   cpuMsPerRequest: { gateway: number; behind: number } | null;
   cpuMsPerRequestBehind: Record<string, number> | null;
   /** The critical-path run: source round trips in a row per request (median, most) and the median request's chain. */
-  criticalPath?: { roundTripsP50: number; roundTripsMax: number; chain: string[]; sourceLatencyMs: [number, number] };
+  criticalPath?: {
+    roundTripsP50: number;
+    roundTripsMax: number;
+    chain: string[];
+    sourceLatencyMs: [number, number];
+    /** Medians of the time outside the sources along each request's chain (absent in older results). */
+    outsideSourcesMsP50?: TimeOutsideSources;
+  };
 }
 
 export function percentile(values: readonly number[], p: number): number {
@@ -148,19 +156,23 @@ export function cpuTable(results: readonly RunResult[]): string {
   return lines.join('\n');
 }
 
+function outside(times: TimeOutsideSources | undefined): string {
+  return times ? `${number(times.beforeFirstMs, 1)} / ${number(times.betweenMs, 1)} / ${number(times.afterLastMs, 1)}` : '–';
+}
+
 /** The critical-path runs: latency of a cold dossier asked alone, and the source round trips it waited on. */
 export function criticalPathTable(results: readonly RunResult[]): string {
   const runs = results.filter((r) => r.criticalPath);
   if (runs.length === 0) return '';
   const lines = [
-    '| gateway | source latency (ms) | requests | p50 (ms) | p99 (ms) | errors | source round trips in a row: median / most | the median request\'s chain |',
-    '|---|---:|---:|---:|---:|---:|---:|---|',
+    '| gateway | source latency (ms) | requests | p50 (ms) | p99 (ms) | errors | source round trips in a row: median / most | the median request\'s chain | outside the sources, p50 (ms): before the first call / between calls / after the last |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---:|',
   ];
   for (const r of runs) {
     const path = r.criticalPath!;
     const latency = path.sourceLatencyMs[0] === path.sourceLatencyMs[1] ? `${path.sourceLatencyMs[0]}` : `${path.sourceLatencyMs[0]}–${path.sourceLatencyMs[1]}`;
     lines.push(
-      `| ${GATEWAY_LABELS[r.gateway]} | ${latency} | ${r.requests} | ${number(r.p50Ms, 1)} | ${number(r.p99Ms, 1)} | ${r.errors} | ${path.roundTripsP50} / ${path.roundTripsMax} | ${path.chain.join(' → ')} |`,
+      `| ${GATEWAY_LABELS[r.gateway]} | ${latency} | ${r.requests} | ${number(r.p50Ms, 1)} | ${number(r.p99Ms, 1)} | ${r.errors} | ${path.roundTripsP50} / ${path.roundTripsMax} | ${path.chain.join(' → ')} | ${outside(path.outsideSourcesMsP50)} |`,
     );
   }
   return lines.join('\n');

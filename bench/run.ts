@@ -287,6 +287,11 @@ async function criticalPathRun(target: Target, stack: Stack, world: World, optio
       roundTripsMax: Math.max(...samples.map((s) => s.roundTrips)),
       chain: median.chain,
       sourceLatencyMs: options.latencyMs,
+      outsideSourcesMsP50: {
+        beforeFirstMs: percentile(samples.map((s) => s.outside.beforeFirstMs), 50),
+        betweenMs: percentile(samples.map((s) => s.outside.betweenMs), 50),
+        afterLastMs: percentile(samples.map((s) => s.outside.afterLastMs), 50),
+      },
     },
   };
 }

@@ -8,9 +8,10 @@ export type SourceName = (typeof SOURCES)[number];
 /**
  * The subgraphs composed into the supergraph, in composition order: one per source, plus the
  * internal subgraphs: audit (citizens' access history from the audit log), reconciliation
- * (where the sources disagree) and indicators (a commune's and a province's indicator set).
+ * (where the sources disagree), indicators (a commune's and a province's indicator set) and
+ * household (a household's head and members, from what population sends).
  */
-export const SUBGRAPHS = ['population', 'civil-status', 'land', 'social-insurance', 'budget', 'audit', 'reconciliation', 'indicators'] as const;
+export const SUBGRAPHS = ['population', 'civil-status', 'land', 'social-insurance', 'budget', 'audit', 'reconciliation', 'indicators', 'household'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 
 /** `civil-status` → `CIVIL_STATUS`, the prefix of a source's environment variables. */

@@ -4,7 +4,7 @@
  * gateway's internal fields, whose only scope is one no token can hold, printed with types sorted
  * by name so that the same subgraphs always give the same file.
  */
-import { buildASTSchema, DefinitionNode, GraphQLSchema, parse, printSchema, visit } from 'graphql';
+import { buildASTSchema, DefinitionNode, GraphQLSchema, Kind, parse, printSchema, visit } from 'graphql';
 import { extractAccessRequirements } from '../lib/access-requirements';
 import { GATEWAY_INTERNAL_SCOPE } from '../lib/schema-directives';
 
@@ -46,6 +46,29 @@ export function printApiSchema(supergraph: ComposedSupergraph, supergraphSdl: st
   });
   // Types by name; fields as composition orders them (deterministic for one rover.yaml).
   const byName = (d: DefinitionNode) => ('name' in d && d.name ? d.name.value : '');
-  const sorted = { ...publicOnly, definitions: [...publicOnly.definitions].sort((a, b) => byName(a).localeCompare(byName(b), 'en')) };
+  const reachable = withoutUnreachableTypes(publicOnly.definitions, byName);
+  const sorted = { ...publicOnly, definitions: [...reachable].sort((a, b) => byName(a).localeCompare(byName(b), 'en')) };
   return HEADER + '\n' + printSchema(buildASTSchema(sorted)) + '\n';
+}
+
+/**
+ * Drops the types only internal fields used (the household book's lines, say): what the root
+ * types reach, with directives and scalars, is the public schema.
+ */
+function withoutUnreachableTypes(definitions: readonly DefinitionNode[], byName: (d: DefinitionNode) => string): DefinitionNode[] {
+  const named = new Map(definitions.map((d) => [byName(d), d]));
+  const reached = new Set<string>();
+  const pending = ['Query', 'Mutation', 'Subscription'].filter((root) => named.has(root));
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    if (reached.has(name)) continue;
+    reached.add(name);
+    visit(named.get(name)!, {
+      NamedType(node) {
+        if (!reached.has(node.name.value) && named.has(node.name.value)) pending.push(node.name.value);
+      },
+    });
+  }
+  const typeKinds: string[] = [Kind.OBJECT_TYPE_DEFINITION, Kind.INTERFACE_TYPE_DEFINITION, Kind.UNION_TYPE_DEFINITION, Kind.ENUM_TYPE_DEFINITION, Kind.INPUT_OBJECT_TYPE_DEFINITION];
+  return definitions.filter((d) => !typeKinds.includes(d.kind) || reached.has(byName(d)));
 }

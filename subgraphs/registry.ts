@@ -4,6 +4,7 @@ import type { SubgraphName } from '../lib/sources';
 import { createAuditSubgraph } from './audit';
 import { createBudgetSubgraph } from './budget';
 import { createCivilStatusSubgraph } from './civil-status';
+import { createHouseholdSubgraph } from './household';
 import { createIndicatorsSubgraph } from './indicators';
 import type { SubgraphDefinition } from './common/server';
 import { createLandSubgraph } from './land';
@@ -22,4 +23,5 @@ export const SUBGRAPH_FACTORIES: Record<SubgraphName, (config: SubgraphConfig) =
   audit: createAuditSubgraph,
   reconciliation: createReconciliationSubgraph,
   indicators: createIndicatorsSubgraph,
+  household: createHouseholdSubgraph,
 };

@@ -67,6 +67,7 @@ export const SUBGRAPH_SOURCES: Record<SubgraphName, SourceName[]> = {
   audit: [],
   reconciliation: ['population', 'civil-status', 'catalogue'],
   indicators: ['population', 'civil-status', 'land', 'social-insurance', 'budget', 'catalogue'],
+  household: [],
 };
 
 export function loadSubgraphConfig(name: SubgraphName, env: Env = process.env): SubgraphConfig {

@@ -3,15 +3,16 @@
  *  - a forwarded header captured on the link, replayed straight to a subgraph with another body,
  *    with the same body, or against another subgraph;
  *  - a call signed with the gateway's own forwarding key (the link fully compromised) carrying
- *    `_entities` representations whose `jurisdictionKey` is forged, to read citizens of another
- *    province from the subgraphs that take the key from the representation.
+ *    `_entities` representations whose `jurisdictionKey` is forged, to read citizens (or a
+ *    household's members) of another province from the subgraphs that take the key from the
+ *    representation.
  *
  * Real headers are captured by a recording proxy between a gateway and the subgraphs.
  */
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Citizen, World } from '../../mocks';
+import type { Citizen, Household, World } from '../../mocks';
 import { createForwardingSigner, FORWARDING_HEADER, ForwardingSigner } from '../../lib/forwarding';
 import { createJurisdictionKeySigner, JurisdictionKeySigner } from '../../lib/jurisdiction-key';
 import { devKeyPaths, readJwkFile } from '../../lib/keys';
@@ -21,7 +22,7 @@ import { RunningGateway, startGateway } from '../../gateway/server';
 import { DOSSIER_QUERY, richCitizens } from '../../stack/dossier';
 import { Stack, startStack } from '../../stack/stack';
 
-const TARGETS = ['civil-status', 'land', 'social-insurance', 'reconciliation', 'audit'] as const;
+const TARGETS = ['civil-status', 'land', 'social-insurance', 'reconciliation', 'audit', 'household'] as const;
 type Target = (typeof TARGETS)[number];
 /** The subgraphs that take a jurisdiction key from a representation. */
 const KEY_READERS = ['civil-status', 'land', 'social-insurance', 'reconciliation'] as const;
@@ -46,7 +47,33 @@ const SUBGRAPH_CALLS: Record<Target, (personalId: string) => string> = {
   'social-insurance': (id) => entities(id, 'socialInsurance { insuranceCode }'),
   reconciliation: (id) => entities(id, 'discrepancies { kind description }'),
   audit: (id) => JSON.stringify({ query: 'query($id: ID!) { accessLog(personalId: $id, first: 50) { subject clientId purpose fields } }', variables: { id } }),
+  household: (id) => householdEntities(householdOf(id)),
 };
+
+function householdOf(personalId: string): Household {
+  return world.households.get(world.citizens.get(personalId)!.householdId!)!;
+}
+
+/** `_entities` for a household's members, with the lines population sends for it (@requires). */
+function householdEntities(household: Household, jurisdictionKey?: string): string {
+  const representation = {
+    __typename: 'Household',
+    householdId: household.householdId,
+    ...(jurisdictionKey === undefined ? {} : { jurisdictionKey }),
+    headPersonalId: household.headId,
+    memberPersonalIds: household.members.map((m) => m.personalId),
+    memberships: household.members.map((m) => ({ personalId: m.personalId, relationToHead: m.relationToHead })),
+  };
+  return JSON.stringify({
+    query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Household { head { personalId } members { relationToHead citizen { personalId } } } } }',
+    variables: { r: [representation] },
+  });
+}
+
+/** The key population signs for a household: its own commune's. */
+function householdKey(household: Household): string {
+  return population.sign('Household', household.householdId, `${world.catalogue.communeByCode.get(household.communeCode)!.ProvinceCode}/${household.communeCode}`);
+}
 
 function entities(personalId: string, selection: string, jurisdictionKey?: string): string {
   return JSON.stringify({
@@ -162,7 +189,10 @@ beforeAll(async () => {
     const body = (await response.json()) as { errors?: unknown[] };
     expect(body.errors).toBeUndefined();
   };
-  await ask(DOSSIER_QUERY.replace('socialInsurance { insuranceCode }', 'socialInsurance { insuranceCode } discrepancies { kind }'), { id: home.resident.personalId });
+  await ask(
+    DOSSIER_QUERY.replace('socialInsurance { insuranceCode }', 'socialInsurance { insuranceCode } discrepancies { kind } household { members { relationToHead } }'),
+    { id: home.resident.personalId },
+  );
   await ask('query($id: ID!) { accessLog(personalId: $id, first: 5) { subject } }', { id: home.resident.personalId });
 }, 60_000);
 
@@ -199,7 +229,11 @@ describe('a forwarded header captured on the gateway-to-subgraph link', () => {
     // Shows the refusals above are the signature's doing, not a malformed request.
     const id = home.resident.personalId;
     const body =
-      name === 'audit' ? SUBGRAPH_CALLS.audit(id) : entities(id, GUARDED[name], population.sign('Citizen', id, `${home.province}/${home.commune}`));
+      name === 'audit'
+        ? SUBGRAPH_CALLS.audit(id)
+        : name === 'household'
+          ? householdEntities(householdOf(id), householdKey(householdOf(id)))
+          : entities(id, GUARDED[name], population.sign('Citizen', id, `${home.province}/${home.commune}`));
     const answer = await callSubgraph(name, { [FORWARDING_HEADER]: await forwarding.sign(officer(), { audience: name, body }) }, body);
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.text).errors).toBeUndefined();
@@ -250,6 +284,47 @@ describe('a representation with a forged jurisdiction key, on a fully compromise
       expect(answer.body.data?._entities[0]).not.toBeNull();
     });
   }
+});
+
+describe("a household representation with a forged jurisdiction key, on a fully compromised link", () => {
+  async function forgedCall(household: Household, jurisdictionKey: string | undefined) {
+    const body = householdEntities(household, jurisdictionKey);
+    const answer = await callSubgraph('household', { [FORWARDING_HEADER]: await forwarding.sign(officer(), { audience: 'household', body }) }, body);
+    expect(answer.status).toBe(200);
+    return { text: answer.text, body: JSON.parse(answer.text) as { data: { _entities: (Record<string, unknown> | null)[] } | null; errors?: { extensions: Record<string, unknown> }[] } };
+  }
+
+  function expectWithheld(answer: Awaited<ReturnType<typeof forgedCall>>, reason: string, household: Household): void {
+    const values = Object.values(answer.body.data?._entities?.[0] ?? {});
+    expect(values.every((value) => value === null)).toBe(true);
+    expect(answer.body.errors?.length).toBeGreaterThan(0);
+    for (const error of answer.body.errors ?? []) expect(error.extensions).toMatchObject({ code: 'FORBIDDEN', reason });
+    expect(answer.text).not.toContain(household.headId);
+  }
+
+  const forgeries: [string, () => string | undefined][] = [
+    ['a plain key naming the officer’s own commune', () => `${home.province}/${home.commune}`],
+    ['a key population signed for the officer’s own household', () => householdKey(householdOf(home.resident.personalId))],
+    ['a key population signed for a citizen of the same id', () => population.sign('Citizen', householdOf(elsewhere.personalId).householdId, `${home.province}/${home.commune}`)],
+    ['no key at all', () => undefined],
+  ];
+
+  it.each(forgeries)("withholds another province's household members given %s", async (_what, forge) => {
+    const household = householdOf(elsewhere.personalId);
+    expectWithheld(await forgedCall(household, forge()), 'JURISDICTION_UNKNOWN', household);
+  });
+
+  it("population's genuine key places the household outside the officer's jurisdiction", async () => {
+    const household = householdOf(elsewhere.personalId);
+    expectWithheld(await forgedCall(household, householdKey(household)), 'OUTSIDE_JURISDICTION', household);
+  });
+
+  it("control: a genuine key of the officer's own household is served", async () => {
+    const household = householdOf(home.resident.personalId);
+    const answer = await forgedCall(household, householdKey(household));
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data?._entities[0]).toMatchObject({ head: { personalId: household.headId } });
+  });
 });
 
 /** A key population signed long ago (the clock is moved only for the synchronous signing). */

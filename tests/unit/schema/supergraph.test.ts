@@ -21,7 +21,7 @@ describe('supergraph', () => {
     expect(readFileSync(resolve(root, 'schema/api.graphql'), 'utf8')).toBe(outcome.apiSchemaSdl);
   });
 
-  it('lists the source subgraphs and the internal ones (audit, reconciliation, indicators)', () => {
+  it('lists the source subgraphs and the internal ones (audit, reconciliation, indicators, household)', () => {
     expect(readSupergraphConfig(resolve(root, 'rover.yaml')).map((s) => s.name)).toEqual([
       'population',
       'civil-status',
@@ -31,6 +31,7 @@ describe('supergraph', () => {
       'audit',
       'reconciliation',
       'indicators',
+      'household',
     ]);
   });
 

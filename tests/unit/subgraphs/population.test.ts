@@ -200,9 +200,9 @@ describe('population resolvers', () => {
     permanentResidence { address commune { code name nameEn kind province { code name nameEn } } }
     household {
       householdId address
-      head { personalId fullName }
+      headPersonalId
       commune { code name }
-      members { relationToHead citizen { personalId fullName gender permanentResidence { commune { name } } household { householdId } } }
+      memberships { personalId relationToHead }
     }`;
 
   it('resolves one citizen with residence, commune, province and household', async () => {
@@ -228,22 +228,15 @@ describe('population resolvers', () => {
       household: {
         householdId: 'HK0000000',
         address: 'Số 0, thôn Đông',
-        head: { personalId: pid(0), fullName: 'Công dân 0' },
+        headPersonalId: pid(0),
         commune: { code: '07210', name: 'Phường Bắc Giang' },
-        members: [0, 1, 2, 3].map((i) => ({
-          relationToHead: ['HEAD', 'SPOUSE', 'CHILD', 'CHILD'][i],
-          citizen: {
-            personalId: pid(i),
-            fullName: `Công dân ${i}`,
-            gender: i % 2 ? 'FEMALE' : 'MALE',
-            permanentResidence: { commune: { name: 'Phường Bắc Giang' } },
-            household: { householdId: 'HK0000000' },
-          },
-        })),
+        // The household book's lines, for the household subgraph: the members' own records are
+        // another fetch, which the gateway runs beside the other sources.
+        memberships: [0, 1, 2, 3].map((i) => ({ personalId: pid(i), relationToHead: ['HEAD', 'SPOUSE', 'CHILD', 'CHILD'][i] })),
       },
     });
-    // The citizen itself, then the three other members in one more call; the household once.
-    expect(calls.citizens).toEqual([[pid(1)], [pid(0), pid(2), pid(3)]]);
+    // The citizen alone, its household sent along: no call for the members.
+    expect(calls.citizens).toEqual([[pid(1)]]);
     expect(calls.households).toHaveLength(1);
     expect(calls.communes).toEqual([['07210']]);
     expect(calls.provinces).toBe(1);
@@ -264,10 +257,9 @@ describe('population resolvers', () => {
     const ids = [...world.citizens.keys()].reverse();
     const result = await run(`query ($ids: [ID!]!) { citizens(personalIds: $ids) { ${CITIZEN_FIELDS} } }`, { ids });
     expect(result.errors).toBeUndefined();
-    const citizens = result.data?.citizens as Array<{ personalId: string; household: { members: unknown[] } }>;
+    const citizens = result.data?.citizens as Array<{ personalId: string; household: { memberships: unknown[] } }>;
     expect(citizens.map((c) => c.personalId)).toEqual(ids);
-    expect(citizens.every((c) => c.household.members.length === 4)).toBe(true);
-    // Members are the same 100 citizens: the loader's per-request cache answers them.
+    expect(citizens.every((c) => c.household.memberships.length === 4)).toBe(true);
     expect(calls.citizens).toHaveLength(1);
     expect(calls.citizens[0]).toHaveLength(100);
     expect(calls.households).toHaveLength(1);
@@ -311,42 +303,33 @@ describe('population resolvers', () => {
     expect(calls.citizens).toEqual([]);
   });
 
-  it('costs one more call, of only the new IDs, for members outside the queried citizens', async () => {
+  it("answers members' records asked for by reference in one call, as the household subgraph's members are", async () => {
     const calls = serve(buildWorld());
-    const heads = [0, 1, 2].map((h) => pid(4 * h));
-    const result = await run('query ($ids: [ID!]!) { citizens(personalIds: $ids) { household { members { citizen { fullName } } } } }', { ids: heads });
+    const reps = [1, 2, 3, 5, 6, 7].map((i) => ({ __typename: 'Citizen', personalId: pid(i) }));
+    const result = await run('query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Citizen { fullName } } }', { reps });
     expect(result.errors).toBeUndefined();
-    expect(calls.citizens).toHaveLength(2);
-    expect(calls.citizens[1].sort()).toEqual([1, 2, 3, 5, 6, 7, 9, 10, 11].map(pid).sort());
+    expect(result.data?._entities).toEqual([1, 2, 3, 5, 6, 7].map((i) => ({ fullName: `Công dân ${i}` })));
+    expect(calls.citizens).toEqual([[1, 2, 3, 5, 6, 7].map(pid)]);
   });
 
   it('resolves a household and returns null for an unknown one', async () => {
     const calls = serve(buildWorld());
     const result = await run(`{
-      known: household(householdId: "HK0000001") { householdId head { fullName } members { relationToHead citizen { personalId } } }
+      known: household(householdId: "HK0000001") { householdId headPersonalId memberships { relationToHead personalId } }
       unknown: household(householdId: "HK9999999") { householdId }
     }`);
     expect(result.errors).toBeUndefined();
-    expect(result.data?.known).toMatchObject({ householdId: 'HK0000001', head: { fullName: 'Công dân 4' } });
+    expect(result.data?.known).toMatchObject({ householdId: 'HK0000001', headPersonalId: pid(4) });
+    expect((result.data?.known as { memberships: unknown[] }).memberships).toHaveLength(4);
     expect(result.data?.unknown).toBeNull();
     expect(calls.households).toEqual([['HK0000001', 'HK9999999']]);
-    // Head and members come from the same batch.
-    expect(calls.citizens).toEqual([[4, 5, 6, 7].map(pid)]);
+    expect(calls.citizens).toEqual([]);
   });
 
   it('refuses an empty householdId', async () => {
     serve(buildWorld());
     const result = await run('{ household(householdId: "") { householdId } }');
     expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'householdId' });
-  });
-
-  it('reports a household member the source does not return as an inconsistency, without the ID', async () => {
-    const world = buildWorld();
-    world.citizens.delete(pid(6));
-    serve(world);
-    const result = await run('{ household(householdId: "HK0000001") { members { citizen { fullName } } } }');
-    expect(result.errors?.[0].extensions).toMatchObject({ code: 'SOURCE_BAD_RESPONSE', source: 'population' });
-    expect(result.errors?.[0].message).not.toContain(pid(6));
   });
 
   it('lists provinces, reads one with its communes and primes the commune loader', async () => {
@@ -396,7 +379,7 @@ describe('population resolvers', () => {
         code name nameEn kind province { name }
         residents(first: 2, after: "c-20") {
           totalCount pageInfo { hasNextPage endCursor }
-          nodes { personalId fullName permanentResidence { commune { name } } household { members { citizen { personalId } } } }
+          nodes { personalId fullName permanentResidence { commune { name } } household { memberships { personalId } } }
         }
       }
     }`);
@@ -414,13 +397,13 @@ describe('population resolvers', () => {
           personalId: pid(i),
           fullName: 'Nguyễn Văn An',
           permanentResidence: { commune: { name: 'Phường Bắc Giang' } },
-          household: { members: [0, 1, 2, 3].map((m) => ({ citizen: { personalId: pid(m) } })) },
+          household: { memberships: [0, 1, 2, 3].map((m) => ({ personalId: pid(m) })) },
         })),
       },
     });
     expect(calls.communes).toEqual([['07210']]);
-    // The residents were primed into the citizen loader: only the other two members are fetched.
-    expect(calls.citizens).toEqual([[pid(2), pid(3)]]);
+    // The residents came with the page; their household's lines with the household.
+    expect(calls.citizens).toEqual([]);
   });
 
   it('defaults residents to 20 per page and answers an empty page for a commune population does not know', async () => {
@@ -455,7 +438,7 @@ describe('population resolvers', () => {
   describe('_entities', () => {
     const ENTITIES = `query ($reps: [_Any!]!) { _entities(representations: $reps) {
       ... on Citizen { personalId fullName }
-      ... on Household { householdId head { personalId } }
+      ... on Household { householdId headPersonalId }
       ... on Commune { code name province { code } }
       ... on Province { code name }
     } }`;
@@ -483,7 +466,7 @@ describe('population resolvers', () => {
         { code: '07213', name: 'Xã Số 07213', province: { code: '24' } },
         null,
         null,
-        { householdId: 'HK0000002', head: { personalId: pid(8) } },
+        { householdId: 'HK0000002', headPersonalId: pid(8) },
         { personalId: pid(40), fullName: 'Công dân 40' },
         null,
         { code: '24', name: 'Tỉnh Bắc Ninh' },
@@ -491,8 +474,7 @@ describe('population resolvers', () => {
         null,
       ]);
       expect(calls.communes).toEqual([['07210', '07213', '99999']]);
-      expect(calls.citizens[0]).toEqual([pid(3), pid(40)]);
-      expect(calls.citizens).toHaveLength(2); // then the household head
+      expect(calls.citizens).toEqual([[pid(3), pid(40)]]);
       expect(calls.households).toEqual([['HK0000002']]);
       expect(calls.provinces).toBe(1);
     });
