@@ -1,6 +1,6 @@
 /**
  * A subgraph's SDL as served and composed: its own schema.graphql plus the shared definitions it
- * uses (schema-fragments/provenance.graphql, personal.graphql and units.graphql), so each is written once yet
+ * uses (schema-fragments/provenance.graphql, personal.graphql, units.graphql and household.graphql), so each is written once yet
  * every subgraph's SDL still holds the definitions Federation needs. A shared definition is added
  * only when the subgraph refers to it and does not define it itself; what it refers to in turn
  * comes along.
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ASTNode, DefinitionNode, Kind, parse, print, visit } from 'graphql';
 
-const FRAGMENT_FILES = ['provenance.graphql', 'personal.graphql', 'units.graphql'].map((file) => join(__dirname, 'schema-fragments', file));
+const FRAGMENT_FILES = ['provenance.graphql', 'personal.graphql', 'units.graphql', 'household.graphql'].map((file) => join(__dirname, 'schema-fragments', file));
 
 /** The name a definition introduces; directives as `@name`, so they cannot clash with types. */
 function definedName(definition: DefinitionNode): string | undefined {
