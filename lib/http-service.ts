@@ -1,8 +1,9 @@
 /**
  * The HTTP shell the gateway and every subgraph run in: `GET /health`, `GET /ready` (503 until
- * the service's warm-up has settled and from the moment a stop begins), extra routes, `/graphql` inside the request's id and trace, a 404
- * for anything else, a 500 (never a stack trace) for a handler that fails, and a graceful stop
- * that drains the server before releasing what the service holds.
+ * the service's warm-up has settled and from the moment a stop begins), extra routes, `/graphql`
+ * inside the request's id and trace, a 404 for anything else, a 500 (never a stack trace) for a
+ * handler that fails, and a graceful stop that drains the server before releasing what the
+ * service holds.
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
