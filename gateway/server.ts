@@ -83,6 +83,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     tls: subgraphTlsFromFiles(config.subgraphTls),
     signer: options.forwardingSigner ?? (await createForwardingSigner(readJwkFile(config.forwardingPrivateKeyFile))),
     deduplicate: config.subgraphDeduplication,
+    mergeCalls: config.subgraphCallMerging,
     keptAnswers: { ttlMs: config.subgraphAnswerCacheTtlMs, maxBytes: config.subgraphAnswerCacheMiB * 1024 * 1024 },
     invalidations: cache.bus,
     events,

@@ -46,7 +46,7 @@ export class SubgraphTimeoutError extends Error {
  * building a WHATWG Headers for each of a dossier's half-dozen subgraph calls costs more than the
  * one or two lookups the gateway makes.
  */
-class ResponseHeaders implements FetcherHeaders {
+export class ResponseHeaders implements FetcherHeaders {
   constructor(private readonly raw: IncomingHttpHeaders) {}
   get(name: string): string | null {
     const value = this.raw[name.toLowerCase()];

@@ -6,6 +6,7 @@
  *   → the features' wrappers (aroundSubgraphCall)      ../feature.ts
  *   → `subgraph.call` events (metrics, server timing)
  *   → deduplication of identical calls in flight      deduplication.ts
+ *   → a request's concurrent calls to one subgraph merged  merging.ts
  *   → the per-call signature                            signing.ts
  *   → undici over a keep-alive pool, with a deadline    fetcher.ts
  *
@@ -21,6 +22,7 @@ import { SubgraphDataSource } from './data-source';
 import { deduplicateSubgraphCalls } from './deduplication';
 import { createSubgraphFetcher, SubgraphClientTls } from './fetcher';
 import { createSubgraphAnswerCache } from './kept-answers';
+import { mergeConcurrentCalls } from './merging';
 import { CALLER_HEADER, signingFetcher } from './signing';
 
 export { CALLER_HEADER } from './signing';
@@ -33,6 +35,8 @@ export interface SubgraphCallsOptions {
   signer: ForwardingSigner;
   /** Make concurrent identical calls for the same caller once. */
   deduplicate: boolean;
+  /** Send a request's concurrent query calls to one subgraph as one call. */
+  mergeCalls: boolean;
   /** Reuse a caller's complete answers this long (0: off), within this much memory. */
   keptAnswers: { ttlMs: number; maxBytes: number };
   /** Where sources announce changed citizens: their kept answers are dropped. */
@@ -90,7 +94,8 @@ export function createSubgraphCalls(options: SubgraphCallsOptions): SubgraphCall
       if (subgraphUrl) urls.set(name, subgraphUrl);
       // Each call signed for this subgraph and its body, just before it is sent.
       const signed = signingFetcher(network.fetcher, options.signer, name);
-      const shared = options.deduplicate ? deduplicateSubgraphCalls(signed, { keyHeaders: [CALLER_HEADER] }) : signed;
+      const merged = options.mergeCalls ? mergeConcurrentCalls(signed, { keyHeaders: [CALLER_HEADER, 'x-request-id'] }) : signed;
+      const shared = options.deduplicate ? deduplicateSubgraphCalls(merged, { keyHeaders: [CALLER_HEADER] }) : merged;
       const wrapped = options.around(name, observed(options.events, name, shared));
       // The audit subgraph's answers change with every read, so they are never kept.
       return new SubgraphDataSource({ url: subgraphUrl, fetcher: kept && name !== 'audit' ? kept.around(name, wrapped) : wrapped }, name);

@@ -37,6 +37,8 @@ export interface GatewayConfig {
   serverTiming: boolean;
   /** Identical subgraph calls in flight for the same caller are made once. */
   subgraphDeduplication: boolean;
+  /** A request's concurrent query calls to one subgraph are sent as one call. */
+  subgraphCallMerging: boolean;
   /** How long a caller's complete subgraph answers are reused, in ms (0: off). */
   subgraphAnswerCacheTtlMs: number;
   /** Memory for those answers, in MiB. */
@@ -122,6 +124,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       QUERY_PLAN_CACHE_MIB: positiveInt.max(4096).default(64),
       SERVER_TIMING: bool.default(false),
       SUBGRAPH_DEDUPLICATION: bool.default(true),
+      SUBGRAPH_CALL_MERGING: bool.default(true),
       SUBGRAPH_ANSWER_CACHE_TTL_S: nonNegativeInt.max(300).default(10),
       SUBGRAPH_ANSWER_CACHE_MIB: positiveInt.max(4096).default(64),
       CACHE_INVALIDATION_TOKEN: cacheInvalidationToken,
@@ -169,6 +172,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     queryPlanCacheMiB: v.QUERY_PLAN_CACHE_MIB,
     serverTiming: v.SERVER_TIMING,
     subgraphDeduplication: v.SUBGRAPH_DEDUPLICATION,
+    subgraphCallMerging: v.SUBGRAPH_CALL_MERGING,
     subgraphAnswerCacheTtlMs: v.SUBGRAPH_ANSWER_CACHE_TTL_S * 1000,
     subgraphAnswerCacheMiB: v.SUBGRAPH_ANSWER_CACHE_MIB,
     cacheInvalidationToken: v.CACHE_INVALIDATION_TOKEN,
