@@ -8,10 +8,10 @@
  * them in one operation, and its loaders ask the source once for them all.
  *
  * Only calls of the same request and the same caller are merged (the request id and the caller's
- * claims are part of the key), so one signed call never carries two callers' questions. Anything
- * that is not a plain query call (a body with extensions, a mutation, a caller that may abort) goes
- * out as it came. A merged call that fails fails each call it carried in the same way: the same
- * status and body, or the same error.
+ * claims are part of the key; a call missing either goes alone), so one signed call never carries
+ * two callers' questions. Anything that is not a plain query call (a body with extensions, a
+ * mutation, a caller that may abort) goes out as it came. A merged call that fails fails each call
+ * it carried in the same way: the same status and body, or the same error.
  */
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { createBatchingExecutor } from '@graphql-tools/batch-execute';
@@ -103,9 +103,12 @@ export function mergeConcurrentCalls(fetcher: Fetcher, options: CallMergingOptio
   // One batching executor per request and caller, dropped when its last call has settled.
   const groups = new Map<string, { executor: Executor; pending: number }>();
   return (async (url: string, init: FetcherRequestInit = {}) => {
+    // A call without a caller or a request id (the gateway's own) is never merged with another.
+    const keyValues = options.keyHeaders.map((name) => init.headers?.[name]);
+    if (keyValues.some((value) => !value)) return fetcher(url, init);
     const mergeable = mergeableDocument(init);
     if (!mergeable) return fetcher(url, init);
-    const key = [url, ...options.keyHeaders.map((name) => init.headers?.[name] ?? '')].join('\n');
+    const key = [url, ...keyValues].join('\n');
     let group = groups.get(key);
     if (!group) {
       // No answer is remembered: each call is asked of the subgraph.

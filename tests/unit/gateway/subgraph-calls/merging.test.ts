@@ -88,6 +88,16 @@ it('never merges calls of different callers, of different requests, or to differ
   for (const { body } of calls) expect(JSON.parse(body).query).not.toMatch(/_v\d+_/);
 });
 
+it('never merges calls that carry no caller or no request id', async () => {
+  const { fetcher, calls } = subgraph();
+  const merged = mergeConcurrentCalls(fetcher, options);
+  const bare = (query: string): FetcherRequestInit => ({ ...call(query, ['p1']), headers: { 'content-type': 'application/json' } });
+  const noRequestId = (query: string): FetcherRequestInit => ({ ...call(query, ['p1']), headers: { 'content-type': 'application/json', 'x-gateway-caller': 'alice' } });
+  await Promise.all([merged(URL, bare(PEOPLE)), merged(URL, bare(SECRETS)), merged(URL, noRequestId(PEOPLE)), merged(URL, noRequestId(SECRETS))]);
+  expect(calls).toHaveLength(4);
+  for (const { body } of calls) expect(JSON.parse(body).query).not.toMatch(/_v\d+_/);
+});
+
 it('sends a call that is alone, a mutation, or one with extensions exactly as it came', async () => {
   const { fetcher, calls } = subgraph();
   const merged = mergeConcurrentCalls(fetcher, options);
