@@ -33,13 +33,15 @@ export interface BenchOptions {
    * real subgraphs for each gateway first), the gateway on core 0, everything else on core 1.
    */
   alone: boolean;
+  /** Every subgraph in one process, as `npm start` runs them on one server (default: one process each, as on Kubernetes). */
+  oneSubgraphProcess: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--requests 400] [--warmup 150] [--stack-warmup 15] [--connections 32]
                       [--gateways ${GATEWAYS.join(',')}] [--workloads ${WORKLOADS.join(',')}] [--latency 20-80 | 50]
                       [--world-size 100000] [--zipf 1.0] [--probe-requests 25] [--no-probe] [--critical-path]
                       [--ceiling-duration 5]
-                      [--no-redis] [--cpu-prof <folder>] [--alone]`;
+                      [--no-redis] [--cpu-prof <folder>] [--alone] [--one-subgraph-process]`;
 
 function list<T extends string>(value: string, allowed: readonly T[], flag: string): T[] {
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -72,6 +74,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     criticalPath: false,
     cpuProfileDir: null,
     alone: false,
+    oneSubgraphProcess: false,
   };
   // Flags that take a value, and what each does with it.
   const valued: Record<string, (value: string, flag: string) => void> = {
@@ -99,6 +102,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     '--critical-path': () => (options.criticalPath = true),
     '--no-redis': () => (options.redis = false),
     '--alone': () => (options.alone = true),
+    '--one-subgraph-process': () => (options.oneSubgraphProcess = true),
   };
   const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {

@@ -10,6 +10,7 @@
  *                    [--gateways ours,apollo,hive,ceiling] [--workloads dossier,household,budget,cold]
  *                    [--latency 20-80 | 50] [--world-size 100000] [--zipf 1.0] [--probe-requests 25] [--no-probe]
  *                    [--critical-path] [--ceiling-duration 5] [--no-redis] [--cpu-prof <folder>] [--alone]
+ *                    [--one-subgraph-process]
  *
  * After the main table it prints this gateway's CPU ms per request by process (gateway, each
  * subgraph, Redis; the mocks apart), and with --critical-path (best with a fixed --latency 50) the
@@ -97,7 +98,13 @@ async function startStack(options: BenchOptions, env: NodeJS.ProcessEnv, logDir:
   for (const name of SUBGRAPHS) subgraphEnv[`${envPrefix(name)}_SUBGRAPH_PORT`] = String(subgraphPorts[name]);
   let subgraphs: Child[] = [];
   const startSubgraphs = async () => {
-    // One process per subgraph, as deployed.
+    if (options.oneSubgraphProcess) {
+      // Every subgraph in one process, as `npm start` runs them on one server.
+      subgraphs = [startChild('subgraphs', tsxCommand('subgraphs/main.ts'), subgraphEnv, logDir)];
+      for (const name of SUBGRAPHS) await waitForUrl(`http://127.0.0.1:${subgraphPorts[name]}/ready`, `subgraph ${name}`, subgraphs[0]);
+      return;
+    }
+    // One process per subgraph, as deployed on Kubernetes.
     subgraphs = SUBGRAPHS.map((name) => startChild(`subgraph-${name}`, tsxCommand('subgraphs/main.ts', name), subgraphEnv, logDir));
     for (const [i, name] of SUBGRAPHS.entries()) await waitForUrl(`http://127.0.0.1:${subgraphPorts[name]}/ready`, `subgraph ${name}`, subgraphs[i]);
   };

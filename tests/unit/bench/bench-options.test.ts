@@ -31,6 +31,11 @@ describe('npm run bench options', () => {
     expect(parseOptions(['--latency', '50', '--critical-path'])).toMatchObject({ latencyMs: [50, 50], criticalPath: true });
   });
 
+  it('runs one process per subgraph, as on Kubernetes, or all in one, as on one server', () => {
+    expect(parseOptions(['--no-redis'])).toMatchObject({ oneSubgraphProcess: false });
+    expect(parseOptions(['--one-subgraph-process', '--no-redis'])).toMatchObject({ oneSubgraphProcess: true });
+  });
+
   it.each([
     [['--requests'], /--requests: expected a value/],
     [['--latency', 'fast'], /--latency: expected min-max/],
