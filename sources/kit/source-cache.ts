@@ -231,7 +231,10 @@ export class SourceCache {
         if (outcome !== null) found.set(key, outcome);
       }
     }
-    await Promise.all(writes);
+    // The answer does not wait for the shared store to confirm its copy: this process already
+    // holds it, the store's own failures are its to absorb (it never rejects), and a slow or hung
+    // store must not hold an officer's answer. Another replica may miss it for that moment.
+    void Promise.all(writes);
   }
 
   /** Wraps a one-key fetch (sources that take one ID per call); a failure is thrown. */

@@ -61,6 +61,23 @@ describe('hits and misses', () => {
     expect((second.get(B) as Rec).provenance.cached).toBe(false);
   });
 
+  it('answers without waiting for the shared store to confirm its copy, and serves that copy next', async () => {
+    const source = fakeSource();
+    const memory = new MemoryStore();
+    // A store whose writes land in memory at once but are never confirmed (a hung Redis, say).
+    const store = Object.assign(Object.create(memory) as MemoryStore, {
+      set: (key: string, value: string, ttlMs: number) => {
+        void memory.set(key, value, ttlMs);
+        return new Promise<void>(() => {});
+      },
+    });
+    const lookup = cache({ store }).batch('record', source.fetch);
+    const first = await lookup([A]);
+    expect((first.get(A) as Rec).name).toBe(`name of ${A}`);
+    expect(((await lookup([A])).get(A) as Rec).provenance.cached).toBe(true);
+    expect(source.calls).toEqual([[A]]);
+  });
+
   it('remembers that the source has no such record', async () => {
     const source = fakeSource();
     const lookup = cache().batch('record', source.fetch);
