@@ -98,15 +98,13 @@ async function startStack(options: BenchOptions, env: NodeJS.ProcessEnv, logDir:
   for (const name of SUBGRAPHS) subgraphEnv[`${envPrefix(name)}_SUBGRAPH_PORT`] = String(subgraphPorts[name]);
   let subgraphs: Child[] = [];
   const startSubgraphs = async () => {
-    if (options.oneSubgraphProcess) {
-      // Every subgraph in one process, as `npm start` runs them on one server.
-      subgraphs = [startChild('subgraphs', tsxCommand('subgraphs/main.ts'), subgraphEnv, logDir)];
-      for (const name of SUBGRAPHS) await waitForUrl(`http://127.0.0.1:${subgraphPorts[name]}/ready`, `subgraph ${name}`, subgraphs[0]);
-      return;
+    // One process per subgraph, as deployed on Kubernetes; or all in one, as one server runs them.
+    subgraphs = options.oneSubgraphProcess
+      ? [startChild('subgraphs', tsxCommand('subgraphs/main.ts'), subgraphEnv, logDir)]
+      : SUBGRAPHS.map((name) => startChild(`subgraph-${name}`, tsxCommand('subgraphs/main.ts', name), subgraphEnv, logDir));
+    for (const [i, name] of SUBGRAPHS.entries()) {
+      await waitForUrl(`http://127.0.0.1:${subgraphPorts[name]}/ready`, `subgraph ${name}`, subgraphs[Math.min(i, subgraphs.length - 1)]);
     }
-    // One process per subgraph, as deployed on Kubernetes.
-    subgraphs = SUBGRAPHS.map((name) => startChild(`subgraph-${name}`, tsxCommand('subgraphs/main.ts', name), subgraphEnv, logDir));
-    for (const [i, name] of SUBGRAPHS.entries()) await waitForUrl(`http://127.0.0.1:${subgraphPorts[name]}/ready`, `subgraph ${name}`, subgraphs[i]);
   };
   await startSubgraphs();
   return {

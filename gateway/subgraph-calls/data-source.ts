@@ -11,6 +11,9 @@ import type { GatewayContext } from '../context';
 import { classifySubgraphFailure, subgraphFailureResponse } from './failures';
 import { CALLER_HEADER, callerIdentity } from './signing';
 
+/** The gateway's id of the request a subgraph call belongs to (never the client's own). */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
@@ -31,7 +34,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     if (!context?.principal) return; // the gateway's own calls (health checks) carry no caller
-    request.http?.headers.set('x-request-id', context.requestId);
+    request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
     // W3C traceparent of the current span (@apollo/gateway's fetch span), continued by the subgraph.
     for (const [name, value] of Object.entries(traceHeaders())) request.http?.headers.set(name, value);
     request.http?.headers.set(CALLER_HEADER, callerIdentity(context.principal));

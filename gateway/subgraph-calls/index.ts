@@ -18,7 +18,7 @@ import type { ForwardingSigner } from '../../lib/forwarding';
 import type { InvalidationBus } from '../../lib/kv';
 import type { SubgraphName } from '../../lib/sources';
 import type { GatewayEvents } from '../events';
-import { SubgraphDataSource } from './data-source';
+import { REQUEST_ID_HEADER, SubgraphDataSource } from './data-source';
 import { deduplicateSubgraphCalls } from './deduplication';
 import { createSubgraphFetcher, SubgraphClientTls } from './fetcher';
 import { createSubgraphAnswerCache } from './kept-answers';
@@ -62,7 +62,7 @@ export interface SubgraphCalls {
 function observed(events: GatewayEvents, subgraph: string, fetcher: Fetcher): Fetcher {
   return (async (url: string, init?: Parameters<Fetcher>[1]) => {
     const startedAt = performance.now();
-    const requestId = (init?.headers as Record<string, string> | undefined)?.['x-request-id'];
+    const requestId = (init?.headers as Record<string, string> | undefined)?.[REQUEST_ID_HEADER];
     try {
       const response = await fetcher(url, init);
       events.emit('subgraph.call', { subgraph, requestId, startedAt, endedAt: performance.now(), outcome: `${Math.floor(response.status / 100)}xx` });
@@ -94,7 +94,7 @@ export function createSubgraphCalls(options: SubgraphCallsOptions): SubgraphCall
       if (subgraphUrl) urls.set(name, subgraphUrl);
       // Each call signed for this subgraph and its body, just before it is sent.
       const signed = signingFetcher(network.fetcher, options.signer, name);
-      const merged = options.mergeCalls ? mergeConcurrentCalls(signed, { keyHeaders: [CALLER_HEADER, 'x-request-id'] }) : signed;
+      const merged = options.mergeCalls ? mergeConcurrentCalls(signed, { keyHeaders: [CALLER_HEADER, REQUEST_ID_HEADER] }) : signed;
       const shared = options.deduplicate ? deduplicateSubgraphCalls(merged, { keyHeaders: [CALLER_HEADER] }) : merged;
       const wrapped = options.around(name, observed(options.events, name, shared));
       // The audit subgraph's answers change with every read, so they are never kept.

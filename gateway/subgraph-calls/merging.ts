@@ -5,7 +5,9 @@
  * the members' records — two calls, two signatures, two source batches for the same few people.
  * Merged (GraphQL Tools' batch-execute: each operation's root fields aliased and its variables
  * renamed with a prefix of its own, the answer split back by those prefixes), the subgraph serves
- * them in one operation, and its loaders ask the source once for them all.
+ * them in one operation, and its loaders ask the source once for them all. Calls are gathered as
+ * DataLoader gathers loads (those made before the next tick); a call that finds itself alone goes
+ * out as it came, without being read.
  *
  * Only calls of the same request and the same caller are merged (the request id and the caller's
  * claims are part of the key; a call missing either goes alone), so one signed call never carries
@@ -16,6 +18,7 @@
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { createBatchingExecutor } from '@graphql-tools/batch-execute';
 import type { ExecutionRequest, ExecutionResult, Executor } from '@graphql-tools/utils';
+import DataLoader from 'dataloader';
 import { DocumentNode, getOperationAST, parse, print } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { isNativeError } from 'node:util/types';
@@ -26,11 +29,14 @@ export interface CallMergingOptions {
   keyHeaders: readonly string[];
 }
 
-/** One call as the gateway made it, kept with the parsed request the batching executor sees. */
+/** One call as the gateway made it. */
 interface Call {
   url: string;
   init: FetcherRequestInit;
-  /** The call's own document: an executed request with this document is the call alone. */
+}
+
+/** A call as the batching executor sees it: with its own document, which marks it sent alone. */
+interface ParsedCall extends Call {
   document: DocumentNode;
 }
 
@@ -38,6 +44,9 @@ interface Call {
 interface Unmerged {
   response: FetcherResponse;
 }
+
+/** How one call ended: never an Error value, so no loader mistakes it for a failed load. */
+type Outcome = { response: FetcherResponse } | { error: unknown };
 
 /** A merged call the subgraph did not answer with a usable result. */
 class MergedCallFailed extends Error {
@@ -51,12 +60,11 @@ const PLAIN_BODY_KEYS = new Set(['query', 'variables', 'operationName']);
 /** The planner sends a handful of distinct fetch documents per subgraph. */
 const documents = new LRUCache<string, DocumentNode | false>({ max: 500 });
 
-/** The call's query document, when it is a plain query call that may be merged. */
-function mergeableDocument(init: FetcherRequestInit): { document: DocumentNode; variables?: Record<string, unknown>; operationName?: string } | null {
-  if (typeof init.body !== 'string' || init.signal) return null;
+/** The call's query document, when its body is a plain query call that may be merged. */
+function mergeableDocument(text: string): { document: DocumentNode; variables?: Record<string, unknown>; operationName?: string } | null {
   let body: Record<string, unknown>;
   try {
-    body = JSON.parse(init.body) as Record<string, unknown>;
+    body = JSON.parse(text) as Record<string, unknown>;
   } catch {
     return null;
   }
@@ -80,7 +88,7 @@ function mergeableDocument(init: FetcherRequestInit): { document: DocumentNode; 
 
 /** Sends what the batching executor hands it: a call alone as it was, or a merged operation. */
 function sender(fetcher: Fetcher): Executor {
-  return (async (request: ExecutionRequest<Record<string, unknown>, Call>) => {
+  return (async (request: ExecutionRequest<Record<string, unknown>, ParsedCall>) => {
     const call = request.context!;
     if (request.document === call.document) return { response: await fetcher(call.url, call.init) } satisfies Unmerged;
     const body = JSON.stringify({ query: print(request.document), variables: request.variables, operationName: request.operationName });
@@ -98,46 +106,67 @@ function sender(fetcher: Fetcher): Executor {
   }) as Executor;
 }
 
+/** What the batching executor gave one call (a result, its part of one, or a failure), as an outcome. */
+function outcomeOf(url: string, given: unknown): Outcome {
+  // The batching loader rejects with an error only when it is an `Error` of its own realm; one
+  // made elsewhere (Node's socket errors seen from a sandbox such as a test runner's) comes back
+  // as a value. Either way it is the call's failure.
+  if (isNativeError(given) || given instanceof Error) {
+    return given instanceof MergedCallFailed ? { response: given.response.clone() } : { error: given };
+  }
+  const result = given as ExecutionResult | Unmerged | undefined;
+  if (!result) return { error: new Error(`The merged answer from ${url} had no part for one of its calls`) };
+  if ('response' in result) return { response: result.response };
+  return { response: answerOf(url, result) };
+}
+
 export function mergeConcurrentCalls(fetcher: Fetcher, options: CallMergingOptions): Fetcher {
   const send = sender(fetcher);
-  // One batching executor per request and caller, dropped when its last call has settled.
-  const groups = new Map<string, { executor: Executor; pending: number }>();
+  const alone = ({ url, init }: Call): Promise<Outcome> =>
+    fetcher(url, init).then(
+      (response) => ({ response }),
+      (error: unknown) => ({ error }),
+    );
+  // The calls of one request and caller to this subgraph made at the same moment. A call alone
+  // goes out as it came, unparsed; only when there are several is each read and merged.
+  const sendTogether = (calls: readonly Call[]): Promise<Outcome[]> => {
+    if (calls.length === 1) return Promise.all([alone(calls[0])]);
+    const executor = createBatchingExecutor(send, { cache: false });
+    return Promise.all(
+      calls.map((call) => {
+        const mergeable = mergeableDocument(call.init.body as string);
+        if (!mergeable) return alone(call);
+        return Promise.resolve(executor({ ...mergeable, context: { ...call, document: mergeable.document } })).then(
+          (given: unknown) => outcomeOf(call.url, given),
+          (error: unknown) => outcomeOf(call.url, error),
+        );
+      }),
+    );
+  };
+  // No answer is remembered (cache: false): each call is asked of the subgraph.
+  const groups = new Map<string, DataLoader<Call, Outcome>>();
   return (async (url: string, init: FetcherRequestInit = {}) => {
     // A call without a caller or a request id (the gateway's own) is never merged with another.
     const keyValues = options.keyHeaders.map((name) => init.headers?.[name]);
-    if (keyValues.some((value) => !value)) return fetcher(url, init);
-    const mergeable = mergeableDocument(init);
-    if (!mergeable) return fetcher(url, init);
+    if (keyValues.some((value) => !value) || typeof init.body !== 'string' || init.signal) return fetcher(url, init);
     const key = [url, ...keyValues].join('\n');
     let group = groups.get(key);
     if (!group) {
-      // No answer is remembered: each call is asked of the subgraph.
-      group = { executor: createBatchingExecutor(send, { cache: false }), pending: 0 };
-      groups.set(key, group);
+      const calls: DataLoader<Call, Outcome> = new DataLoader(
+        (batch) => {
+          if (groups.get(key) === calls) groups.delete(key);
+          return sendTogether(batch);
+        },
+        { cache: false },
+      );
+      groups.set(key, calls);
+      group = calls;
     }
-    group.pending++;
-    let outcome: unknown;
-    try {
-      outcome = await group.executor({ ...mergeable, context: { url, init, document: mergeable.document } });
-    } catch (error) {
-      outcome = error;
-    } finally {
-      if (--group.pending === 0 && groups.get(key) === group) groups.delete(key);
-    }
-    // The batching loader rejects with an error only when it is an `Error` of its own realm; one
-    // made elsewhere (Node's socket errors seen from a sandbox such as a test runner's) comes back
-    // as a value. Either way it is the call's failure.
-    if (isNativeError(outcome) || outcome instanceof Error) {
-      if (outcome instanceof MergedCallFailed) return outcome.response.clone();
-      throw outcome;
-    }
-    const result = outcome as ExecutionResult | Unmerged | undefined;
-    if (!result) throw new Error(`The merged answer from ${url} had no part for one of its calls`);
-    if ('response' in result) return result.response;
-    return answerOf(url, result);
+    const outcome = await group.load({ url, init });
+    if ('error' in outcome) throw outcome.error;
+    return outcome.response;
   }) as Fetcher;
 }
-
 /** One call's part of a merged answer, as if the subgraph had answered that call alone. */
 function answerOf(url: string, part: ExecutionResult): FetcherResponse {
   const { data, errors } = part;

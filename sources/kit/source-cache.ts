@@ -212,14 +212,16 @@ export class SourceCache {
 
     const { answers, error } = await fetching;
     if (!answers && !(error instanceof SourceError)) throw error;
-    const writes: Promise<void>[] = [];
     const freshUntil = Date.now() + this.ttlMs;
     for (const key of misses) {
       const cacheKey = this.key(namespace, key);
       if (answers) {
         const value = answers.get(key);
         // An invalidation that arrived during the fetch wins: its answer may predate the change.
-        if (this.inFlight.get(cacheKey) === flights.get(key)) writes.push(this.store.set(cacheKey, encodeEntry(freshUntil, value), this.ttlMs + this.staleMs));
+        // The answer does not wait for the store to confirm its copy: this process holds it at
+        // once, the store absorbs its own failures (it never rejects), and a slow or hung store
+        // must not hold an officer's answer. Another replica may miss it for that moment.
+        if (this.inFlight.get(cacheKey) === flights.get(key)) void this.store.set(cacheKey, encodeEntry(freshUntil, value), this.ttlMs + this.staleMs);
         if (value !== undefined) found.set(key, value);
         continue;
       }
@@ -231,10 +233,6 @@ export class SourceCache {
         if (outcome !== null) found.set(key, outcome);
       }
     }
-    // The answer does not wait for the shared store to confirm its copy: this process already
-    // holds it, the store's own failures are its to absorb (it never rejects), and a slow or hung
-    // store must not hold an officer's answer. Another replica may miss it for that moment.
-    void Promise.all(writes);
   }
 
   /** Wraps a one-key fetch (sources that take one ID per call); a failure is thrown. */
