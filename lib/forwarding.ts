@@ -93,9 +93,31 @@ export async function createForwardingSigner(privateJwk: JWK): Promise<Forwardin
 
 export class ForwardingError extends Error {}
 
+/** A call whose signature, audience, body and lifetime check out. */
+export interface CheckedCall {
+  principal: Principal;
+  /**
+   * Whether no other replica has served this call: settles when the shared register has
+   * answered, rejecting with ForwardingError for a replay. A subgraph may read for a query while
+   * it waits (one round trip to Redis fewer ahead of its source call), but answers nothing and
+   * runs nothing that changes state before it resolves.
+   */
+  firstUse: Promise<void>;
+}
+
 export interface ForwardingVerifier {
   /** The principal of a call the gateway signed for this subgraph and this body, seen once. */
   verify(header: string | undefined, body: Uint8Array): Promise<Principal>;
+  /** As `verify`, but the shared register's answer is left to `firstUse` (a replay to this process is refused at once). */
+  check?(header: string | undefined, body: Uint8Array): Promise<CheckedCall>;
+}
+
+const FIRST_USE: Promise<void> = Promise.resolve();
+
+/** `verifier.check`, or `verify` for a verifier without it (then nothing is left pending). */
+export async function checkForwardedCall(verifier: ForwardingVerifier, header: string | undefined, body: Uint8Array): Promise<CheckedCall> {
+  if (verifier.check) return verifier.check(header, body);
+  return { principal: await verifier.verify(header, body), firstUse: FIRST_USE };
 }
 
 /** Where call ids are claimed; lib/kv's stores fit (Redis SET NX, memory while it is away). */
@@ -145,37 +167,50 @@ export async function createForwardingVerifier(publicJwk: JWK, options: Forwardi
   const seen = new SeenIds();
   const register = options.callIds;
   const audienceKey = `vncg:forwarded-call:${options.audience}:`;
+  const check = (header: string | undefined, body: Uint8Array): CheckedCall => {
+    if (!header) throw new ForwardingError('Subgraphs accept requests only from the gateway');
+    const parts = header.split('.');
+    if (parts.length !== 3) throw new ForwardingError('The gateway forwarding signature does not verify');
+    let payload: Record<string, unknown>;
+    try {
+      const protectedHeader = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as { alg?: unknown };
+      if (protectedHeader.alg !== algorithm.name) throw new Error('algorithm');
+      const signature = Buffer.from(parts[2], 'base64url');
+      if (!algorithm.verify(Buffer.from(`${parts[0]}.${parts[1]}`), key, signature)) throw new Error('signature');
+      payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw new ForwardingError('The gateway forwarding signature does not verify');
+    }
+    const now = Math.floor(Date.now() / 1000);
+    if (payload.iss !== ISSUER) throw new ForwardingError('The forwarded identity is not from the gateway');
+    if (payload.aud !== options.audience) throw new ForwardingError(`The forwarded call is not meant for the ${options.audience} subgraph`);
+    const { iat, exp, jti, bdh } = payload;
+    if (typeof exp !== 'number' || exp <= now) throw new ForwardingError('The forwarded call has expired');
+    if (typeof iat !== 'number' || iat > now + CLOCK_SKEW_S || exp - iat > MAX_LIFETIME_S) {
+      throw new ForwardingError('The forwarded call has an invalid lifetime');
+    }
+    if (typeof jti !== 'string' || jti.length < 16 || jti.length > 128) throw new ForwardingError('The forwarded call has no valid id');
+    if (typeof bdh !== 'string' || bdh !== bodyDigest(body)) throw new ForwardingError('The request body is not the one the gateway signed');
+    const principal = principalFromClaims(payload, { forwarded: true });
+    if (typeof principal === 'string') throw new ForwardingError(`The forwarded identity is invalid: ${principal}`);
+    // Last, so a refused call does not spend the id of the real one.
+    if (!seen.add(jti, now)) throw new ForwardingError('The forwarded call was already used');
+    if (!register) return { principal, firstUse: FIRST_USE };
+    const firstUse = register.claim(audienceKey + jti, CALL_ID_TTL_MS).then((first) => {
+      if (!first) throw new ForwardingError('The forwarded call was already used');
+    });
+    // Whoever holds the call awaits it; until then a replay must not surface as an unhandled rejection.
+    firstUse.catch(() => undefined);
+    return { principal, firstUse };
+  };
   return {
+    async check(header, body) {
+      return check(header, body);
+    },
     async verify(header, body) {
-      if (!header) throw new ForwardingError('Subgraphs accept requests only from the gateway');
-      const parts = header.split('.');
-      if (parts.length !== 3) throw new ForwardingError('The gateway forwarding signature does not verify');
-      let payload: Record<string, unknown>;
-      try {
-        const protectedHeader = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as { alg?: unknown };
-        if (protectedHeader.alg !== algorithm.name) throw new Error('algorithm');
-        const signature = Buffer.from(parts[2], 'base64url');
-        if (!algorithm.verify(Buffer.from(`${parts[0]}.${parts[1]}`), key, signature)) throw new Error('signature');
-        payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>;
-      } catch {
-        throw new ForwardingError('The gateway forwarding signature does not verify');
-      }
-      const now = Math.floor(Date.now() / 1000);
-      if (payload.iss !== ISSUER) throw new ForwardingError('The forwarded identity is not from the gateway');
-      if (payload.aud !== options.audience) throw new ForwardingError(`The forwarded call is not meant for the ${options.audience} subgraph`);
-      const { iat, exp, jti, bdh } = payload;
-      if (typeof exp !== 'number' || exp <= now) throw new ForwardingError('The forwarded call has expired');
-      if (typeof iat !== 'number' || iat > now + CLOCK_SKEW_S || exp - iat > MAX_LIFETIME_S) {
-        throw new ForwardingError('The forwarded call has an invalid lifetime');
-      }
-      if (typeof jti !== 'string' || jti.length < 16 || jti.length > 128) throw new ForwardingError('The forwarded call has no valid id');
-      if (typeof bdh !== 'string' || bdh !== bodyDigest(body)) throw new ForwardingError('The request body is not the one the gateway signed');
-      const principal = principalFromClaims(payload, { forwarded: true });
-      if (typeof principal === 'string') throw new ForwardingError(`The forwarded identity is invalid: ${principal}`);
-      // Last, so a refused call does not spend the id of the real one.
-      if (!seen.add(jti, now)) throw new ForwardingError('The forwarded call was already used');
-      if (register && !(await register.claim(audienceKey + jti, CALL_ID_TTL_MS))) throw new ForwardingError('The forwarded call was already used');
-      return principal;
+      const call = check(header, body);
+      await call.firstUse;
+      return call.principal;
     },
   };
 }

@@ -26,7 +26,7 @@ import {
 } from 'graphql';
 import { compileQuery, CompiledQuery, isCompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
-import { HttpError, sendJson } from '../../lib/graphql-http';
+import { HttpError, sendGraphQLError, sendJson } from '../../lib/graphql-http';
 
 /** Error codes a subgraph may pass through; anything else is masked as an internal error. */
 const PASSED_CODES = new Set([
@@ -145,8 +145,12 @@ function operationOf(req: IncomingMessage, body: unknown): Operation {
 type Prepared = { document: DocumentNode; compiled: Map<string, CompiledQuery | GraphQLFormattedError[]> } | { status: number; errors: GraphQLFormattedError[] };
 
 export interface GraphQLPipeline<TContext> {
-  /** Serves one request whose body the caller has already read (and verified). */
-  serve(req: IncomingMessage, res: ServerResponse, body: Buffer, context: TContext): void | Promise<void>;
+  /**
+   * Serves one request whose body the caller has already read (and verified). `firstUse`, when
+   * given, must resolve before anything is answered and before a mutation runs; rejected, the
+   * request is refused as unauthenticated with its message (lib/forwarding.ts, CheckedCall).
+   */
+  serve(req: IncomingMessage, res: ServerResponse, body: Buffer, context: TContext, firstUse?: Promise<void>): void | Promise<void>;
 }
 
 function jsonBody(req: IncomingMessage, body: Buffer): unknown {
@@ -194,26 +198,31 @@ export function createGraphQLPipeline<TContext>(options: PipelineOptions): Graph
     answer(res, 200, result.errors ? { data: result.data, errors: result.errors.map(formatError) } : { data: result.data }, startedAt);
   };
 
+  /** A replayed call (its id already claimed by another replica) is refused as unauthenticated. */
+  const refuse = (res: ServerResponse, error: unknown) => sendGraphQLError(res, new HttpError(401, 'UNAUTHENTICATED', (error as Error).message));
+
   return {
-    serve(req, res, body, context) {
+    serve(req, res, body, context, firstUse) {
       const startedAt = performance.now();
+      // Nothing leaves before the call is known to be its first use.
+      const reply = (send: () => void): void | Promise<void> => (firstUse ? firstUse.then(send, (error: unknown) => refuse(res, error)) : send());
       let operation: Operation;
       try {
         refuseCrossSite(req);
         operation = operationOf(req, jsonBody(req, body));
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
-        return answer(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] }, startedAt);
+        return reply(() => answer(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] }, startedAt));
       }
       const prepared = prepare(operation.query);
-      if ('errors' in prepared) return answer(res, prepared.status, { errors: prepared.errors }, startedAt);
+      if ('errors' in prepared) return reply(() => answer(res, prepared.status, { errors: prepared.errors }, startedAt));
       const chosen = getOperationAST(prepared.document, operation.operationName);
       if (!chosen) {
         const message = operation.operationName ? `Unknown operation named "${operation.operationName}".` : 'Must provide operation name if query contains multiple operations.';
-        return answer(res, 400, { errors: [{ message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] }, startedAt);
+        return reply(() => answer(res, 400, { errors: [{ message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] }, startedAt));
       }
       if (req.method === 'GET' && chosen.operation !== 'query') {
-        return answer(res, 405, { errors: [{ message: 'Only query operations are served over GET', extensions: { code: 'BAD_REQUEST' } }] }, startedAt);
+        return reply(() => answer(res, 405, { errors: [{ message: 'Only query operations are served over GET', extensions: { code: 'BAD_REQUEST' } }] }, startedAt));
       }
       const name = operation.operationName ?? '';
       let compiled = prepared.compiled.get(name);
@@ -222,11 +231,20 @@ export function createGraphQLPipeline<TContext>(options: PipelineOptions): Graph
         compiled = isCompiledQuery(made) ? made : (made.errors ?? []).map((e) => plain(e, 'GRAPHQL_VALIDATION_FAILED'));
         prepared.compiled.set(name, compiled);
       }
-      if (Array.isArray(compiled)) return answer(res, 400, { errors: compiled }, startedAt);
-      const result = compiled.query(undefined, context, operation.variables ?? {}) as ExecutionResult | Promise<ExecutionResult>;
-      // execute() reports resolver failures in `errors`; a rejection would be a bug, answered 500 by the shell.
-      if (result instanceof Promise) return result.then((settled) => finish(res, settled, startedAt));
-      finish(res, result, startedAt);
+      if (Array.isArray(compiled)) {
+        const errors = compiled;
+        return reply(() => answer(res, 400, { errors }, startedAt));
+      }
+      const ready = compiled;
+      const execute = (): void | Promise<void> => {
+        const result = ready.query(undefined, context, operation.variables ?? {}) as ExecutionResult | Promise<ExecutionResult>;
+        // execute() reports resolver failures in `errors`; a rejection would be a bug, answered 500 by the shell.
+        if (result instanceof Promise) return result.then((settled) => reply(() => finish(res, settled, startedAt)));
+        return reply(() => finish(res, result, startedAt));
+      };
+      // A query only reads, so it runs while the id is claimed; a mutation waits for the claim.
+      if (firstUse && chosen.operation !== 'query') return firstUse.then(execute, (error: unknown) => refuse(res, error));
+      return execute();
     },
   };
 }

@@ -9,7 +9,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode } from 'graphql';
 import type { MetricsConfig, RedisTarget, SubgraphConfig, SubgraphServerTls } from '../../lib/config';
-import { createForwardingVerifier, FORWARDING_HEADER, ForwardingVerifier } from '../../lib/forwarding';
+import { CheckedCall, checkForwardedCall, createForwardingVerifier, FORWARDING_HEADER, ForwardingVerifier } from '../../lib/forwarding';
 import { HttpError, readBodyBytes, sendGraphQLError, sendJson } from '../../lib/graphql-http';
 import { RunningHttpService, startHttpService } from '../../lib/http-service';
 import { MemoryStore, RedisStore } from '../../lib/kv';
@@ -148,11 +148,11 @@ export async function startSubgraph<TContext extends WithPrincipal>(
   async function serveGraphQL(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const forwarded = req.headers[FORWARDING_HEADER];
     let body: Buffer;
-    let principal: Principal;
+    let call: CheckedCall;
     try {
       body = await readBodyBytes(req, MAX_BODY_BYTES);
       try {
-        principal = await verifier.verify(typeof forwarded === 'string' ? forwarded : undefined, body);
+        call = await checkForwardedCall(verifier, typeof forwarded === 'string' ? forwarded : undefined, body);
       } catch (error) {
         throw new HttpError(401, 'UNAUTHENTICATED', (error as Error).message);
       }
@@ -160,7 +160,8 @@ export async function startSubgraph<TContext extends WithPrincipal>(
       if (error instanceof HttpError) return sendGraphQLError(res, error);
       throw error;
     }
-    await pipeline.serve(req, res, body, { ...definition.createContext(), principal } as TContext);
+    // A query runs while the call's id is claimed; its answer waits for the claim (graphql-pipeline.ts).
+    await pipeline.serve(req, res, body, { ...definition.createContext(), principal: call.principal } as TContext, call.firstUse);
   }
 
   const metricsRoute = (req: IncomingMessage, res: ServerResponse): boolean => {

@@ -1,4 +1,4 @@
-import { createForwardingSigner, createForwardingVerifier, ForwardingError, ForwardingSigner, ForwardingVerifier } from '../../../lib/forwarding';
+import { CallIdRegister, checkForwardedCall, createForwardingSigner, createForwardingVerifier, ForwardingError, ForwardingSigner, ForwardingVerifier } from '../../../lib/forwarding';
 import { generateSigningKeyPair, KeyPairJwks } from '../../../lib/keys';
 import { ANONYMOUS, Principal } from '../../../lib/principal';
 
@@ -130,5 +130,63 @@ describe('gateway → subgraph forwarded call', () => {
       clock.mockReturnValue(now + (t + 29) * 1000);
       await expectRefused(header, /^The forwarded call was already used$/, BODY, fresh);
     }
+  });
+});
+
+describe('a call checked while its id is claimed by every replica (check)', () => {
+  /** A shared register (Redis in production) whose answers the test releases. */
+  function slowRegister() {
+    const claimed = new Set<string>();
+    const pending: (() => void)[] = [];
+    const register: CallIdRegister = {
+      claim: (key) =>
+        new Promise((resolve) =>
+          pending.push(() => {
+            resolve(!claimed.has(key));
+            claimed.add(key);
+          }),
+        ),
+    };
+    return { register, pending, answer: () => pending.splice(0).forEach((release) => release()) };
+  }
+
+  it('gives the principal before the register answers; firstUse settles with it', async () => {
+    const shared = slowRegister();
+    const replica = await createForwardingVerifier(gatewayKey.publicJwk, { audience: 'land', callIds: shared.register });
+    const call = await replica.check!(await signForLand(OFFICER), bytes(BODY));
+    expect(call.principal).toEqual(OFFICER);
+    let confirmed = false;
+    const firstUse = call.firstUse.then(() => (confirmed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([confirmed, shared.pending.length]).toEqual([false, 1]);
+    shared.answer();
+    await firstUse;
+    expect(confirmed).toBe(true);
+  });
+
+  it("rejects firstUse for a call another replica served, while the signature's refusals stay immediate", async () => {
+    const shared = slowRegister();
+    const [one, two] = await Promise.all([0, 1].map(() => createForwardingVerifier(gatewayKey.publicJwk, { audience: 'land', callIds: shared.register })));
+    const header = await signForLand(OFFICER);
+    const first = await one.check!(header, bytes(BODY));
+    const replay = await two.check!(header, bytes(BODY));
+    shared.answer();
+    await expect(first.firstUse).resolves.toBeUndefined();
+    await expect(replay.firstUse).rejects.toThrow(new ForwardingError('The forwarded call was already used'));
+    // The same replica, the same id: refused before anything runs.
+    await expect(one.check!(header, bytes(BODY))).rejects.toThrow('The forwarded call was already used');
+    await expect(two.check!(header, bytes('{"query":"{ other }"}'))).rejects.toThrow('The request body is not the one the gateway signed');
+    // verify() still waits for the register.
+    const third = await createForwardingVerifier(gatewayKey.publicJwk, { audience: 'land', callIds: shared.register });
+    const verified = third.verify(header, bytes(BODY));
+    shared.answer();
+    await expect(verified).rejects.toThrow('The forwarded call was already used');
+  });
+
+  it('treats a verifier without check as fully checked (checkForwardedCall)', async () => {
+    const plain: ForwardingVerifier = { verify: () => Promise.resolve(OFFICER) };
+    const call = await checkForwardedCall(plain, 'header', bytes(BODY));
+    expect(call.principal).toEqual(OFFICER);
+    await expect(call.firstUse).resolves.toBeUndefined();
   });
 });

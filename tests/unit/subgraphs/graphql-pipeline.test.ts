@@ -102,3 +102,98 @@ describe('subgraph GraphQL pipeline', () => {
     expect(outcomes.length).toBeGreaterThan(5);
   });
 });
+
+describe("a call's first use, confirmed while it runs (lib/forwarding.ts, CheckedCall)", () => {
+  // What each operation's resolver saw: whether the claim of the call's id had been settled.
+  const ran: { field: string; settled: boolean }[] = [];
+  let settled = false;
+  let claim: { promise: Promise<void>; resolve(): void; reject(error: Error): void };
+  let firstUseServer: Server;
+  let firstUseUrl: string;
+
+  const newClaim = () => {
+    settled = false;
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<void>((ok, fail) => ((resolve = ok), (reject = fail)));
+    promise.then(() => (settled = true), () => (settled = true));
+    claim = { promise, resolve, reject };
+  };
+
+  beforeAll(async () => {
+    const schema = buildSubgraphSchema({
+      typeDefs: parse(`
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
+        type Query { record: String }
+        type Mutation { change: String }
+      `),
+      resolvers: {
+        Query: { record: () => (ran.push({ field: 'record', settled }), 'dữ liệu cá nhân') },
+        Mutation: { change: () => (ran.push({ field: 'change', settled }), 'changed') },
+      },
+    });
+    const pipeline = createGraphQLPipeline<object>({ schema, introspection: false });
+    firstUseServer = createServer((req, res) => {
+      void readBodyBytes(req, 10_000).then((body) => pipeline.serve(req, res, body, {}, claim.promise));
+    });
+    await new Promise<void>((resolve) => firstUseServer.listen(0, '127.0.0.1', resolve));
+    firstUseUrl = `http://127.0.0.1:${(firstUseServer.address() as AddressInfo).port}/graphql`;
+  });
+  afterAll(() => new Promise((resolve) => firstUseServer.close(resolve)));
+  beforeEach(() => {
+    ran.length = 0;
+    newClaim();
+  });
+
+  const send = (query: string) =>
+    fetch(firstUseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  const until = async (condition: () => boolean) => {
+    while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+
+  it('runs a query while the claim is pending, and answers only once it is confirmed', async () => {
+    let answered = false;
+    const answer = send('{ record }').then((a) => ((answered = true), a));
+    await until(() => ran.length === 1);
+    expect(ran).toEqual([{ field: 'record', settled: false }]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answered).toBe(false);
+    claim.resolve();
+    expect(await answer).toEqual({ status: 200, body: { data: { record: 'dữ liệu cá nhân' } } });
+  });
+
+  it('answers a replayed query as unauthenticated, without its data', async () => {
+    const answer = send('{ record }');
+    await until(() => ran.length === 1);
+    claim.reject(new Error('The forwarded call was already used'));
+    const { status, body } = await answer;
+    expect(status).toBe(401);
+    expect(body).toEqual({ errors: [{ message: 'The forwarded call was already used', extensions: { code: 'UNAUTHENTICATED' } }] });
+    expect(JSON.stringify(body)).not.toContain('dữ liệu');
+  });
+
+  it('runs a mutation only after the claim is confirmed, and never for a replay', async () => {
+    const first = send('mutation { change }');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ran).toEqual([]);
+    claim.resolve();
+    expect(await first).toEqual({ status: 200, body: { data: { change: 'changed' } } });
+    expect(ran).toEqual([{ field: 'change', settled: true }]);
+
+    ran.length = 0;
+    newClaim();
+    const replay = send('mutation { change }');
+    claim.reject(new Error('The forwarded call was already used'));
+    expect((await replay).status).toBe(401);
+    expect(ran).toEqual([]);
+  });
+
+  it('holds back even a refusal until the claim is settled', async () => {
+    let answered = false;
+    const answer = send('{ nope }').then((a) => ((answered = true), a));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answered).toBe(false);
+    claim.reject(new Error('The forwarded call was already used'));
+    expect((await answer).status).toBe(401);
+  });
+});
