@@ -146,10 +146,36 @@ const ignore = () => undefined;
  * Starts the province list now, while the citizen is looked up, instead of when the commune's
  * province is reached (after the catalogue's answer for the commune): one round trip fewer.
  * The household's head and members are not this subgraph's fields: the household subgraph asks
- * for them in a fetch of their own, beside the other sources.
+ * for them in a fetch of their own, beside the other sources (their records are read ahead:
+ * readMembersAhead).
  */
 function lookAhead(info: GraphQLResolveInfo, { loaders }: PopulationContext): void {
   if (asks(info, ['permanentResidence', 'commune', 'province']) || asks(info, ['household', 'commune', 'province'])) loaders.allProvinces().catch(ignore);
+}
+
+/** The name (not the alias) of the root field the value being resolved lies under. */
+function rootFieldName(info: GraphQLResolveInfo): string | undefined {
+  let path = info.path;
+  while (path.prev) path = path.prev;
+  const root = info.operation.selectionSet.selections.find(
+    (selection) => selection.kind === Kind.FIELD && (selection.alias ?? selection.name).value === path.key,
+  );
+  return root?.kind === Kind.FIELD ? root.name.value : undefined;
+}
+
+/**
+ * Only the gateway asks for a household's lines (`gateway:internal`), and only to ask this
+ * subgraph for the members' records next, one hop later, behind the household subgraph. For one
+ * citizen's dossier, where an officer waits, those records are read now, beside this answer: the
+ * gateway's later call finds them in flight or kept (sources/kit/source-cache.ts) and the cold
+ * dossier's last source call no longer starts behind that hop. Reached only past the household's
+ * access checks. Listings (`citizens`, residents) read nothing ahead, nor does a household served
+ * from the cache: a warm dossier's members are most likely kept as well, and the later call would
+ * only read them a second time.
+ */
+function readMembersAhead(household: HouseholdRecord, { loaders }: PopulationContext, info: GraphQLResolveInfo): void {
+  if (household.provenance?.cached || rootFieldName(info) !== 'citizen') return;
+  void loaders.citizen.loadMany(household.members.map((member) => member.personalId));
 }
 
 export const resolvers: GraphQLResolverMap<PopulationContext> = {
@@ -245,7 +271,10 @@ export const resolvers: GraphQLResolverMap<PopulationContext> = {
     headPersonalId: (household: HouseholdRecord) => household.headId,
     memberPersonalIds: (household: HouseholdRecord) => household.members.map((member) => member.personalId),
     // The book's lines, for the household subgraph: it serves head and members from them.
-    memberships: (household: HouseholdRecord) => household.members,
+    memberships: (household: HouseholdRecord, _args: unknown, context: PopulationContext, info: GraphQLResolveInfo) => {
+      readMembersAhead(household, context, info);
+      return household.members;
+    },
   },
 
   Commune: {

@@ -8,6 +8,8 @@ import { typeDefs } from '../../../subgraphs/population';
 import { createLoaders } from '../../../subgraphs/population/loaders';
 import { resolvers } from '../../../subgraphs/population/resolvers';
 import { uncached } from '../../support/uncached';
+import { SourceCache } from '../../../sources/kit/source-cache';
+import { until } from '../../../stack/wait';
 import { clientPerTest, SHORT_DEADLINE_MS, withClient } from '../sources/fixtures/client-per-test';
 import { CAT, CAT_KEY, catalogueClient, catalogueWard, citizenWire, householdWire, ID, pid, POP, POP_KEY, populationClient } from '../sources/fixtures/population';
 
@@ -235,8 +237,10 @@ describe('population resolvers', () => {
         memberships: [0, 1, 2, 3].map((i) => ({ personalId: pid(i), relationToHead: ['HEAD', 'SPOUSE', 'CHILD', 'CHILD'][i] })),
       },
     });
-    // The citizen alone, its household sent along: no call for the members.
-    expect(calls.citizens).toEqual([[pid(1)]]);
+    // The citizen, its household sent along; then, since the household's lines were asked for
+    // (the gateway asks only to fetch the members next), the other members, read ahead.
+    await until(() => calls.citizens.length === 2, 5_000, 5);
+    expect(calls.citizens).toEqual([[pid(1)], [pid(0), pid(2), pid(3)]]);
     expect(calls.households).toHaveLength(1);
     expect(calls.communes).toEqual([['07210']]);
     expect(calls.provinces).toBe(1);
@@ -301,6 +305,34 @@ describe('population resolvers', () => {
     const calls = serve(buildWorld());
     await expect(run('{ citizens(personalIds: []) { personalId } }')).resolves.toEqual({ data: { citizens: [] } });
     expect(calls.citizens).toEqual([]);
+  });
+
+  it("reads a dossier's other household members ahead, so that the gateway's call for them finds them kept", async () => {
+    const calls = serve(buildWorld());
+    // One cache for two requests, as in a subgraph process: the citizen's, then the members'.
+    const caches = { population: new SourceCache('population', { ttlMs: 60_000 }), catalogue: uncached('catalogue') };
+    const request = (source: string, variableValues?: Record<string, unknown>) =>
+      graphql({ schema, source, variableValues, contextValue: { loaders: createLoaders({ clients: { population, catalogue }, caches, concurrency: 4 }) } });
+    const first = await request(`{ citizen(personalId: "${pid(5)}") { fullName household { memberships { personalId relationToHead } } } }`);
+    expect(first.errors).toBeUndefined();
+    // Read without anyone asking again for them.
+    await until(() => calls.citizens.length === 2, 5_000, 5);
+    expect(calls.citizens).toEqual([[pid(5)], [pid(4), pid(6), pid(7)]]);
+    const reps = [4, 5, 6, 7].map((i) => ({ __typename: 'Citizen', personalId: pid(i) }));
+    const members = await request('query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Citizen { fullName } } }', { reps });
+    expect(members).toEqual({ data: { _entities: [4, 5, 6, 7].map((i) => ({ fullName: `Công dân ${i}` })) } });
+    expect(calls.citizens).toHaveLength(2);
+    await caches.population.close();
+  });
+
+  it('reads no member ahead for a list of citizens or a household asked by ID', async () => {
+    const calls = serve(buildWorld());
+    const listed = await run(`query ($ids: [ID!]!) { citizens(personalIds: $ids) { household { memberships { personalId } } } }`, { ids: [pid(1), pid(9)] });
+    const household = await run('{ household(householdId: "HK0000003") { memberships { personalId } } }');
+    expect([listed.errors, household.errors]).toEqual([undefined, undefined]);
+    // Give a wrongly started read the time to reach the source.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(calls.citizens).toEqual([[pid(1), pid(9)]]);
   });
 
   it("answers members' records asked for by reference in one call, as the household subgraph's members are", async () => {
