@@ -70,18 +70,31 @@ describeIfInstalled('replicas behind HAProxy on Redis Cluster and PostgreSQL', {
   let env: Env;
   let citizens: string[];
 
+  const logs = new Map<ChildProcess, string>();
+
   function start(name: string, script: string, extra: Env, args: string[] = []): ChildProcess {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const log = createWriteStream(join(logDir, `${name}.log`));
+    const path = join(logDir, `${name}.log`);
+    const log = createWriteStream(path);
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     children.push(child);
+    logs.set(child, path);
     return child;
+  }
+
+  /** The end of a child's log: the log folder is removed after the run, the failure message is not. */
+  function lastLines(child: ChildProcess): string {
+    try {
+      return readFileSync(logs.get(child) ?? '', 'utf8').trim().split('\n').slice(-15).join('\n');
+    } catch {
+      return '(no log)';
+    }
   }
 
   async function ready(url: string, child: ChildProcess, what: string): Promise<void> {
     await until(async () => {
-      if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}; see ${logDir}`);
+      if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}; its log ends:\n${lastLines(child)}`);
       try {
         return (await fetch(`${url}/ready`)).ok;
       } catch {
