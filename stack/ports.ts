@@ -35,10 +35,18 @@ function listensFree(port: number): Promise<boolean> {
   });
 }
 
+/** This process's ports: one slice of those below the ephemeral range, found once. */
+let slice: { base: number; span: number } | undefined;
+function ownSlice(): { base: number; span: number } {
+  if (!slice) {
+    const span = Math.floor((ephemeralLow() - FIRST_PORT) / SLICES);
+    slice = { base: FIRST_PORT + ((Number(process.env.JEST_WORKER_ID) || process.pid) % SLICES) * span, span };
+  }
+  return slice;
+}
+
 export async function freePort(): Promise<number> {
-  const span = Math.floor((ephemeralLow() - FIRST_PORT) / SLICES);
-  const slice = (Number(process.env.JEST_WORKER_ID) || process.pid) % SLICES;
-  const base = FIRST_PORT + slice * span;
+  const { base, span } = ownSlice();
   const offset = Math.floor(Math.random() * span);
   for (let i = 0; i < span; i++) {
     const port = base + ((offset + i) % span);

@@ -167,6 +167,7 @@ export function mergeConcurrentCalls(fetcher: Fetcher, options: CallMergingOptio
     return outcome.response;
   }) as Fetcher;
 }
+
 /** One call's part of a merged answer, as if the subgraph had answered that call alone. */
 function answerOf(url: string, part: ExecutionResult): FetcherResponse {
   const { data, errors } = part;

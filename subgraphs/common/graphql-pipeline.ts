@@ -144,6 +144,23 @@ function operationOf(req: IncomingMessage, body: unknown): Operation {
 /** A query text parsed and validated, its operations compiled as they are asked for; or the errors that refuse it. */
 type Prepared = { document: DocumentNode; compiled: Map<string, CompiledQuery | GraphQLFormattedError[]> } | { status: number; errors: GraphQLFormattedError[] };
 
+/** A JSON answer's body. */
+type Answer = { data?: unknown; errors?: readonly GraphQLFormattedError[] };
+
+/** What an operation that ran answers. */
+function executed(result: ExecutionResult): [number, Answer] {
+  // Variables that do not fit the operation: nothing ran, the request is the caller's mistake.
+  if (result.data === undefined && result.errors) {
+    return [400, { errors: result.errors.map((e) => plain(e, typeof e.extensions?.code === 'string' ? undefined : 'BAD_USER_INPUT')) }];
+  }
+  return [200, result.errors ? { data: result.data, errors: result.errors.map(formatError) } : { data: result.data }];
+}
+
+/** A replayed call (its id already claimed by another replica) is refused as unauthenticated. */
+function refuse(res: ServerResponse, error: unknown): void {
+  sendGraphQLError(res, new HttpError(401, 'UNAUTHENTICATED', (error as Error).message));
+}
+
 export interface GraphQLPipeline<TContext> {
   /**
    * Serves one request whose body the caller has already read (and verified). `firstUse`, when
@@ -185,44 +202,34 @@ export function createGraphQLPipeline<TContext>(options: PipelineOptions): Graph
     return prepared;
   };
 
-  const answer = (res: ServerResponse, status: number, result: { data?: unknown; errors?: readonly GraphQLFormattedError[] }, startedAt: number) => {
-    sendJson(res, status, result);
-    options.onOperation?.({ errors: result.errors ?? [] }, startedAt);
-  };
-
-  const finish = (res: ServerResponse, result: ExecutionResult, startedAt: number) => {
-    // Variables that do not fit the operation: nothing ran, the request is the caller's mistake.
-    if (result.data === undefined && result.errors) {
-      return answer(res, 400, { errors: result.errors.map((e) => plain(e, typeof e.extensions?.code === 'string' ? undefined : 'BAD_USER_INPUT')) }, startedAt);
-    }
-    answer(res, 200, result.errors ? { data: result.data, errors: result.errors.map(formatError) } : { data: result.data }, startedAt);
-  };
-
-  /** A replayed call (its id already claimed by another replica) is refused as unauthenticated. */
-  const refuse = (res: ServerResponse, error: unknown) => sendGraphQLError(res, new HttpError(401, 'UNAUTHENTICATED', (error as Error).message));
-
   return {
     serve(req, res, body, context, firstUse) {
       const startedAt = performance.now();
-      // Nothing leaves before the call is known to be its first use.
-      const reply = (send: () => void): void | Promise<void> => (firstUse ? firstUse.then(send, (error: unknown) => refuse(res, error)) : send());
+      // Every answer, a refusal too, leaves only once the call is known to be its first use.
+      const respond = (status: number, answer: Answer): void | Promise<void> => {
+        const send = () => {
+          sendJson(res, status, answer);
+          options.onOperation?.({ errors: answer.errors ?? [] }, startedAt);
+        };
+        return firstUse ? firstUse.then(send, (error: unknown) => refuse(res, error)) : send();
+      };
       let operation: Operation;
       try {
         refuseCrossSite(req);
         operation = operationOf(req, jsonBody(req, body));
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
-        return reply(() => answer(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] }, startedAt));
+        return respond(error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
       }
       const prepared = prepare(operation.query);
-      if ('errors' in prepared) return reply(() => answer(res, prepared.status, { errors: prepared.errors }, startedAt));
+      if ('errors' in prepared) return respond(prepared.status, { errors: prepared.errors });
       const chosen = getOperationAST(prepared.document, operation.operationName);
       if (!chosen) {
         const message = operation.operationName ? `Unknown operation named "${operation.operationName}".` : 'Must provide operation name if query contains multiple operations.';
-        return reply(() => answer(res, 400, { errors: [{ message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] }, startedAt));
+        return respond(400, { errors: [{ message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] });
       }
       if (req.method === 'GET' && chosen.operation !== 'query') {
-        return reply(() => answer(res, 405, { errors: [{ message: 'Only query operations are served over GET', extensions: { code: 'BAD_REQUEST' } }] }, startedAt));
+        return respond(405, { errors: [{ message: 'Only query operations are served over GET', extensions: { code: 'BAD_REQUEST' } }] });
       }
       const name = operation.operationName ?? '';
       let compiled = prepared.compiled.get(name);
@@ -231,16 +238,13 @@ export function createGraphQLPipeline<TContext>(options: PipelineOptions): Graph
         compiled = isCompiledQuery(made) ? made : (made.errors ?? []).map((e) => plain(e, 'GRAPHQL_VALIDATION_FAILED'));
         prepared.compiled.set(name, compiled);
       }
-      if (Array.isArray(compiled)) {
-        const errors = compiled;
-        return reply(() => answer(res, 400, { errors }, startedAt));
-      }
+      if (Array.isArray(compiled)) return respond(400, { errors: compiled });
       const ready = compiled;
       const execute = (): void | Promise<void> => {
         const result = ready.query(undefined, context, operation.variables ?? {}) as ExecutionResult | Promise<ExecutionResult>;
         // execute() reports resolver failures in `errors`; a rejection would be a bug, answered 500 by the shell.
-        if (result instanceof Promise) return result.then((settled) => reply(() => finish(res, settled, startedAt)));
-        return reply(() => finish(res, result, startedAt));
+        if (result instanceof Promise) return result.then((settled) => respond(...executed(settled)));
+        return respond(...executed(result));
       };
       // A query only reads, so it runs while the id is claimed; a mutation waits for the claim.
       if (firstUse && chosen.operation !== 'query') return firstUse.then(execute, (error: unknown) => refuse(res, error));
