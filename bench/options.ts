@@ -35,13 +35,20 @@ export interface BenchOptions {
   alone: boolean;
   /** Every subgraph in one process, as `npm start` runs them on one server (default: one process each, as on Kubernetes). */
   oneSubgraphProcess: boolean;
+  /**
+   * Each gateway measured this many times, the gateways taking turns (the order reversed every
+   * other round), and the tables giving each figure's median: on a shared machine whose speed
+   * drifts within minutes, one pass per gateway compares the machine's moments as much as the
+   * gateways.
+   */
+  rounds: number;
 }
 
 export const USAGE = `usage: npm run bench -- [--requests 400] [--warmup 150] [--stack-warmup 15] [--connections 32]
                       [--gateways ${GATEWAYS.join(',')}] [--workloads ${WORKLOADS.join(',')}] [--latency 20-80 | 50]
                       [--world-size 100000] [--zipf 1.0] [--probe-requests 25] [--no-probe] [--critical-path]
                       [--ceiling-duration 5]
-                      [--no-redis] [--cpu-prof <folder>] [--alone] [--one-subgraph-process]`;
+                      [--no-redis] [--cpu-prof <folder>] [--alone] [--one-subgraph-process] [--rounds 1]`;
 
 function list<T extends string>(value: string, allowed: readonly T[], flag: string): T[] {
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -75,6 +82,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     cpuProfileDir: null,
     alone: false,
     oneSubgraphProcess: false,
+    rounds: 1,
   };
   // Flags that take a value, and what each does with it.
   const valued: Record<string, (value: string, flag: string) => void> = {
@@ -86,6 +94,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     '--world-size': (v, f) => (options.worldSize = positive(v, f)),
     '--zipf': (v, f) => (options.zipf = positive(v, f, { integer: false, min: 0 })),
     '--probe-requests': (v, f) => (options.probeRequests = positive(v, f)),
+    '--rounds': (v, f) => (options.rounds = positive(v, f)),
     '--gateways': (v, f) => (options.gateways = list(v, GATEWAYS, f)),
     '--workloads': (v, f) => (options.workloads = list(v, WORKLOADS, f)),
     '--cpu-prof': (v) => (options.cpuProfileDir = v),

@@ -15,6 +15,8 @@ export const GATEWAY_LABELS: Record<GatewayName, string> = {
 
 export interface RunResult {
   gateway: GatewayName;
+  /** With `--rounds` above 1: which round (from 1) this measurement belongs to. */
+  round?: number;
   workload: WorkloadName | 'cold, 1 connection' | 'cold, critical path';
   requestsPerSecond: number;
   p50Ms: number;
@@ -45,6 +47,43 @@ export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** A result per gateway and workload: alone as it is, measured in several rounds as the median of each figure (errors and requests added up). */
+export function medianOfRounds(results: readonly RunResult[]): RunResult[] {
+  const groups = new Map<string, RunResult[]>();
+  for (const r of results) {
+    const key = `${r.gateway}\u0000${r.workload}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((runs) => {
+    if (runs.length === 1) return runs[0];
+    const of = (value: (r: RunResult) => number) => median(runs.map(value));
+    const { round: _round, ...first } = runs[0];
+    const cpu = runs.every((r) => r.cpuMsPerRequest) ? { gateway: of((r) => r.cpuMsPerRequest!.gateway), behind: of((r) => r.cpuMsPerRequest!.behind) } : null;
+    const own = runs.every((r) => r.gatewayOwnMs) ? { p50: of((r) => r.gatewayOwnMs!.p50), p99: of((r) => r.gatewayOwnMs!.p99) } : null;
+    const behind = runs.every((r) => r.cpuMsPerRequestBehind)
+      ? Object.fromEntries(Object.keys(runs[0].cpuMsPerRequestBehind!).map((name) => [name, of((r) => r.cpuMsPerRequestBehind![name] ?? 0)]))
+      : null;
+    return {
+      ...first,
+      requestsPerSecond: of((r) => r.requestsPerSecond),
+      p50Ms: of((r) => r.p50Ms),
+      p99Ms: of((r) => r.p99Ms),
+      requests: runs.reduce((sum, r) => sum + r.requests, 0),
+      errors: runs.reduce((sum, r) => sum + r.errors, 0),
+      sourceCallsPerRequest: runs.every((r) => r.sourceCallsPerRequest !== null) ? of((r) => r.sourceCallsPerRequest!) : null,
+      gatewayOwnMs: own,
+      cpuMsPerRequest: cpu,
+      cpuMsPerRequestBehind: behind,
+    };
+  });
 }
 
 const number = (value: number, digits = 0) =>
@@ -174,6 +213,42 @@ export function criticalPathTable(results: readonly RunResult[]): string {
     lines.push(
       `| ${GATEWAY_LABELS[r.gateway]} | ${latency} | ${r.requests} | ${number(r.p50Ms, 1)} | ${number(r.p99Ms, 1)} | ${r.errors} | ${path.roundTripsP50} / ${path.roundTripsMax} | ${path.chain.join(' → ')} | ${outside(path.outsideSourcesMsP50)} |`,
     );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Every round's figures for this gateway and the ratios to each peer measured in that same round
+ * (requests/s, and CPU: the peer's CPU per request over ours), then the median of each column.
+ */
+export function roundsTable(results: readonly RunResult[]): string {
+  const peers = (['apollo', 'hive', 'hive-router'] as const).filter((peer) => results.some((r) => r.gateway === peer));
+  const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  const lines = [
+    row(['workload', 'round', 'ours: requests/s, CPU ms / request', ...peers.map((p) => `vs ${GATEWAY_LABELS[p]}: requests/s, CPU`)]),
+    `|---|---:|---:|${peers.map(() => '---:|').join('')}`,
+  ];
+  const cpuOf = (r: RunResult) => r.cpuMsPerRequest?.gateway ?? NaN;
+  /** The median of the values that are numbers, formatted; – when there are none. */
+  const middle = (values: number[], digits: number, suffix = '') => {
+    const known = values.filter(Number.isFinite);
+    return known.length ? `${number(median(known), digits)}${suffix}` : '–';
+  };
+  for (const workload of [...new Set(results.map((r) => r.workload))]) {
+    const ourRounds = results.filter((r) => r.gateway === 'ours' && r.workload === workload && r.round !== undefined).sort((a, b) => a.round! - b.round!);
+    const ratios = peers.map(() => ({ rps: [] as number[], cpu: [] as number[] }));
+    for (const ours of ourRounds) {
+      const cells = peers.map((peer, i) => {
+        const other = results.find((r) => r.gateway === peer && r.workload === workload && r.round === ours.round);
+        if (!other) return '–';
+        ratios[i].rps.push(ours.requestsPerSecond / other.requestsPerSecond);
+        ratios[i].cpu.push(cpuOf(other) / cpuOf(ours));
+        return `${number(ratios[i].rps.at(-1)!, 2)}×, ${number(ratios[i].cpu.at(-1)!, 2)}×`;
+      });
+      lines.push(row([workload, String(ours.round), `${number(ours.requestsPerSecond)}, ${number(cpuOf(ours), 2)}`, ...cells]));
+    }
+    const oursMedian = `${middle(ourRounds.map((r) => r.requestsPerSecond), 0)}, ${middle(ourRounds.map(cpuOf), 2)}`;
+    lines.push(row([workload, 'median', oursMedian, ...ratios.map(({ rps, cpu }) => (rps.length ? `**${middle(rps, 2, '×')}**, ${middle(cpu, 2, '×')}` : '–'))]));
   }
   return lines.join('\n');
 }

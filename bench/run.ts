@@ -10,7 +10,7 @@
  *                    [--gateways ours,apollo,hive,ceiling] [--workloads dossier,household,budget,cold]
  *                    [--latency 20-80 | 50] [--world-size 100000] [--zipf 1.0] [--probe-requests 25] [--no-probe]
  *                    [--critical-path] [--ceiling-duration 5] [--no-redis] [--cpu-prof <folder>] [--alone]
- *                    [--one-subgraph-process]
+ *                    [--one-subgraph-process] [--rounds 1]
  *
  * After the main table it prints this gateway's CPU ms per request by process (gateway, each
  * subgraph, Redis; the mocks apart), and with --critical-path (best with a fixed --latency 50) the
@@ -22,6 +22,10 @@
  * core 0 (`taskset`) and the load generator, stand-ins and Redis to core 1. Defaults there: this
  * gateway, plain Apollo, Hive Gateway and Hive Gateway with its Rust query planner; dossier,
  * household and cold.
+ *
+ * With `--rounds N` each gateway is measured N times, taking turns with the others (ours, Apollo,
+ * Hive, then Hive, Apollo, ours, …), and the tables give the median of each figure, with a table
+ * of every round's ratios after them: the machine's drift then weighs on every gateway alike.
  *
  * Every gateway is asked the same questions in the same order (a fixed number of requests per
  * run, drawn from seeded samplers), so their caches see the same hits and misses and a faster
@@ -52,7 +56,7 @@ import { BenchOptions, parseOptions, USAGE } from './options';
 import { cpuOf, withDescendants } from './cpu';
 import { addNodeFlags, Child, nodeCommand, ROOT, startChild, stopAllChildren, tsxCommand, waitForUrl } from './processes';
 import { measureCriticalPath } from './critical-path';
-import { aloneRatios, aloneTable, cpuTable, criticalPathTable, GATEWAY_LABELS, GatewayName, markdownTable, percentile, ratios, RunResult } from './report';
+import { aloneRatios, aloneTable, cpuTable, criticalPathTable, GATEWAY_LABELS, GatewayName, markdownTable, medianOfRounds, percentile, ratios, roundsTable, RunResult } from './report';
 import { createWorkload, WorkloadName } from './workloads';
 
 const SEED = 20260701;
@@ -437,7 +441,7 @@ async function main(): Promise<void> {
    * `record` (alone mode) runs the same requests through the stand-ins in record mode, so that
    * the measured pass finds every subgraph call in memory; its figures are dropped.
    */
-  const exercise = async (gateway: GatewayName, pass: 'record' | 'measure'): Promise<void> => {
+  const exercise = async (gateway: GatewayName, pass: 'record' | 'measure', round = 1): Promise<void> => {
     await emptyCaches();
     const { child, target } = await launch(gateway);
     say(`${GATEWAY_LABELS[gateway]}: ready${pass === 'record' ? ' (recording its subgraph calls)' : ''}`);
@@ -455,6 +459,7 @@ async function main(): Promise<void> {
     }
 
     const isCeiling = gateway === 'ceiling';
+    const keep = (result: RunResult) => results.push(options.rounds > 1 ? { ...result, round } : result);
     const run = (workload: WorkloadName, extra: Partial<MeasureOptions> = {}) =>
       measure(target, stack, world, options, {
         workload,
@@ -476,35 +481,46 @@ async function main(): Promise<void> {
       }
       say(`${gateway}: ${workload} (${isCeiling ? `${options.ceilingS} s` : 'the same requests as every gateway'}, ${options.connections} connections)`);
       const result = await run(workload);
-      if (pass === 'measure') results.push(result);
+      if (pass === 'measure') keep(result);
       say(`  ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.errors} errors`);
     }
     if (options.probe && workloads.includes('cold') && !isCeiling) {
       // Latency without queueing: one request at a time, each a cache miss.
       await emptyCaches();
       say(`${gateway}: cold, one connection (${options.probeRequests} requests)`);
-      results.push(await run('cold', { connections: 1, amount: { requests: options.probeRequests }, seed: SEED + 2, resultName: 'cold, 1 connection' }));
+      keep(await run('cold', { connections: 1, amount: { requests: options.probeRequests }, seed: SEED + 2, resultName: 'cold, 1 connection' }));
     }
     if (options.criticalPath && !isCeiling) {
       await emptyCaches();
       say(`${gateway}: cold, critical path (${options.probeRequests} requests one at a time, reading the sources' call log)`);
-      results.push(await criticalPathRun(target, stack, world, options));
+      keep(await criticalPathRun(target, stack, world, options));
     }
     await child.stop();
   };
 
-  const standInStats: Partial<Record<GatewayName, { recorded: number; hits: number; misses: number }>> = {};
-  for (const gateway of options.gateways) {
-    if (standIns) {
-      await standIns.forget();
-      await standIns.mode('record');
-      await exercise(gateway, 'record');
-      await standIns.mode('replay');
-      await exercise(gateway, 'measure');
-      standInStats[gateway] = await standIns.stats();
-      say(`${gateway}: stand-ins answered ${standInStats[gateway]?.hits} calls from memory, passed on ${standInStats[gateway]?.misses} never recorded`);
-    } else {
-      await exercise(gateway, 'measure');
+  const standInStats: Partial<Record<GatewayName, { hits: number; misses: number }>> = {};
+  if (standIns) {
+    // Every gateway's calls recorded first, side by side (keyed by query and variables), so that
+    // the measured rounds can take turns.
+    await standIns.forget();
+    await standIns.mode('record');
+    for (const gateway of options.gateways) await exercise(gateway, 'record');
+    await standIns.mode('replay');
+  }
+  for (let round = 1; round <= options.rounds; round++) {
+    if (options.rounds > 1) say(`round ${round} of ${options.rounds}`);
+    // Every other round in reverse, so that a machine slowing down or speeding up weighs on each alike.
+    const order = round % 2 === 1 ? options.gateways : [...options.gateways].reverse();
+    for (const gateway of order) {
+      const before = standIns ? await standIns.stats() : null;
+      await exercise(gateway, 'measure', round);
+      if (standIns && before) {
+        const after = await standIns.stats();
+        const total = (standInStats[gateway] ??= { hits: 0, misses: 0 });
+        total.hits += after.hits - before.hits;
+        total.misses += after.misses - before.misses;
+        say(`${gateway}: stand-ins answered ${after.hits - before.hits} calls from memory, passed on ${after.misses - before.misses} never recorded`);
+      }
     }
   }
 
@@ -529,14 +545,18 @@ async function main(): Promise<void> {
     ...(standIns ? { standIns: standInStats } : {}),
   };
   writeFileSync(join(runDir, 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  const table = options.alone ? aloneTable(results) : markdownTable(results);
-  const perProcess = options.alone ? null : cpuTable(results);
-  const criticalPath = criticalPathTable(results);
+  // With several rounds, the tables give each figure's median; every round's ratios follow them.
+  const medians = medianOfRounds(results);
+  const table = options.alone ? aloneTable(medians) : markdownTable(medians);
+  const perProcess = options.alone ? null : cpuTable(medians);
+  const criticalPath = criticalPathTable(medians);
+  const byRound = options.rounds > 1 ? roundsTable(results) : '';
   process.stdout.write(
     `\n${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; ${options.connections} connections, ` +
       `${options.requests} requests per run (budget ${Math.round(options.requests * BUDGET_SHARE)}), ${
         options.alone ? 'gateway alone on core 0, subgraphs answering from memory on core 1' : `sources ${options.latencyMs[0]}–${options.latencyMs[1]} ms`
-      }, Redis ${redis ? 'on' : 'off'}\n\n${table}\n\n${options.alone ? aloneRatios(results) : ratios(results)}\n\n` +
+      }, Redis ${redis ? 'on' : 'off'}${options.rounds > 1 ? `; medians of ${options.rounds} rounds` : ''}\n\n${table}\n\n${options.alone ? aloneRatios(medians) : ratios(medians)}\n\n` +
+      (byRound ? `Each round (the gateways taking turns):\n\n${byRound}\n\n` : '') +
       (perProcess ? `CPU ms per request, by process (this gateway's runs):\n\n${perProcess}\n\n` : '') +
       (criticalPath ? `Cold dossiers one at a time, source round trips on the critical path:\n\n${criticalPath}\n\n` : '') +
       `JSON and logs: ${runDir}\n`,

@@ -36,8 +36,15 @@ describe('npm run bench options', () => {
     expect(parseOptions(['--one-subgraph-process', '--no-redis'])).toMatchObject({ oneSubgraphProcess: true });
   });
 
+  it('measures each gateway once, or in several rounds taking turns', () => {
+    expect(parseOptions(['--no-redis'])).toMatchObject({ rounds: 1 });
+    expect(parseOptions(['--alone', '--rounds', '3', '--no-redis'])).toMatchObject({ rounds: 3 });
+  });
+
   it.each([
     [['--requests'], /--requests: expected a value/],
+    [['--rounds', '0'], /--rounds: expected a number ≥ 1/],
+    [['--rounds', '2.5'], /--rounds: expected a number ≥ 1/],
     [['--latency', 'fast'], /--latency: expected min-max/],
     [['--requests', '10'], /--requests: expected a number ≥ 50/],
     [['--latency', '80-20'], /--latency: expected min-max/],
