@@ -47,3 +47,25 @@ describe('signed jurisdiction keys', () => {
     expect(verifier.verify('Household', 'HK0000123', key)).toBeNull();
   });
 });
+
+describe('verification shared within a process', () => {
+  // The module's named import reads the property at call time, so a spy sees every verification.
+  const crypto = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+
+  it('verifies a key once for every subgraph in the process that checks it with the same public key', () => {
+    const key = createJurisdictionKeySigner(population.privateJwk).sign('Citizen', '001085077777', '24/07210');
+    const verifications = jest.spyOn(crypto, 'verify');
+    const civilStatus = createJurisdictionKeyVerifier(population.publicJwk);
+    const land = createJurisdictionKeyVerifier(population.publicJwk);
+    expect(civilStatus.verify('Citizen', '001085077777', key)).toEqual({ provinceCode: '24', communeCode: '07210' });
+    expect(land.verify('Citizen', '001085077777', key)).toEqual({ provinceCode: '24', communeCode: '07210' });
+    expect(verifications).toHaveBeenCalledTimes(1);
+  });
+
+  it('never lets a key verified under one public key pass a verifier of another', async () => {
+    const other = await generateSigningKeyPair('EdDSA');
+    const key = createJurisdictionKeySigner(population.privateJwk).sign('Citizen', '001085088888', '24/07210');
+    expect(createJurisdictionKeyVerifier(population.publicJwk).verify('Citizen', '001085088888', key)).not.toBeNull();
+    expect(createJurisdictionKeyVerifier(other.publicJwk).verify('Citizen', '001085088888', key)).toBeNull();
+  });
+});
