@@ -17,8 +17,8 @@
  * source round trips a cold dossier asked alone waits on in a row (bench/critical-path.ts).
  *
  * `--alone` measures the gateway alone, as published gateway benchmarks do: the subgraphs are
- * replaced by stand-ins answering from memory (bench/stand-ins.ts; for each gateway, a record
- * pass through the real subgraphs first, then the measured pass replayed), the gateway pinned to
+ * replaced by stand-ins answering from memory (bench/stand-ins.ts; every gateway's record pass
+ * through the real subgraphs first, then the measured passes replayed), the gateway pinned to
  * core 0 (`taskset`) and the load generator, stand-ins and Redis to core 1. Defaults there: this
  * gateway, plain Apollo, Hive Gateway and Hive Gateway with its Rust query planner; dossier,
  * household and cold.
