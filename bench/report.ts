@@ -60,7 +60,9 @@ export function medianOfRounds(results: readonly RunResult[]): RunResult[] {
   const groups = new Map<string, RunResult[]>();
   for (const r of results) {
     const key = `${r.gateway}\u0000${r.workload}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
   }
   return [...groups.values()].map((runs) => {
     if (runs.length === 1) return runs[0];
@@ -84,6 +86,12 @@ export function medianOfRounds(results: readonly RunResult[]): RunResult[] {
       cpuMsPerRequestBehind: behind,
     };
   });
+}
+
+/** Ours against a peer: the requests/s ratio, and the CPU ratio (the peer's CPU per request over ours; NaN when either is unknown). */
+function versus(ours: RunResult, other: RunResult): { requestsPerSecond: number; cpu: number } {
+  const [mine, theirs] = [ours.cpuMsPerRequest?.gateway, other.cpuMsPerRequest?.gateway];
+  return { requestsPerSecond: ours.requestsPerSecond / other.requestsPerSecond, cpu: mine && theirs ? theirs / mine : NaN };
 }
 
 const number = (value: number, digits = 0) =>
@@ -160,8 +168,8 @@ export function aloneRatios(results: readonly RunResult[]): string {
     const cells = peers.map((peer) => {
       const other = find(peer, workload);
       if (!other) return '–';
-      const cpu = ours.cpuMsPerRequest && other.cpuMsPerRequest ? `${number(other.cpuMsPerRequest.gateway / ours.cpuMsPerRequest.gateway, 2)}×` : '–';
-      return `${number(ours.requestsPerSecond / other.requestsPerSecond, 2)}×, ${cpu}`;
+      const ratio = versus(ours, other);
+      return `${number(ratio.requestsPerSecond, 2)}×, ${Number.isFinite(ratio.cpu) ? `${number(ratio.cpu, 2)}×` : '–'}`;
     });
     const p99s = [ours, ...peers.map((p) => find(p, workload))].map((r) => (r ? number(r.p99Ms, 1) : '–')).join(' / ');
     lines.push(`| ${workload} | ${cells.join(' | ')} | ${p99s} |`);
@@ -228,7 +236,7 @@ export function roundsTable(results: readonly RunResult[]): string {
     row(['workload', 'round', 'ours: requests/s, CPU ms / request', ...peers.map((p) => `vs ${GATEWAY_LABELS[p]}: requests/s, CPU`)]),
     `|---|---:|---:|${peers.map(() => '---:|').join('')}`,
   ];
-  const cpuOf = (r: RunResult) => r.cpuMsPerRequest?.gateway ?? NaN;
+  const gatewayCpu = (r: RunResult) => r.cpuMsPerRequest?.gateway ?? NaN;
   /** The median of the values that are numbers, formatted; – when there are none. */
   const middle = (values: number[], digits: number, suffix = '') => {
     const known = values.filter(Number.isFinite);
@@ -241,13 +249,14 @@ export function roundsTable(results: readonly RunResult[]): string {
       const cells = peers.map((peer, i) => {
         const other = results.find((r) => r.gateway === peer && r.workload === workload && r.round === ours.round);
         if (!other) return '–';
-        ratios[i].rps.push(ours.requestsPerSecond / other.requestsPerSecond);
-        ratios[i].cpu.push(cpuOf(other) / cpuOf(ours));
-        return `${number(ratios[i].rps.at(-1)!, 2)}×, ${number(ratios[i].cpu.at(-1)!, 2)}×`;
+        const ratio = versus(ours, other);
+        ratios[i].rps.push(ratio.requestsPerSecond);
+        ratios[i].cpu.push(ratio.cpu);
+        return `${number(ratio.requestsPerSecond, 2)}×, ${number(ratio.cpu, 2)}×`;
       });
-      lines.push(row([workload, String(ours.round), `${number(ours.requestsPerSecond)}, ${number(cpuOf(ours), 2)}`, ...cells]));
+      lines.push(row([workload, String(ours.round), `${number(ours.requestsPerSecond)}, ${number(gatewayCpu(ours), 2)}`, ...cells]));
     }
-    const oursMedian = `${middle(ourRounds.map((r) => r.requestsPerSecond), 0)}, ${middle(ourRounds.map(cpuOf), 2)}`;
+    const oursMedian = `${middle(ourRounds.map((r) => r.requestsPerSecond), 0)}, ${middle(ourRounds.map(gatewayCpu), 2)}`;
     lines.push(row([workload, 'median', oursMedian, ...ratios.map(({ rps, cpu }) => (rps.length ? `**${middle(rps, 2, '×')}**, ${middle(cpu, 2, '×')}` : '–'))]));
   }
   return lines.join('\n');

@@ -112,12 +112,13 @@ export interface ForwardingVerifier {
   check?(header: string | undefined, body: Uint8Array): Promise<CheckedCall>;
 }
 
-const FIRST_USE: Promise<void> = Promise.resolve();
+/** `firstUse` of a call with nothing left to wait for (no shared register, or no id to claim). */
+export const NOTHING_PENDING: Promise<void> = Promise.resolve();
 
 /** `verifier.check`, or `verify` for a verifier without it (then nothing is left pending). */
 export async function checkForwardedCall(verifier: ForwardingVerifier, header: string | undefined, body: Uint8Array): Promise<CheckedCall> {
   if (verifier.check) return verifier.check(header, body);
-  return { principal: await verifier.verify(header, body), firstUse: FIRST_USE };
+  return { principal: await verifier.verify(header, body), firstUse: NOTHING_PENDING };
 }
 
 /** Where call ids are claimed; lib/kv's stores fit (Redis SET NX, memory while it is away). */
@@ -195,7 +196,7 @@ export async function createForwardingVerifier(publicJwk: JWK, options: Forwardi
     if (typeof principal === 'string') throw new ForwardingError(`The forwarded identity is invalid: ${principal}`);
     // Last, so a refused call does not spend the id of the real one.
     if (!seen.add(jti, now)) throw new ForwardingError('The forwarded call was already used');
-    if (!register) return { principal, firstUse: FIRST_USE };
+    if (!register) return { principal, firstUse: NOTHING_PENDING };
     const firstUse = register.claim(audienceKey + jti, CALL_ID_TTL_MS).then((first) => {
       if (!first) throw new ForwardingError('The forwarded call was already used');
     });

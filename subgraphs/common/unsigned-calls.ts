@@ -4,7 +4,7 @@
  * gateways (which cannot sign) can be measured against the same subgraphs. Signed calls are still
  * verified as usual.
  */
-import { checkForwardedCall, ForwardingVerifier } from '../../lib/forwarding';
+import { checkForwardedCall, ForwardingVerifier, NOTHING_PENDING } from '../../lib/forwarding';
 import { log } from '../../lib/log';
 import { AUDIT_SCOPE, Principal, SOURCE_SCOPES } from '../../lib/principal';
 
@@ -27,6 +27,6 @@ export function trustUnsignedCalls(verifier: ForwardingVerifier, subgraph: strin
   process.stderr.write(`WARNING: ${warning}\n`);
   return {
     verify: (header, body) => (header ? verifier.verify(header, body) : Promise.resolve(BENCHMARK_PRINCIPAL)),
-    check: (header, body) => (header ? checkForwardedCall(verifier, header, body) : Promise.resolve({ principal: BENCHMARK_PRINCIPAL, firstUse: Promise.resolve() })),
+    check: (header, body) => (header ? checkForwardedCall(verifier, header, body) : Promise.resolve({ principal: BENCHMARK_PRINCIPAL, firstUse: NOTHING_PENDING })),
   };
 }
