@@ -17,7 +17,9 @@ import { parseAllDocuments } from 'yaml';
 
 export const DEPLOY_DIR = resolve(__dirname, '..', 'deploy');
 /** The kustomizations operators apply. */
-export const KUSTOMIZATIONS = ['kubernetes/base', 'kubernetes/overlays/province', 'kubernetes/overlays/national', 'monitoring'].map((dir) => join(DEPLOY_DIR, dir));
+export const KUSTOMIZATIONS = ['kubernetes/base', 'kubernetes/overlays/province', 'kubernetes/overlays/province-compact', 'kubernetes/overlays/national', 'monitoring'].map((dir) =>
+  join(DEPLOY_DIR, dir),
+);
 
 export interface Resource {
   apiVersion: string;
@@ -31,9 +33,17 @@ export interface Located {
   resource: Resource;
 }
 
+interface Patch {
+  path?: string;
+  patch?: string;
+  target?: { kind?: string; name?: string; labelSelector?: string };
+}
+
 interface Kustomization {
   resources?: string[];
-  patches?: { path?: string; patch?: string; target?: { kind?: string; name?: string; labelSelector?: string } }[];
+  /** Kustomize components (kind Component): their resources and patches apply to this kustomization. */
+  components?: string[];
+  patches?: Patch[];
 }
 
 export function readYamlDocuments(file: string): Resource[] {
@@ -47,10 +57,12 @@ function readKustomization(dir: string): Kustomization {
   return readYamlDocuments(join(dir, 'kustomization.yaml'))[0] as unknown as Kustomization;
 }
 
-/** The resources a kustomization lists, following the kustomizations it builds on. */
+/** The resources a kustomization lists, following the kustomizations it builds on and its components. */
 export function kustomizationResources(dir: string): Located[] {
   const found: Located[] = [];
-  for (const entry of readKustomization(dir).resources ?? []) {
+  const kustomization = readKustomization(dir);
+  for (const component of kustomization.components ?? []) found.push(...kustomizationResources(resolve(dir, component)));
+  for (const entry of kustomization.resources ?? []) {
     const path = resolve(dir, entry);
     if (existsSync(join(path, 'kustomization.yaml'))) found.push(...kustomizationResources(path));
     else for (const resource of readYamlDocuments(path)) found.push({ file: path, resource });
@@ -87,14 +99,23 @@ function matchesSelector(resource: Resource, selector: string): boolean {
   });
 }
 
-/** Patches of a kustomization that would change nothing: their target matches none of its resources. */
+/** A kustomization's own patches and its components', each with the folder it is written in (its `path` is relative to it) and its place there. */
+export function kustomizationPatches(dir: string): { dir: string; index: number; patch: Patch }[] {
+  const kustomization = readKustomization(dir);
+  return [
+    ...(kustomization.components ?? []).flatMap((component) => kustomizationPatches(resolve(dir, component))),
+    ...(kustomization.patches ?? []).map((patch, index) => ({ dir, index, patch })),
+  ];
+}
+
+/** Patches of a kustomization (or of its components) that would change nothing: their target matches none of its resources. */
 export function patchTargetProblems(dir: string): string[] {
   const resources = kustomizationResources(dir).map((located) => located.resource);
   const problems: string[] = [];
-  for (const [index, patch] of (readKustomization(dir).patches ?? []).entries()) {
-    const where = `${relative(DEPLOY_DIR, dir)} patches[${index}]${patch.path ? ` (${patch.path})` : ''}`;
+  for (const { dir: from, index, patch } of kustomizationPatches(dir)) {
+    const where = `${relative(DEPLOY_DIR, from)} patches[${index}]${patch.path ? ` (${patch.path})` : ''}`;
     // A patch file without a target names its resource itself.
-    const named = !patch.target && patch.path ? readYamlDocuments(join(dir, patch.path))[0] : undefined;
+    const named = !patch.target && patch.path ? readYamlDocuments(join(from, patch.path))[0] : undefined;
     const target = patch.target ?? (named ? { kind: named.kind, name: named.metadata.name } : {});
     const matched = resources.filter(
       (r) => (!target.kind || r.kind === target.kind) && (!target.name || r.metadata.name === target.name) && (!target.labelSelector || matchesSelector(r, target.labelSelector)),

@@ -1,7 +1,8 @@
 /**
  * Starts subgraphs as HTTP services: `tsx subgraphs/main.ts [name …]` (default: all of them).
- * Each reads its port and source connections from the environment (lib/config.ts); in
- * production each runs as its own deployment with one name.
+ * Each reads its port and source connections from the environment (lib/config.ts). In
+ * production each runs as its own deployment with one name, or all in one (the compact shape,
+ * deploy/kubernetes/overlays/province-compact), ready together.
  */
 import { ConfigError, ShutdownConfig, SubgraphConfig, devDirectory, loadMetricsConfig, loadShutdownConfig, loadSubgraphConfig, loadWorkersConfig } from '../lib/config';
 import { serveMetrics } from '../lib/metrics';
@@ -15,6 +16,7 @@ import { runOnEveryCore } from '../lib/workers';
 import { SUBGRAPHS, SubgraphName } from '../lib/sources';
 import type { RunningService } from './common/server';
 import { startSubgraph, subgraphServerOptions } from './common/server';
+import { warmUpTogether } from './common/warm-up-together';
 import { SUBGRAPH_FACTORIES } from './registry';
 
 async function main(): Promise<void> {
@@ -35,11 +37,14 @@ async function main(): Promise<void> {
 
 async function serve(configs: SubgraphConfig[], shutdown: ShutdownConfig): Promise<void> {
   const running: RunningService[] = [];
+  // One process, one readiness: every port says ready once every subgraph here has warmed up.
+  const together = warmUpTogether();
   for (const config of configs) {
-    const service = await startSubgraph(SUBGRAPH_FACTORIES[config.name](config), subgraphServerOptions(config));
+    const service = await startSubgraph(together.wrap(SUBGRAPH_FACTORIES[config.name](config)), subgraphServerOptions(config));
     running.push(service);
     log.info('serving', { subgraph: config.name, url: service.url });
   }
+  together.allStarted();
   // One registry per process, so one /metrics port per process (METRICS_PORT), whatever it runs.
   const access = configs[0].metrics ?? loadMetricsConfig(process.env);
   const metricsServer =

@@ -12,7 +12,7 @@ import { createGatewayMetrics } from '../../../gateway/observability';
 import { loadGatewayConfig, loadShutdownConfig, loadSubgraphConfig, SUBGRAPH_SOURCES } from '../../../lib/config';
 import { startHttpService } from '../../../lib/http-service';
 import { SUBGRAPHS, SubgraphName } from '../../../lib/sources';
-import { DEPLOY_DIR, kustomizationResources, patchTargetProblems, readYamlDocuments, Resource, schemaProblem } from '../../../scripts/lint-deploy';
+import { DEPLOY_DIR, kustomizationPatches, kustomizationResources, patchTargetProblems, readYamlDocuments, Resource, schemaProblem } from '../../../scripts/lint-deploy';
 import { subgraphMetrics } from '../../../subgraphs/common/metrics';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are free-form YAML */
@@ -21,6 +21,7 @@ type Json = any;
 const BASE = join(DEPLOY_DIR, 'kubernetes', 'base');
 const PROVINCE = join(DEPLOY_DIR, 'kubernetes', 'overlays', 'province');
 const NATIONAL = join(DEPLOY_DIR, 'kubernetes', 'overlays', 'national');
+const COMPACT = join(DEPLOY_DIR, 'kubernetes', 'overlays', 'province-compact');
 const base = kustomizationResources(BASE).map((located) => located.resource as Json);
 const deployments = base.filter((r) => r.kind === 'Deployment');
 const services = base.filter((r) => r.kind === 'Service');
@@ -28,6 +29,13 @@ const configMap = base.find((r) => r.kind === 'ConfigMap' && r.metadata.name ===
 const policies = base.filter((r) => r.kind === 'NetworkPolicy');
 const containerOf = (deployment: Json) => deployment.spec.template.spec.containers[0];
 const deployment = (name: string) => deployments.find((d) => d.metadata.name === name);
+// The compact shape: the base's gateway, settings and policies, every subgraph in one pod.
+const compact = kustomizationResources(COMPACT).map((located) => located.resource as Json);
+const together = compact.find((r) => r.kind === 'Deployment' && r.metadata.name === 'subgraphs');
+/** Every Deployment an operator may run, in either shape. */
+const everyDeployment = [...deployments, together];
+/** The subgraphs a subgraph Deployment's process serves: those its arguments name, or all. */
+const servedBy = (d: Json): SubgraphName[] => (containerOf(d).args.length > 1 ? containerOf(d).args.slice(1) : [...SUBGRAPHS]);
 const matchLabels = (selector: Json, labels: Record<string, string>) => Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
 
 /** Plausible values for what the Secrets hold, so the real configuration loaders can read a pod's environment. */
@@ -85,16 +93,58 @@ describe('the base starts the product as its configuration expects', () => {
   });
 });
 
+describe('the compact shape (overlays/province-compact) starts every subgraph in one pod', () => {
+  const compactServices = compact.filter((r) => r.kind === 'Service');
+
+  it("keeps the base's gateway, settings and network policies, and runs one Deployment for the subgraphs", () => {
+    expect(compact.filter((r) => r.kind === 'Deployment').map((d) => d.metadata.name).sort()).toEqual(['gateway', 'subgraphs']);
+    expect(compact.find((r) => r.kind === 'Deployment' && r.metadata.name === 'gateway')).toEqual(deployment('gateway'));
+    expect(compact.find((r) => r.kind === 'ConfigMap')).toEqual(configMap);
+    expect(compact.filter((r) => r.kind === 'NetworkPolicy')).toEqual(policies);
+  });
+
+  it('serves each subgraph, in production, on the port of its Service, which has the name and port the gateway calls', () => {
+    expect(containerOf(together).args).toEqual(['subgraphs/main.ts']);
+    const env = environmentOf(together);
+    const containerPorts = containerOf(together).ports.map((p: Json) => p.containerPort);
+    for (const name of SUBGRAPHS) {
+      const config = loadSubgraphConfig(name, env);
+      expect(config.host).toBe('0.0.0.0');
+      expect(config.metrics?.port).toBe(9464);
+      const service = compactServices.find((s) => s.metadata.name === name);
+      // The same Service as the base's, but for the pod it sends to.
+      const inBase = services.find((s) => s.metadata.name === name);
+      expect(service.spec.ports.map((p: Json) => p.port)).toEqual(inBase.spec.ports.map((p: Json) => p.port));
+      expect(matchLabels(service.spec.selector, together.spec.template.metadata.labels)).toBe(true);
+      expect(portNumber(containerOf(together), service.spec.ports[0].targetPort)).toBe(config.port);
+      expect(containerPorts).toContain(config.port);
+    }
+    expect(compactServices.map((s) => s.metadata.name).sort()).toEqual(services.map((s) => s.metadata.name).sort());
+  });
+
+  it("gets every setting, secret and key file the base's nine subgraph pods get", () => {
+    const names = (d: Json) => (containerOf(d).env ?? []).map((v: Json) => `${v.name}=${v.value ?? `${v.valueFrom.secretKeyRef.name}/${v.valueFrom.secretKeyRef.key}`}`);
+    const keyFiles = (d: Json) => d.spec.template.spec.volumes.flatMap((v: Json) => (v.secret?.items ?? []).map((item: Json) => `${v.secret.secretName}/${item.key}`));
+    const apart = deployments.filter((d) => d.metadata.name !== 'gateway');
+    const given = new Set([...names(together), ...keyFiles(together)]);
+    for (const wanted of new Set(apart.flatMap((d) => [...names(d), ...keyFiles(d)]))) {
+      if (wanted.startsWith('HEALTH_PORT=')) continue; // the container's own health check: one port
+      expect({ wanted, given: given.has(wanted) }).toEqual({ wanted, given: true });
+    }
+  });
+});
+
 describe('probes and stopping', () => {
   it('probes /health (liveness) and /ready (readiness) on the port the process serves, and the product answers both', async () => {
     const paths = new Set<string>();
-    for (const d of deployments) {
+    for (const d of everyDeployment) {
       const container = containerOf(d);
-      const served = d.metadata.name === 'gateway' ? loadGatewayConfig(environmentOf(d)).port : loadSubgraphConfig(d.metadata.name, environmentOf(d)).port;
+      // A process serving several subgraphs is ready on every port once all are (warm-up-together.ts).
+      const served = d.metadata.name === 'gateway' ? [loadGatewayConfig(environmentOf(d)).port] : servedBy(d).map((name) => loadSubgraphConfig(name, environmentOf(d)).port);
       expect(container.livenessProbe.httpGet.path).toBe('/health');
       expect(container.readinessProbe.httpGet.path).toBe('/ready');
       for (const probe of [container.livenessProbe, container.readinessProbe, container.startupProbe]) {
-        expect(portNumber(container, probe.httpGet.port)).toBe(served);
+        expect(served).toContain(portNumber(container, probe.httpGet.port));
         paths.add(probe.httpGet.path);
       }
     }
@@ -115,7 +165,7 @@ describe('probes and stopping', () => {
   });
 
   it('gives each pod longer to stop than SHUTDOWN_DELAY_MS and SHUTDOWN_TIMEOUT_MS and the process\'s own margin', () => {
-    for (const d of deployments) {
+    for (const d of everyDeployment) {
       const shutdown = loadShutdownConfig(environmentOf(d));
       expect(shutdown.delayMs).toBeGreaterThan(0);
       // lib/graceful-stop.ts exits on its own 5 s after delay + timeout; Kubernetes must not kill it first.
@@ -139,7 +189,7 @@ describe('secrets and the pod sandbox', () => {
     const documented = documentedSecretKeys();
     expect(documented.size).toBeGreaterThan(0);
     const referenced = new Set<string>();
-    for (const d of deployments) {
+    for (const d of everyDeployment) {
       for (const variable of containerOf(d).env ?? []) {
         if (/^(JWKS_URL|AUDIT_DATABASE_URL|REDIS_URL|.*_SOURCE_KEY)$/.test(variable.name)) {
           expect({ name: variable.name, value: variable.value }).toEqual({ name: variable.name, value: undefined });
@@ -153,11 +203,11 @@ describe('secrets and the pod sandbox', () => {
     for (const reference of referenced) expect({ reference, documented: documented.has(reference) }).toEqual({ reference, documented: true });
     // Nothing secret in the ConfigMap, and no Secret written in the manifests.
     expect(Object.keys(configMap.data).filter((key) => /KEY|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL|JWKS/.test(key))).toEqual([]);
-    expect(base.filter((r) => r.kind === 'Secret')).toEqual([]);
+    expect([...base, ...compact].filter((r) => r.kind === 'Secret')).toEqual([]);
   });
 
   it('runs every container as a non-root user on a read-only root, without capabilities, with /tmp writable', () => {
-    for (const d of deployments) {
+    for (const d of everyDeployment) {
       const pod = d.spec.template.spec;
       const container = containerOf(d);
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
@@ -231,6 +281,21 @@ describe('network policies', () => {
     expect(allowed(ours('population'), ISSUER, 443)).toBe(false);
   });
 
+  it('let the one pod of the compact shape be reached by the gateway alone, and reach the sources, Redis and PostgreSQL', () => {
+    const pod: Peer = { labels: together.spec.template.metadata.labels };
+    for (const name of SUBGRAPHS) {
+      const served = loadSubgraphConfig(name, environmentOf(together)).port;
+      expect(allowed(ours('gateway'), pod, served)).toBe(true);
+      expect(allowed(outside('ingress-nginx'), pod, served)).toBe(false);
+      expect(allowed(outside('some-other-app'), pod, served)).toBe(false);
+    }
+    expect(allowed(pod, SOURCE, 443)).toBe(true);
+    expect(allowed(pod, ISSUER, 443)).toBe(false);
+    expect(allowed(pod, outside('vn-gateway-data'), 6379)).toBe(true);
+    expect(allowed(pod, outside('vn-gateway-data'), 5432)).toBe(true);
+    expect(allowed(outside('monitoring'), pod, 9464)).toBe(true);
+  });
+
   it('lets every process reach Redis, PostgreSQL and DNS, and the monitoring namespace reach only the metrics port', () => {
     for (const name of ['gateway', ...SUBGRAPHS]) {
       expect(allowed(ours(name), outside('vn-gateway-data'), 6379)).toBe(true);
@@ -245,14 +310,15 @@ describe('network policies', () => {
 
 describe('overlays', () => {
   it('aim every patch at a resource they have', () => {
-    for (const overlay of [PROVINCE, NATIONAL]) expect(patchTargetProblems(overlay)).toEqual([]);
+    for (const overlay of [PROVINCE, COMPACT, NATIONAL]) expect(patchTargetProblems(overlay)).toEqual([]);
   });
 
-  it('province: one replica each and no autoscaler', () => {
-    const kustomization = readYamlDocuments(join(PROVINCE, 'kustomization.yaml'))[0] as Json;
-    const replicas = kustomization.patches.filter((p: Json) => p.patch?.includes('/spec/replicas'));
-    expect(replicas.map((p: Json) => p.patch.match(/value: (\d+)/)[1])).toEqual(['1']);
-    expect(kustomizationResources(PROVINCE).filter((l) => ['HorizontalPodAutoscaler', 'PodDisruptionBudget'].includes(l.resource.kind))).toEqual([]);
+  it('province, in either shape: one replica each and no autoscaler', () => {
+    for (const overlay of [PROVINCE, COMPACT]) {
+      const replicas = kustomizationPatches(overlay).filter(({ patch }) => patch.patch?.includes('/spec/replicas'));
+      expect(replicas.map(({ patch }) => patch.patch!.match(/value: (\d+)/)![1])).toEqual(['1']);
+      expect(kustomizationResources(overlay).filter((l) => ['HorizontalPodAutoscaler', 'PodDisruptionBudget'].includes(l.resource.kind))).toEqual([]);
+    }
   });
 
   it('national: an autoscaler and a disruption budget for each Deployment, replicas apart across nodes and zones', () => {
