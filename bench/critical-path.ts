@@ -14,7 +14,12 @@ export interface TimedCall {
   endedAt: number;
 }
 
-/** The longest chain of calls in which each starts after the previous one ended. */
+/**
+ * The longest chain of calls in which each starts after the previous one ended. Of chains as long,
+ * the one the request waited on: ending with the call answered last, each call after the one
+ * answered last before it began (so the time between two calls of the chain is time the request
+ * spent outside the sources, not a call that finished early beside it).
+ */
 export function longestChain(calls: readonly TimedCall[]): TimedCall[] {
   const sorted = [...calls].sort((a, b) => a.startedAt - b.startedAt);
   const best: { length: number; previous: number }[] = [];
@@ -23,13 +28,16 @@ export function longestChain(calls: readonly TimedCall[]): TimedCall[] {
     let length = 1;
     let previous = -1;
     for (let j = 0; j < i; j++) {
-      if (sorted[j].endedAt <= call.startedAt && best[j].length + 1 > length) {
+      if (sorted[j].endedAt > call.startedAt) continue;
+      const longer = best[j].length + 1 > length;
+      const asLongEndingLater = best[j].length + 1 === length && previous >= 0 && sorted[j].endedAt > sorted[previous].endedAt;
+      if (longer || asLongEndingLater) {
         length = best[j].length + 1;
         previous = j;
       }
     }
     best.push({ length, previous });
-    if (end < 0 || length > best[end].length) end = i;
+    if (end < 0 || length > best[end].length || (length === best[end].length && call.endedAt > sorted[end].endedAt)) end = i;
   });
   const chain: TimedCall[] = [];
   for (let i = end; i >= 0; i = best[i].previous) chain.unshift(sorted[i]);

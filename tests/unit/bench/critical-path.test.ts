@@ -15,8 +15,28 @@ describe('longestChain', () => {
     ];
     const chain = longestChain(calls);
     expect(chain).toHaveLength(3);
-    expect(chain[0].operation).toBe('citizens:batchGet');
+    // Of the first round, the call answered last (the calls' log says when, not what waited on what).
+    expect(chain[0].operation).toBe('provinces:list');
     expect(chain[2].startedAt).toBeGreaterThanOrEqual(chain[1].endedAt);
+  });
+
+  it('of chains as long, follows the one the request waited on: the call answered last, after the call answered last before it', () => {
+    // A cold dossier: the citizen; then the members read ahead at once, and the other sources
+    // later (after the gateway's second round), the last of them answered last.
+    const log: [TimedCall['source'], number, number][] = [
+      ['population', 10, 61],
+      ['catalogue', 11, 40],
+      ['population', 66, 117],
+      ['social-insurance', 80, 131],
+      ['budget', 85, 136],
+      ['land', 83, 133],
+    ];
+    const chain = longestChain(log.map(([source, startedAt, endedAt]) => call(source, 'a call', startedAt, endedAt)));
+    expect(chain.map((c) => c.source)).toEqual(['population', 'budget']);
+    expect(timeOutsideSources(chain, 0, 149)).toEqual({ beforeFirstMs: 10, betweenMs: 24, afterLastMs: 13 });
+    // Each call waits on the call answered last before it began, not on one that ended earlier.
+    const waited = longestChain([call('catalogue', 'provinces:list', 0, 20), call('population', 'citizens:batchGet', 1, 51), call('land', 'parcels:list', 60, 110)]);
+    expect(waited.map((c) => c.source)).toEqual(['population', 'land']);
   });
 
   it('does not chain calls that overlap, whatever order they are listed in', () => {
