@@ -37,6 +37,8 @@ export interface RunResult {
     roundTripsP50: number;
     roundTripsMax: number;
     chain: string[];
+    /** The chain of a request that waited on the most round trips (absent in older results). */
+    longestChain?: string[];
     sourceLatencyMs: [number, number];
     /** Medians of the time outside the sources along each request's chain (absent in older results). */
     outsideSourcesMsP50?: TimeOutsideSources;
@@ -221,6 +223,13 @@ export function criticalPathTable(results: readonly RunResult[]): string {
     lines.push(
       `| ${GATEWAY_LABELS[r.gateway]} | ${latency} | ${r.requests} | ${number(r.p50Ms, 1)} | ${number(r.p99Ms, 1)} | ${r.errors} | ${path.roundTripsP50} / ${path.roundTripsMax} | ${path.chain.join(' → ')} | ${outside(path.outsideSourcesMsP50)} |`,
     );
+  }
+  // A request that waited on more round trips than the median one: which calls it waited on.
+  for (const r of runs) {
+    const path = r.criticalPath!;
+    if (path.longestChain && path.roundTripsMax > path.roundTripsP50) {
+      lines.push('', `${GATEWAY_LABELS[r.gateway]}: a request waited on ${path.roundTripsMax} round trips: ${path.longestChain.join(' → ')}`);
+    }
   }
   return lines.join('\n');
 }

@@ -295,6 +295,7 @@ async function criticalPathRun(target: Target, stack: Stack, world: World, optio
       roundTripsP50: median.roundTrips,
       roundTripsMax: Math.max(...samples.map((s) => s.roundTrips)),
       chain: median.chain,
+      longestChain: byRoundTrips[byRoundTrips.length - 1].chain,
       sourceLatencyMs: options.latencyMs,
       outsideSourcesMsP50: {
         beforeFirstMs: percentile(samples.map((s) => s.outside.beforeFirstMs), 50),

@@ -1,5 +1,5 @@
 /** The benchmark's report: several rounds reduced to medians, and each round's ratios beside them. */
-import { medianOfRounds, roundsTable, RunResult } from '../../../bench/report';
+import { criticalPathTable, medianOfRounds, roundsTable, RunResult } from '../../../bench/report';
 
 function run(gateway: RunResult['gateway'], round: number | undefined, requestsPerSecond: number, cpuMs: number, p99Ms = 500): RunResult {
   return {
@@ -56,5 +56,30 @@ describe('benchmark rounds', () => {
     const table = roundsTable(rounds.filter((r) => r.gateway === 'ours'));
     expect(table.split('\n')[0]).toBe('| workload | round | ours: requests/s, CPU ms / request |');
     expect(table).toContain('| dossier | median | 140, 7.00 |');
+  });
+});
+
+describe('the critical-path table', () => {
+  const cold = (roundTripsMax: number): RunResult => ({
+    ...run('ours', undefined, 7, 28),
+    workload: 'cold, critical path',
+    criticalPath: {
+      roundTripsP50: 2,
+      roundTripsMax,
+      chain: ['population citizens:batchGet', 'budget budget:export'],
+      longestChain: roundTripsMax === 3 ? ['population citizens:batchGet', 'population households:get', 'land parcels:list'] : ['population citizens:batchGet', 'land parcels:list'],
+      sourceLatencyMs: [50, 50],
+      outsideSourcesMsP50: { beforeFirstMs: 8, betweenMs: 12, afterLastMs: 9 },
+    },
+  });
+
+  it('names the calls of a request that waited on more round trips than the median one', () => {
+    const table = criticalPathTable([cold(3)]);
+    expect(table).toContain('| 2 / 3 | population citizens:batchGet → budget budget:export | 8.0 / 12.0 / 9.0 |');
+    expect(table).toContain('a request waited on 3 round trips: population citizens:batchGet → population households:get → land parcels:list');
+  });
+
+  it('says nothing more when no request waited on more than the median one', () => {
+    expect(criticalPathTable([cold(2)])).not.toContain('a request waited on');
   });
 });
