@@ -281,7 +281,7 @@ describe('network policies', () => {
     expect(allowed(ours('population'), ISSUER, 443)).toBe(false);
   });
 
-  it('let the one pod of the compact shape be reached by the gateway alone, and reach the sources, Redis and PostgreSQL', () => {
+  it('lets the one pod of the compact shape be reached by the gateway alone, and reach the sources, Redis and PostgreSQL', () => {
     const pod: Peer = { labels: together.spec.template.metadata.labels };
     for (const name of SUBGRAPHS) {
       const served = loadSubgraphConfig(name, environmentOf(together)).port;
