@@ -62,11 +62,22 @@ export function timeOutsideSources(chain: readonly TimedCall[], startedAt: numbe
   return { beforeFirstMs: chain[0].startedAt - startedAt, betweenMs, afterLastMs: endedAt - chain[chain.length - 1].endedAt };
 }
 
+/**
+ * The calls a request made, and those of an earlier request that were still running when it began
+ * (a call the earlier request did not wait for: the mocks log a call when it is answered, so it
+ * lands in the next request's log). Both on the calls' clock; `startedAt` is when the request left.
+ */
+export function callsOfRequest(calls: readonly TimedCall[], startedAt: number): { own: TimedCall[]; earlier: TimedCall[] } {
+  return { own: calls.filter((call) => call.startedAt >= startedAt), earlier: calls.filter((call) => call.startedAt < startedAt) };
+}
+
 export interface CriticalPathSample {
   ms: number;
   /** Source round trips in a row, and the calls that make them. */
   roundTrips: number;
   chain: string[];
+  /** Calls of an earlier request still running when this one began (left out of its chain). */
+  callsFromEarlier: number;
   outside: TimeOutsideSources;
   sourceCalls: number;
   failed: boolean;
@@ -101,12 +112,13 @@ export async function measureCriticalPath(options: CriticalPathOptions): Promise
     const text = await response.text();
     const ended = performance.timeOrigin + performance.now();
     const ms = ended - started;
-    const calls = await callLog(options);
+    const { own: calls, earlier } = callsOfRequest(await callLog(options), started);
     const chain = longestChain(calls);
     samples.push({
       ms,
       roundTrips: chain.length,
       chain: chain.map((call) => `${call.source} ${call.operation}`),
+      callsFromEarlier: earlier.length,
       outside: timeOutsideSources(chain, started, ended),
       sourceCalls: calls.length,
       failed: response.status !== 200 || text.includes('"errors"'),

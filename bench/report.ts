@@ -39,6 +39,8 @@ export interface RunResult {
     chain: string[];
     /** The chain of a request that waited on the most round trips (absent in older results). */
     longestChain?: string[];
+    /** Source calls a request did not wait for, still running when the next began (absent in older results). */
+    callsFromEarlierRequests?: number;
     sourceLatencyMs: [number, number];
     /** Medians of the time outside the sources along each request's chain (absent in older results). */
     outsideSourcesMsP50?: TimeOutsideSources;
@@ -229,6 +231,9 @@ export function criticalPathTable(results: readonly RunResult[]): string {
     const path = r.criticalPath!;
     if (path.longestChain && path.roundTripsMax > path.roundTripsP50) {
       lines.push('', `${GATEWAY_LABELS[r.gateway]}: a request waited on ${path.roundTripsMax} round trips: ${path.longestChain.join(' → ')}`);
+    }
+    if (path.callsFromEarlierRequests) {
+      lines.push('', `${GATEWAY_LABELS[r.gateway]}: ${path.callsFromEarlierRequests} source call(s) still running when the next request began (its answer had left without them; left out of that request's chain)`);
     }
   }
   return lines.join('\n');

@@ -296,6 +296,7 @@ async function criticalPathRun(target: Target, stack: Stack, world: World, optio
       roundTripsMax: Math.max(...samples.map((s) => s.roundTrips)),
       chain: median.chain,
       longestChain: byRoundTrips[byRoundTrips.length - 1].chain,
+      callsFromEarlierRequests: samples.reduce((sum, s) => sum + s.callsFromEarlier, 0),
       sourceLatencyMs: options.latencyMs,
       outsideSourcesMsP50: {
         beforeFirstMs: percentile(samples.map((s) => s.outside.beforeFirstMs), 50),

@@ -1,5 +1,5 @@
 /** How the critical-path run counts the source round trips a request waited on in a row. */
-import { longestChain, TimedCall, timeOutsideSources } from '../../../bench/critical-path';
+import { callsOfRequest, longestChain, TimedCall, timeOutsideSources } from '../../../bench/critical-path';
 
 const call = (source: TimedCall['source'], operation: string, startedAt: number, endedAt: number): TimedCall => ({ source, operation, startedAt, endedAt });
 
@@ -42,6 +42,15 @@ describe('longestChain', () => {
   it('does not chain calls that overlap, whatever order they are listed in', () => {
     expect(longestChain([call('land', 'a', 10, 60), call('budget', 'b', 0, 50), call('catalogue', 'c', 40, 90)])).toHaveLength(1);
     expect(longestChain([])).toEqual([]);
+  });
+});
+
+describe('callsOfRequest', () => {
+  it("leaves out a call an earlier request started and did not wait for, which the mocks log once it is answered", () => {
+    const leftOver = call('population', 'citizens:batchGet', 960, 1010);
+    const { own, earlier } = callsOfRequest([leftOver, call('population', 'citizens:batchGet', 1007, 1057), call('land', 'parcels:list', 1070, 1120)], 1000);
+    expect(earlier).toEqual([leftOver]);
+    expect(longestChain(own).map((c) => c.source)).toEqual(['population', 'land']);
   });
 });
 

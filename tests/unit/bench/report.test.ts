@@ -81,5 +81,12 @@ describe('the critical-path table', () => {
 
   it('says nothing more when no request waited on more than the median one', () => {
     expect(criticalPathTable([cold(2)])).not.toContain('a request waited on');
+    expect(criticalPathTable([cold(2)])).not.toContain('still running');
+  });
+
+  it("counts source calls a request left running, which the next request's log holds", () => {
+    const run = cold(2);
+    run.criticalPath!.callsFromEarlierRequests = 2;
+    expect(criticalPathTable([run])).toContain('2 source call(s) still running when the next request began');
   });
 });
