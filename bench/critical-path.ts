@@ -30,7 +30,8 @@ export function longestChain(calls: readonly TimedCall[]): TimedCall[] {
     for (let j = 0; j < i; j++) {
       if (sorted[j].endedAt > call.startedAt) continue;
       const longer = best[j].length + 1 > length;
-      const asLongEndingLater = best[j].length + 1 === length && previous >= 0 && sorted[j].endedAt > sorted[previous].endedAt;
+      // Equal lengths are at least 2, so `previous` is set.
+      const asLongEndingLater = best[j].length + 1 === length && sorted[j].endedAt > sorted[previous].endedAt;
       if (longer || asLongEndingLater) {
         length = best[j].length + 1;
         previous = j;

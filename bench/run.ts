@@ -277,6 +277,7 @@ async function criticalPathRun(target: Target, stack: Stack, world: World, optio
   const behindUsed = new Map([...behind].map(([name, pid]) => [name, cpuOf([pid]) - (behindBefore.get(name) ?? 0)]));
   const byRoundTrips = [...samples].sort((a, b) => a.roundTrips - b.roundTrips || a.ms - b.ms);
   const median = byRoundTrips[Math.floor((byRoundTrips.length - 1) / 2)];
+  const most = byRoundTrips[byRoundTrips.length - 1];
   const totalCalls = samples.reduce((sum, s) => sum + s.sourceCalls, 0);
   return {
     gateway: target.gateway,
@@ -293,9 +294,9 @@ async function criticalPathRun(target: Target, stack: Stack, world: World, optio
     cpuMsPerRequestBehind: Object.fromEntries([...behindUsed].map(([name, ms]) => [name, ms / requests])),
     criticalPath: {
       roundTripsP50: median.roundTrips,
-      roundTripsMax: Math.max(...samples.map((s) => s.roundTrips)),
+      roundTripsMax: most.roundTrips,
       chain: median.chain,
-      longestChain: byRoundTrips[byRoundTrips.length - 1].chain,
+      longestChain: most.chain,
       callsFromEarlierRequests: samples.reduce((sum, s) => sum + s.callsFromEarlier, 0),
       sourceLatencyMs: options.latencyMs,
       outsideSourcesMsP50: {
@@ -509,19 +510,22 @@ async function main(): Promise<void> {
     for (const gateway of options.gateways) await exercise(gateway, 'record');
     await standIns.mode('replay');
   }
+  // The stand-ins count since they started: each measured pass is the difference from the last reading.
+  let lastReading = standIns ? await standIns.stats() : null;
   for (let round = 1; round <= options.rounds; round++) {
     if (options.rounds > 1) say(`round ${round} of ${options.rounds}`);
     // Every other round in reverse, so that a machine slowing down or speeding up weighs on each alike.
     const order = round % 2 === 1 ? options.gateways : [...options.gateways].reverse();
     for (const gateway of order) {
-      const before = standIns ? await standIns.stats() : null;
       await exercise(gateway, 'measure', round);
-      if (standIns && before) {
-        const after = await standIns.stats();
+      if (standIns && lastReading) {
+        const reading = await standIns.stats();
+        const [hits, misses] = [reading.hits - lastReading.hits, reading.misses - lastReading.misses];
+        lastReading = reading;
         const total = (standInStats[gateway] ??= { hits: 0, misses: 0 });
-        total.hits += after.hits - before.hits;
-        total.misses += after.misses - before.misses;
-        say(`${gateway}: stand-ins answered ${after.hits - before.hits} calls from memory, passed on ${after.misses - before.misses} never recorded`);
+        total.hits += hits;
+        total.misses += misses;
+        say(`${gateway}: stand-ins answered ${hits} calls from memory, passed on ${misses} never recorded`);
       }
     }
   }

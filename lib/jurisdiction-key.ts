@@ -79,8 +79,8 @@ const verifiedByPublicKey = new Map<string, LRUCache<string, true>>();
 export function createJurisdictionKeyVerifier(publicJwk: JWK): JurisdictionKeyVerifier {
   const key = importEd25519(publicJwk, 'public');
   // An Ed25519 JWK's `x` is the public key itself (checked by the import above).
-  const known = verifiedByPublicKey.get(publicJwk.x!) ?? new LRUCache<string, true>({ max: 100_000 });
-  verifiedByPublicKey.set(publicJwk.x!, known);
+  let known = verifiedByPublicKey.get(publicJwk.x!);
+  if (!known) verifiedByPublicKey.set(publicJwk.x!, (known = new LRUCache<string, true>({ max: 100_000 })));
   return {
     verify(type, id, signedKey) {
       if (typeof signedKey !== 'string' || typeof id !== 'string' || id.length === 0) return null;
