@@ -245,18 +245,27 @@ export function filterOperation(
         kept.push(field);
         continue;
       }
-      const child = node.children.get(responseKey)?.node ?? newNode(returnType.name, policy.record(returnType.name));
+      const typeRecord = policy.record(returnType.name);
+      const child = node.children.get(responseKey)?.node ?? newNode(returnType.name, typeRecord);
       node.children.set(responseKey, { type: definition.type, node: child });
       const inner = filterSelections(field.selectionSet, returnType, child, seenFragments);
-      if (child.record && parentType !== rootType && isBareReference(child, policy)) {
+      const occurrences = occurrencesOf.get(child) ?? [];
+      occurrences.push(inner);
+      occurrencesOf.set(child, occurrences);
+      if (typeRecord && parentType !== rootType) {
         // A bare reference inside a record (a spouse's or co-owner's personalId) names that
         // person: a read of them, audited, but judged with the record that holds it. A key that
-        // is not a person's (a household ID) is just part of the record that holds it.
-        if (child.record.subjectIsKey) child.reference = true;
-        else child.record = null;
+        // is not a person's (a household ID) is just part of the record that holds it. Judged
+        // over every occurrence of the response key so far, which GraphQL merges into one
+        // answer: `spouse { personalId } spouse { fullName }` reads the spouse's record.
+        const bare = isBareReference(child, policy);
+        child.record = bare && !typeRecord.subjectIsKey ? null : typeRecord;
+        child.reference = bare && typeRecord.subjectIsKey;
       }
       child.lookup = !!child.record && parentType === rootType;
-      inner.push(...hiddenSelections(child));
+      // Every occurrence carries what the node now needs: the one that made it a record may be
+      // skipped (@skip/@include) while an earlier one runs.
+      for (const selections of occurrences) selections.push(...hiddenSelections(child, selections));
       if (inner.length === 0) {
         inner.push(hiddenField(HIDDEN.typename, '__typename'));
         addHidden(child, HIDDEN.typename);
@@ -267,14 +276,21 @@ export function filterOperation(
     return kept;
   };
 
-  /** What the gateway reads for itself on every personal record: who it is about and where it lies. */
-  const hiddenSelections = (node: PlanNode): FieldNode[] => {
-    if (!node.record || node.hidden.includes(HIDDEN.subject)) return [];
-    changed = true;
-    addHidden(node, HIDDEN.subject);
-    if (node.reference) return [hiddenField(HIDDEN.subject, node.record.subject)];
-    addHidden(node, HIDDEN.jurisdictionKey);
-    return [hiddenField(HIDDEN.subject, node.record.subject), hiddenField(HIDDEN.jurisdictionKey, node.record.jurisdiction)];
+  /** The selection sets a node's response key appears with in the filtered document. */
+  const occurrencesOf = new Map<PlanNode, SelectionNode[][]>();
+
+  /**
+   * What the gateway reads for itself on every personal record (who it is about and where it
+   * lies) that `selections` does not select yet.
+   */
+  const hiddenSelections = (node: PlanNode, selections: readonly SelectionNode[]): FieldNode[] => {
+    if (!node.record) return [];
+    const needed: [string, string][] = [[HIDDEN.subject, node.record.subject]];
+    if (!node.reference) needed.push([HIDDEN.jurisdictionKey, node.record.jurisdiction]);
+    const missing = needed.filter(([alias]) => !selections.some((s) => s.kind === Kind.FIELD && s.alias?.value === alias));
+    for (const [alias] of missing) addHidden(node, alias);
+    if (missing.length > 0) changed = true;
+    return missing.map(([alias, name]) => hiddenField(alias, name));
   };
 
   const plan = newNode(rootType.name, null);

@@ -130,8 +130,9 @@ export function settleResponse(
     }
   };
 
-  const settleObject = (object: Record<string, unknown>, node: PlanNode, path: Path): Record<string, unknown> | typeof NULLED => {
-    let verdict: RecordVerdict | null = null;
+  /** `enclosing`: the verdict on the nearest record this object sits in, which a bare reference shares. */
+  const settleObject = (object: Record<string, unknown>, node: PlanNode, path: Path, enclosing: RecordVerdict | null): Record<string, unknown> | typeof NULLED => {
+    let verdict: RecordVerdict | null = node.reference ? enclosing : null;
     if (node.record && !node.reference) {
       const residence = parseJurisdictionKey(object[HIDDEN.jurisdictionKey]);
       verdict = principal ? judgeRecord(principal, residence, () => idsOf(object[HIDDEN.subject])) : 'outside';
@@ -223,7 +224,7 @@ export function settleResponse(
 
     for (const [key, child] of node.children) {
       if (!(key in object)) continue;
-      const settled = settleValue(object[key], child.type, child.node, [...path, key]);
+      const settled = settleValue(object[key], child.type, child.node, [...path, key], node.record ? verdict : enclosing);
       if (settled === INVALID) return NULLED;
       object[key] = settled;
     }
@@ -233,7 +234,7 @@ export function settleResponse(
     return object;
   };
 
-  const settleValue = (value: unknown, type: GraphQLOutputType, node: PlanNode, path: Path): unknown => {
+  const settleValue = (value: unknown, type: GraphQLOutputType, node: PlanNode, path: Path, enclosing: RecordVerdict | null): unknown => {
     if (value === null || value === undefined) {
       // A record the subgraph's own check withheld is a refusal all the same.
       const upstream = value === null && node.record && !node.reference ? upstreamRefusalAt(path) : null;
@@ -251,7 +252,7 @@ export function settleResponse(
       const items = value as unknown[];
       settled = items;
       for (let index = 0; index < items.length; index++) {
-        const item = settleValue(items[index], inner.ofType, node, [...path, index]);
+        const item = settleValue(items[index], inner.ofType, node, [...path, index], enclosing);
         if (item === INVALID) {
           settled = NULLED;
           break;
@@ -259,7 +260,7 @@ export function settleResponse(
         items[index] = item;
       }
     } else if (typeof value === 'object') {
-      settled = settleObject(value as Record<string, unknown>, node, path);
+      settled = settleObject(value as Record<string, unknown>, node, path, enclosing);
     } else {
       settled = value;
     }
@@ -268,7 +269,7 @@ export function settleResponse(
   };
 
   if (!data) return { data: data ?? null, errors, reads, refusals };
-  const settled = settleObject(data, plan, []);
+  const settled = settleObject(data, plan, [], null);
   return { data: settled === NULLED ? null : settled, errors, reads, refusals };
 }
 

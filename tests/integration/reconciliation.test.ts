@@ -258,4 +258,21 @@ describe('access to reconciliation', () => {
       );
     }
   });
+
+  it('records them too when the page asks for the nodes twice, first for their type name alone', async () => {
+    const token = await stack.token({ scope: SCOPES, jurisdiction: '24', sub: 'officer-recon-twice', purpose: 'ĐỐI-SOÁT 2026-08' });
+    const { body } = await stack.query<any>(
+      `{ commune(code: "07210") { discrepancies(first: 3, kinds: [NAME_DIFFERS]) { nodes { __typename } nodes { kind personalId sides { value } } } } }`,
+      {},
+      { authorization: `Bearer ${token}` },
+    );
+    expect(body.errors).toBeUndefined();
+    const nodes = body.data.commune.discrepancies.nodes as { personalId: string }[];
+    expect(nodes).toHaveLength(3);
+    for (const { personalId } of nodes) {
+      const log = await stack.query<any>(`query($id: ID!) { accessLog(personalId: $id) { subject fields } }`, { id: personalId }, auth);
+      const entry = (log.body.data.accessLog as { subject: string; fields: string[] }[]).find((e) => e.subject === 'officer-recon-twice');
+      expect(entry?.fields).toEqual(expect.arrayContaining(['Discrepancy.kind', 'Discrepancy.personalId', 'Discrepancy.sides']));
+    }
+  });
 });

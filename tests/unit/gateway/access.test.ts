@@ -297,6 +297,78 @@ describe('what @personal declares', () => {
     expect(JSON.stringify(settled.data)).not.toContain('gw__');
   });
 
+  it('marks a person a bare reference names as read by location independence when the record holding it was', () => {
+    const spouse = '024190054321';
+    const query = `{ citizen(personalId: "${ID}") { fullName civilStatus { marriages { spouse { personalId } } } } }`;
+    const answer = (residence: string) => ({
+      citizen: {
+        fullName: 'X',
+        civilStatus: { marriages: [{ spouse: { personalId: spouse, [HIDDEN.subject]: spouse } }] },
+        [HIDDEN.subject]: ID,
+        [HIDDEN.jurisdictionKey]: residence,
+      },
+    });
+    const outsider = principal('population:read civil-status:read', { jurisdiction: '07210', locationIndependent: true });
+    const settled = settleResponse(answer('01/00004'), filter(query, outsider).plan, outsider, {});
+    expect(settled.errors).toEqual([]);
+    expect(settled.reads.get(ID)?.locationIndependent).toBe(true);
+    expect(settled.reads.get(spouse)).toMatchObject({ locationIndependent: true, fields: new Set(['Citizen.personalId']) });
+    // Inside the jurisdiction, nobody is marked.
+    const local = principal('population:read civil-status:read', { jurisdiction: '01' });
+    const inside = settleResponse(answer('01/00004'), filter(query, local).plan, local, {});
+    expect(inside.reads.get(spouse)?.locationIndependent).toBe(false);
+  });
+
+  it('judges and audits a response key asked twice as one record when a later occurrence asks more than the key', () => {
+    const caller = principal('population:read land:read', { jurisdiction: '24' });
+    const other = '024190054321';
+    for (const query of [
+      `{ landParcel(parcelId: "TD-07210-1-1") { area owners { citizen { personalId } citizen { fullName } } } }`,
+      `{ landParcel(parcelId: "TD-07210-1-1") { area owners { citizen { personalId } ... on LandOwner { citizen { fullName } } } } }`,
+      `{ landParcel(parcelId: "TD-07210-1-1") { area owners { citizen { personalId } citizen @include(if: true) { fullName } } } }`,
+    ]) {
+      const { plan, document } = filter(query, caller);
+      // Each occurrence carries the co-owner's own residence, whichever of them runs.
+      expect(print(document).match(/gw__jk: jurisdictionKey/g)).toHaveLength(2 + 2);
+      const owner = (personalId: string, residence: string) => ({
+        citizen: { personalId, fullName: 'X', [HIDDEN.subject]: personalId, [HIDDEN.jurisdictionKey]: residence },
+        [HIDDEN.subject]: personalId,
+        [HIDDEN.jurisdictionKey]: '24/07210',
+      });
+      const settled = settleResponse(
+        { landParcel: { area: 100, owners: [owner(ID, '24/07210'), owner(other, '01/00004')], [HIDDEN.subject]: [ID, other], [HIDDEN.jurisdictionKey]: '24/07210' } },
+        plan,
+        caller,
+        {},
+      );
+      expect([...settled.reads.get(ID)!.fields]).toContain('Citizen.fullName');
+      // The co-owner living outside the jurisdiction is withheld, as `citizen { personalId fullName }` would be.
+      expect((settled.data as { landParcel: { owners: { citizen: unknown }[] } }).landParcel.owners[1].citizen).toBeNull();
+      expect(settled.errors[0]).toMatchObject({ extensions: { reason: 'OUTSIDE_JURISDICTION' } });
+    }
+  });
+
+  it('audits every member of a household whose ID is asked first and its address after', () => {
+    const caller = principal('population:read', { jurisdiction: '24' });
+    const { plan, document } = filter(`{ citizen(personalId: "${ID}") { household { householdId } household { address } } }`, caller);
+    expect(print(document)).toMatch(/gw__sub: memberPersonalIds/);
+    const members = [ID, '024190054321', '024190099999'];
+    const settled = settleResponse(
+      {
+        citizen: {
+          household: { householdId: 'HK-1', address: 'X', [HIDDEN.subject]: members, [HIDDEN.jurisdictionKey]: '24/07210' },
+          [HIDDEN.subject]: ID,
+          [HIDDEN.jurisdictionKey]: '24/07210',
+        },
+      },
+      plan,
+      caller,
+      {},
+    );
+    expect([...settled.reads.keys()].sort()).toEqual([...members].sort());
+    expect([...settled.reads.get('024190099999')!.fields]).toEqual(expect.arrayContaining(['Household.address']));
+  });
+
   it('lists the residents of a commune only strictly inside the jurisdiction, never through location independence', () => {
     const query = `{ commune(code: "01273") { name residents(first: 2) { totalCount nodes { personalId } } } }`;
     const outsider = principal('population:read', { jurisdiction: '24', locationIndependent: true });
