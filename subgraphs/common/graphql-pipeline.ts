@@ -6,9 +6,10 @@
  * documents over and over; Apollo Server's per-request machinery (plugin dispatch, header maps,
  * document hashing, response shaping) cost more CPU than executing the entity call itself. The
  * schema is still `buildSubgraphSchema`'s, so `_service` and `_entities` answer as in any
- * Federation 2 subgraph, and the HTTP contract is the one Apollo Server had: POST JSON, a GET only
- * with a header that forces a CORS preflight (CSRF prevention), 400 for a request that cannot be
- * run, 200 with `errors` for one that ran.
+ * Federation 2 subgraph, and the HTTP contract is the one Apollo Server had for POST: JSON, no
+ * content type a browser sends cross-site without a preflight (CSRF prevention), 400 for a request
+ * that cannot be run, 200 with `errors` for one that ran. No GET: the gateway signs the body, so
+ * the operation is read from the body alone (server.ts refuses any other method first).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -82,7 +83,7 @@ export interface PipelineOptions {
   onOperation?(outcome: OperationOutcome, startedAt: number): void;
 }
 
-/** Headers only a script can set, so a cross-site form or image cannot send a GET with them. */
+/** Headers only a script can set, so a cross-site form or image cannot send a request with them. */
 const PREFLIGHT_HEADERS = ['apollo-require-preflight', 'x-apollo-operation-name'];
 /** Content types a browser sends cross-site without a preflight. */
 const SIMPLE_CONTENT_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
@@ -108,30 +109,16 @@ function refuseCrossSite(req: IncomingMessage): void {
 
 function variablesOf(value: unknown): Record<string, unknown> | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string') {
-    try {
-      return variablesOf(JSON.parse(value));
-    } catch {
-      throw badRequest('`variables` in a GET request must be JSON-encoded');
-    }
-  }
   if (typeof value !== 'object' || Array.isArray(value)) throw badRequest('`variables` must be an object');
   return value as Record<string, unknown>;
 }
 
-/** The one operation a request carries (batches are not served: the gateway sends one per call). */
+/** The one operation a request's body carries (batches are not served: the gateway sends one per call). */
 function operationOf(req: IncomingMessage, body: unknown): Operation {
-  let raw: Record<string, unknown>;
-  if (req.method === 'GET') {
-    const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
-    raw = { query: params.get('query') ?? undefined, variables: params.get('variables') ?? undefined, operationName: params.get('operationName') ?? undefined };
-  } else if (req.method === 'POST') {
-    if (Array.isArray(body)) throw badRequest('Operation batching is not served by a subgraph: send one operation per request');
-    if (typeof body !== 'object' || body === null) throw badRequest('POST body must be a JSON object (content-type: application/json)');
-    raw = body as Record<string, unknown>;
-  } else {
-    throw new HttpError(405, 'BAD_REQUEST', 'Only GET and POST are served', { allow: 'GET, POST' });
-  }
+  if (req.method !== 'POST') throw new HttpError(405, 'BAD_REQUEST', 'Only POST is served', { allow: 'POST' });
+  if (Array.isArray(body)) throw badRequest('Operation batching is not served by a subgraph: send one operation per request');
+  if (typeof body !== 'object' || body === null) throw badRequest('POST body must be a JSON object (content-type: application/json)');
+  const raw = body as Record<string, unknown>;
   if (typeof raw.query !== 'string' || raw.query === '') {
     const persisted = typeof raw.extensions === 'object' && raw.extensions !== null && 'persistedQuery' in raw.extensions;
     if (persisted) throw badRequest('Persisted queries are not supported by this subgraph', 'PERSISTED_QUERY_NOT_SUPPORTED');
@@ -206,9 +193,9 @@ export function createGraphQLPipeline<TContext>(options: PipelineOptions): Graph
     serve(req, res, body, context, firstUse) {
       const startedAt = performance.now();
       // Every answer, a refusal too, leaves only once the call is known to be its first use.
-      const respond = (status: number, answer: Answer): void | Promise<void> => {
+      const respond = (status: number, answer: Answer, headers?: Record<string, string>): void | Promise<void> => {
         const send = () => {
-          sendJson(res, status, answer);
+          sendJson(res, status, answer, headers);
           options.onOperation?.({ errors: answer.errors ?? [] }, startedAt);
         };
         return firstUse ? firstUse.then(send, (error: unknown) => refuse(res, error)) : send();
@@ -219,7 +206,7 @@ export function createGraphQLPipeline<TContext>(options: PipelineOptions): Graph
         operation = operationOf(req, jsonBody(req, body));
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
-        return respond(error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+        return respond(error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] }, error.headers);
       }
       const prepared = prepare(operation.query);
       if ('errors' in prepared) return respond(prepared.status, { errors: prepared.errors });
@@ -227,9 +214,6 @@ export function createGraphQLPipeline<TContext>(options: PipelineOptions): Graph
       if (!chosen) {
         const message = operation.operationName ? `Unknown operation named "${operation.operationName}".` : 'Must provide operation name if query contains multiple operations.';
         return respond(400, { errors: [{ message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] });
-      }
-      if (req.method === 'GET' && chosen.operation !== 'query') {
-        return respond(405, { errors: [{ message: 'Only query operations are served over GET', extensions: { code: 'BAD_REQUEST' } }] });
       }
       const name = operation.operationName ?? '';
       let compiled = prepared.compiled.get(name);

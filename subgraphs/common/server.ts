@@ -102,6 +102,16 @@ export function subgraphServerOptions(config: SubgraphConfig): SubgraphServerOpt
 /** Requests larger than this are refused before they are verified (the gateway sends far less). */
 const MAX_BODY_BYTES = 1_000_000;
 
+/**
+ * The gateway's signature covers the body, so the operation must come from the body alone: a GET
+ * (whose operation rides in the URL) or a query string would let a header captured on the wire
+ * carry another operation past the digest check.
+ */
+function refuseUnsignedParts(req: IncomingMessage): void {
+  if (req.method !== 'POST') throw new HttpError(405, 'BAD_REQUEST', 'Subgraphs serve only POST from the gateway: the operation is read from the signed body', { allow: 'POST' });
+  if ((req.url ?? '').includes('?')) throw new HttpError(400, 'BAD_REQUEST', 'Subgraphs read the operation from the signed body only: the URL must carry no query string');
+}
+
 
 type WithPrincipal = BaseContext & { principal: Principal };
 
@@ -150,6 +160,7 @@ export async function startSubgraph<TContext extends WithPrincipal>(
     let body: Buffer;
     let call: CheckedCall;
     try {
+      refuseUnsignedParts(req);
       body = await readBodyBytes(req, MAX_BODY_BYTES);
       try {
         call = await checkForwardedCall(verifier, typeof forwarded === 'string' ? forwarded : undefined, body);

@@ -210,6 +210,20 @@ describe('a forwarded header captured on the gateway-to-subgraph link', () => {
     for (const secret of [elsewhere.fullName, elsewhere.personalId]) expect(answer.text).not.toContain(secret);
   });
 
+  it.each(TARGETS)('is refused by %s with its signed body but another operation in the URL, as a GET or a POST', async (name) => {
+    const { headers, body } = firstCapture(name);
+    const other = JSON.parse(SUBGRAPH_CALLS[name](elsewhere.personalId)) as { query: string; variables: unknown };
+    const search = `?query=${encodeURIComponent(other.query)}&variables=${encodeURIComponent(JSON.stringify(other.variables))}`;
+    const get = await fetch(stack.subgraphs[name].url + search, { headers: { ...headers, 'apollo-require-preflight': 'true' } });
+    const post = await fetch(stack.subgraphs[name].url + search, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
+    expect(post.status).toBe(400);
+    for (const text of [await get.text(), await post.text()]) {
+      expect(JSON.parse(text).data).toBeUndefined();
+      for (const secret of [elsewhere.fullName, elsewhere.personalId]) expect(text).not.toContain(secret);
+    }
+  });
+
   it.each(TARGETS)('is refused by %s with the very body the gateway sent (its id was used)', async (name) => {
     const { headers, body } = firstCapture(name);
     expectUnauthenticated(await callSubgraph(name, headers, body), /^The forwarded call was already used$/);
