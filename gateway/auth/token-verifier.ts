@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, JSONWebKeySet, jwtVerify, JWTVerifyGetKey, ProtectedHeaderParameters } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { Principal, principalFromClaims } from '../../lib/principal';
+import { ANONYMOUS, Principal, principalFromClaims } from '../../lib/principal';
 
 /** Only asymmetric algorithms: a shared-secret (HMAC) token could be minted by any verifier. */
 export const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -197,6 +197,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       );
       const principal = principalFromClaims(payload);
       if (typeof principal === 'string') throw new AuthenticationError(`The token's claims are invalid: ${principal}`);
+      // The gateway's name for callers without a token: a token claiming it would be filtered,
+      // cached and logged as one of them.
+      if (principal.subject === ANONYMOUS.subject) throw new AuthenticationError(`The token's claims are invalid: sub "${ANONYMOUS.subject}" is reserved for callers without a token`);
       if (remember) verified.set(token, { principal: { ...principal }, key: usedKey, expiresAtMs: (payload.exp as number) * 1000 });
       return principal;
     },

@@ -198,6 +198,8 @@ describe('token verifier: refusals', () => {
       [{ ...CLAIMS, sub: undefined }, /^The token's claims are invalid: the token has no subject \(sub\)$/],
       [{ ...CLAIMS, scope: ['population:read'] }, /^The token's claims are invalid: the scope claim must be a space-separated string$/],
       [{ ...CLAIMS, location_independent: 'yes' }, /^The token's claims are invalid: the location_independent claim must be true or false$/],
+      // Filtered, cached and logged as a caller without a token otherwise.
+      [{ ...CLAIMS, sub: 'anonymous' }, /^The token's claims are invalid: sub "anonymous" is reserved for callers without a token$/],
     ];
     for (const [claims, message] of cases) await expectRefusal(verifier.verify(`Bearer ${await mint(keyA, claims)}`), message);
   });
