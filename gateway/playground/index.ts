@@ -53,13 +53,25 @@ export function isLoopbackClient(socket: { remoteAddress?: string | undefined } 
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }
 
+/**
+ * Whether the page was asked for by a loopback name (`localhost`, `127.x.x.x`, `[::1]`, any port).
+ * A site whose name an attacker re-points at 127.0.0.1 (DNS rebinding) reaches this machine from
+ * the visitor's own browser, but its pages still send their own name as Host.
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  return name.toLowerCase() === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
 export function createPlaygroundRoute(options: PlaygroundOptions): RouteHandler {
   const assets = loadPlaygroundAssets();
   const examples = options.examples ?? loadExamples();
 
   const sendPage = (req: IncomingMessage, res: ServerResponse) => {
-    // A visitor from another machine gets the page without a token, as in production.
-    (options.sampleToken && isLoopbackClient(req.socket) ? options.sampleToken() : Promise.resolve(null))
+    // A visitor from another machine, or a page of another site re-pointed here, gets the page
+    // without a token, as in production.
+    (options.sampleToken && isLoopbackClient(req.socket) && isLoopbackHost(req.headers.host) ? options.sampleToken() : Promise.resolve(null))
       .then((token) => {
         const html = renderPage({ endpoint: options.endpoint, introspection: options.introspection, examples, token, assets, procedures: options.procedures });
         res.writeHead(200, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(html) });

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { createPlaygroundRoute, isLoopbackClient, PlaygroundOptions } from '../../../gateway/playground';
+import { createPlaygroundRoute, isLoopbackClient, isLoopbackHost, PlaygroundOptions } from '../../../gateway/playground';
 import type { SampleToken } from '../../../gateway/playground/sample-officer';
 import { sampleOfficerTokens } from '../../../gateway/playground/sample-officer';
 import { DEFAULT_MAX_TOKEN_AGE_S, loadGatewayConfig } from '../../../lib/config';
@@ -32,7 +32,7 @@ const OPTIONS: PlaygroundOptions = { endpoint: '/graphql', introspection: true, 
 function pageFor(remoteAddress: string | undefined, headers: Record<string, string> = {}): Promise<string> {
   const route = createPlaygroundRoute(OPTIONS);
   return new Promise((resolve) => {
-    const req = { method: 'GET', url: '/playground', headers: { accept: 'text/html', ...headers }, socket: { remoteAddress } } as unknown as IncomingMessage;
+    const req = { method: 'GET', url: '/playground', headers: { accept: 'text/html', host: 'localhost:4000', ...headers }, socket: { remoteAddress } } as unknown as IncomingMessage;
     const res = { writeHead: () => res, end: (body: string) => resolve(body) } as unknown as ServerResponse;
     expect(route(req, res)).toBe(true);
   });
@@ -56,10 +56,35 @@ describe('isLoopbackClient', () => {
   });
 });
 
+describe('isLoopbackHost', () => {
+  it.each([
+    ['localhost:4000', true],
+    ['LOCALHOST', true],
+    ['127.0.0.1:4000', true],
+    ['127.1.2.3', true],
+    ['[::1]:4000', true],
+    ['evil.example:4000', false],
+    ['localhost.evil.example', false],
+    ['127.0.0.1.evil.example', false],
+    ['[::ffff:192.0.2.1]:4000', false],
+    [undefined, false],
+  ])('%s → %s', (host, loopback) => {
+    expect(isLoopbackHost(host)).toBe(loopback);
+  });
+});
+
 describe('the playground page and the development token', () => {
   it('carries the token for a visitor on this machine', async () => {
     expect(await pageFor('127.0.0.1')).toContain(SAMPLE.token);
     expect(await pageFor('::1')).toContain(SAMPLE.token);
+  });
+
+  it('carries no token to a page of another site whose name was re-pointed at this machine (DNS rebinding)', async () => {
+    for (const host of ['rebind.evil.example:4000', 'localhost.evil.example']) {
+      const page = await pageFor('127.0.0.1', { host });
+      expect(page).not.toContain(SAMPLE.token);
+      expect(page).toContain('no token prefilled');
+    }
   });
 
   it('carries no token for a visitor from another machine, even one claiming loopback in X-Forwarded-For', async () => {
