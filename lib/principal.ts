@@ -257,6 +257,34 @@ export function principalToClaims(principal: Principal): PrincipalClaims {
   };
 }
 
+/** Longest purpose kept, in code points. */
+const MAX_PURPOSE_CODE_POINTS = 200;
+
+/**
+ * A lone UTF-16 surrogate (a JSON `\ud800` escape decodes to one): it has no UTF-8 form, so the
+ * audit log would store it altered and its entry would no longer match its hash. With the u
+ * flag a well-formed pair is one code point, never matched.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** The first `max` code points of `text`: never half of a surrogate pair. */
+function firstCodePoints(text: string, max: number): string {
+  let end = 0;
+  let count = 0;
+  for (const codePoint of text) {
+    if (count++ === max) break;
+    end += codePoint.length;
+  }
+  return text.slice(0, end);
+}
+
+/** The claims that reach the audit log that are not well-formed text, named (never their values). */
+function malformedClaims(claims: Record<string, unknown>): string[] {
+  return Object.entries(claims)
+    .filter(([, value]) => typeof value === 'string' && LONE_SURROGATE.test(value))
+    .map(([name]) => name);
+}
+
 function parseProcedureList(claim: unknown): ReadonlySet<string> | string | null {
   if (claim === undefined) return null;
   const items = Array.isArray(claim) ? claim : typeof claim === 'string' ? claim.split(/[\s,]+/) : null;
@@ -277,12 +305,14 @@ export function principalFromClaims(payload: Record<string, unknown>, options: {
   if (typeof clientId !== 'string' || clientId.length === 0) return 'the token has no client_id';
   if (scope !== undefined && typeof scope !== 'string') return 'the scope claim must be a space-separated string';
   if (purpose !== undefined && typeof purpose !== 'string') return 'the purpose claim must be a string';
+  const malformed = malformedClaims({ sub, client_id: clientId, purpose, procedure: payload.procedure, dossier: payload.dossier });
+  if (malformed.length > 0) return `the ${malformed.join(' and ')} ${malformed.length > 1 ? 'claims are' : 'claim is'} not well-formed text (a lone UTF-16 surrogate)`;
   const locationIndependent = payload.location_independent;
   if (locationIndependent !== undefined && typeof locationIndependent !== 'boolean') {
     return 'the location_independent claim must be true or false';
   }
   const scopes = new Set((scope ?? '').split(/\s+/).filter((s) => s.length > 0));
-  const trimmedPurpose = typeof purpose === 'string' ? purpose.trim().slice(0, 200) : '';
+  const trimmedPurpose = typeof purpose === 'string' ? firstCodePoints(purpose.trim(), MAX_PURPOSE_CODE_POINTS) : '';
   if (scopes.has(SELF_SCOPE)) {
     // A citizen's own token: no jurisdiction, no other scope, no location independence.
     if (!isPersonalId(sub)) return "a token with the self scope must name the citizen's 12-digit personal ID as its subject (sub)";
@@ -293,7 +323,8 @@ export function principalFromClaims(payload: Record<string, unknown>, options: {
       clientId,
       scopes,
       jurisdiction: { national: false, provinces: new Set(), communes: new Set() },
-      purpose: trimmedPurpose.length > 0 ? trimmedPurpose : SELF_PURPOSE,
+      // Always the fixed words: a citizen's own token cannot put its own purpose in the audit log.
+      purpose: SELF_PURPOSE,
       purposeBasis: 'self',
       locationIndependent: false,
       self: sub,

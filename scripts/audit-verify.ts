@@ -1,14 +1,22 @@
 /**
- * `npm run audit:verify [-- --file <path> | --database <url>] [--checkpoints <file>] [--public-key <jwk>]`:
+ * `npm run audit:verify [-- --file <path> | --database <url>] [--checkpoints <file>] [--public-key <jwk>]
+ *  [--checkpoint-every <n>] [--max-age <seconds>] [--expect-at-least <seq> [--expect-hash <hash>]]`:
  * checks the audit log's hash chain AND its signed checkpoints, in the file or, with `--database`
  * or `AUDIT_DATABASE_URL` set, in the PostgreSQL table (checkpoints in `<table>_checkpoints`).
  * Exits 0 when intact (with a summary), 1 at the first entry or checkpoint that fails (named by
- * seq, and by line for the file), 2 when the log cannot be found or reached. Prints positions and
- * problems only, never personal data.
+ * seq, and by line for the file), 2 when the log cannot be found or reached, or its checkpoints
+ * cannot be checked (no public key). Prints positions and problems only, never personal data.
  *
  * The checkpoints catch what the chain alone cannot: the log cut short before the newest
  * checkpoint, and entries changed or removed with every later hash recomputed. The public key is
- * `--public-key` (a JWK, a JWKS or an export), else the one of `AUDIT_CHECKPOINT_KEY_FILE`.
+ * `--public-key` (a JWK, a JWKS or an export), else the one of `AUDIT_CHECKPOINT_KEY_FILE`. More
+ * entries past the newest checkpoint than `--checkpoint-every` (default AUDIT_CHECKPOINT_EVERY)
+ * means checkpoints were removed: broken.
+ *
+ * A roll-back of the log and its checkpoints to an earlier signed state is only seen against
+ * something kept elsewhere: `--expect-at-least <seq>` (and `--expect-hash`, the hash of that entry)
+ * from a checkpoint exported or shipped earlier, and `--max-age <seconds>`: the newest checkpoint
+ * must be younger (the gateway signs one every AUDIT_CHECKPOINT_INTERVAL_S, idle or not).
  *
  * A last line cut short by a crash (no newline, not parsable) was never acknowledged to anyone;
  * the gateway moves it to a quarantine file when it opens the log again, so it is reported but
@@ -18,7 +26,15 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadGatewayConfig } from '../lib/config';
-import { checkCheckpoints, CheckpointVerifier, loadCheckpointVerifier, withoutKeyLines } from '../lib/audit/checkpoint';
+import {
+  checkCheckpoints,
+  Checkpoint,
+  CheckpointVerifier,
+  DEFAULT_CHECKPOINT_EVERY,
+  loadCheckpointVerifier,
+  unsignedTailProblem,
+  withoutKeyLines,
+} from '../lib/audit/checkpoint';
 import { ChainVerdict, ChainWalker, isEntryShaped, verifyChain } from '../lib/audit/entry';
 import { defaultCheckpointFile, readCheckpointFile } from '../lib/audit/file-sink';
 import { parseLine, scanLines } from '../lib/audit/lines';
@@ -37,6 +53,16 @@ export interface VerifyOptions {
   verifier?: CheckpointVerifier;
   /** File sink: the checkpoint file (default `<log>.checkpoints`), or an export. */
   checkpointFile?: string;
+  /** The gateway's AUDIT_CHECKPOINT_EVERY: at most this many entries may follow the newest checkpoint. */
+  every?: number;
+  /** Broken when the newest checkpoint was signed longer ago than this. */
+  maxAgeS?: number;
+  /** Broken when the log ends before this entry (a seq recorded elsewhere)... */
+  expectAtLeast?: number;
+  /** ...or when that entry's hash is not this one. */
+  expectHash?: string;
+  /** The time freshness is judged at (tests); default now. */
+  now?: Date;
 }
 
 function reportOf(verdict: ChainVerdict, where: string, note = ''): AuditVerdict {
@@ -44,27 +70,75 @@ function reportOf(verdict: ChainVerdict, where: string, note = ''): AuditVerdict
   return { status: 0, message: `audit log OK: ${verdict.entries} entries, chain intact${note} (${where})` };
 }
 
-type Signed = { ok: true; heads: Map<number, string>; last: number; count: number; note: string } | { ok: false; verdict: AuditVerdict };
+type Signed =
+  | { ok: true; heads: Map<number, string>; last: number; newest: Checkpoint | null; count: number; note: string }
+  | { ok: false; verdict: AuditVerdict };
 
 function checkSigned(items: Array<{ value: unknown; position: number }>, verifier: CheckpointVerifier | undefined, where: string, label: (position: number) => string): Signed {
   const checkpoints = withoutKeyLines(items);
   if (!verifier) {
-    const note = checkpoints.length ? `; ${checkpoints.length} checkpoints NOT checked (no public key: --public-key or AUDIT_CHECKPOINT_KEY_FILE)` : '';
-    return { ok: true, heads: new Map(), last: 0, count: 0, note };
+    if (checkpoints.length) {
+      // Unchecked checkpoints vouch for nothing: a log rewritten with its checkpoints would pass.
+      const message = `audit log NOT verified: ${checkpoints.length} signed checkpoints cannot be checked, no public key could be loaded (give --public-key <jwk>, or set AUDIT_CHECKPOINT_KEY_FILE to a key file that exists) (${where})`;
+      return { ok: false, verdict: { status: 2, message } };
+    }
+    return { ok: true, heads: new Map(), last: 0, newest: null, count: 0, note: '' };
   }
   const checked = checkCheckpoints(checkpoints, verifier);
   if (!checked.ok) return { ok: false, verdict: { status: 1, message: `audit checkpoints BROKEN at ${label(checked.position)}: ${checked.problem} (${where})` } };
   const note = checkpoints.length
     ? `; ${checkpoints.length} signed checkpoints verified, the newest at entry ${checked.last} (entries after it are covered by the chain only)`
     : '; no signed checkpoints (if the gateway wrote some, they were removed)';
-  return { ok: true, heads: checked.heads, last: checked.last, count: checkpoints.length, note };
+  return { ok: true, heads: checked.heads, last: checked.last, newest: checked.newest, count: checkpoints.length, note };
 }
 
-function truncated(lastSeq: number, lastSigned: number, where: string): AuditVerdict {
-  return {
-    status: 1,
-    message: `audit log BROKEN at entry ${lastSeq + 1}: the log ends at entry ${lastSeq}, but a signed checkpoint covers entry ${lastSigned} (entries were removed from its end) (${where})`,
-  };
+/** Broken when the entry `expectAtLeast` recorded elsewhere has another hash than `expectHash`. */
+function expectedHashProblem(value: unknown, options: VerifyOptions): string | null {
+  if (options.expectHash === undefined || !isEntryShaped(value) || value.seq !== options.expectAtLeast || value.hash === options.expectHash) return null;
+  return 'its hash differs from the one given with --expect-hash (the log was rolled back to an earlier state and written on)';
+}
+
+/** The next entry checked against the chain, then the outside record: null, or the seq to name and the problem. */
+function checkNext(walker: ChainWalker, value: unknown, options: VerifyOptions): { seq: number; problem: string } | null {
+  const expected = walker.expectedSeq;
+  const problem = walker.step(value);
+  // A wrong link or content is the entry's own seq; a missing or foreign entry is where one was expected.
+  if (problem) return { seq: isEntryShaped(value) && value.seq === expected ? value.seq : expected, problem };
+  const unexpected = expectedHashProblem(value, options);
+  return unexpected ? { seq: expected, problem: unexpected } : null;
+}
+
+/** Cut short: broken at the first entry missing from its end. */
+function removedFromEnd(entries: number, why: string): string {
+  return `BROKEN at entry ${entries + 1}: the log ends at entry ${entries}, but ${why} (entries were removed from its end)`;
+}
+
+/**
+ * What the whole log, its chain intact, must still satisfy: no entry removed from its end, no
+ * more unsigned entries than the gateway's policy leaves (asked for the file: the PostgreSQL sink
+ * signs in the transaction of the batch that is due, into a table that refuses deletes), and the
+ * outside record and the freshness asked for. Null when it does.
+ */
+function tailProblem(entries: number, signed: Extract<Signed, { ok: true }>, options: VerifyOptions & { unsignedTail?: boolean }): string | null {
+  if (signed.last > entries) return removedFromEnd(entries, `a signed checkpoint covers entry ${signed.last}`);
+  if (options.expectAtLeast !== undefined && entries < options.expectAtLeast) {
+    return removedFromEnd(entries, `entry ${options.expectAtLeast} was recorded elsewhere (--expect-at-least)`);
+  }
+  const every = options.every ?? DEFAULT_CHECKPOINT_EVERY;
+  const unsigned = options.unsignedTail ? unsignedTailProblem(entries, signed.last, every) : null;
+  if (unsigned) return `BROKEN: ${unsigned} (give --checkpoint-every if the gateway signs every other number of entries than ${every})`;
+  if (options.maxAgeS !== undefined) {
+    if (!signed.newest) return `NOT current: no signed checkpoint shows it is (--max-age ${options.maxAgeS})`;
+    const ageS = ((options.now ?? new Date()).getTime() - Date.parse(signed.newest.at)) / 1000;
+    if (!(ageS <= options.maxAgeS)) {
+      return `NOT current: the newest signed checkpoint (entry ${signed.newest.seq}) was signed at ${signed.newest.at}, more than ${options.maxAgeS} s ago (--max-age): the gateway stopped signing, or the log was rolled back to an earlier state`;
+    }
+  }
+  return null;
+}
+
+function tailBroken(problem: string, where: string): AuditVerdict {
+  return { status: 1, message: `audit log ${problem} (${where})` };
 }
 
 export async function verifyAuditFile(path: string, options: VerifyOptions = {}): Promise<AuditFileVerdict> {
@@ -77,31 +151,29 @@ export async function verifyAuditFile(path: string, options: VerifyOptions = {})
   if (!signed.ok) return signed.verdict;
   const walker = new ChainWalker({ signedHeads: signed.heads });
   let lineNo = 0;
-  let broken: AuditVerdict | null = null;
-  const fail = (value: unknown, problem: string) => {
-    const seq = isEntryShaped(value) && value.seq === walker.expectedSeq ? value.seq : walker.expectedSeq;
-    broken = { status: 1, message: `audit log BROKEN at entry ${seq} (line ${lineNo}): ${problem} (${file})` };
-  };
+  let failed: { seq: number; problem: string } | null = null;
+  const broken = (at: { seq: number; problem: string }): AuditVerdict => ({
+    status: 1,
+    message: `audit log BROKEN at entry ${at.seq} (line ${lineNo}): ${at.problem} (${file})`,
+  });
   const { tail } = await scanLines(file, 0, (line) => {
     lineNo++;
-    const value = parseLine(line);
-    const problem = walker.step(value);
-    if (problem) fail(value, problem);
-    return problem === null;
+    failed = checkNext(walker, parseLine(line), options);
+    return failed === null;
   });
-  if (broken) return broken;
+  if (failed) return broken(failed);
   let note = signed.note;
   if (tail) {
     lineNo++;
     const value = parseLine(tail);
     if (value === undefined) note += `; an incomplete last line (line ${lineNo}, a write cut short by a crash, never acknowledged) was ignored`;
     else {
-      const problem = walker.step(value);
-      if (problem) fail(value, problem);
-      if (broken) return broken;
+      const last = checkNext(walker, value, options);
+      if (last) return broken(last);
     }
   }
-  if (signed.last > walker.seq) return truncated(walker.seq, signed.last, file);
+  const problem = tailProblem(walker.seq, signed, { ...options, unsignedTail: true });
+  if (problem) return tailBroken(problem, file);
   return reportOf({ ok: true, entries: walker.seq }, file, note);
 }
 
@@ -120,13 +192,11 @@ export async function verifyAuditDatabase(url: string, options: Pick<PostgresAud
     if (!signed.ok) return signed.verdict;
     const walker = new ChainWalker({ signedHeads: signed.heads });
     for await (const value of sink.readAll()) {
-      const problem = walker.step(value);
-      if (problem) {
-        const seq = isEntryShaped(value) && value.seq === walker.expectedSeq ? value.seq : walker.expectedSeq;
-        return { status: 1, message: `audit log BROKEN at entry ${seq}: ${problem} (${sink.where})` };
-      }
+      const failed = checkNext(walker, value, options);
+      if (failed) return { status: 1, message: `audit log BROKEN at entry ${failed.seq}: ${failed.problem} (${sink.where})` };
     }
-    if (signed.last > walker.seq) return truncated(walker.seq, signed.last, sink.where);
+    const problem = tailProblem(walker.seq, signed, options);
+    if (problem) return tailBroken(problem, sink.where);
     return reportOf({ ok: true, entries: walker.seq }, sink.where, signed.note);
   } catch (error) {
     return { status: 2, message: `audit database cannot be read: ${sink.where}: ${(error as Error).message}` };
@@ -143,15 +213,17 @@ export function verifierFor(publicKey: string | undefined, configuredKey: string
 
 /** Which audit log a command reads: the options given, else the gateway's configuration. Null: said why. */
 export function auditLogTarget(options: { file?: string; database?: string; checkpoints?: string }):
-  | { path?: string; database?: string; checkpointFile?: string; configuredKey?: string }
+  | { path?: string; database?: string; checkpointFile?: string; configuredKey?: string; checkpointEvery?: number }
   | null {
   let path = options.file;
   let database = options.database;
   let checkpointFile = options.checkpoints;
   let configuredKey: string | undefined;
+  let checkpointEvery: number | undefined;
   try {
     const config = loadGatewayConfig(process.env);
     configuredKey = config.auditCheckpointKeyFile;
+    checkpointEvery = config.auditCheckpointEvery;
     if (!path && !database) {
       database = config.auditDatabaseUrl;
       path = config.auditFile;
@@ -164,7 +236,35 @@ export function auditLogTarget(options: { file?: string; database?: string; chec
       return null;
     }
   }
-  return { path, database, checkpointFile, configuredKey };
+  return { path, database, checkpointFile, configuredKey, checkpointEvery };
+}
+
+/** A command-line option given wrong: said in one line, exit 2. */
+class UsageError extends Error {}
+
+/** A whole number of at least `min` given for `option`, or a thrown error saying what is wrong. */
+function wholeNumber(text: string | undefined, option: string, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min) {
+    throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text}"`);
+  }
+  return Number(text);
+}
+
+
+/** The checks asked for on the command line beyond the chain and checkpoints. */
+function outsideChecks(values: Record<string, string | undefined>, configuredEvery: number | undefined): Pick<VerifyOptions, 'every' | 'maxAgeS' | 'expectAtLeast' | 'expectHash'> {
+  const expectAtLeast = wholeNumber(values['expect-at-least'], '--expect-at-least', 1);
+  const expectHash = values['expect-hash'];
+  if (expectHash !== undefined && (expectAtLeast === undefined || !/^[0-9a-f]{64}$/.test(expectHash))) {
+    throw new UsageError('--expect-hash takes the 64 hex digits of the hash of the entry --expect-at-least names (a checkpoint\'s seq and hash)');
+  }
+  return {
+    every: wholeNumber(values['checkpoint-every'], '--checkpoint-every', 1) ?? configuredEvery,
+    maxAgeS: wholeNumber(values['max-age'], '--max-age', 1),
+    expectAtLeast,
+    expectHash,
+  };
 }
 
 async function main(): Promise<number> {
@@ -175,15 +275,27 @@ async function main(): Promise<number> {
       table: { type: 'string' },
       checkpoints: { type: 'string' },
       'public-key': { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      'max-age': { type: 'string' },
+      'expect-at-least': { type: 'string' },
+      'expect-hash': { type: 'string' },
     },
   });
   const target = auditLogTarget(values);
   if (!target) return 2;
-  const { path, database, checkpointFile, configuredKey } = target;
+  const { path, database, checkpointFile, configuredKey, checkpointEvery } = target;
+  let checks: VerifyOptions;
+  try {
+    checks = outsideChecks(values, checkpointEvery);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`audit:verify: ${error.message}`);
+    return 2;
+  }
   const verifier = verifierFor(values['public-key'], configuredKey);
   const { status, message } = database
-    ? await verifyAuditDatabase(database, { table: values.table, verifier })
-    : await verifyAuditFile(path ?? '', { verifier, checkpointFile });
+    ? await verifyAuditDatabase(database, { table: values.table, verifier, ...checks })
+    : await verifyAuditFile(path ?? '', { verifier, checkpointFile, ...checks });
   (status === 0 ? console.log : console.error)(message);
   return status;
 }

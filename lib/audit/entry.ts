@@ -104,6 +104,46 @@ export function hashEntry(seq: number, prevHash: string, record: AuditRecord): s
   return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
 }
 
+/**
+ * Every text of a record that its hash covers, besides its time: what a sink must store exactly
+ * as given, or the stored entry would no longer match its hash.
+ */
+export function textsOf(record: AuditRecord): string[] {
+  return [
+    record.requestId,
+    record.callerRequestId ?? '',
+    record.subject,
+    record.clientId,
+    record.purpose ?? '',
+    record.personalId,
+    ...record.fields,
+    ...record.sources,
+    record.procedure?.code ?? '',
+    record.procedure?.name ?? '',
+    record.procedure?.catalogueVersion ?? '',
+    record.dossier ?? '',
+    record.refusal?.code ?? '',
+    record.refusal?.reason ?? '',
+  ];
+}
+
+/** A UTF-16 surrogate not paired with its partner (with the u flag, a well-formed pair is one code point, never matched). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Whether a text is well-formed Unicode (String.prototype.isWellFormed, which ES2023's types lack). */
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/**
+ * Why a record cannot be chained, or null. A lone surrogate has no UTF-8 form: a database stores
+ * U+FFFD in its place, so the stored entry would no longer match its hash and break the chain for
+ * every later append. Names no content.
+ */
+export function unchainableRecordProblem(record: AuditRecord): string | null {
+  return textsOf(record).every(isWellFormedText) ? null : 'audit record contains a lone UTF-16 surrogate (not well-formed Unicode), which cannot be stored as hashed';
+}
+
 export function chainEntry(seq: number, prevHash: string, record: AuditRecord): AuditEntry {
   return { seq, ...record, prevHash, hash: hashEntry(seq, prevHash, record) };
 }

@@ -7,7 +7,13 @@
  * damaged, foreign or out-of-chain line, or a log that ends before its last signed checkpoint,
  * makes the sink refuse every append (the gateway then answers personal reads with
  * AUDIT_UNAVAILABLE) and logs the line number and the problem; nothing is truncated or rewritten.
- * The same happens when the file changes size under the gateway (another writer, a truncation).
+ * The same happens when the file changes size under the gateway (another writer, a truncation),
+ * or is no longer the file at the log's path (removed or renamed: entries written to it would be
+ * lost with it), and when the log holds more entries past its newest signed checkpoint than the
+ * checkpoint policy can leave unsigned (checkpoints removed: see `unsignedTailProblem`).
+ *
+ * A write the system cuts short (disk full, a file size limit) is continued until every byte is
+ * written, or fails the whole batch: nothing of it is acknowledged.
  *
  * A torn last line (no newline: a write cut short by a crash, never acknowledged, since an entry
  * is acknowledged only after its whole batch is written and fsync'd) is moved, byte for byte, to
@@ -19,10 +25,20 @@
  * lock taken over); replicas each use their own file or share the PostgreSQL sink.
  */
 import { mkdirSync } from 'node:fs';
-import { open, FileHandle, truncate, writeFile } from 'node:fs/promises';
+import { open, FileHandle, stat, truncate, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { log } from '../log';
-import { checkCheckpoints, Checkpoint, checkpointDue, CheckpointSettings, checkpointVerifierOf, startTimer } from './checkpoint';
+import {
+  checkCheckpoints,
+  Checkpoint,
+  checkpointDigest,
+  checkpointDue,
+  CheckpointSettings,
+  checkpointVerifierOf,
+  NO_EARLIER_CHECKPOINT,
+  startTimer,
+  unsignedTailProblem,
+} from './checkpoint';
 import { AuditEntry, AuditRecord, ChainWalker, isEntryShaped } from './entry';
 import { FileAuditIndex } from './file-index';
 import { chainRecords, GroupCommit } from './group-commit';
@@ -52,6 +68,32 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
+/**
+ * Writes every byte of `data` at the file's end: a write the system cuts short (disk full, a file
+ * size limit) is continued, and one that writes nothing throws, so a caller never takes a torn
+ * line for a written one.
+ */
+async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+    if (bytesWritten <= 0) throw new Error(`the write stopped after ${offset} of ${data.length} bytes`);
+    offset += bytesWritten;
+  }
+}
+
+/** The records cut where the head reaches a multiple of `every`: a checkpoint is due after each such part. */
+function partsUpToCheckpoints(seq: number, records: AuditRecord[], every: number | undefined): AuditRecord[][] {
+  if (!every) return [records];
+  const parts: AuditRecord[][] = [];
+  for (let at = 0; at < records.length; ) {
+    const room = every - ((seq + at) % every);
+    parts.push(records.slice(at, at + room));
+    at += room;
+  }
+  return parts;
+}
+
 /** The checkpoints in a file, with their line numbers (unparsable lines as undefined values). */
 export async function readCheckpointFile(path: string): Promise<Array<{ value: unknown; position: number }>> {
   const found: Array<{ value: unknown; position: number }> = [];
@@ -71,9 +113,15 @@ export class FileAuditSink implements AuditSink {
   /** The file's size as this sink last left it. */
   private size = 0;
   private lastCheckpointSeq = 0;
+  /** What the next checkpoint signs as `prev` (the digest of the newest one in the file). */
+  private checkpointPrev = NO_EARLIER_CHECKPOINT;
+  /** Whether the checkpoint file's directory was fsync'd since this sink first wrote to it. */
+  private checkpointDirSynced = false;
   private broken: string | null = null;
   private stopTimer: (() => void) | null = null;
   private checkpointing: Promise<void> = Promise.resolve();
+  /** The timer's latest heartbeat, which close waits for. */
+  private beat: Promise<void> = Promise.resolve();
   private index: FileAuditIndex | null = null;
   private lock: WriterLock | null = null;
   private locking: Promise<WriterLock> | null = null;
@@ -124,6 +172,19 @@ export class FileAuditSink implements AuditSink {
       this.locking = null;
       throw error;
     }
+    const settings = this.options.checkpoints;
+    if (settings && !this.stopTimer) this.stopTimer = startTimer(settings, () => this.heartbeat());
+  }
+
+  /**
+   * The timer: signs the head every interval, moved or not, so the newest checkpoint's age tells
+   * whether the log is still being vouched for (`audit:verify --max-age`). A sink not yet open
+   * (a gateway with no reads since its start) opens, and so checks the log, first.
+   */
+  private heartbeat(): void {
+    if (this.broken) return;
+    // A refusal to open is logged by refuse(), and answered to the next append.
+    this.beat = this.handle ? this.checkpoint(true) : this.ensureOpen().then(() => this.checkpoint(true), () => undefined);
   }
 
   private async openChecked(): Promise<void> {
@@ -136,6 +197,7 @@ export class FileAuditSink implements AuditSink {
       if (!checked.ok) this.refuse(`audit checkpoint file ${this.checkpointFile} line ${checked.position}: ${checked.problem}`);
       heads = checked.heads;
       lastSigned = checked.last;
+      this.checkpointPrev = checked.nextPrev;
     }
     const walker = new ChainWalker({ signedHeads: heads });
     let lineNo = 0;
@@ -171,40 +233,72 @@ export class FileAuditSink implements AuditSink {
     if (lastSigned > walker.seq) {
       this.refuse(`audit log ${this.path} ends at entry ${walker.seq} (line ${lineNo}), but a signed checkpoint covers entry ${lastSigned}: entries were removed from its end`);
     }
+    const unsigned = settings ? unsignedTailProblem(walker.seq, lastSigned, settings.every) : null;
+    if (unsigned) {
+      this.refuse(
+        `audit log ${this.path} against its checkpoint file ${this.checkpointFile}: ${unsigned}. ` +
+          'If the checkpoints were lost innocently, restore the checkpoint file from its copy (npm run audit:checkpoints -- --export); ' +
+          'if the log is older than its checkpoint key, or once investigated, keep the log and its checkpoint file as evidence, move both aside and restart: the gateway starts a new log',
+      );
+    }
     this.seq = walker.seq;
     this.lastHash = walker.prevHash;
     this.lastCheckpointSeq = lastSigned;
     const handle = await open(this.path, 'a', 0o600);
+    await fsyncPath(dirname(this.path)); // the log's directory entry, when this open created it, survives a power loss
     if (endLine) {
-      await handle.write('\n');
+      await writeAll(handle, Buffer.from('\n'));
       await handle.datasync();
       size += 1;
     }
     this.size = size;
     this.handle = handle;
-    if (settings && !this.stopTimer) this.stopTimer = startTimer(settings, () => void this.checkpoint());
   }
 
   append(records: AuditRecord[]): Promise<void> {
     return this.batches.append(records);
   }
 
+  /**
+   * Writes a batch in parts that each end at the latest where a checkpoint is due, signing it
+   * before the next part, so no more than `every` entries are ever unsigned (what opening the log
+   * allows). A part that fails fails the batch: nothing of it is acknowledged.
+   */
   private async commit(records: AuditRecord[]): Promise<void> {
+    await this.ensureOpen(); // the head the parts are cut from
+    const every = this.options.checkpoints?.every;
+    for (const part of partsUpToCheckpoints(this.seq, records, every)) {
+      await this.requireCheckpoints();
+      const before = this.seq;
+      await this.write(part);
+      if (every && checkpointDue(before, this.seq, every)) await this.checkpoint();
+    }
+  }
+
+  /** Throws when a checkpoint that was due could not be written (signing it once more first). */
+  private async requireCheckpoints(): Promise<void> {
+    const every = this.options.checkpoints?.every;
+    if (!every) return;
+    const due = Math.floor(this.seq / every) * every;
+    if (this.lastCheckpointSeq >= due) return;
+    await this.checkpoint();
+    if (this.lastCheckpointSeq < due) {
+      throw new Error(`the audit checkpoint of entry ${this.seq} could not be written to ${this.checkpointFile}; no entry is written until it is`);
+    }
+  }
+
+  private async write(records: AuditRecord[]): Promise<void> {
     const handle = await this.ensureOpen();
-    const before = this.seq;
     try {
-      const { size } = await handle.stat();
-      if (size !== this.size) {
-        this.refuse(`audit log ${this.path} changed under the gateway after entry ${this.seq}: ${size} bytes where ${this.size} were written; another process wrote to it or cut it`);
-      }
+      await this.checkStillTheLog(handle);
       const entries = chainRecords(this.seq, this.lastHash, records);
-      const text = entries.map((entry) => JSON.stringify(entry)).join('\n') + '\n';
-      await handle.write(text);
+      const text = Buffer.from(entries.map((entry) => JSON.stringify(entry)).join('\n') + '\n');
+      await writeAll(handle, text);
       await handle.datasync();
       const last = entries[entries.length - 1];
       this.seq = last.seq;
       this.lastHash = last.hash;
-      this.size += Buffer.byteLength(text);
+      this.size += text.length;
     } catch (error) {
       if (error instanceof AuditChainBrokenError) throw error;
       // Nothing of this batch is acknowledged; reopen on the next attempt to re-read the tail.
@@ -213,33 +307,77 @@ export class FileAuditSink implements AuditSink {
       this.opening = null;
       throw error;
     }
-    const every = this.options.checkpoints?.every;
-    if (every && checkpointDue(before, this.seq, every)) await this.checkpoint();
   }
 
   /**
-   * Signs the current head into the checkpoint file, unless it is signed already. A failure is
-   * logged, not thrown: the entries it would cover are durable and acknowledged regardless.
+   * Refuses when the open file is no longer the one at the log's path (removed or renamed: what is
+   * written to it would be lost with it) or no longer has the size this sink left it at.
    */
-  checkpoint(): Promise<void> {
+  private async checkStillTheLog(handle: FileHandle): Promise<void> {
+    const held = await handle.stat();
+    const atPath = await stat(this.path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    if (!atPath || atPath.dev !== held.dev || atPath.ino !== held.ino) {
+      this.refuse(`audit log ${this.path} was removed or replaced under the gateway after entry ${this.seq}: the file it writes is no longer at that path`);
+    }
+    if (held.size !== this.size) {
+      this.refuse(`audit log ${this.path} changed under the gateway after entry ${this.seq}: ${held.size} bytes where ${this.size} were written; another process wrote to it or cut it`);
+    }
+  }
+
+  /**
+   * Signs the current head into the checkpoint file, linked to the checkpoint before it: unless it
+   * is signed already, or always for a `heartbeat`. A failure is logged, not thrown: the entries it
+   * would cover are durable and acknowledged regardless (and no more are written past the next
+   * multiple of `every` until a checkpoint is).
+   */
+  checkpoint(heartbeat = false): Promise<void> {
     this.checkpointing = this.checkpointing.then(async () => {
       const settings = this.options.checkpoints;
-      if (!settings || this.broken || !this.handle || this.seq <= this.lastCheckpointSeq) return;
-      const signed: Checkpoint = settings.signer.sign(this.seq, this.lastHash);
+      if (!settings || this.broken || !this.handle || this.seq === 0) return;
+      if (!heartbeat && this.seq <= this.lastCheckpointSeq) return;
+      const signed: Checkpoint = settings.signer.sign(this.seq, this.lastHash, new Date(), this.checkpointPrev);
       try {
-        const file = await open(this.checkpointFile, 'a', 0o600);
-        try {
-          await file.write(JSON.stringify(signed) + '\n');
-          await file.datasync();
-        } finally {
-          await file.close();
-        }
-        this.lastCheckpointSeq = signed.seq;
+        await this.appendCheckpoint(signed);
       } catch {
         log.error(`audit checkpoint of entry ${signed.seq} could not be written to ${this.checkpointFile}`, { auditFile: this.path });
+        return;
       }
+      this.lastCheckpointSeq = signed.seq;
+      this.checkpointPrev = checkpointDigest(signed);
+      await this.syncCheckpointDirOnce();
     });
     return this.checkpointing;
+  }
+
+  /** Appends one checkpoint line, whole or not at all (a failed write is cut back off). */
+  private async appendCheckpoint(signed: Checkpoint): Promise<void> {
+    const file = await open(this.checkpointFile, 'a', 0o600);
+    try {
+      const { size } = await file.stat();
+      try {
+        await writeAll(file, Buffer.from(JSON.stringify(signed) + '\n'));
+        await file.datasync();
+      } catch (error) {
+        await file.truncate(size).catch(() => undefined); // a torn line would break every later checkpoint
+        throw error;
+      }
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** Once the checkpoint file may have been created: its directory entry must survive a power loss too. */
+  private async syncCheckpointDirOnce(): Promise<void> {
+    if (this.checkpointDirSynced) return;
+    try {
+      await fsyncPath(dirname(this.checkpointFile));
+      this.checkpointDirSynced = true;
+    } catch {
+      log.error(`the directory of ${this.checkpointFile} could not be synced`, { auditFile: this.path });
+    }
   }
 
   async readByPersonalId(personalId: string, first: number): Promise<AuditEntry[]> {
@@ -273,9 +411,10 @@ export class FileAuditSink implements AuditSink {
 
   async close(): Promise<void> {
     await this.batches.drain();
-    await this.checkpoint();
     this.stopTimer?.();
     this.stopTimer = null;
+    await this.beat;
+    await this.checkpoint();
     await this.handle?.close();
     this.handle = null;
     await this.index?.close();

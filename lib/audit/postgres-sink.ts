@@ -6,9 +6,12 @@
  * only after COMMIT returns, with synchronous_commit on: an acknowledged entry survives a crash of
  * the database server. A transaction that fails acknowledges nothing.
  *
- * The gateway's database role needs CREATE on the schema the first time (the table is created if
- * missing), then INSERT and SELECT; the audit subgraph's role only SELECT. Neither needs UPDATE or
- * DELETE, and should not have them.
+ * In production the tables belong to an owner role of their own, which creates them once
+ * (`npm run audit:setup-database`, scripts/audit-setup-database.ts) and grants the gateway's role
+ * only INSERT and SELECT, the audit subgraph's only SELECT: a role that owns a table (or its
+ * schema) can disable its triggers, rewrite it or drop it. At start the sink checks that its role
+ * cannot, and refuses to start in production if it can (in development it warns, and creates the
+ * tables itself when they are missing). It never runs DDL on tables that are complete.
  *
  * Signed checkpoints of the head (lib/audit/checkpoint.ts) go to a table of their own,
  * `<table>_checkpoints`, in the same transaction as the batch that crosses a multiple of `every`
@@ -16,17 +19,20 @@
  *
  * The chain is checked before appending: once, at the first append, from the newest checkpoint to
  * the head (the whole table when there is none yet), and in every batch, the head entry the batch
- * chains onto. A row that does not fit makes this sink refuse every append (AUDIT_UNAVAILABLE)
- * and log its seq and the problem; nothing is changed. Rows older than the newest checkpoint are
- * checked by `npm run audit:verify`, not at start.
+ * chains onto. The sink also remembers the newest entry it committed or signed (or checked at
+ * start): before each batch and each checkpoint, the head must be at or beyond it and the row at
+ * its seq must still hold its hash, so a chain cut back (rows deleted, a restore, a failover to a
+ * standby that had not received them) is never continued or signed. A row that does not fit
+ * makes this sink refuse every append (AUDIT_UNAVAILABLE) and log its seq and the problem; nothing
+ * is changed. Rows older than the newest checkpoint are checked by `npm run audit:verify`, not at start.
  */
 import { createHash } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
-import { log } from '../log';
+import { describeError, log } from '../log';
 import { Checkpoint, checkCheckpoints, checkpointDue, CheckpointSettings, checkpointVerifierOf, startTimer } from './checkpoint';
-import { AuditEntry, AuditRecord, ChainWalker, GENESIS_HASH, hashEntry } from './entry';
+import { AuditEntry, AuditRecord, ChainWalker, GENESIS_HASH, hashEntry, textsOf, unchainableRecordProblem } from './entry';
 import { chainRecords, GroupCommit } from './group-commit';
-import { AuditChainBrokenError, AuditSink, AuditUnavailableError } from './sink';
+import { AuditChainBrokenError, AuditSetupError, AuditSink, AuditUnavailableError } from './sink';
 
 export const DEFAULT_AUDIT_TABLE = 'audit_log';
 
@@ -41,6 +47,17 @@ export interface PostgresAuditSinkOptions {
   queryTimeoutMs?: number;
   /** Signed checkpoints (the gateway); absent for readers. */
   checkpoints?: CheckpointSettings;
+  /**
+   * Refuse to append when this role could rewrite the tables, and never create them; default
+   * `NODE_ENV === 'production'`.
+   */
+  production?: boolean;
+}
+
+/** A point of the chain: an entry's seq and hash (seq 0: the genesis, before any entry). */
+interface ChainPoint {
+  seq: number;
+  hash: string;
 }
 
 /** Rows per INSERT statement, well under PostgreSQL's 65,535 parameters per statement. */
@@ -48,6 +65,7 @@ const INSERT_CHUNK = 1000;
 /** Rows per page when reading the whole log. */
 const READ_PAGE = 1000;
 const UNDEFINED_TABLE = '42P01';
+const INSUFFICIENT_PRIVILEGE = '42501';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,39}$/;
 
@@ -122,28 +140,15 @@ function isUndefinedTable(error: unknown): boolean {
 
 /**
  * The record as the table stores it: `at` in the one ISO form a timestamptz reads back as, so the
- * hash covers exactly what is stored. Refuses what PostgreSQL text cannot hold (NUL).
+ * hash covers exactly what is stored. Refuses what PostgreSQL text cannot hold as given: NUL, and
+ * lone surrogates (stored as U+FFFD, which would break the chain).
  */
 function storable(record: AuditRecord): AuditRecord {
   const at = new Date(record.at);
   if (Number.isNaN(at.getTime())) throw new Error('audit record has an invalid time');
-  const texts = [
-    record.requestId,
-    record.callerRequestId ?? '',
-    record.subject,
-    record.clientId,
-    record.purpose ?? '',
-    record.personalId,
-    ...record.fields,
-    ...record.sources,
-    record.procedure?.code ?? '',
-    record.procedure?.name ?? '',
-    record.procedure?.catalogueVersion ?? '',
-    record.dossier ?? '',
-    record.refusal?.code ?? '',
-    record.refusal?.reason ?? '',
-  ];
-  if (texts.some((text) => text.includes('\u0000'))) throw new Error('audit record contains a NUL character, which cannot be stored');
+  if (textsOf(record).some((text) => text.includes('\u0000'))) throw new Error('audit record contains a NUL character, which cannot be stored');
+  const problem = unchainableRecordProblem(record);
+  if (problem) throw new Error(problem);
   return { ...record, at: at.toISOString() };
 }
 
@@ -157,6 +162,87 @@ function qualifiedName(table: string): { sql: string; schema: string | null; nam
   return { sql: parts.map((part) => `"${part}"`).join('.'), schema, name };
 }
 
+/** The append-only trigger of the checkpoint table (unquoted). */
+function guardNameOf(table: string): string {
+  return `${qualifiedName(table).name}_checkpoints_append_only`;
+}
+
+/** The SQL names (checked and quoted) of a log's tables, its schema and its checkpoint guard. */
+export function auditTableNames(table = DEFAULT_AUDIT_TABLE): { log: string; checkpoints: string; schema: string | null; name: string; guard: string; guardFunction: string } {
+  const { sql: log, schema, name } = qualifiedName(table);
+  const guard = `"${guardNameOf(table)}"`;
+  return { log, checkpoints: qualifiedName(`${table}_checkpoints`).sql, schema, name, guard, guardFunction: schema ? `"${schema}".${guard}` : guard };
+}
+
+/**
+ * The statements that create the audit tables, their index and the checkpoint table's guard, or
+ * complete tables made by an earlier release: each leaves alone what exists. Run once by the
+ * tables' owner (scripts/audit-setup-database.ts); by the sink itself only in development.
+ */
+export function auditSchemaStatements(table = DEFAULT_AUDIT_TABLE): string[] {
+  const { log, checkpoints, schema, name, guard, guardFunction } = auditTableNames(table);
+  return [
+    ...(schema ? [`CREATE SCHEMA IF NOT EXISTS "${schema}"`] : []),
+    `CREATE TABLE IF NOT EXISTS ${log} (
+      seq bigint PRIMARY KEY,
+      at timestamptz NOT NULL,
+      request_id text NOT NULL,
+      subject text NOT NULL,
+      client_id text NOT NULL,
+      purpose text,
+      personal_id text NOT NULL,
+      fields text[] NOT NULL,
+      sources text[] NOT NULL,
+      location_independent boolean NOT NULL,
+      prev_hash text NOT NULL,
+      hash text NOT NULL
+    )`,
+    // Added after the first release: tables made before it gain the column (null in old rows).
+    `ALTER TABLE ${log} ADD COLUMN IF NOT EXISTS caller_request_id text`,
+    // Added with procedures: null in older rows.
+    ...['purpose_basis', 'procedure_code', 'procedure_name', 'procedure_catalogue_version', 'dossier'].map((column) => `ALTER TABLE ${log} ADD COLUMN IF NOT EXISTS ${column} text`),
+    // Added with refusals: null in reads and in older rows.
+    ...['kind text', 'refusal_code text', 'refusal_reason text', 'refusal_count integer'].map((column) => `ALTER TABLE ${log} ADD COLUMN IF NOT EXISTS ${column}`),
+    `CREATE INDEX IF NOT EXISTS "${name}_personal_id_seq_idx" ON ${log} (personal_id, seq DESC)`,
+    `CREATE TABLE IF NOT EXISTS ${checkpoints} (
+      seq bigint PRIMARY KEY,
+      v integer NOT NULL,
+      hash text NOT NULL,
+      at text NOT NULL,
+      kid text NOT NULL,
+      sig text NOT NULL
+    )`,
+    `CREATE OR REPLACE FUNCTION ${guardFunction}() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN RAISE EXCEPTION 'audit checkpoints are append-only'; END $$`,
+    `CREATE OR REPLACE TRIGGER ${guard} BEFORE UPDATE OR DELETE OR TRUNCATE ON ${checkpoints}
+     FOR EACH STATEMENT EXECUTE FUNCTION ${guardFunction}()`,
+    // A guard disabled by an earlier owner is turned back on.
+    `ALTER TABLE ${checkpoints} ENABLE TRIGGER ${guard}`,
+  ];
+}
+
+/**
+ * One round trip: the log's columns (null: no table), whether the checkpoint table and its enabled
+ * guard exist, and whether the current role could rewrite either table unseen: it is a member of
+ * the role owning a table, its schema or the guard's function (or a superuser, a member of every
+ * role), or it holds UPDATE, DELETE or TRUNCATE. $1 the log, $2 the checkpoint table, $3 the guard.
+ */
+const SCHEMA_STATE = `
+  SELECT
+    (SELECT array_agg(attname::text) FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped) AS columns,
+    to_regclass($2) IS NOT NULL AS checkpoints,
+    EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($2) AND tgname = $3 AND tgenabled <> 'D') AS guarded,
+    (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+      OR EXISTS (
+        SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid IN (to_regclass($1), to_regclass($2))
+          AND (pg_has_role(current_user, c.relowner, 'MEMBER') OR pg_has_role(current_user, n.nspowner, 'MEMBER')
+               OR has_table_privilege(c.oid, 'UPDATE, DELETE, TRUNCATE')))
+      OR EXISTS (
+        SELECT 1 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+        WHERE t.tgrelid = to_regclass($2) AND t.tgname = $3 AND pg_has_role(current_user, p.proowner, 'MEMBER'))
+      AS rewritable`;
+
 /** A constant lock key per table: replicas writing the same table take the same lock. */
 function lockKeyOf(table: string): string {
   return createHash('sha256').update(`vn-commune-gateway audit chain ${table}`).digest().readBigInt64BE(0).toString();
@@ -167,10 +253,18 @@ export class PostgresAuditSink implements AuditSink {
   readonly where: string;
   private readonly pool: Pool;
   private readonly table: string;
+  /** The table as configured (`table` or `schema.table`), for messages and the schema statements. */
+  private readonly tableName: string;
+  private readonly guardName: string;
+  private readonly production: boolean;
+  private warnedPower = false;
+  /**
+   * The newest entry this sink committed, signed or checked at start: the chain must still hold it
+   * (the head at or beyond it, that row unchanged) before the sink appends or signs again.
+   */
+  private known: ChainPoint | null = null;
   /** The checkpoint table, SQL-quoted. */
   private readonly checkpointTable: string;
-  private readonly schema: string | null;
-  private readonly name: string;
   private readonly lockKey: string;
   private readonly batches = new GroupCommit((records) => this.commit(records));
   private tableReady: Promise<void> | null = null;
@@ -185,10 +279,11 @@ export class PostgresAuditSink implements AuditSink {
     const table = options.table ?? DEFAULT_AUDIT_TABLE;
     const qualified = qualifiedName(table);
     this.table = qualified.sql;
-    this.schema = qualified.schema;
-    this.name = qualified.name;
     this.checkpointTable = qualifiedName(`${table}_checkpoints`).sql;
     this.checkpoints = options.checkpoints;
+    this.tableName = table;
+    this.guardName = guardNameOf(table);
+    this.production = options.production ?? process.env.NODE_ENV === 'production';
     this.lockKey = lockKeyOf(table);
     const parsed = new URL(url);
     this.where = `postgresql://${parsed.host}${parsed.pathname} (table ${table})`;
@@ -241,62 +336,83 @@ export class PostgresAuditSink implements AuditSink {
     }
   }
 
-  /** Creates the tables, index and checkpoint guard if missing (the first append does it too). */
+  /**
+   * Makes the tables ready for appending, once (the first append does it too): complete (created
+   * here in development only), and, in production, beyond this role's power to rewrite.
+   */
   ensureTable(): Promise<void> {
-    this.tableReady ??= this.locked(async (client) => {
-      if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${this.table} (
-          seq bigint PRIMARY KEY,
-          at timestamptz NOT NULL,
-          request_id text NOT NULL,
-          subject text NOT NULL,
-          client_id text NOT NULL,
-          purpose text,
-          personal_id text NOT NULL,
-          fields text[] NOT NULL,
-          sources text[] NOT NULL,
-          location_independent boolean NOT NULL,
-          prev_hash text NOT NULL,
-          hash text NOT NULL
-        )`,
-      );
-      // Added after the first release: tables made before it gain the column (null in old rows).
-      await client.query(`ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS caller_request_id text`);
-      // Added with procedures: null in older rows.
-      for (const column of ['purpose_basis', 'procedure_code', 'procedure_name', 'procedure_catalogue_version', 'dossier']) {
-        await client.query(`ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS ${column} text`);
-      }
-      // Added with refusals: null in reads and in older rows.
-      for (const column of ['kind text', 'refusal_code text', 'refusal_reason text', 'refusal_count integer']) {
-        await client.query(`ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS ${column}`);
-      }
-      await client.query(`CREATE INDEX IF NOT EXISTS "${this.name}_personal_id_seq_idx" ON ${this.table} (personal_id, seq DESC)`);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${this.checkpointTable} (
-          seq bigint PRIMARY KEY,
-          v integer NOT NULL,
-          hash text NOT NULL,
-          at text NOT NULL,
-          kid text NOT NULL,
-          sig text NOT NULL
-        )`,
-      );
-      const guard = `"${this.name}_checkpoints_append_only"`;
-      const functionName = this.schema ? `"${this.schema}".${guard}` : guard;
-      await client.query(
-        `CREATE OR REPLACE FUNCTION ${functionName}() RETURNS trigger LANGUAGE plpgsql AS $$
-         BEGIN RAISE EXCEPTION 'audit checkpoints are append-only'; END $$`,
-      );
-      await client.query(
-        `CREATE OR REPLACE TRIGGER ${guard} BEFORE UPDATE OR DELETE OR TRUNCATE ON ${this.checkpointTable}
-         FOR EACH STATEMENT EXECUTE FUNCTION ${functionName}()`,
-      );
-    }).catch((error: unknown) => {
+    this.tableReady ??= (async () => {
+      const state = await this.schemaState();
+      if (state.missing.length > 0) await this.createSchema(state.missing);
+      // A role that could create what was missing owns it.
+      this.checkPower(state.missing.length > 0 || state.rewritable);
+    })().catch((error: unknown) => {
       this.tableReady = null;
       throw error;
     });
     return this.tableReady;
+  }
+
+  /** What the tables lack for this release, and whether this role could alter, empty or drop them. */
+  private async schemaState(): Promise<{ missing: string[]; rewritable: boolean }> {
+    const found = (
+      await this.pool.query<{ columns: string[] | null; checkpoints: boolean; guarded: boolean; rewritable: boolean }>(SCHEMA_STATE, [
+        this.table,
+        this.checkpointTable,
+        this.guardName,
+      ])
+    ).rows[0];
+    const missing: string[] = [];
+    if (!found.columns) missing.push(`the table ${this.tableName}`);
+    else {
+      const absent = COLUMNS.split(', ').filter((column) => !found.columns?.includes(column));
+      if (absent.length > 0) missing.push(`the columns ${absent.join(', ')}`);
+    }
+    if (!found.checkpoints) missing.push(`the table ${this.tableName}_checkpoints`);
+    else if (!found.guarded) missing.push(`the append-only trigger of ${this.tableName}_checkpoints`);
+    return { missing, rewritable: found.rewritable };
+  }
+
+  /** Development only: creates what is missing (production tables are made by their owner). */
+  private async createSchema(missing: string[]): Promise<void> {
+    const fix = "run npm run audit:setup-database as the tables' owner role";
+    if (this.production) throw new AuditSetupError(`audit log ${this.where} lacks ${missing.join(', ')}: ${fix} (in production the gateway creates no tables)`);
+    try {
+      await this.locked(async (client) => {
+        for (const statement of auditSchemaStatements(this.tableName)) await client.query(statement);
+      });
+    } catch (error) {
+      if ((error as { code?: unknown } | null)?.code !== INSUFFICIENT_PRIVILEGE) throw error;
+      throw new AuditSetupError(`audit log ${this.where} lacks ${missing.join(', ')}, which this role may not create: ${fix}`);
+    }
+  }
+
+  /** A role that can rewrite the tables unseen: refused in production, a warning in development. */
+  private checkPower(rewritable: boolean): void {
+    if (!rewritable) return;
+    const problem =
+      `the gateway's database role can alter, empty or drop the audit tables of ${this.where} (it owns them, their schema or their guard, ` +
+      'is a superuser, or holds UPDATE, DELETE or TRUNCATE), so it could rewrite the log and its checkpoints unseen. Create them with a ' +
+      'separate owner role (npm run audit:setup-database -- --gateway-role <role>, run as that owner) and connect the gateway as a role holding only INSERT and SELECT';
+    if (this.production) throw new AuditSetupError(problem);
+    if (!this.warnedPower) log.warn(`${problem} (allowed outside production)`);
+    this.warnedPower = true;
+  }
+
+  /**
+   * Prepares for appending at start: the tables, this role's rights, and the chain from the newest
+   * signed checkpoint to the head. A chain that does not fit, or tables this role could rewrite in
+   * production, stop the gateway here; a database that cannot be reached does not (appends answer
+   * AUDIT_UNAVAILABLE, and the first one checks again).
+   */
+  async open(): Promise<void> {
+    try {
+      await this.ensureTable();
+      await this.checkChain();
+    } catch (error) {
+      if (error instanceof AuditChainBrokenError || error instanceof AuditSetupError) throw error;
+      log.warn(`the audit log ${this.where} cannot be reached at start; personal reads answer AUDIT_UNAVAILABLE until it can`, describeError(error));
+    }
   }
 
   /** Why appends are refused, or null. */
@@ -360,8 +476,11 @@ export class PostgresAuditSink implements AuditSink {
         after = rows[rows.length - 1].seq;
       }
       if (lastSigned > walker.seq) {
-        this.refuse(`audit log ${this.where} ends at entry ${walker.seq}, but a signed checkpoint covers entry ${lastSigned}: entries were removed from its end`);
+        // The walk starts at the signed entry: the head, below it, is read for the message.
+        const end = (await this.pool.query<{ seq: string }>(`SELECT coalesce(max(seq), 0) AS seq FROM ${this.table}`)).rows[0].seq;
+        this.refuse(`audit log ${this.where} ends at entry ${end}, but a signed checkpoint covers entry ${lastSigned}: entries were removed from its end`);
       }
+      this.remember({ seq: walker.seq, hash: walker.prevHash });
       if (this.checkpoints && !this.stopTimer) this.stopTimer = startTimer(this.checkpoints, () => void this.checkpoint().catch(() => undefined));
     })().catch((error: unknown) => {
       if (!(error instanceof AuditChainBrokenError)) this.checked = null; // unreachable: try again
@@ -370,20 +489,71 @@ export class PostgresAuditSink implements AuditSink {
     return this.checked;
   }
 
-  /** Signs the head in the checkpoint table if it is not signed yet (the timer, and close). */
+  /**
+   * Signs the head in the checkpoint table if it is not signed yet (the timer, and close): only a
+   * head checked as a batch's is, and never one behind a checkpoint or what this sink knows.
+   */
   async checkpoint(): Promise<void> {
     const settings = this.checkpoints;
-    if (!settings || this.broken || !this.tableReady) return;
+    if (!settings || this.broken || !this.known) return;
     try {
-      await this.locked(async (client) => {
-        const head = (await client.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${this.table} ORDER BY seq DESC LIMIT 1`)).rows[0];
-        if (!head) return;
-        const signed = (await client.query<{ seq: string | null }>(`SELECT max(seq) AS seq FROM ${this.checkpointTable}`)).rows[0];
-        if (signed.seq !== null && Number(signed.seq) >= Number(head.seq)) return;
-        await this.insertCheckpoint(client, settings.signer.sign(Number(head.seq), head.hash));
+      const signed = await this.locked(async (client) => {
+        const head = await this.checkedHead(client);
+        if (!head) return null;
+        const newest = (await client.query<{ seq: string | null }>(`SELECT max(seq) AS seq FROM ${this.checkpointTable}`)).rows[0];
+        const signedSeq = newest.seq === null ? 0 : Number(newest.seq);
+        if (signedSeq > head.seq) this.refuse(`audit log ${this.where} ends at entry ${head.seq}, but a signed checkpoint covers entry ${signedSeq}: entries were removed from its end`);
+        if (signedSeq === head.seq) return null;
+        await this.insertCheckpoint(client, settings.signer.sign(head.seq, head.hash));
+        return { seq: head.seq, hash: head.hash };
       });
-    } catch {
-      log.error(`audit checkpoint could not be written to ${this.where}`);
+      if (signed) this.remember(signed);
+    } catch (error) {
+      // A broken chain was logged when it was found.
+      if (!(error instanceof AuditChainBrokenError)) log.error(`audit checkpoint could not be written to ${this.where}`);
+    }
+  }
+
+  /** Moves what this sink knows of the chain forward (transactions may finish out of order). */
+  private remember(point: ChainPoint): void {
+    if (!this.known || point.seq > this.known.seq) this.known = point;
+  }
+
+  /**
+   * The head entry, in a transaction holding the chain's lock: it must follow the entry before it,
+   * match its hash, and the chain must still hold what this sink knows of it. Else refuses.
+   */
+  private async checkedHead(client: PoolClient): Promise<AuditEntry | undefined> {
+    const last = await client.query<Row>(`SELECT ${COLUMNS} FROM ${this.table} ORDER BY seq DESC LIMIT 2`);
+    const [head, before] = last.rows.map(toEntry);
+    if (head) {
+      const linked = before ? head.seq === before.seq + 1 && head.prevHash === before.hash : head.seq === 1 && head.prevHash === GENESIS_HASH;
+      if (!linked) this.refuse(`audit log ${this.where} entry ${head.seq}: it does not follow entry ${before ? before.seq : 0} (an entry was removed, inserted or changed)`);
+      if (hashEntry(head.seq, head.prevHash, head) !== head.hash) this.refuse(`audit log ${this.where} entry ${head.seq}: its content does not match its hash (the entry was changed)`);
+    }
+    await this.checkKnown(client, head);
+    return head;
+  }
+
+  /**
+   * The chain must not have gone back or changed under this sink: the head at or beyond the newest
+   * entry it knows, and that entry's row holding the same hash (one lookup by the primary key when
+   * other replicas appended since). Catches rows deleted at the end, a restore to an earlier
+   * point, and a failover to a standby that had not received them.
+   */
+  private async checkKnown(client: PoolClient, head: AuditEntry | undefined): Promise<void> {
+    const known = this.known;
+    if (!known || known.seq === 0) return;
+    const headSeq = head ? head.seq : 0;
+    if (headSeq < known.seq) {
+      this.refuse(
+        `audit log ${this.where} went backwards: it ends at entry ${headSeq}, but this gateway had already committed or signed entry ${known.seq} ` +
+          '(entries were removed from its end, or the database was restored or failed over to a standby that had not received them)',
+      );
+    }
+    const row = head && head.seq === known.seq ? head : (await client.query<{ hash: string }>(`SELECT hash FROM ${this.table} WHERE seq = $1`, [known.seq])).rows[0];
+    if (row?.hash !== known.hash) {
+      this.refuse(`audit log ${this.where} changed under this gateway: entry ${known.seq} no longer has the hash it committed or signed (entries were replaced and the chain recomputed)`);
     }
   }
 
@@ -402,15 +572,9 @@ export class PostgresAuditSink implements AuditSink {
     if (this.broken) throw new AuditChainBrokenError(this.broken);
     await this.ensureTable();
     await this.checkChain();
-    await this.locked(async (client) => {
-      // The entry this batch chains onto, and the one before it: both must fit.
-      const last = await client.query<Row>(`SELECT ${COLUMNS} FROM ${this.table} ORDER BY seq DESC LIMIT 2`);
-      const [head, before] = last.rows.map(toEntry);
-      if (head) {
-        const linked = before ? head.seq === before.seq + 1 && head.prevHash === before.hash : head.seq === 1 && head.prevHash === GENESIS_HASH;
-        if (!linked) this.refuse(`audit log ${this.where} entry ${head.seq}: it does not follow entry ${before ? before.seq : 0} (an entry was removed, inserted or changed)`);
-        if (hashEntry(head.seq, head.prevHash, head) !== head.hash) this.refuse(`audit log ${this.where} entry ${head.seq}: its content does not match its hash (the entry was changed)`);
-      }
+    const committed = await this.locked(async (client) => {
+      // The entry this batch chains onto: it fits, and the chain still holds what this sink knows.
+      const head = await this.checkedHead(client);
       const entries = chainRecords(head ? head.seq : 0, head?.hash ?? GENESIS_HASH, records);
       for (let start = 0; start < entries.length; start += INSERT_CHUNK) {
         const chunk = entries.slice(start, start + INSERT_CHUNK);
@@ -450,7 +614,9 @@ export class PostgresAuditSink implements AuditSink {
       if (this.checkpoints && every && checkpointDue(head ? head.seq : 0, newest.seq, every)) {
         await this.insertCheckpoint(client, this.checkpoints.signer.sign(newest.seq, newest.hash));
       }
+      return { seq: newest.seq, hash: newest.hash };
     });
+    this.remember(committed);
   }
 
   /** Whether the table exists (the gateway creates it with its first append). */

@@ -40,3 +40,14 @@ export class AuditChainBrokenError extends Error {
     this.name = 'AuditChainBrokenError';
   }
 }
+
+/**
+ * The audit tables are missing, incomplete or not set up as the writer needs (the gateway's role
+ * could rewrite them unseen): the message names the fix (`npm run audit:setup-database`).
+ */
+export class AuditSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditSetupError';
+  }
+}

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import type { Checkpoint } from '../../lib/audit/checkpoint';
 import { AuditEntry, chainEntry, GENESIS_HASH } from '../../lib/audit/entry';
 import { FileAuditSink } from '../../lib/audit/file-sink';
 import { PostgresAuditSink } from '../../lib/audit/postgres-sink';
@@ -42,6 +43,22 @@ describe('file audit log under attack', () => {
   const read = () => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEntry);
   const write = (entries: AuditEntry[]) => writeFileSync(path, entries.map((e) => JSON.stringify(e) + '\n').join(''));
   const verify = () => verifyAuditFile(path, { verifier: keys.verifier });
+  const cpFile = () => `${path}.checkpoints`;
+  const checkpointLines = () => readFileSync(cpFile(), 'utf8').split('\n').filter(Boolean);
+  /** Keeps the checkpoint lines `keep` says to (an attacker without the key can delete lines). */
+  const keepCheckpoints = (keep: (c: Checkpoint, index: number) => boolean) =>
+    writeFileSync(cpFile(), checkpointLines().filter((line, index) => keep(JSON.parse(line) as Checkpoint, index)).map((line) => line + '\n').join(''));
+  const reopenAndAppend = async (): Promise<{ refusal: string | null }> => {
+    const sink = new FileAuditSink(path, { checkpoints: keys.settings(10) });
+    const appended = await sink.append([auditRecord(99)]).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    const refusal = sink.refusal;
+    await sink.close();
+    if (appended && !(appended instanceof AuditUnavailableError)) throw appended;
+    return { refusal };
+  };
 
   beforeEach(async () => {
     path = join(dir, 'audit.log');
@@ -80,6 +97,68 @@ describe('file audit log under attack', () => {
     lines[1] = JSON.stringify({ ...JSON.parse(lines[1]), hash: 'f'.repeat(64) });
     writeFileSync(cpFile, lines.join('\n') + '\n');
     await expect(verify()).resolves.toMatchObject({ status: 1, message: expect.stringMatching(/^audit checkpoints BROKEN at checkpoint line 2: its signature does not verify/) });
+  });
+
+  it('catches the checkpoints emptied and an entry deleted with every later hash recomputed; the gateway refuses, and signs nothing', async () => {
+    writeFileSync(cpFile(), '');
+    const entries = read();
+    write(rechain([...entries.slice(0, 4), ...entries.slice(5)], 4));
+    const before = readFileSync(path);
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, every: 10 })).resolves.toMatchObject({
+      status: 1,
+      message: expect.stringMatching(/^audit log BROKEN: the log holds 34 entries but it has no signed checkpoint: 34 entries unsigned, more than the 10/),
+    });
+    const { refusal } = await reopenAndAppend();
+    expect(refusal).toMatch(/audit\.log\.checkpoints: the log holds 34 entries but it has no signed checkpoint/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(readFileSync(cpFile(), 'utf8')).toBe('');
+  });
+
+  it('catches the newest checkpoints removed when more than one interval of entries follows what is left', async () => {
+    keepCheckpoints((c) => c.seq <= 10);
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, every: 10 })).resolves.toMatchObject({
+      status: 1,
+      message: expect.stringContaining('its newest signed checkpoint covers entry 10: 25 entries unsigned, more than the 10'),
+    });
+    expect((await reopenAndAppend()).refusal).toMatch(/newest signed checkpoint covers entry 10: 25 entries unsigned/);
+  });
+
+  it('accepts what a crash between writing and signing leaves (one interval unsigned), and signs it before writing on', async () => {
+    keepCheckpoints((c) => c.seq <= 20);
+    write(read().slice(0, 30)); // entries 21..30 written, the checkpoint of 30 never
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, every: 10 })).resolves.toMatchObject({ status: 0 });
+    expect((await reopenAndAppend()).refusal).toBeNull();
+    expect(checkpointLines().map((line) => (JSON.parse(line) as Checkpoint).seq)).toEqual([10, 20, 30, 31]);
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, every: 10 })).resolves.toMatchObject({ status: 0 });
+  });
+
+  it('catches a checkpoint removed from the middle: each is linked to the one before it', async () => {
+    keepCheckpoints((_c, index) => index !== 1);
+    await expect(verify()).resolves.toMatchObject({
+      status: 1,
+      message: expect.stringMatching(/^audit checkpoints BROKEN at checkpoint line 2: it does not link to the checkpoint before it/),
+    });
+    expect((await reopenAndAppend()).refusal).toMatch(/checkpoints line 2: it does not link/);
+  });
+
+  it('a roll-back to an earlier signed state passes on its own, and is caught against an outside record (--expect-at-least, --expect-hash)', async () => {
+    const kept = JSON.parse(checkpointLines().at(-1) as string) as Checkpoint; // shipped elsewhere: entry 35
+    keepCheckpoints((c) => c.seq <= 20);
+    write(read().slice(0, 20));
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, every: 10 })).resolves.toMatchObject({ status: 0 });
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, every: 10, expectAtLeast: kept.seq })).resolves.toMatchObject({
+      status: 1,
+      message: expect.stringMatching(/^audit log BROKEN at entry 21: the log ends at entry 20, but entry 35 was recorded elsewhere \(--expect-at-least\)/),
+    });
+    // Written on past entry 35 again, only the hash tells.
+    const sink = new FileAuditSink(path, { checkpoints: keys.settings(10) });
+    await sink.append(Array.from({ length: 20 }, (_, i) => auditRecord(100 + i)));
+    await sink.close();
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, every: 10, expectAtLeast: kept.seq })).resolves.toMatchObject({ status: 0 });
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, every: 10, expectAtLeast: kept.seq, expectHash: kept.hash })).resolves.toMatchObject({
+      status: 1,
+      message: expect.stringMatching(/^audit log BROKEN at entry 35 \(line 35\): its hash differs from the one given with --expect-hash/),
+    });
   });
 
   it('the sink refuses to append to a re-chained log, and leaves it as it found it', async () => {

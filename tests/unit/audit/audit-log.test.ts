@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AuditEntry, AuditRecord, chainEntry, GENESIS_HASH, verifyChain } from '../../../lib/audit/entry';
 import { FileAuditSink } from '../../../lib/audit/file-sink';
 import { AuditUnavailableError } from '../../../lib/audit/sink';
 import { verifyAuditFile } from '../../../scripts/audit-verify';
-import { refusalRecord } from '../../support/audit-fixtures';
+import { checkpointKeys, refusalRecord } from '../../support/audit-fixtures';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -48,8 +49,30 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'audit-test-'));
 });
 afterEach(() => {
+  jest.restoreAllMocks();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The module itself (an import would be a copy), so the sink's calls can be watched. */
+const fsPromises = jest.requireActual<typeof import('node:fs/promises')>('node:fs/promises');
+
+/** FileHandle's prototype, whose write a test can cut short (as a full disk or `ulimit -f` does). */
+async function fileHandlePrototype(): Promise<FileHandle> {
+  const handle = await fsPromises.open(__filename, 'r');
+  await handle.close();
+  return Object.getPrototypeOf(handle) as FileHandle;
+}
+
+type Write = (this: FileHandle, data: Buffer | string, offset?: number, length?: number) => Promise<{ bytesWritten: number }>;
+
+/** A write that writes only the first third of what it was given (inside its first line), and says so. */
+function shortWrite(write: Write): Write {
+  return function (this: FileHandle, data, offset = 0, length?: number) {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    const size = length ?? bytes.length - offset;
+    return write.call(this, bytes, offset, Math.floor(size / 3));
+  };
+}
 
 describe('verifyChain', () => {
   it('accepts an intact chain, and an empty one', async () => {
@@ -165,6 +188,74 @@ describe('FileAuditSink', () => {
     expect(read.torn).toBeNull();
     expect(read.entries.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     await expect(verifyChain(read.entries)).resolves.toEqual({ ok: true, entries: 4 });
+  });
+
+  it('continues a write the system cuts short, so an acknowledged batch is on disk whole', async () => {
+    const path = join(dir, 'audit.log');
+    const sink = new FileAuditSink(path);
+    await sink.append([record(1)]);
+    const prototype = await fileHandlePrototype();
+    const write = prototype.write as Write;
+    const writes = jest.spyOn(prototype, 'write').mockImplementationOnce(shortWrite(write) as never);
+    await sink.append([record(2), record(3)]);
+    expect(writes).toHaveBeenCalledTimes(2); // cut short, then the rest
+    await sink.close();
+    const { entries, torn } = readEntries(path);
+    expect(torn).toBeNull();
+    expect(entries.map((e) => e.requestId)).toEqual(['r1', 'r2', 'r3']);
+    await expect(verifyChain(entries)).resolves.toEqual({ ok: true, entries: 3 });
+  });
+
+  it('fails the whole batch when the rest of a short write cannot be written (disk full), acknowledging nothing', async () => {
+    const path = join(dir, 'audit.log');
+    const sink = new FileAuditSink(path);
+    await sink.append([record(1)]);
+    const prototype = await fileHandlePrototype();
+    const write = prototype.write as Write;
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    jest
+      .spyOn(prototype, 'write')
+      .mockImplementationOnce(shortWrite(write) as never)
+      .mockImplementationOnce(() => Promise.reject(full));
+    await expect(sink.append([record(2), record(3)])).rejects.toBeInstanceOf(AuditUnavailableError);
+    jest.restoreAllMocks();
+    // The next batch re-reads the tail: the torn line is quarantined, never taken for an entry.
+    await sink.append([record(4)]);
+    await sink.close();
+    const { entries, torn } = readEntries(path);
+    expect(torn).toBeNull();
+    expect(entries.at(-1)).toMatchObject({ requestId: 'r4', seq: entries.length });
+    await expect(verifyChain(entries)).resolves.toEqual({ ok: true, entries: entries.length });
+    expect(readdirSync(dir).filter((f) => f.startsWith('audit.log.torn-'))).toHaveLength(1);
+  });
+
+  it.each([
+    ['removed', (path: string) => rmSync(path)],
+    ['renamed', (path: string) => renameSync(path, `${path}.moved`)],
+  ])('refuses to append once the log was %s under it, acknowledging nothing and creating no new log', async (_how, change) => {
+    const path = join(dir, 'audit.log');
+    const sink = new FileAuditSink(path);
+    await sink.append([record(1)]);
+    change(path);
+    await expect(sink.append([record(2)])).rejects.toBeInstanceOf(AuditUnavailableError);
+    await expect(sink.append([record(3)])).rejects.toBeInstanceOf(AuditUnavailableError);
+    expect(sink.refusal).toMatch(/audit\.log was removed or replaced under the gateway after entry 1: the file it writes is no longer at that path$/);
+    await sink.close();
+    expect(existsSync(path)).toBe(false);
+    if (existsSync(`${path}.moved`)) expect(readEntries(`${path}.moved`).entries.map((e) => e.requestId)).toEqual(['r1']);
+  });
+
+  it('fsyncs the directory of the log and of the checkpoint file once it has created them', async () => {
+    const logDir = join(dir, 'log');
+    const checkpointDir = join(dir, 'checkpoints');
+    mkdirSync(checkpointDir);
+    const keys = await checkpointKeys(dir);
+    const opened = jest.spyOn(fsPromises, 'open');
+    const sink = new FileAuditSink(join(logDir, 'audit.log'), { checkpoints: keys.settings(1000), checkpointFile: join(checkpointDir, 'audit.checkpoints') });
+    await sink.append([record(1)]);
+    await sink.close();
+    const directoriesOpened = opened.mock.calls.filter(([path, flags]) => flags === 'r' && (path === logDir || path === checkpointDir)).map(([path]) => path);
+    expect(directoriesOpened).toEqual(expect.arrayContaining([logDir, checkpointDir]));
   });
 
   it('reads one citizen’s entries newest first, at most `first`', async () => {

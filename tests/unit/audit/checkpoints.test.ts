@@ -1,8 +1,9 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { Checkpoint } from '../../../lib/audit/checkpoint';
+import { Checkpoint, checkpointDigest, loadCheckpointSigner, NO_EARLIER_CHECKPOINT } from '../../../lib/audit/checkpoint';
 import { AuditEntry, hashEntry } from '../../../lib/audit/entry';
 import { FileAuditSink } from '../../../lib/audit/file-sink';
 import { PostgresAuditSink } from '../../../lib/audit/postgres-sink';
@@ -105,21 +106,22 @@ describe('signed checkpoints (file sink)', () => {
     });
   });
 
-  it('signs the head on the timer only when it moved', async () => {
+  it('signs the head on every tick of the timer, moved or not (a heartbeat: --max-age relies on it), and at close only when unsigned', async () => {
     const path = join(dir, 'audit.log');
     const settings = keys.settings(1000);
     const sink = new FileAuditSink(path, { checkpoints: settings });
     await sink.append([auditRecord(1), auditRecord(2)]);
     settings.tick();
     await sink.checkpoint();
-    settings.tick();
+    settings.tick(); // idle: the same head, signed again
     await sink.checkpoint();
     await sink.append([auditRecord(3)]);
     settings.tick();
     await sink.checkpoint();
-    expect(lines(`${path}.checkpoints`).map((l) => (JSON.parse(l) as Checkpoint).seq)).toEqual([2, 3]);
+    expect(lines(`${path}.checkpoints`).map((l) => (JSON.parse(l) as Checkpoint).seq)).toEqual([2, 2, 3]);
     await sink.close();
-    expect(lines(`${path}.checkpoints`)).toHaveLength(2);
+    expect(lines(`${path}.checkpoints`)).toHaveLength(3);
+    await expect(verifyAuditFile(path, { verifier: keys.verifier })).resolves.toMatchObject({ status: 0 });
   });
 
   it('refuses to append when the log ends before its newest checkpoint', async () => {
@@ -132,6 +134,154 @@ describe('signed checkpoints (file sink)', () => {
     expect(sink.refusal).toMatch(/ends at entry 8 .* covers entry 12/);
     await sink.close();
     expect(readFileSync(path).equals(before)).toBe(true);
+  });
+});
+
+describe('linked checkpoints, and how many entries may go unsigned', () => {
+  const seqs = (path: string) => lines(`${path}.checkpoints`).map((l) => (JSON.parse(l) as Checkpoint).seq);
+
+  it('links each checkpoint to the one before it (v2, prev: the digest of what that one signs)', async () => {
+    const path = join(dir, 'audit.log');
+    await writeLog(path, 23, 10);
+    const checkpoints = lines(`${path}.checkpoints`).map((l) => JSON.parse(l) as Checkpoint);
+    expect(checkpoints.map((c) => [c.v, c.seq])).toEqual([
+      [2, 10],
+      [2, 20],
+      [2, 23],
+    ]);
+    expect(checkpoints.map((c) => c.prev)).toEqual([NO_EARLIER_CHECKPOINT, checkpointDigest(checkpoints[0]), checkpointDigest(checkpoints[1])]);
+    // prev is signed: changing it breaks the signature.
+    expect(keys.verifier.check({ ...checkpoints[1], prev: NO_EARLIER_CHECKPOINT })).toMatch(/signature does not verify/);
+  });
+
+  it('still verifies checkpoints written before they were linked, and links the next one to them', async () => {
+    const path = join(dir, 'audit.log');
+    const unsigned = new FileAuditSink(path);
+    await unsigned.append(Array.from({ length: 12 }, (_, i) => auditRecord(i + 1)));
+    await unsigned.close();
+    const entries = lines(path).map((l) => JSON.parse(l) as AuditEntry);
+    const signer = loadCheckpointSigner(keys.privateFile);
+    const old = [signer.sign(5, entries[4].hash), signer.sign(10, entries[9].hash)]; // v1, as written before
+    writeFileSync(`${path}.checkpoints`, old.map((c) => JSON.stringify(c) + '\n').join(''));
+    expect(old.map((c) => [c.v, c.prev])).toEqual([
+      [1, undefined],
+      [1, undefined],
+    ]);
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, every: 10 })).resolves.toMatchObject({ status: 0 });
+
+    const sink = new FileAuditSink(path, { checkpoints: keys.settings(10) });
+    await sink.append([auditRecord(13)]);
+    await sink.close();
+    const newest = JSON.parse(lines(`${path}.checkpoints`)[2]) as Checkpoint;
+    expect(newest).toMatchObject({ v: 2, seq: 13, prev: checkpointDigest(old[1]) });
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, every: 10 })).resolves.toMatchObject({ status: 0 });
+
+    // An unlinked checkpoint cannot follow linked ones (one signed before, moved to the end).
+    appendFileSync(`${path}.checkpoints`, JSON.stringify(old[1]) + '\n');
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, every: 10 })).resolves.toMatchObject({
+      status: 1,
+      message: expect.stringContaining('checkpoint line 4: an unlinked checkpoint follows linked ones'),
+    });
+  });
+
+  it('signs at each multiple of `every` that one batch passes, not only at its end', async () => {
+    const path = join(dir, 'audit.log');
+    const sink = new FileAuditSink(path, { checkpoints: keys.settings(10) });
+    await sink.append(Array.from({ length: 25 }, (_, i) => auditRecord(i + 1)));
+    expect(seqs(path)).toEqual([10, 20]);
+    await sink.close();
+    expect(seqs(path)).toEqual([10, 20, 25]);
+  });
+
+  it('writes no entry past a checkpoint that could not be written, and carries on once it can', async () => {
+    const path = join(dir, 'audit.log');
+    const sink = new FileAuditSink(path, { checkpoints: keys.settings(10) });
+    await sink.append(Array.from({ length: 5 }, (_, i) => auditRecord(i + 1)));
+    mkdirSync(`${path}.checkpoints`); // the checkpoint file cannot be written
+    await expect(sink.append(Array.from({ length: 7 }, (_, i) => auditRecord(i + 6)))).rejects.toBeInstanceOf(AuditUnavailableError);
+    await expect(sink.append([auditRecord(13)])).rejects.toBeInstanceOf(AuditUnavailableError);
+    expect(lines(path)).toHaveLength(10); // up to the checkpoint that is due, never acknowledged
+    expect(sink.refusal).toBeNull(); // not broken: it tries again
+    rmSync(`${path}.checkpoints`, { recursive: true });
+    await sink.append([auditRecord(14)]);
+    await sink.close();
+    expect(seqs(path)).toEqual([10, 11]);
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, every: 10 })).resolves.toMatchObject({ status: 0 });
+  });
+
+  it('refuses to open a log with more than `every` entries and no checkpoint at all, naming the file and the way out', async () => {
+    const path = join(dir, 'audit.log');
+    const unsigned = new FileAuditSink(path);
+    await unsigned.append(Array.from({ length: 11 }, (_, i) => auditRecord(i + 1)));
+    await unsigned.close();
+    const before = readFileSync(path);
+    const sink = new FileAuditSink(path, { checkpoints: keys.settings(10) });
+    await expect(sink.append([auditRecord(12)])).rejects.toBeInstanceOf(AuditUnavailableError);
+    expect(sink.refusal).toContain(`${path}.checkpoints: the log holds 11 entries but it has no signed checkpoint: 11 entries unsigned, more than the 10 (AUDIT_CHECKPOINT_EVERY)`);
+    expect(sink.refusal).toMatch(/restore the checkpoint file .* move both aside and restart/);
+    await sink.close();
+    expect(readFileSync(path).equals(before)).toBe(true);
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, every: 10 })).resolves.toMatchObject({
+      status: 1,
+      message: expect.stringContaining('the log holds 11 entries but it has no signed checkpoint'),
+    });
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, every: 11 })).resolves.toMatchObject({ status: 0 });
+  });
+
+  it('says whether the newest checkpoint is fresh enough (--max-age), and that there is none', async () => {
+    const path = join(dir, 'audit.log');
+    await writeLog(path, 3, 10);
+    const newest = JSON.parse(lines(`${path}.checkpoints`).at(-1) as string) as Checkpoint;
+    const at = (seconds: number) => new Date(Date.parse(newest.at) + seconds * 1000);
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, maxAgeS: 60, now: at(30) })).resolves.toMatchObject({ status: 0 });
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, maxAgeS: 60, now: at(61) })).resolves.toMatchObject({
+      status: 1,
+      message: expect.stringContaining(`NOT current: the newest signed checkpoint (entry 3) was signed at ${newest.at}, more than 60 s ago`),
+    });
+    writeFileSync(`${path}.checkpoints`, '');
+    await expect(verifyAuditFile(path, { verifier: keys.verifier, maxAgeS: 60 })).resolves.toMatchObject({
+      status: 1,
+      message: expect.stringContaining('NOT current: no signed checkpoint shows it is'),
+    });
+  });
+
+  it('heartbeat: an idle gateway signs its unchanged head on the timer, opening the log first if no read has', async () => {
+    const path = join(dir, 'audit.log');
+    await writeLog(path, 3, 10);
+    const settings = keys.settings(10);
+    const sink = new FileAuditSink(path, { checkpoints: settings });
+    await sink.open(); // the gateway's start: no append since
+    settings.tick();
+    await sink.close(); // waits for the open the tick started, and its checkpoint
+    expect(seqs(path)).toEqual([3, 3]);
+    await expect(verifyAuditFile(path, { verifier: keys.verifier })).resolves.toMatchObject({ status: 0 });
+  });
+});
+
+describe('audit:verify without the checkpoint key', () => {
+  const root = resolve(__dirname, '../../..');
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts', ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+
+  it('fails (status 2) when checkpoints exist but no public key could be loaded, instead of passing them unchecked', async () => {
+    const path = join(dir, 'audit.log');
+    await writeLog(path, 12, 10);
+    await expect(verifyAuditFile(path)).resolves.toEqual({
+      status: 2,
+      message: `audit log NOT verified: 2 signed checkpoints cannot be checked, no public key could be loaded (give --public-key <jwk>, or set AUDIT_CHECKPOINT_KEY_FILE to a key file that exists) (${path}.checkpoints)`,
+    });
+    const cli = run(['--file', path], { AUDIT_CHECKPOINT_KEY_FILE: join(dir, 'missing.jwk.json') });
+    expect({ status: cli.status, stderr: cli.stderr.trim() }).toEqual({ status: 2, stderr: expect.stringMatching(/^audit log NOT verified: 2 signed checkpoints cannot be checked/) });
+    const withKey = run(['--file', path, '--public-key', keys.publicFile, '--checkpoint-every', '10', '--max-age', '3600']);
+    expect({ status: withKey.status, stdout: withKey.stdout }).toEqual({ status: 0, stdout: expect.stringMatching(/^audit log OK: 12 entries/) });
+  });
+
+  it('answers a malformed option with one line and status 2', () => {
+    const cli = run(['--file', join(dir, 'audit.log'), '--max-age', 'soon']);
+    expect({ status: cli.status, stderr: cli.stderr.trim() }).toEqual({ status: 2, stderr: 'audit:verify: --max-age takes a whole number of at least 1, not "soon"' });
+    const hash = run(['--file', join(dir, 'audit.log'), '--expect-hash', 'abc']);
+    expect(hash.status).toBe(2);
+    expect(hash.stderr).toMatch(/^audit:verify: --expect-hash takes the 64 hex digits/);
   });
 });
 

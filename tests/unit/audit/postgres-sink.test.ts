@@ -2,16 +2,18 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { graphql } from 'graphql';
 import { Client, Pool } from 'pg';
-import { AuditEntry, AuditRecord, chainEntry, GENESIS_HASH, verifyChain } from '../../../lib/audit/entry';
+import { AuditEntry, AuditRecord, chainEntry, GENESIS_HASH, unchainableRecordProblem, verifyChain } from '../../../lib/audit/entry';
 import { createAuditSink } from '../../../lib/audit';
 import { FileAuditSink } from '../../../lib/audit/file-sink';
 import { PostgresAuditSink, PostgresAuditSinkOptions } from '../../../lib/audit/postgres-sink';
-import { AuditUnavailableError } from '../../../lib/audit/sink';
+import { AuditChainBrokenError, AuditSetupError, AuditUnavailableError } from '../../../lib/audit/sink';
 import { loadSubgraphConfig } from '../../../lib/config';
+import { log } from '../../../lib/log';
+import { setupAuditDatabase, SetupRefused } from '../../../scripts/audit-setup-database';
 import { verifyAuditDatabase } from '../../../scripts/audit-verify';
 import { createAuditSubgraph } from '../../../subgraphs/audit';
 import { describeWithPostgres } from '../../support/needs-package';
-import { checkpointKeys, refusalRecord } from '../../support/audit-fixtures';
+import { auditRecord, checkpointKeys, refusalRecord, TestKeys } from '../../support/audit-fixtures';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -241,6 +243,181 @@ describeWithPostgres('PostgresAuditSink (against a throwaway PostgreSQL)', () =>
     const entries = await entriesOf(sink);
     expect(entries.map((e) => e.requestId)).toEqual(['ok-1', 'ok-2']);
     await expect(verifyChain(entries)).resolves.toEqual({ ok: true, entries: 2 });
+  });
+
+  describe('a chain cut back or changed under a running sink (restore, failover, deleted rows)', () => {
+    let dir: string;
+    let keys: TestKeys;
+    beforeEach(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'audit-back-'));
+      keys = await checkpointKeys(dir);
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    /** 25 entries in batches of 5, checkpoints every 10. */
+    async function fill(sink: PostgresAuditSink): Promise<void> {
+      for (let n = 1; n <= 25; n += 5) await sink.append([0, 1, 2, 3, 4].map((i) => auditRecord(n + i)));
+    }
+    const signedSeqs = async (table: string) => ((await sql(`SELECT seq FROM ${table}_checkpoints ORDER BY seq`)) as { seq: string }[]).map((r) => Number(r.seq));
+
+    it('refuses to chain onto, or sign, a head behind the entry it committed; nothing is reused', async () => {
+      const table = 'audit_cut_back';
+      const settings = keys.settings(10);
+      const sink = sinkOn(table, { checkpoints: settings });
+      await fill(sink);
+      await sql(`DELETE FROM ${table} WHERE seq > 20`);
+
+      const refused = sink.append([auditRecord(500), auditRecord(501)]);
+      await expect(refused).rejects.toBeInstanceOf(AuditUnavailableError);
+      await expect(refused.catch((error: AuditUnavailableError) => Promise.reject(error.cause))).rejects.toBeInstanceOf(AuditChainBrokenError);
+      expect(sink.refusal).toMatch(/went backwards: it ends at entry 20, but this gateway had already committed or signed entry 25/);
+      expect(sink.refusal).not.toMatch(/0241900/);
+      settings.tick();
+      await sink.checkpoint();
+      expect(await sql(`SELECT max(seq)::int AS head FROM ${table}`)).toEqual([{ head: 20 }]);
+      expect(await signedSeqs(table)).toEqual([10, 20]);
+    });
+
+    it("refuses to sign another replica's head that re-used the seqs it had committed", async () => {
+      const table = 'audit_refilled';
+      const settings = keys.settings(10);
+      const first = sinkOn(table, { checkpoints: settings });
+      await fill(first);
+      await sql(`DELETE FROM ${table} WHERE seq > 20`);
+      // A replica started after the cut cannot know: it chains on from the signed entry 20.
+      const second = sinkOn(table, { checkpoints: keys.settings(10) });
+      await second.append([auditRecord(600), auditRecord(601)]);
+
+      settings.tick();
+      await first.checkpoint();
+      expect(await signedSeqs(table)).toEqual([10, 20]);
+      expect(first.refusal).toMatch(/went backwards: it ends at entry 22, but this gateway had already committed or signed entry 25/);
+      await expect(first.append([auditRecord(602)])).rejects.toBeInstanceOf(AuditUnavailableError);
+    });
+
+    it('refuses when the row it committed was replaced, though the head is ahead of it', async () => {
+      const table = 'audit_replaced';
+      const first = sinkOn(table);
+      await first.append([1, 2, 3, 4, 5].map((n) => auditRecord(n)));
+      await sql(`DELETE FROM ${table} WHERE seq > 3`);
+      const second = sinkOn(table);
+      await second.append([6, 7, 8, 9].map((n) => auditRecord(n)));
+
+      await expect(first.append([auditRecord(10)])).rejects.toBeInstanceOf(AuditUnavailableError);
+      expect(first.refusal).toMatch(/changed under this gateway: entry 5 no longer has the hash it committed or signed/);
+      expect(await sql(`SELECT max(seq)::int AS head FROM ${table}`)).toEqual([{ head: 7 }]);
+    });
+
+    it('refuses to start when the head is behind the newest signed checkpoint', async () => {
+      const table = 'audit_behind_checkpoint';
+      const writer = sinkOn(table, { checkpoints: keys.settings(10) });
+      await fill(writer);
+      await writer.close(); // signs 25
+      await sql(`DELETE FROM ${table} WHERE seq > 22`);
+
+      const restarted = sinkOn(table, { checkpoints: keys.settings(10) });
+      await expect(restarted.open()).rejects.toThrow(AuditChainBrokenError);
+      expect(restarted.refusal).toMatch(/ends at entry 22, but a signed checkpoint covers entry 25/);
+    });
+
+    it('starts when the database cannot be reached, and fails its appends closed', async () => {
+      const unreachable = new PostgresAuditSink('postgresql://postgres@127.0.0.1:1/postgres', { table: 'audit_nowhere', connectTimeoutMs: 500 });
+      opened.push(unreachable);
+      await expect(unreachable.open()).resolves.toBeUndefined();
+      await expect(unreachable.append([auditRecord(1)])).rejects.toBeInstanceOf(AuditUnavailableError);
+    });
+  });
+
+  describe('tables owned by a role of their own (npm run audit:setup-database)', () => {
+    const urlAs = (role: string) => server.url.replace('postgres@', `${role}@`);
+    beforeAll(async () => {
+      await sql('CREATE ROLE audit_owner LOGIN; CREATE ROLE audit_gw LOGIN; CREATE ROLE audit_reader LOGIN; GRANT CREATE ON SCHEMA public TO audit_owner');
+    });
+
+    it('lets the gateway role append and sign, and neither it nor the reader rewrite or unguard the tables', async () => {
+      const table = 'audit_owned';
+      await expect(setupAuditDatabase(urlAs('audit_owner'), { table, gatewayRole: 'audit_gw', readerRole: 'audit_reader' })).resolves.toMatch(/owned by audit_owner; audit_gw may INSERT and SELECT; audit_reader may SELECT/);
+      const dir = mkdtempSync(join(tmpdir(), 'audit-owned-'));
+      try {
+        const keys = await checkpointKeys(dir);
+        const sink = new PostgresAuditSink(urlAs('audit_gw'), { table, checkpoints: keys.settings(2), production: true });
+        opened.push(sink);
+        await sink.open();
+        await sink.append([auditRecord(1), auditRecord(2), auditRecord(3)]);
+        await sink.close();
+        await expect(verifyAuditDatabase(urlAs('audit_reader'), { table, verifier: keys.verifier })).resolves.toMatchObject({ status: 0, message: expect.stringContaining('3 entries') });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      const gateway = urlAs('audit_gw');
+      await expect(sql(`DELETE FROM ${table} WHERE seq > 1`, gateway)).rejects.toThrow(/permission denied/);
+      await expect(sql(`UPDATE ${table} SET subject = 'x'`, gateway)).rejects.toThrow(/permission denied/);
+      await expect(sql(`ALTER TABLE ${table}_checkpoints DISABLE TRIGGER USER`, gateway)).rejects.toThrow(/must be owner/);
+      await expect(sql(`DROP TABLE ${table}_checkpoints`, gateway)).rejects.toThrow(/must be owner/);
+      await expect(sql(`INSERT INTO ${table}_checkpoints (seq, v, hash, at, kid, sig) VALUES (99, 1, 'x', 'x', 'x', 'x')`, urlAs('audit_reader'))).rejects.toThrow(/permission denied/);
+      // Run again (an upgrade): nothing changes, nothing is refused.
+      await expect(setupAuditDatabase(urlAs('audit_owner'), { table, gatewayRole: 'audit_gw' })).resolves.toMatch(/ready/);
+      expect(await sql(`SELECT count(*)::int AS n FROM ${table}`)).toEqual([{ n: 3 }]);
+    });
+
+    it('in production refuses to start when its role could rewrite the tables, naming the fix; in development warns and appends', async () => {
+      const table = 'audit_own_power';
+      await setupAuditDatabase(urlAs('audit_owner'), { table, gatewayRole: 'audit_gw' });
+      // The table's owner, a superuser, or a role granted DELETE: each could rewrite the log unseen.
+      await sql(`CREATE ROLE audit_deleter LOGIN; GRANT SELECT, INSERT, DELETE ON ${table}, ${table}_checkpoints TO audit_deleter`);
+      for (const role of ['audit_owner', 'postgres', 'audit_deleter']) {
+        const sink = new PostgresAuditSink(urlAs(role), { table, production: true });
+        opened.push(sink);
+        await expect(sink.open()).rejects.toThrow(AuditSetupError);
+        await expect(sink.open()).rejects.toThrow(/could rewrite the log and its checkpoints unseen.*npm run audit:setup-database/);
+        await expect(sink.append([auditRecord(1)])).rejects.toBeInstanceOf(AuditUnavailableError);
+      }
+      expect(await sql(`SELECT count(*)::int AS n FROM ${table}`)).toEqual([{ n: 0 }]);
+
+      const warnings = jest.spyOn(log, 'warn').mockImplementation(() => undefined);
+      try {
+        const development = new PostgresAuditSink(urlAs('audit_owner'), { table, production: false });
+        opened.push(development);
+        await development.open();
+        await development.append([auditRecord(1)]);
+        expect(warnings).toHaveBeenCalledWith(expect.stringMatching(/could rewrite the log.*allowed outside production/));
+      } finally {
+        warnings.mockRestore();
+      }
+    });
+
+    it('in production creates no table: a missing one is named with the fix', async () => {
+      const sink = new PostgresAuditSink(urlAs('audit_gw'), { table: 'audit_never_set_up', production: true });
+      opened.push(sink);
+      await expect(sink.open()).rejects.toThrow(/lacks the table audit_never_set_up, the table audit_never_set_up_checkpoints: run npm run audit:setup-database/);
+      expect(await sql("SELECT to_regclass('audit_never_set_up') IS NULL AS absent")).toEqual([{ absent: true }]);
+    });
+
+    it('setup refuses a gateway role that is, or may act as, the owner', async () => {
+      await expect(setupAuditDatabase(urlAs('audit_owner'), { table: 'audit_self_owned', gatewayRole: 'audit_owner' })).rejects.toThrow(SetupRefused);
+      await expect(setupAuditDatabase(urlAs('audit_owner'), { table: 'audit_self_owned', gatewayRole: 'postgres' })).rejects.toThrow(/superuser/);
+      await expect(setupAuditDatabase(urlAs('audit_owner'), { table: 'audit_self_owned', gatewayRole: 'Robert"; DROP' })).rejects.toThrow(/expected a role name/);
+      expect(await sql("SELECT to_regclass('audit_self_owned') IS NULL AS absent")).toEqual([{ absent: true }]);
+    });
+  });
+
+  it("refuses one caller's record holding a lone surrogate (PostgreSQL would store it altered), so the chain stays intact", async () => {
+    const sink = sinkOn();
+    const highHalf = '\u{1F600}'.slice(0, 1);
+    expect(unchainableRecordProblem({ ...record('x'), purpose: `Thanh tra ${highHalf}` })).toMatch(/lone UTF-16 surrogate/);
+    expect(unchainableRecordProblem({ ...record('x'), purpose: 'Thanh tra \u{1F600}' })).toBeNull();
+    const results = await Promise.allSettled([
+      sink.append([record('ok-1')]),
+      sink.append([{ ...record('bad-purpose'), purpose: `Thanh tra ${highHalf}` }]),
+      sink.append([{ ...record('bad-subject'), subject: `officer\uDC00` }]),
+      sink.append([{ ...record('ok-emoji'), purpose: 'Thanh tra \u{1F600}' }]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(AuditUnavailableError);
+    await sink.append([record('ok-after')]);
+    const entries = await entriesOf(sink);
+    expect(entries.map((e) => e.requestId)).toEqual(['ok-1', 'ok-emoji', 'ok-after']);
+    await expect(verifyChain(entries)).resolves.toEqual({ ok: true, entries: 3 });
   });
 
   it('stores `at` as the ISO form it reads back, so the chain verifies', async () => {
