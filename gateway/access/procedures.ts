@@ -15,7 +15,7 @@
  */
 import { HttpError } from '../../lib/graphql-http';
 import { Principal, withProcedure } from '../../lib/principal';
-import { DOSSIER_PATTERN, ProcedureCatalogue } from '../../lib/procedures/catalogue';
+import { DOSSIER_PATTERN, isProcedureCode, ProcedureCatalogue } from '../../lib/procedures/catalogue';
 
 /** A refusal of the procedure a request names, with what the audit log records of it. */
 export class ProcedureRefused extends HttpError {
@@ -41,6 +41,9 @@ function single(headers: NodeJS.Dict<string | string[]>, name: string): string |
   return trimmed ? trimmed : undefined;
 }
 
+/** What a refusal entry names for an x-procedure header that is not a procedure code at all. */
+export const MALFORMED_PROCEDURE_CODE = '(not a procedure code)';
+
 /** The principal with the procedure the request names, or as it is when it names none; throws an HttpError to refuse. */
 export function admitProcedure(principal: Principal, headers: NodeJS.Dict<string | string[]>, catalogue: ProcedureCatalogue): Principal {
   const code = single(headers, PROCEDURE_HEADER);
@@ -60,7 +63,9 @@ export function admitProcedure(principal: Principal, headers: NodeJS.Dict<string
       'UNKNOWN_PROCEDURE',
       `The procedure "${code.slice(0, 80)}" is not in the province's procedure catalogue (version ${catalogue.version}), so no personal data is read for it`,
       { procedure: code.slice(0, 80), catalogueVersion: catalogue.version },
-      { code: code.slice(0, 80), catalogueVersion: catalogue.version, dossier: wellFormedDossier },
+      // The audit log keeps what the caller wrote only when it is a procedure code: free text there
+      // could carry anything, a personal ID included, into entries that must name no one.
+      { code: isProcedureCode(code) ? code : MALFORMED_PROCEDURE_CODE, catalogueVersion: catalogue.version, dossier: wellFormedDossier },
     );
   }
   const named = { code, name: procedure.name, catalogueVersion: catalogue.version, dossier: wellFormedDossier };

@@ -141,6 +141,13 @@ describe.each(sinks)('refusals in %s', (_name, postgres) => {
       expect.objectContaining({ fields: [], sources: [], procedure: expect.objectContaining({ code: 'local:no-such-procedure', name: '' }), dossier: 'HS-R-3', refusal: { code: 'UNKNOWN_PROCEDURE', reason: null, count: 1 } }),
     ]);
 
+    // Free text in the header (a personal ID, say) never reaches the log: only a code's shape does.
+    const freeText = await ask(DOSSIER, { id: home.residents[0].personalId }, withProcedure(await desk(), home.residents[1].personalId, 'HS-R-3b'));
+    expect([freeText.status, freeText.body.errors?.[0].extensions?.code]).toEqual([400, 'UNKNOWN_PROCEDURE']);
+    const written = (await logEntries()).filter((e) => e.requestId === freeText.requestId);
+    expect(written).toEqual([expect.objectContaining({ kind: 'refusal', procedure: expect.objectContaining({ code: '(not a procedure code)' }), dossier: 'HS-R-3b' })]);
+    expect(JSON.stringify(written)).not.toContain(home.residents[1].personalId);
+
     const bounded = await desk({ procedures: BIRTH });
     const notAllowed = await ask(DOSSIER, { id: home.residents[0].personalId }, withProcedure(bounded, MARITAL, 'HS-R-4'));
     expect([notAllowed.status, notAllowed.body.errors?.[0].extensions?.code]).toEqual([403, 'PROCEDURE_NOT_ALLOWED']);
