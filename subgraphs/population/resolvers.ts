@@ -3,6 +3,7 @@ import { FormerUnit, REFORM_DATE, Succession, UnitConversion } from '../../lib/a
 import { GraphQLResolveInfo, Kind, SelectionSetNode } from 'graphql';
 import { isPersonalId, personalIdProblem } from '../../lib/personal-id';
 import { formatJurisdictionKey, parseJurisdictionKey } from '../../lib/principal';
+import type { CursorSealer } from '../../lib/sealed-cursor';
 import type { SourceName } from '../../lib/sources';
 import type { CommuneKind, CommuneRecord, ProvinceRecord } from '../../sources/catalogue/client';
 import { stampProvenance } from '../../sources/kit/provenance';
@@ -17,6 +18,8 @@ import type { PopulationLoaders } from './loaders';
 
 export interface PopulationContext {
   loaders: PopulationLoaders;
+  /** Seals the source's residents cursors (it pages by personal ID): lib/sealed-cursor.ts. */
+  cursors: CursorSealer;
 }
 
 /** Longest `after` cursor passed on to the source; the source's own cursors are far shorter. */
@@ -295,12 +298,13 @@ export const resolvers: GraphQLResolverMap<PopulationContext> = {
     residents: async (
       commune: CommuneRecord,
       args: { first: number; after?: string | null },
-      { loaders }: PopulationContext,
+      { loaders, cursors }: PopulationContext,
     ): Promise<CitizenConnection> => {
       const first = requireIntInRange(args.first, 1, 100, 'first');
-      const after = args.after ?? null;
-      if (after !== null && (after === '' || after.length > MAX_CURSOR_LENGTH)) {
-        throw badUserInput('Invalid after: expected a cursor from a previous page (pageInfo.endCursor)', 'after');
+      const listing = `residents:${commune.code}`;
+      const after = args.after === undefined || args.after === null ? null : args.after.length <= MAX_CURSOR_LENGTH ? cursors.open(args.after, listing) : null;
+      if (args.after !== undefined && args.after !== null && after === null) {
+        throw badUserInput("Invalid after: expected a cursor from a previous page of this commune's residents (pageInfo.endCursor)", 'after');
       }
       const page: ResidentsPage | null = await loaders.residents({ communeCode: commune.code, first, after });
       // The catalogue lists the commune but the population source has no one registered there.
@@ -308,7 +312,7 @@ export const resolvers: GraphQLResolverMap<PopulationContext> = {
       return {
         totalCount: page.totalCount,
         nodes: page.citizens,
-        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor === null ? null : cursors.seal(page.endCursor, listing) },
       };
     },
   },

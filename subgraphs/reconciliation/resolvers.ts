@@ -6,7 +6,7 @@ import { sourceSystem } from '../common/provenance-resolvers';
 import { requireCommuneCode, requireIntInRange, requirePersonalId } from '../common/validate';
 import { citizenDiscrepancies } from './citizen-check';
 import type { CommuneReport, CommuneReports, ReportedFinding } from './commune-report';
-import { DiscrepancyKind, DISCREPANCY_KINDS, FindingSide, findingOrderKey } from './compare';
+import { DiscrepancyKind, DISCREPANCY_KINDS, FindingSide } from './compare';
 import type { ReconciliationLoaders } from './loaders';
 
 export interface ReconciliationContext {
@@ -49,13 +49,33 @@ const DESCRIPTIONS: Record<DiscrepancyKind, string> = {
     'Hồ sơ còn ghi mã xã đã thôi tồn tại từ 1/7/2025; bên kia là xã hiện nay chứa nó (the record still names a commune retired on 1 July 2025; the other side is the unit it lies in today).',
 };
 
-const CURSOR = /^\d{12}\|\d{2}\|[A-Za-z]{1,32}$/;
+/**
+ * Where a page ends, and nothing about anyone: the report it was cut from (its time), the kinds
+ * asked and how many findings came before. (An order key would name the last person listed, and
+ * `pageInfo` is served to callers who may read no one: it needs no purpose and is not audited.)
+ */
+interface PagePosition {
+  checkedAt: string;
+  kinds: string;
+  offset: number;
+}
 
-function decodeCursor(after: string | null | undefined): string | null {
+const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z)\|([A-Z_,]{0,400})\|(\d{1,7})$/;
+
+function encodeCursor(position: PagePosition): string {
+  return Buffer.from(`${position.checkedAt}|${position.kinds}|${position.offset}`).toString('base64url');
+}
+
+function decodeCursor(after: string | null | undefined): PagePosition | null {
   if (after === null || after === undefined) return null;
-  const key = after.length <= 200 ? Buffer.from(after, 'base64url').toString('utf8') : '';
-  if (!CURSOR.test(key)) throw badUserInput('Invalid after: expected a cursor from a previous page (pageInfo.endCursor)', 'after');
-  return key;
+  const match = after.length <= 600 ? CURSOR.exec(Buffer.from(after, 'base64url').toString('utf8')) : null;
+  if (!match) throw badUserInput('Invalid after: expected a cursor from a previous page (pageInfo.endCursor)', 'after');
+  return { checkedAt: match[1], kinds: match[2], offset: Number(match[3]) };
+}
+
+/** The kinds asked, as a cursor holds them: a cursor continues only the listing it came from. */
+function kindsKey(kinds: readonly DiscrepancyKind[] | null | undefined): string {
+  return [...new Set(kinds ?? [])].sort().join(',');
 }
 
 /** Inside the caller's own jurisdiction: a location-independent procedure concerns one citizen, never a whole commune. */
@@ -72,14 +92,20 @@ function requireInside(principal: Principal, commune: CommuneRef): void {
   }
 }
 
-/** One page of the findings the caller may see, after the `after` cursor (an order key). */
-function page(report: CommuneReport, { first, after, kinds: asked }: { first: number; after: string | null; kinds?: DiscrepancyKind[] | null }, principal: Principal) {
+/** One page of the findings the caller may see, after the `after` cursor. */
+function page(report: CommuneReport, { first, after, kinds: asked }: { first: number; after: PagePosition | null; kinds?: DiscrepancyKind[] | null }, principal: Principal) {
   // Someone listed here but living in another commune is left out for a caller who may not read them.
   const visible = report.findings.filter((finding) => isInside(principal, finding.jurisdictionKey));
   const kinds = asked && asked.length > 0 ? new Set(asked) : null;
   const matching = kinds ? visible.filter((finding) => kinds.has(finding.kind)) : visible;
-  const start = after === null ? 0 : matching.findIndex((finding) => findingOrderKey(finding) > after);
-  const from = start < 0 ? matching.length : start;
+  if (after && after.kinds !== kindsKey(asked)) {
+    throw badUserInput('Invalid after: the cursor comes from a page of other kinds; ask with the kinds of its first page', 'after');
+  }
+  if (after && after.checkedAt !== report.checkedAt) {
+    // The report was run again in between: positions in the old one mean nothing in the new.
+    throw badUserInput(`Invalid after: the commune's report was run again at ${report.checkedAt}, after the cursor's page; start again from the first page`, 'after');
+  }
+  const from = Math.min(after?.offset ?? 0, matching.length);
   const nodes = matching.slice(from, from + first);
   const hasNextPage = from + first < matching.length;
   return {
@@ -88,7 +114,7 @@ function page(report: CommuneReport, { first, after, kinds: asked }: { first: nu
     counts: DISCREPANCY_KINDS.map((kind) => ({ kind, count: visible.filter((finding) => finding.kind === kind).length })),
     totalCount: matching.length,
     nodes,
-    pageInfo: { hasNextPage, endCursor: hasNextPage ? Buffer.from(findingOrderKey(nodes[nodes.length - 1])).toString('base64url') : null },
+    pageInfo: { hasNextPage, endCursor: hasNextPage ? encodeCursor({ checkedAt: report.checkedAt, kinds: kindsKey(asked), offset: from + nodes.length }) : null },
   };
 }
 

@@ -138,6 +138,28 @@ describe('scopes', () => {
     expect(body.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'PURPOSE_REQUIRED' });
   });
 
+  it('names no resident in the paging cursors it serves without a purpose, and refuses one it did not make', async () => {
+    const token = await stack.token({ scope: 'population:read', jurisdiction: '*', purpose: '' });
+    let after: string | null = null;
+    const cursors: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { body } = await ask(token, `query($c: ID!, $a: String) { commune(code: $c) { residents(first: 1, after: $a) { totalCount pageInfo { endCursor } } } }`, { c: home.commune, a: after });
+      expect(body.errors).toBeUndefined();
+      after = body.data?.commune.residents.pageInfo.endCursor as string;
+      cursors.push(after);
+    }
+    const ids = [...stack.mocks.world.citizens.keys()];
+    for (const cursor of cursors) {
+      for (const shown of [cursor, Buffer.from(cursor, 'base64url').toString('latin1')]) expect(ids.some((id) => shown.includes(id) || shown.includes(Buffer.from(id).toString('base64url')))).toBe(false);
+    }
+    // The source's own cursor (the last ID, base64url) is refused, not passed on.
+    const { body } = await ask(token, `query($c: ID!, $a: String) { commune(code: $c) { residents(first: 1, after: $a) { totalCount } } }`, {
+      c: home.commune,
+      a: Buffer.from(home.residents[0].personalId).toString('base64url'),
+    });
+    expect(body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+
   it('never serves the internal jurisdiction key to a client', async () => {
     const token = await stack.token({ scope: `${ALL_SOURCES} gateway:internal`, jurisdiction: '*' });
     const { body } = await ask(token, `query($id: ID!) { citizen(personalId: $id) { fullName jurisdictionKey } }`, { id: home.residents[0].personalId });

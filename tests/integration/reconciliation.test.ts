@@ -196,6 +196,25 @@ describe('Commune.discrepancies on the default world', () => {
     expect(stack.mocks.stats('population').byOperation['communes:residents'] ?? 0).toBe(0);
     const bad = await stack.query(`{ commune(code: "${code}") { discrepancies(after: "not-a-cursor") { totalCount } } }`, {}, auth);
     expect(bad.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'after' });
+    // A cursor continues only the listing it came from.
+    const otherKinds = await stack.query(`query($after: String) { commune(code: "${code}") { discrepancies(first: 3, after: $after) { totalCount } } }`, { after: first.pageInfo.endCursor }, auth);
+    expect(otherKinds.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'after' });
+  });
+
+  it('names no one in its cursors: pageInfo is served without a purpose, and is not audited', async () => {
+    const code = communes()[0];
+    const token = await stack.token({ scope: 'reconciliation:read', jurisdiction: '*', purpose: '' });
+    let after: string | null = null;
+    for (let i = 0; i < 3; i++) {
+      const { body } = await stack.query<any>(
+        `query($after: String) { commune(code: "${code}") { discrepancies(first: 1, after: $after) { totalCount pageInfo { hasNextPage endCursor } } } }`,
+        { after },
+        { authorization: `Bearer ${token}` },
+      );
+      expect(body.errors).toBeUndefined();
+      after = body.data.commune.discrepancies.pageInfo.endCursor as string;
+      expect(Buffer.from(after, 'base64url').toString('utf8')).not.toMatch(/\d{12}/);
+    }
   });
 });
 

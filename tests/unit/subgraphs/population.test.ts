@@ -8,6 +8,7 @@ import { typeDefs } from '../../../subgraphs/population';
 import { createLoaders } from '../../../subgraphs/population/loaders';
 import { resolvers } from '../../../subgraphs/population/resolvers';
 import { uncached } from '../../support/uncached';
+import { createCursorSealer } from '../../../lib/sealed-cursor';
 import { SourceCache } from '../../../sources/kit/source-cache';
 import { until } from '../../../stack/wait';
 import { clientPerTest, SHORT_DEADLINE_MS, withClient } from '../sources/fixtures/client-per-test';
@@ -189,12 +190,18 @@ function serve(world: World): Calls {
 
 describe('population resolvers', () => {
   let schema: GraphQLSchema;
+  const cursors = createCursorSealer(Buffer.from('a secret the replicas share'), 'population residents');
   beforeAll(() => {
     schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> });
   });
 
   function run(source: string, variableValues?: Record<string, unknown>, clients = { population, catalogue }) {
-    return graphql({ schema, source, variableValues, contextValue: { loaders: createLoaders({ clients, caches: { population: uncached('population'), catalogue: uncached('catalogue') }, concurrency: 4 }) } });
+    return graphql({
+      schema,
+      source,
+      variableValues,
+      contextValue: { loaders: createLoaders({ clients, caches: { population: uncached('population'), catalogue: uncached('catalogue') }, concurrency: 4 }), cursors },
+    });
   }
 
   const CITIZEN_FIELDS = `
@@ -395,8 +402,10 @@ describe('population resolvers', () => {
     expect(result.errors?.[0].message).toContain(message);
   });
 
-  it('resolves a commune with its catalogue FullName and a page of residents, passing the cursor through', async () => {
+  it('resolves a commune with its catalogue FullName and a page of residents, the source\'s cursor sealed both ways', async () => {
     const calls = serve(buildWorld());
+    // The source pages by the last personal ID: the caller sees neither the one it sends nor the one it gets.
+    const sourceCursor = Buffer.from(pid(1)).toString('base64url');
     nock(POP, { reqheaders: { 'x-api-key': POP_KEY } })
       .get('/api/v1/communes/07210/residents')
       .query({ limit: '2', cursor: 'c-20' })
@@ -404,12 +413,12 @@ describe('population resolvers', () => {
         tongSo: 16,
         ketQua: [citizenWire(pid(0), { maHo: 'HK0000000' }), citizenWire(pid(1), { maHo: 'HK0000000' })],
         conTiep: true,
-        conTroTiep: 'c-22',
+        conTroTiep: sourceCursor,
       });
     const result = await run(`{
       commune(code: "07210") {
         code name nameEn kind province { name }
-        residents(first: 2, after: "c-20") {
+        residents(first: 2, after: "${cursors.seal('c-20', 'residents:07210')}") {
           totalCount pageInfo { hasNextPage endCursor }
           nodes { personalId fullName permanentResidence { commune { name } } household { memberships { personalId } } }
         }
@@ -424,7 +433,7 @@ describe('population resolvers', () => {
       province: { name: 'Tỉnh Bắc Ninh' },
       residents: {
         totalCount: 16,
-        pageInfo: { hasNextPage: true, endCursor: 'c-22' },
+        pageInfo: { hasNextPage: true, endCursor: expect.any(String) },
         nodes: [0, 1].map((i) => ({
           personalId: pid(i),
           fullName: 'Nguyễn Văn An',
@@ -436,6 +445,14 @@ describe('population resolvers', () => {
     expect(calls.communes).toEqual([['07210']]);
     // The residents came with the page; their household's lines with the household.
     expect(calls.citizens).toEqual([]);
+    const endCursor = (result.data?.commune as { residents: { pageInfo: { endCursor: string } } }).residents.pageInfo.endCursor;
+    for (const shown of [endCursor, Buffer.from(endCursor, 'base64url').toString('latin1')]) {
+      expect(shown).not.toContain(sourceCursor);
+      expect(shown).not.toContain(pid(1));
+    }
+    expect(cursors.open(endCursor, 'residents:07210')).toBe(sourceCursor);
+    // Another commune's listing does not take it.
+    expect(cursors.open(endCursor, 'residents:07213')).toBeNull();
   });
 
   it('defaults residents to 20 per page and answers an empty page for a commune population does not know', async () => {
@@ -454,16 +471,18 @@ describe('population resolvers', () => {
     expect(result.errors?.[0].path).toEqual(['commune', 'residents']);
   });
 
-  it('blames a cursor the source refuses on the caller, and a refused first page on the source', async () => {
+  it('refuses a cursor it did not seal for that commune before calling the source, and blames a refused first page on the source', async () => {
     serve(buildWorld());
-    nock(POP).get('/api/v1/communes/07210/residents').query({ limit: '20', cursor: 'forged' }).reply(400, { maLoi: 'BAD_REQUEST', thongDiep: 'x' });
+    const sourceCursor = Buffer.from(pid(3)).toString('base64url');
     nock(POP).get('/api/v1/communes/07213/residents').query({ limit: '20' }).reply(400, { maLoi: 'BAD_REQUEST', thongDiep: 'x' });
     const result = await run(`{
       a: commune(code: "07210") { residents(after: "forged") { totalCount } }
       b: commune(code: "07213") { residents { totalCount } }
+      c: commune(code: "07210") { residents(after: "${sourceCursor}") { totalCount } }
+      d: commune(code: "07210") { residents(after: "${cursors.seal(sourceCursor, 'residents:07213')}") { totalCount } }
     }`);
     const byPath = Object.fromEntries((result.errors ?? []).map((e) => [e.path?.[0], e.extensions]));
-    expect(byPath.a).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'after' });
+    for (const alias of ['a', 'c', 'd']) expect(byPath[alias]).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'after' });
     expect(byPath.b).toMatchObject({ code: 'SOURCE_BAD_RESPONSE', source: 'population' });
   });
 
