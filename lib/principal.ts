@@ -354,6 +354,10 @@ export function principalFromClaims(payload: Record<string, unknown>, options: {
   const allowedProcedures = parseProcedureList(payload.procedures);
   if (typeof allowedProcedures === 'string') return allowedProcedures;
   if (allowedProcedures) principal.allowedProcedures = allowedProcedures;
+  // The claim bounds what the client may read for; free text would read anything beside it.
+  if (allowedProcedures && scopes.has(FREE_TEXT_PURPOSE_SCOPE)) {
+    return `a token with a procedures claim reads only for those procedures: it cannot also hold the scope ${FREE_TEXT_PURPOSE_SCOPE}`;
+  }
   if (stated && scopes.has(FREE_TEXT_PURPOSE_SCOPE)) return { ...principal, purpose: stated, purposeBasis: 'free-text' };
   return stated ? { ...principal, unscopedPurpose: stated } : principal;
 }

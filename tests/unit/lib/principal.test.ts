@@ -12,6 +12,17 @@ function principal(payload: Record<string, unknown>, options: { forwarded?: bool
   return result;
 }
 
+describe('principalFromClaims: the procedures claim', () => {
+  it('bounds what the client may read for: a token holding it cannot also read with a free-text purpose', () => {
+    expect(principalFromClaims({ ...officer, purpose: 'Thanh tra', procedures: 'local:birth-registration' })).toBe(
+      'a token with a procedures claim reads only for those procedures: it cannot also hold the scope purpose:free-text',
+    );
+    const bounded = principal({ ...officer, scope: 'population:read', procedures: 'local:birth-registration' });
+    expect([...(bounded.allowedProcedures ?? [])]).toEqual(['local:birth-registration']);
+    expect(bounded.purpose).toBeNull();
+  });
+});
+
 describe('principalFromClaims: what reaches the audit log', () => {
   it("a self token always records the fixed self-access purpose, whatever its purpose claim says", () => {
     const self = principal({ sub: '024190000001', client_id: 'vneid', scope: 'self', purpose: 'Thanh tra QĐ 12/QĐ-TTr' });
