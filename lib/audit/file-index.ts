@@ -310,8 +310,8 @@ export class FileAuditIndex {
     }
   }
 
-  /** The newest `first` entries about one citizen, newest first, each checked against the log. */
-  async lookup(personalId: string, first: number): Promise<AuditEntry[]> {
+  /** The newest `first` entries about one citizen (older than `beforeSeq`), newest first, each checked against the log. */
+  async lookup(personalId: string, first: number, beforeSeq = Number.MAX_SAFE_INTEGER): Promise<AuditEntry[]> {
     await this.catchUp();
     const [hi, lo] = keyOf(personalId);
     const offsets = [...(this.tail.get(`${hi}:${lo}`) ?? [])];
@@ -321,7 +321,7 @@ export class FileAuditIndex {
     for (const offset of unique) {
       if (found.length >= first) break;
       const entry = await this.entryAt(offset);
-      if (entry && entry.personalId === personalId && !isRefusal(entry)) found.push(entry);
+      if (entry && entry.personalId === personalId && !isRefusal(entry) && entry.seq < beforeSeq) found.push(entry);
     }
     return found;
   }

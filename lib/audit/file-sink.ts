@@ -380,9 +380,9 @@ export class FileAuditSink implements AuditSink {
     }
   }
 
-  async readByPersonalId(personalId: string, first: number): Promise<AuditEntry[]> {
+  async readByPersonalId(personalId: string, first: number, beforeSeq?: number): Promise<AuditEntry[]> {
     this.index ??= new FileAuditIndex(this.path, this.options.indexDir);
-    return this.index.lookup(personalId, first);
+    return this.index.lookup(personalId, first, beforeSeq);
   }
 
   async *readAll(): AsyncIterable<unknown> {

@@ -625,12 +625,12 @@ export class PostgresAuditSink implements AuditSink {
     return found.rows[0].found;
   }
 
-  async readByPersonalId(personalId: string, first: number): Promise<AuditEntry[]> {
+  async readByPersonalId(personalId: string, first: number, beforeSeq = Number.MAX_SAFE_INTEGER): Promise<AuditEntry[]> {
     const limit = Math.max(0, Math.floor(first));
     try {
       const result = await this.pool.query<Row>(
-        `SELECT ${COLUMNS} FROM ${this.table} WHERE personal_id = $1 AND kind IS NULL ORDER BY seq DESC LIMIT $2`,
-        [personalId, limit],
+        `SELECT ${COLUMNS} FROM ${this.table} WHERE personal_id = $1 AND kind IS NULL AND seq < $3 ORDER BY seq DESC LIMIT $2`,
+        [personalId, limit, beforeSeq],
       );
       return result.rows.map(toEntry);
     } catch (error) {

@@ -7,8 +7,8 @@ export interface AuditSink {
    * or the machine's power loss, as far as the storage honours fsync/commit).
    */
   append(records: AuditRecord[]): Promise<void>;
-  /** The newest reads of one citizen's data, newest first (never a refusal: it names no one). */
-  readByPersonalId(personalId: string, first: number): Promise<AuditEntry[]>;
+  /** The newest `first` reads of one citizen's data, newest first (never a refusal: it names no one); with `beforeSeq`, only those older than that entry. */
+  readByPersonalId(personalId: string, first: number, beforeSeq?: number): Promise<AuditEntry[]>;
   /** Every entry in chain order, as stored (unparsable ones as null), for verification. */
   readAll(): AsyncIterable<unknown>;
   /**

@@ -10,9 +10,9 @@ export class AuditLogReader {
   /** `log` is the sink createAuditSink() makes from the subgraph's configuration. */
   constructor(private readonly log: AuditSink) {}
 
-  /** The newest `first` entries about one citizen, newest first. */
-  accessesTo(personalId: string, first: number): Promise<AuditEntry[]> {
-    return this.log.readByPersonalId(personalId, first);
+  /** The newest `first` entries about one citizen, newest first; with `beforeSequence`, those older than that entry. */
+  accessesTo(personalId: string, first: number, beforeSequence?: number): Promise<AuditEntry[]> {
+    return this.log.readByPersonalId(personalId, first, beforeSequence);
   }
 
   close(): Promise<void> {

@@ -14,14 +14,14 @@ export type AuditClients = SourceClients<(typeof AUDIT_CLIENTS)[number]>;
 /** The audit log is read as it is: no source cache in front of it. */
 export type AuditCaches = Record<string, never>;
 
-/** Keys are `<first>:<personalId>`, so two page sizes in one request stay distinct. */
+/** Keys are `<first>:<before sequence, or empty>:<personalId>`, so two pages in one request stay distinct. */
 export function createLoaders({ clients }: LoaderSources<AuditClients, AuditCaches>): AuditLoaders {
   return {
     accessLog: new DataLoader<string, AuditEntry[]>((keys) =>
       Promise.all(
         keys.map((key) => {
-          const [first, personalId] = key.split(':');
-          return clients.auditLog.accessesTo(personalId, Number(first));
+          const [first, before, personalId] = key.split(':');
+          return clients.auditLog.accessesTo(personalId, Number(first), before === '' ? undefined : Number(before));
         }),
       ),
     ),

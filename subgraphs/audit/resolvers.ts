@@ -41,10 +41,11 @@ function requireTime(value: unknown, argument: string): Date {
 
 export const resolvers: GraphQLResolverMap<AuditContext> = {
   Query: {
-    accessLog: (_root: unknown, args: { personalId: unknown; first: number }, { loaders }: AuditContext) => {
+    accessLog: (_root: unknown, args: { personalId: unknown; first: number; before?: number | null }, { loaders }: AuditContext) => {
       const personalId = requirePersonalId(args.personalId);
       const first = requireIntInRange(args.first, 1, 200, 'first');
-      return loaders.accessLog.load(`${first}:${personalId}`);
+      const before = args.before === undefined || args.before === null ? '' : requireIntInRange(args.before, 1, Number.MAX_SAFE_INTEGER, 'before');
+      return loaders.accessLog.load(`${first}:${before}:${personalId}`);
     },
     sharingReport: (_root: unknown, args: { from: unknown; to: unknown }, context: AuditContext) => {
       const from = requireTime(args.from, 'from');

@@ -268,6 +268,10 @@ describe('FileAuditSink', () => {
     expect(found.every((e) => e.personalId === citizen)).toBe(true);
     await expect(sink.readByPersonalId(citizen, 10)).resolves.toHaveLength(4);
     await expect(sink.readByPersonalId('000000000000', 10)).resolves.toEqual([]);
+    // The next page: older than the last entry shown, so no read is ever out of a citizen's reach.
+    const next = await sink.readByPersonalId(citizen, 3, found[2].seq);
+    expect(next.map((e) => e.requestId)).toEqual(['r3']);
+    await expect(sink.readByPersonalId(citizen, 3, next[0].seq)).resolves.toEqual([]);
     await sink.close();
   });
 

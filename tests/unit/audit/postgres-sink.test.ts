@@ -171,6 +171,8 @@ describeWithPostgres('PostgresAuditSink (against a throwaway PostgreSQL)', () =>
     expect(mine[0]).toMatchObject({ at: '2026-01-01T08:00:06.000Z', purpose: PURPOSE, fields: ['Citizen.dateOfBirth', 'Citizen.fullName'] });
     await expect(sink.readByPersonalId('024190000001', 100)).resolves.toHaveLength(6);
     await expect(sink.readByPersonalId('079300000003', 10)).resolves.toEqual([]);
+    // The next page: older than the last entry shown.
+    await expect(sink.readByPersonalId('024190000001', 4, 5).then((page) => page.map((e) => e.requestId))).resolves.toEqual(['mine-2', 'mine-1']);
   });
 
   it('stores refusals in the same chain, verified, never in a citizen\'s history; a changed reason breaks the chain', async () => {
