@@ -14,6 +14,8 @@ export const SOURCE_SCOPES = [
   'budget:read',
 ] as const;
 export const AUDIT_SCOPE = 'audit:read';
+/** The data-sharing report over every system and source: the province's data office, not a desk that reads citizens' histories. */
+export const AUDIT_REPORT_SCOPE = 'audit:report';
 /**
  * Held by a citizen's own token (from the national identity provider; `sub` is their personal
  * ID): it reads that citizen's own records and access history, and nothing else.

@@ -16,7 +16,7 @@ const USAGE = `Usage: npm run token -- --scope "population:read civil-status:rea
    or: npm run token -- --scope "population:read purpose:free-text" --jurisdiction 24 --purpose "Thanh tra QĐ 12/QĐ-TTr"
 Options:
   --scope                 space-separated scopes (population:read civil-status:read land:read
-                          social-insurance:read budget:read audit:read)
+                          social-insurance:read budget:read audit:read audit:report)
   --jurisdiction          province (2-digit) and/or commune (5-digit) codes, or "*"
   --purpose               a free-text purpose (an inspection): counts only with the scope
                           purpose:free-text. A TTHC system names the procedure per request

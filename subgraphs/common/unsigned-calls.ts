@@ -6,12 +6,12 @@
  */
 import { checkForwardedCall, ForwardingVerifier, NOTHING_PENDING } from '../../lib/forwarding';
 import { log } from '../../lib/log';
-import { AUDIT_SCOPE, Principal, SOURCE_SCOPES } from '../../lib/principal';
+import { AUDIT_REPORT_SCOPE, AUDIT_SCOPE, Principal, SOURCE_SCOPES } from '../../lib/principal';
 
 export const BENCHMARK_PRINCIPAL: Principal = {
   subject: 'benchmark',
   clientId: 'benchmark',
-  scopes: new Set([...SOURCE_SCOPES, AUDIT_SCOPE]),
+  scopes: new Set([...SOURCE_SCOPES, AUDIT_SCOPE, AUDIT_REPORT_SCOPE]),
   jurisdiction: { national: true, provinces: new Set(), communes: new Set() },
   purpose: 'BENCHMARK',
   purposeBasis: 'free-text',

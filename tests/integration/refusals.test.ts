@@ -181,7 +181,7 @@ describe.each(sinks)('refusals in %s', (_name, postgres) => {
     const partial = await ask(DOSSIER, { id: resident.personalId }, withProcedure(await desk(), MARITAL, 'HS-R-6'));
     expect(partial.body.data.citizen.fullName).toBe(resident.fullName);
 
-    const auditor = await stack.token({ scope: 'audit:read', purpose: 'Thanh tra 2026', sub: 'thanh-tra', client: 'thanh-tra-tinh' });
+    const auditor = await stack.token({ scope: 'audit:read audit:report', purpose: 'Thanh tra 2026', sub: 'thanh-tra', client: 'thanh-tra-tinh' });
     const report = await ask(REPORT, { from, to }, { authorization: `Bearer ${auditor}` });
     expect(report.body.errors).toBeUndefined();
     const { rows, totals, refusalsRecorded } = report.body.data.sharingReport as { rows: ReportRow[]; totals: { reads: number; refusals: number }; refusalsRecorded: boolean };

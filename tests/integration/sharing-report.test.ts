@@ -3,7 +3,7 @@
  * go through the gateway, and refusals (a field outside the procedure, a procedure not in the
  * catalogue); `sharingReport` then answers totals equal to what the audit log it was computed from
  * holds (counted here straight from the log file, refusals apart), and the CSV command's totals
- * equal the GraphQL ones. It needs audit:read and no purpose, checks its period, and is never
+ * equal the GraphQL ones. It needs audit:report and no purpose, checks its period, and is never
  * served from the response cache.
  */
 import { spawnSync } from 'node:child_process';
@@ -87,7 +87,7 @@ function logEntries(): { all: LoggedEntry[]; reads: LoggedEntry[]; refusals: Log
 }
 
 async function report(): Promise<Report['sharingReport']> {
-  const auditor = await stack.token({ scope: 'audit:read', purpose: '', sub: 'can-bo-cntt', client: 'so-khcn' });
+  const auditor = await stack.token({ scope: 'audit:report', purpose: '', sub: 'can-bo-cntt', client: 'so-khcn' });
   const { status, body } = await stack.query<Report>(REPORT, { from, to }, { authorization: `Bearer ${auditor}` });
   expect([status, body.errors ?? []]).toEqual([200, []]);
   return body.data!.sharingReport;
@@ -145,17 +145,19 @@ it('the CSV command gives the same totals as the query', async () => {
   expect(total[11]).toBe(String(t.refusals));
 }, 30_000);
 
-it('needs audit:read but no purpose; a citizen token cannot read it', async () => {
-  const noScope = await stack.token({ scope: 'population:read civil-status:read', purpose: '' });
-  const refused = await stack.query<Report>(REPORT, { from, to }, { authorization: `Bearer ${noScope}` });
-  expect(refused.body.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE', scope: 'audit:read' });
+it('needs audit:report but no purpose; neither a desk reading citizens\' histories (audit:read) nor a citizen token can read it', async () => {
+  for (const scope of ['population:read civil-status:read', 'audit:read']) {
+    const noScope = await stack.token({ scope, purpose: '' });
+    const refused = await stack.query<Report>(REPORT, { from, to }, { authorization: `Bearer ${noScope}` });
+    expect(refused.body.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE', scope: 'audit:report' });
+  }
   const self = await stack.token({ scope: 'self', sub: people[0].personalId, jurisdiction: undefined, purpose: undefined });
   const selfAnswer = await stack.query<Report>(REPORT, { from, to }, { authorization: `Bearer ${self}` });
   expect(selfAnswer.body.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
 });
 
 it('refuses a bad period with BAD_USER_INPUT naming the rule', async () => {
-  const auditor = await stack.token({ scope: 'audit:read', purpose: '' });
+  const auditor = await stack.token({ scope: 'audit:report', purpose: '' });
   const ask = (f: string, t: string) => stack.query<Report>(REPORT, { from: f, to: t }, { authorization: `Bearer ${auditor}` });
   const backwards = await ask('2026-02-01', '2026-01-01');
   expect(backwards.body.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('"from" must be earlier than "to"') });
