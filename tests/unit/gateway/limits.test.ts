@@ -43,6 +43,14 @@ describe('operation cost', () => {
     expect(cost(`query Q($n: Int) ${page('(first: $n)')}`, {})).toBe(1 + 1 + 20 * 2);
   });
 
+  it("prices a variable the request leaves out at the default the operation declares, as execution runs it", () => {
+    const page = `{ commune(code: "07210") { residents(first: $n) { nodes { fullName household { householdId } } } } }`;
+    expect(cost(`query Q($n: Int = 100) ${page}`, {})).toBe(1 + 1 + 100 * 2);
+    expect(cost(`query Q($n: Int = 100) ${page}`, { n: 3 })).toBe(1 + 1 + 3 * 2);
+    const ids = JSON.stringify(Array(100).fill('024190012345'));
+    expect(cost(`query Q($ids: [ID!] = ${ids}) { citizens(personalIds: $ids) { fullName household { householdId } } }`, {})).toBe(100 * 2);
+  });
+
   it('sizes lists without a size argument by the largest real answer', () => {
     expect(cost('{ provinces { code communes { code } } }')).toBe(ASSUMED_LIST_SIZES['Query.provinces'] * (1 + ASSUMED_LIST_SIZES['Province.communes']));
   });
