@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ApolloServerPlugin, HeaderMap } from '@apollo/server';
-import { BREAK, DocumentNode, getNamedType, GraphQLSchema, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
+import { BREAK, DocumentNode, getNamedType, GraphQLSchema, OperationDefinitionNode, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { KeyValueStore } from '../../lib/kv';
 import { formatJurisdiction, Principal } from '../../lib/principal';
@@ -89,16 +89,34 @@ export function readsAuditLog(schema: GraphQLSchema, document: DocumentNode, pol
   return audit;
 }
 
-/** JSON with object keys sorted, so equal variables give equal keys. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.keys(value as object)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-    return `{${entries.join(',')}}`;
+/** Deeper than any variable of this API (a list of IDs is 2): such an answer is not cached. */
+const MAX_VARIABLE_DEPTH = 16;
+
+/** JSON with object keys sorted, so equal variables give equal keys; null past MAX_VARIABLE_DEPTH. */
+function canonicalJson(value: unknown, depth = 0): string | null {
+  if (depth > MAX_VARIABLE_DEPTH) return null;
+  if (Array.isArray(value) || (value && typeof value === 'object')) {
+    const isArray = Array.isArray(value);
+    const keys = isArray ? null : Object.keys(value as object).sort();
+    const parts: string[] = [];
+    for (const key of keys ?? (value as unknown[]).keys()) {
+      const inner = canonicalJson((value as Record<string | number, unknown>)[key], depth + 1);
+      if (inner === null) return null;
+      parts.push(isArray ? inner : `${JSON.stringify(key)}:${inner}`);
+    }
+    return isArray ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
+}
+
+/** The variables the operation declares (others do not change its answer), as a key. */
+function variablesKey(operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined): string | null {
+  const declared: Record<string, unknown> = {};
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (variables && name in variables) declared[name] = variables[name];
+  }
+  return canonicalJson(declared);
 }
 
 /** Everything about the caller that can change an answer: what changes its filtering, and where it may read. */
@@ -142,7 +160,9 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
             verdicts.set(operation, cacheable);
           }
           if (!cacheable) return;
-          const parts = [schemaId, operation, canonicalJson(requestContext.request.variables ?? {}), accessFingerprint(requestContext.contextValue.principal)];
+          const variables = variablesKey(requestContext.operation, requestContext.request.variables);
+          if (variables === null) return;
+          const parts = [schemaId, operation, variables, accessFingerprint(requestContext.contextValue.principal)];
           key = PREFIX + createHash('sha256').update(parts.join('\n')).digest('hex');
         },
 

@@ -290,6 +290,23 @@ describe('the whole-response cache', () => {
     expect((await headers(await stack.token({ scope: 'budget:read', jurisdiction: '*' }))).cache).toBe('miss');
   });
 
+  it('keys an answer on the variables the operation declares: others are ignored, however deep, never a 500', async () => {
+    const ask = async (variablesJson: string) => {
+      const response = await fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${national}` },
+        body: `{"query":"{ provinces { code } }","variables":${variablesJson}}`,
+      });
+      return { status: response.status, cache: response.headers.get('x-response-cache'), body: (await response.json()) as Record<string, any> };
+    };
+    // 60,000 arrays deep, written out: too deep for a recursive walk of the variables.
+    const first = await ask(`{"unused":${'['.repeat(60_000)}1${']'.repeat(60_000)}}`);
+    expect([first.status, first.body.errors]).toEqual([200, undefined]);
+    expect(first.body.data.provinces.length).toBeGreaterThan(0);
+    // The same operation with other undeclared variables is the same answer, from the cache.
+    expect((await ask('{"other":"x"}')).cache).toBe('hit');
+  });
+
   it('never keeps an answer with personal data', async () => {
     const [citizen] = citizens(1);
     for (let i = 0; i < 2; i++) {
@@ -325,10 +342,11 @@ describe('automatic persisted queries', () => {
     expect(byHash).toEqual(registered);
   });
 
-  it('refuses a query sent with a hash that is not its own', async () => {
+  it('refuses a query sent with a hash that is not its own, as the caller\'s mistake', async () => {
     const wrong = await send({ query, extensions: extensions('0'.repeat(64)) });
     expect(wrong.data).toBeUndefined();
     expect(wrong.errors[0].message).toMatch(/sha does not match/i);
+    expect(wrong.errors[0].extensions.code).toBe('BAD_REQUEST');
   });
 });
 
