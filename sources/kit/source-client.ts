@@ -26,6 +26,8 @@ export interface SourceClientOptions {
   timeoutMs?: number;
   /** Upper bound on open connections to the source (default: `resilience.maxConcurrent`). */
   connections?: number;
+  /** Largest answer read (bytes); a larger one fails as SOURCE_BAD_RESPONSE. Default MAX_SOURCE_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
   /**
    * Retries, circuit breaker and concurrency cap. Without it a call is one attempt with no
    * breaker (what unit tests of a client's mapping want); subgraphs pass `sourceClientOptions`.
@@ -44,6 +46,13 @@ export function sourceClientOptions(config: SubgraphConfig, source: SourceName):
   };
   return { ...connection, resilience };
 }
+
+/**
+ * Far above any answer a source sends here (a budget export of 50 units, the catalogue's provinces:
+ * well under 1 MiB), and far below what would exhaust a subgraph: a faulty source cannot make it
+ * buffer hundreds of megabytes.
+ */
+export const MAX_SOURCE_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /** A client built without resilience settings: one attempt, no breaker to trip. */
 const SINGLE_ATTEMPT: Partial<SourceResilience> = { retries: 0, breakerMinCalls: Number.MAX_SAFE_INTEGER, maxConcurrent: 256, maxQueued: 100_000 };
@@ -127,6 +136,7 @@ export abstract class SourceClient {
     try {
       ({ response, text } = await this.exchange(url, request, signal));
     } catch (error) {
+      if (error instanceof SourceError) throw error;
       const name = (error as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {
         throw new SourceError(this.source, 'SOURCE_TIMEOUT', `The ${this.source} source did not answer within ${this.policy.options.timeoutMs} ms`);
@@ -153,11 +163,21 @@ export abstract class SourceClient {
       const headers: Record<string, string> = { ...this.authHeaders(), ...request.headers, ...traceHeaders() };
       if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
       const send = this.secure ? httpsRequest : httpRequest;
+      const limit = this.options.maxResponseBytes ?? MAX_SOURCE_RESPONSE_BYTES;
       const outgoing = send(url, { method: request.method ?? 'GET', headers, agent: this.agent, signal }, (incoming: IncomingMessage) => {
-        incoming.setEncoding('utf8');
-        let text = '';
-        incoming.on('data', (chunk: string) => (text += chunk));
-        incoming.on('end', () => resolve({ response: { status: incoming.statusCode ?? 0, contentType: incoming.headers['content-type'] ?? '' }, text }));
+        const tooLarge = () => {
+          reject(this.badResponse(`an answer larger than ${limit} bytes (read no further)`));
+          incoming.destroy();
+        };
+        if (Number(incoming.headers['content-length']) > limit) return tooLarge();
+        const chunks: Buffer[] = [];
+        let received = 0;
+        incoming.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > limit) return tooLarge();
+          chunks.push(chunk);
+        });
+        incoming.on('end', () => resolve({ response: { status: incoming.statusCode ?? 0, contentType: incoming.headers['content-type'] ?? '' }, text: Buffer.concat(chunks).toString('utf8') }));
         incoming.on('error', (error) => reject(signal.aborted ? aborted() : error));
       });
       outgoing.on('error', (error) => reject(signal.aborted ? aborted() : error));

@@ -98,6 +98,45 @@ async function failure(promise: Promise<unknown>): Promise<SourceError> {
   return error as SourceError;
 }
 
+describe('answer size', () => {
+  const sized = (maxResponseBytes: number) => {
+    const made = new TestClient({ url: base, apiKey: 'test-land-key', resilience: { ...FAST, retries: 0 }, maxResponseBytes });
+    clients.push(made);
+    return made;
+  };
+
+  it('reads an answer up to its limit, Vietnamese text whole across chunks', async () => {
+    const text = JSON.stringify({ ok: 'Phường Bắc Giang '.repeat(200) });
+    script = [(_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const bytes = Buffer.from(text);
+      // Split inside a multi-byte character.
+      res.write(bytes.subarray(0, 7));
+      res.end(bytes.subarray(7));
+    }];
+    await expect(sized(Buffer.byteLength(text)).get()).resolves.toEqual(JSON.parse(text));
+  });
+
+  it('refuses a larger one as SOURCE_BAD_RESPONSE, declared or streamed, without reading it all', async () => {
+    script = [answer(200, JSON.stringify({ ok: 'x'.repeat(5_000) }))];
+    const declared = await failure(sized(1_000).get());
+    expect([declared.code, declared.message]).toEqual(['SOURCE_BAD_RESPONSE', 'The land source sent an answer larger than 1000 bytes (read no further)']);
+    // No content-length: counted as it streams, and the rest is not waited for.
+    let sent = 0;
+    script = [(_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const tick = setInterval(() => {
+        if (res.destroyed || sent > 1_000_000) return clearInterval(tick);
+        sent += 2_000;
+        res.write('x'.repeat(2_000));
+      }, 1);
+    }];
+    const streamed = await failure(sized(10_000).get());
+    expect(streamed.code).toBe('SOURCE_BAD_RESPONSE');
+    expect(sent).toBeLessThan(1_000_000);
+  });
+});
+
 describe('retries', () => {
   it('retries a source that answers 503, 500 and then 200, and returns the answer', async () => {
     script = [answer(503), answer(500), answer(200)];
