@@ -35,6 +35,7 @@ import { metrics, requestLog } from './observability';
 import { playground } from './playground';
 import { rateLimit } from './rate-limit';
 import { serverTiming } from './server-timing';
+import { variableDefaults } from './variable-defaults';
 import { createSubgraphCalls } from './subgraph-calls';
 import { subgraphTlsFromFiles } from './subgraph-calls/fetcher';
 
@@ -93,6 +94,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const features = registerFeatures([
     authentication({ config, verifier: options.tokenVerifier }),
     rateLimit({ ...config.rateLimit, redis: config.redis, redisCommandTimeoutMs: config.redisCommandTimeoutMs, events }),
+    variableDefaults(),
     requestLimits({ limits: config.limits, introspection: config.introspection, events }),
     persistedQueries({ store: cache.store, ttlS: config.persistedQueryTtlS }),
     responseCache({ store: cache.store, ttlMs: config.responseCacheTtlMs }),

@@ -31,6 +31,7 @@ import {
   valueFromASTUntyped,
 } from 'graphql';
 import { LimitRejectionListener, limitError } from './errors';
+import { withOperationDefaults } from '../variable-defaults';
 
 /** Lists the schema leaves unbounded, sized by the largest real answer. */
 export const ASSUMED_LIST_SIZES: Readonly<Record<string, number>> = {
@@ -124,18 +125,6 @@ function selectionCost(walk: Walk, selectionSet: SelectionSetNode, parentType: G
   return total;
 }
 
-/**
- * The variables as execution sees them: one the request left out takes the default the operation
- * declares for it (`query($n: Int = 100)`), as execution does; only then the argument's own.
- */
-function withOperationDefaults(operation: OperationDefinitionNode, given: Variables): Variables {
-  const defaults = (operation.variableDefinitions ?? []).filter((d) => d.defaultValue && !(d.variable.name.value in given));
-  if (defaults.length === 0) return given;
-  const variables = { ...given };
-  for (const definition of defaults) variables[definition.variable.name.value] = valueFromASTUntyped(definition.defaultValue!, given);
-  return variables;
-}
-
 /** The estimated cost of `operation` in `document` with these variables. */
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: unknown): number {
   const rootType = schema.getRootType(operation.operation);
@@ -145,6 +134,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
   const given = typeof variables === 'object' && variables !== null && !Array.isArray(variables) ? (variables as Variables) : {};
+  // A variable the request leaves out is priced at the operation's default, as execution runs it.
   const walk: Walk = { schema, fragments, variables: withOperationDefaults(operation, given), expanding: new Set() };
   return selectionCost(walk, operation.selectionSet, rootType, null);
 }

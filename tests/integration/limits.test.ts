@@ -137,6 +137,19 @@ describe('cost (MAX_QUERY_COST), with list sizes from the variables', () => {
     expect((refused.body as { errors: { message: string }[] }).errors[0].message).toContain('102');
     expect(stack.mocks.stats('population').requests).toBe(0);
   });
+
+  it('prices, and runs, a variable left out at the default its operation declares', async () => {
+    const declared = (ids: string[]) => `query Households($ids: [ID!]! = ${JSON.stringify(ids)}) { citizens(personalIds: $ids) { household { householdId } } }`;
+    const served = await post({ query: declared(personalIds.slice(0, 2)) });
+    expectServed(served);
+    expect((served.body as { errors?: unknown }).errors).toBeUndefined();
+    expect((served.body as { data: { citizens: unknown[] } }).data.citizens).toHaveLength(2);
+    // Priced at the default it will run with, not the schema's own (first: 20).
+    stack.mocks.resetStats();
+    const page = `query Page($c: ID!, $n: Int = 100) { commune(code: $c) { residents(first: $n) { nodes { household { householdId } } } } }`;
+    expectRefused(await post({ query: page, variables: { c: communeCode } }), 400, 'QUERY_TOO_COSTLY');
+    expect(stack.mocks.stats('population').requests).toBe(0);
+  });
 });
 
 describe('introspection', () => {
