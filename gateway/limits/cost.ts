@@ -6,7 +6,9 @@
  *  - `citizens(personalIds: […])`: one item per ID (any list field with a list argument);
  *  - `residents(first: n)`, `accessLog(first: n)`: n items (the argument's default when absent);
  *    on a connection the size applies to its lists (`nodes`);
- *  - a list without a size argument: the most a real answer holds (ASSUMED_LIST_SIZES), or 10.
+ *  - a list without a size argument: the most a real answer holds (ASSUMED_LIST_SIZES), or 10;
+ *  - an object computed over many records is priced as that many (COMPUTED_OVER): a province's
+ *    indicators read every commune of it from the sources.
  * Variables are read for sizes, so the cost is computed per request. Introspection and
  * `__typename` cost nothing: they are bounded by the schema, not by the data.
  */
@@ -44,6 +46,11 @@ export const ASSUMED_LIST_SIZES: Readonly<Record<string, number>> = {
   'BudgetSection.lines': 20,
 };
 export const DEFAULT_LIST_SIZE = 10;
+
+/** Objects the subgraphs compute by reading many records, priced as that many: what they cost the sources. */
+export const COMPUTED_OVER: Readonly<Record<string, number>> = {
+  'Province.indicators': ASSUMED_LIST_SIZES['Province.communes'],
+};
 
 /** Arguments that say how many items a list or connection holds. */
 const SIZE_ARGUMENTS = new Set(['first', 'last', 'limit']);
@@ -93,7 +100,7 @@ function fieldCost(walk: Walk, field: FieldNode, parentType: GraphQLCompositeTyp
   const namedType = getNamedType(definition.type);
   const requested = requestedSize(field, definition, walk.variables);
 
-  let multiplier = 1;
+  let multiplier = COMPUTED_OVER[`${parentType.name}.${name}`] ?? 1;
   let sizeForChildren: number | null = null;
   if (isListType(returnType)) {
     multiplier = requested ?? inheritedSize ?? ASSUMED_LIST_SIZES[`${parentType.name}.${name}`] ?? DEFAULT_LIST_SIZE;

@@ -43,6 +43,15 @@ describe('operation cost', () => {
     expect(cost(`query Q($n: Int) ${page('(first: $n)')}`, {})).toBe(1 + 1 + 20 * 2);
   });
 
+  it("prices a province's indicators as every commune they are computed over", () => {
+    const indicators = '{ population insuranceCoverage { residents } }';
+    expect(cost(`{ province(code: "24") { indicators ${indicators} } }`)).toBe(1 + 168 * (1 + 1));
+    expect(cost(`{ commune(code: "07210") { indicators ${indicators} } }`)).toBe(1 + 1 + 1);
+    // Every province's, twenty times over: far past the default limit of 25,000.
+    const aliases = Array.from({ length: 20 }, (_, i) => `p${i}: provinces { indicators ${indicators} }`).join(' ');
+    expect(cost(`{ ${aliases} }`)).toBeGreaterThan(25_000 * 9);
+  });
+
   it("prices a variable the request leaves out at the default the operation declares, as execution runs it", () => {
     const page = `{ commune(code: "07210") { residents(first: $n) { nodes { fullName household { householdId } } } } }`;
     expect(cost(`query Q($n: Int = 100) ${page}`, {})).toBe(1 + 1 + 100 * 2);
