@@ -6,7 +6,7 @@
 import type { RateLimitConfig, RedisTarget } from '../../lib/config';
 import { HttpError } from '../../lib/graphql-http';
 import { createRedisClient } from '../../lib/kv';
-import type { Principal } from '../../lib/principal';
+import { ANONYMOUS, type Principal } from '../../lib/principal';
 import type { GatewayEvents } from '../events';
 import type { GatewayFeature } from '../feature';
 import { BucketStore, createRateLimiter, RateLimiter } from './limiter';
@@ -28,9 +28,22 @@ export function rateLimiterFor(config: RateLimitWiring): RateLimiter | null {
 
 export type RateLimitListener = (clientId: string, store: BucketStore) => void;
 
-/** The refusal for this caller's request of `operations` operations, or null to let it through. */
-export async function admitByRate(limiter: RateLimiter, principal: Principal, operations: number, onRejected?: RateLimitListener): Promise<HttpError | null> {
-  const decision = await limiter.take(principal.clientId, operations);
+/**
+ * The bucket a request draws from: its client's (`client_id`, signed in the token); for callers
+ * without a token (ALLOW_ANONYMOUS), the connection's address, so that one script cannot spend
+ * every anonymous caller's allowance. Behind a proxy that is the proxy's address: limit anonymous
+ * traffic there too.
+ */
+export function rateBucketOf(principal: Principal, peerAddress: string | undefined): string {
+  return principal.subject === ANONYMOUS.subject ? `${ANONYMOUS.clientId}@${peerAddress ?? 'unknown'}` : principal.clientId;
+}
+
+/**
+ * The refusal for this caller's request of `operations` operations, drawn from `bucket`, or null to
+ * let it through. Listeners hear the client id, never the bucket (an address is no metric label).
+ */
+export async function admitByRate(limiter: RateLimiter, principal: Principal, operations: number, onRejected?: RateLimitListener, bucket = principal.clientId): Promise<HttpError | null> {
+  const decision = await limiter.take(bucket, operations);
   if (decision.allowed) return null;
   onRejected?.(principal.clientId, decision.store);
   const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
@@ -56,7 +69,8 @@ export function rateLimit({ events, ...wiring }: RateLimitOptions): GatewayFeatu
   return {
     name: 'rate-limit',
     async onOperations(request) {
-      const refusal = await admitByRate(limiter, request.principal, request.operations.length, onRejected);
+      const { principal } = request;
+      const refusal = await admitByRate(limiter, principal, request.operations.length, onRejected, rateBucketOf(principal, request.req.socket?.remoteAddress));
       if (refusal) throw refusal;
     },
     close: () => limiter.close(),

@@ -3,7 +3,10 @@
  * two limiters standing for two gateway replicas; and the fall back to memory while Redis is down.
  */
 import { createRedisClient, RedisClient } from '../../../lib/kv/redis-client';
-import { createRateLimiter, RateLimiter } from '../../../gateway/rate-limit';
+import type { IncomingMessage } from 'node:http';
+import { createRateLimiter, RateLimiter, rateLimit } from '../../../gateway/rate-limit';
+import { createGatewayEvents } from '../../../gateway/events';
+import { ANONYMOUS, Principal } from '../../../lib/principal';
 import { MemoryBuckets } from '../../../gateway/rate-limit/token-bucket';
 import { describeWithRedis } from '../../support/needs-package';
 import { startRedis, ThrowawayRedis } from '../../../stack/redis';
@@ -40,6 +43,36 @@ describe('memory buckets', () => {
     const buckets = new MemoryBuckets(settings);
     expect(buckets.take('a', 3, 4_000_000).allowed).toBe(true);
     expect(buckets.take('a', 2, 4_000_000)).toMatchObject({ allowed: false, retryAfterMs: 1000 });
+  });
+});
+
+describe('the rate-limit feature', () => {
+  const officer: Principal = { ...ANONYMOUS, subject: 'officer-1', clientId: 'tthc', purpose: null };
+  const admit = async (feature: ReturnType<typeof rateLimit>, principal: Principal, remoteAddress: string) => {
+    const req = { socket: { remoteAddress }, headers: {} } as unknown as IncomingMessage;
+    try {
+      await feature.onOperations!({ req, requestId: 'r', principal, operations: [{}] });
+      return 'admitted';
+    } catch (error) {
+      return (error as { code?: string }).code;
+    }
+  };
+
+  it('gives callers without a token a bucket per address, and signed-in clients theirs whatever the address; metrics hear no address', async () => {
+    const events = createGatewayEvents();
+    const heard: string[] = [];
+    events.on('rate.limited', ({ clientId }) => heard.push(clientId));
+    const feature = rateLimit({ perSecond: 0.001, burst: 2, redis: undefined, redisCommandTimeoutMs: 100, events });
+    for (let i = 0; i < 2; i++) expect(await admit(feature, ANONYMOUS, '192.0.2.1')).toBe('admitted');
+    expect(await admit(feature, ANONYMOUS, '192.0.2.1')).toBe('RATE_LIMITED');
+    // Another address's anonymous callers still have their allowance.
+    expect(await admit(feature, ANONYMOUS, '192.0.2.2')).toBe('admitted');
+    // A client is one bucket from anywhere.
+    expect(await admit(feature, officer, '192.0.2.3')).toBe('admitted');
+    expect(await admit(feature, officer, '192.0.2.4')).toBe('admitted');
+    expect(await admit(feature, officer, '192.0.2.5')).toBe('RATE_LIMITED');
+    expect(heard).toEqual(['anonymous', 'tthc']);
+    await feature.close?.();
   });
 });
 
