@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { medianOfRounds, type RunResult } from './report';
+import { medianOfRounds, number, type RunResult } from './report';
 
 /** The load model of docs/capacity.md; each field names its assumption there. */
 export interface LoadAssumptions {
@@ -124,8 +124,6 @@ export function coresOf(load: ScopeLoad, costs: ProcessCosts, assumptions: LoadA
   return needs;
 }
 
-const fixed = (value: number, digits: number) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
 /** The three tables docs/capacity.md shows: CPU per request, load at peak, and cores per process. */
 export function capacityReport(results: readonly RunResult[], assumptions: LoadAssumptions = DEFAULT_ASSUMPTIONS, scopes: readonly Scope[] = SCOPES): string {
   const costs = processCosts(results);
@@ -133,8 +131,8 @@ export function capacityReport(results: readonly RunResult[], assumptions: LoadA
   const lines = [
     '| process | CPU ms per dossier request (the larger of dossier and cold) | CPU ms per aggregate request (budget) |',
     '|---|---:|---:|',
-    ...costs.processes.map((name) => `| ${name} | ${fixed(costs.dossier[name] ?? 0, 2)} (${costs.dossierFrom[name] ?? '–'}) | ${fixed(costs.aggregate[name] ?? 0, 2)} |`),
-    `| **product** | **${fixed(total(costs.dossier), 2)}** | **${fixed(total(costs.aggregate), 2)}** |`,
+    ...costs.processes.map((name) => `| ${name} | ${number(costs.dossier[name] ?? 0, 2)} (${costs.dossierFrom[name] ?? '–'}) | ${number(costs.aggregate[name] ?? 0, 2)} |`),
+    `| **product** | **${number(total(costs.dossier), 2)}** | **${number(total(costs.aggregate), 2)}** |`,
     '',
     `| scope | communes | dossiers/day | dossier requests/s at peak | × ${assumptions.designFactor} (design) | aggregate requests/s (design) |`,
     '|---|---:|---:|---:|---:|---:|',
@@ -142,20 +140,20 @@ export function capacityReport(results: readonly RunResult[], assumptions: LoadA
   const loads = scopes.map((scope) => loadOf(scope, assumptions));
   for (const load of loads) {
     lines.push(
-      `| ${load.scope.name} | ${fixed(load.scope.communes, 0)} | ${fixed(load.dossiersPerDay, 0)} | ${fixed(load.peakRequestsPerSecond, 2)} | ${fixed(load.designRequestsPerSecond, 2)} | ${fixed(load.designAggregatesPerSecond, 2)} |`,
+      `| ${load.scope.name} | ${number(load.scope.communes, 0)} | ${number(load.dossiersPerDay, 0)} | ${number(load.peakRequestsPerSecond, 2)} | ${number(load.designRequestsPerSecond, 2)} | ${number(load.designAggregatesPerSecond, 2)} |`,
     );
   }
   // A row per process and a column per scope: readable for one process or ten.
   const needs = loads.map((load) => coresOf(load, costs, assumptions));
-  const cell = (need: { msPerSecond: number; cores: number }) => `${fixed(need.cores, 2)} (${fixed(need.msPerSecond, 0)})`;
+  const cell = (need: { msPerSecond: number; cores: number }) => `${number(need.cores, 2)} (${number(need.msPerSecond, 0)})`;
   lines.push(
     '',
-    `Cores at the design load, planned ${fixed(assumptions.utilisation * 100, 0)} % busy (CPU ms per second in brackets):`,
+    `Cores at the design load, planned ${number(assumptions.utilisation * 100, 0)} % busy (CPU ms per second in brackets):`,
     '',
     `| process | ${loads.map((load) => load.scope.name).join(' | ')} |`,
     `|---|${loads.map(() => '---:').join('|')}|`,
     ...costs.processes.map((name) => `| ${name} | ${needs.map((need) => cell(need[name])).join(' | ')} |`),
-    `| **product** | ${needs.map((need) => `**${fixed(costs.processes.reduce((sum, name) => sum + need[name].cores, 0), 2)}**`).join(' | ')} |`,
+    `| **product** | ${needs.map((need) => `**${number(costs.processes.reduce((sum, name) => sum + need[name].cores, 0), 2)}**`).join(' | ')} |`,
   );
   return lines.join('\n');
 }

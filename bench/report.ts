@@ -98,7 +98,8 @@ function versus(ours: RunResult, other: RunResult): { requestsPerSecond: number;
   return { requestsPerSecond: ours.requestsPerSecond / other.requestsPerSecond, cpu: mine && theirs ? theirs / mine : NaN };
 }
 
-const number = (value: number, digits = 0) =>
+/** A figure as the tables print it: grouped thousands, `digits` decimals, – when not a number. */
+export const number = (value: number, digits = 0) =>
   Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–';
 
 export function markdownTable(results: readonly RunResult[]): string {

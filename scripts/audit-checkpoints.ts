@@ -16,6 +16,7 @@ import { checkCheckpoints, EXPORT_KEY_TYPE, withoutKeyLines } from '../lib/audit
 import { defaultCheckpointFile, readCheckpointFile } from '../lib/audit/file-sink';
 import { PostgresAuditSink } from '../lib/audit/postgres-sink';
 import { auditLogTarget, verifierFor } from './audit-verify';
+import { exitWhenDone } from './command';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -65,12 +66,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main().then(
-    (status) => process.exit(status),
-    (error: unknown) => {
-      console.error(`audit:checkpoints: ${(error as Error).message}`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) exitWhenDone('audit:checkpoints', main);

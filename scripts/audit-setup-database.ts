@@ -16,6 +16,7 @@
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { auditSchemaStatements, auditTableNames, DEFAULT_AUDIT_TABLE } from '../lib/audit/postgres-sink';
+import { exitWhenDone } from './command';
 
 export interface AuditDatabaseSetup {
   /** `table` or `schema.table`; default `audit_log`. */
@@ -112,12 +113,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main().then(
-    (status) => process.exit(status),
-    (error: unknown) => {
-      console.error(`audit:setup-database: ${(error as Error).message}`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) exitWhenDone('audit:setup-database', main);

@@ -14,6 +14,7 @@ import { FileAuditSink } from '../lib/audit/file-sink';
 import { PostgresAuditSink } from '../lib/audit/postgres-sink';
 import { MAX_REPORT_DAYS, parseReportTime, periodProblem, sharingReport, SharingReport, sharingReportCsv } from '../lib/audit/sharing-report';
 import { auditLogTarget } from './audit-verify';
+import { exitWhenDone } from './command';
 
 const USAGE =
   'usage: npm run audit:sharing-report -- --from 2026-01-01 --to 2026-02-01 [--out report.csv] [--file <log> | --database <url>] [--table <name>]';
@@ -109,12 +110,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main().then(
-    (status) => process.exit(status),
-    (error: unknown) => {
-      console.error(`audit:sharing-report: ${(error as Error).message}`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) exitWhenDone('audit:sharing-report', main);

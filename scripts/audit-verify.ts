@@ -40,6 +40,7 @@ import { defaultCheckpointFile, readCheckpointFile } from '../lib/audit/file-sin
 import { parseLine, scanLines } from '../lib/audit/lines';
 import { PostgresAuditSink, PostgresAuditSinkOptions } from '../lib/audit/postgres-sink';
 import type { AuditSink } from '../lib/audit/sink';
+import { exitWhenDone } from './command';
 
 export interface AuditVerdict {
   /** The process exit status: 0 intact, 1 broken, 2 missing or unreachable. */
@@ -251,7 +252,6 @@ function wholeNumber(text: string | undefined, option: string, min: number): num
   return Number(text);
 }
 
-
 /** The checks asked for on the command line beyond the chain and checkpoints. */
 function outsideChecks(values: Record<string, string | undefined>, configuredEvery: number | undefined): Pick<VerifyOptions, 'every' | 'maxAgeS' | 'expectAtLeast' | 'expectHash'> {
   const expectAtLeast = wholeNumber(values['expect-at-least'], '--expect-at-least', 1);
@@ -300,12 +300,4 @@ async function main(): Promise<number> {
   return status;
 }
 
-if (require.main === module) {
-  main().then(
-    (status) => process.exit(status),
-    (error: unknown) => {
-      console.error(`audit:verify: ${(error as Error).message}`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) exitWhenDone('audit:verify', main);

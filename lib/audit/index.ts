@@ -13,6 +13,8 @@ export interface AuditSinkConfig {
   auditCheckpointFile?: string;
   auditCheckpointEvery?: number;
   auditCheckpointIntervalS?: number;
+  /** Production (the gateway's configuration): PostgreSQL tables this role could rewrite stop the gateway. Readers leave it out. */
+  production?: boolean;
 }
 
 export function checkpointSettingsOf(config: AuditSinkConfig): CheckpointSettings | undefined {
@@ -26,7 +28,7 @@ export function checkpointSettingsOf(config: AuditSinkConfig): CheckpointSetting
 
 export function createAuditSink(config: AuditSinkConfig): AuditSink {
   const checkpoints = checkpointSettingsOf(config);
-  if (config.auditDatabaseUrl) return new PostgresAuditSink(config.auditDatabaseUrl, { checkpoints });
+  if (config.auditDatabaseUrl) return new PostgresAuditSink(config.auditDatabaseUrl, { checkpoints, production: config.production });
   if (!config.auditFile) throw new Error('no audit log configured: set AUDIT_DATABASE_URL or AUDIT_FILE');
   return new FileAuditSink(config.auditFile, { checkpoints, checkpointFile: config.auditCheckpointFile });
 }

@@ -47,10 +47,7 @@ export interface PostgresAuditSinkOptions {
   queryTimeoutMs?: number;
   /** Signed checkpoints (the gateway); absent for readers. */
   checkpoints?: CheckpointSettings;
-  /**
-   * Refuse to append when this role could rewrite the tables, and never create them; default
-   * `NODE_ENV === 'production'`.
-   */
+  /** Refuse to append when this role could rewrite the tables, and never create them (lib/config's `production`). */
   production?: boolean;
 }
 
@@ -277,13 +274,13 @@ export class PostgresAuditSink implements AuditSink {
   constructor(url: string, options: PostgresAuditSinkOptions = {}) {
     if (!/^postgres(ql)?:\/\//.test(url)) throw new Error('the audit database URL must start with postgres:// or postgresql://');
     const table = options.table ?? DEFAULT_AUDIT_TABLE;
-    const qualified = qualifiedName(table);
-    this.table = qualified.sql;
-    this.checkpointTable = qualifiedName(`${table}_checkpoints`).sql;
+    const names = auditTableNames(table);
+    this.table = names.log;
+    this.checkpointTable = names.checkpoints;
     this.checkpoints = options.checkpoints;
     this.tableName = table;
     this.guardName = guardNameOf(table);
-    this.production = options.production ?? process.env.NODE_ENV === 'production';
+    this.production = options.production ?? false;
     this.lockKey = lockKeyOf(table);
     const parsed = new URL(url);
     this.where = `postgresql://${parsed.host}${parsed.pathname} (table ${table})`;
@@ -478,7 +475,7 @@ export class PostgresAuditSink implements AuditSink {
       if (lastSigned > walker.seq) {
         // The walk starts at the signed entry: the head, below it, is read for the message.
         const end = (await this.pool.query<{ seq: string }>(`SELECT coalesce(max(seq), 0) AS seq FROM ${this.table}`)).rows[0].seq;
-        this.refuse(`audit log ${this.where} ends at entry ${end}, but a signed checkpoint covers entry ${lastSigned}: entries were removed from its end`);
+        this.refuseCutBehindCheckpoint(Number(end), lastSigned);
       }
       this.remember({ seq: walker.seq, hash: walker.prevHash });
       if (this.checkpoints && !this.stopTimer) this.stopTimer = startTimer(this.checkpoints, () => void this.checkpoint().catch(() => undefined));
@@ -502,7 +499,7 @@ export class PostgresAuditSink implements AuditSink {
         if (!head) return null;
         const newest = (await client.query<{ seq: string | null }>(`SELECT max(seq) AS seq FROM ${this.checkpointTable}`)).rows[0];
         const signedSeq = newest.seq === null ? 0 : Number(newest.seq);
-        if (signedSeq > head.seq) this.refuse(`audit log ${this.where} ends at entry ${head.seq}, but a signed checkpoint covers entry ${signedSeq}: entries were removed from its end`);
+        if (signedSeq > head.seq) this.refuseCutBehindCheckpoint(head.seq, signedSeq);
         if (signedSeq === head.seq) return null;
         await this.insertCheckpoint(client, settings.signer.sign(head.seq, head.hash));
         return { seq: head.seq, hash: head.hash };
@@ -512,6 +509,10 @@ export class PostgresAuditSink implements AuditSink {
       // A broken chain was logged when it was found.
       if (!(error instanceof AuditChainBrokenError)) log.error(`audit checkpoint could not be written to ${this.where}`);
     }
+  }
+
+  private refuseCutBehindCheckpoint(end: number, signed: number): never {
+    return this.refuse(`audit log ${this.where} ends at entry ${end}, but a signed checkpoint covers entry ${signed}: entries were removed from its end`);
   }
 
   /** Moves what this sink knows of the chain forward (transactions may finish out of order). */
