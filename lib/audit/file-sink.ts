@@ -24,7 +24,7 @@
  * One process writes a file (writer-lock.ts: a second live writer is refused at start, a dead one's
  * lock taken over); replicas each use their own file or share the PostgreSQL sink.
  */
-import { mkdirSync } from 'node:fs';
+import { constants, mkdirSync } from 'node:fs';
 import { open, FileHandle, stat, truncate, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { log } from '../log';
@@ -58,6 +58,13 @@ export interface FileAuditSinkOptions {
 export function defaultCheckpointFile(logPath: string): string {
   return join(dirname(logPath), `${basename(logPath)}.checkpoints`);
 }
+
+/**
+ * The log is opened for appending with O_DSYNC: each write returns once its bytes are on disk, as
+ * a write then `fdatasync` would, in one call instead of two per batch (PostgreSQL's
+ * `open_datasync` for its write-ahead log).
+ */
+const APPEND_DURABLY = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC;
 
 async function fsyncPath(path: string): Promise<void> {
   const handle = await open(path, 'r');
@@ -112,6 +119,8 @@ export class FileAuditSink implements AuditSink {
   private lastHash = '';
   /** The file's size as this sink last left it. */
   private size = 0;
+  /** The device and inode of the file this sink holds open (set at open; an open file's never change). */
+  private held: { dev: number; ino: number } | null = null;
   private lastCheckpointSeq = 0;
   /** What the next checkpoint signs as `prev` (the digest of the newest one in the file). */
   private checkpointPrev = NO_EARLIER_CHECKPOINT;
@@ -244,13 +253,14 @@ export class FileAuditSink implements AuditSink {
     this.seq = walker.seq;
     this.lastHash = walker.prevHash;
     this.lastCheckpointSeq = lastSigned;
-    const handle = await open(this.path, 'a', 0o600);
+    const handle = await open(this.path, APPEND_DURABLY, 0o600);
     await fsyncPath(dirname(this.path)); // the log's directory entry, when this open created it, survives a power loss
     if (endLine) {
       await writeAll(handle, Buffer.from('\n'));
-      await handle.datasync();
       size += 1;
     }
+    const { dev, ino } = await handle.stat();
+    this.held = { dev, ino };
     this.size = size;
     this.handle = handle;
   }
@@ -290,11 +300,10 @@ export class FileAuditSink implements AuditSink {
   private async write(records: AuditRecord[]): Promise<void> {
     const handle = await this.ensureOpen();
     try {
-      await this.checkStillTheLog(handle);
+      await this.checkStillTheLog();
       const entries = chainRecords(this.seq, this.lastHash, records);
       const text = Buffer.from(entries.map((entry) => JSON.stringify(entry)).join('\n') + '\n');
-      await writeAll(handle, text);
-      await handle.datasync();
+      await writeAll(handle, text); // durable when it returns (APPEND_DURABLY)
       const last = entries[entries.length - 1];
       this.seq = last.seq;
       this.lastHash = last.hash;
@@ -311,19 +320,20 @@ export class FileAuditSink implements AuditSink {
 
   /**
    * Refuses when the open file is no longer the one at the log's path (removed or renamed: what is
-   * written to it would be lost with it) or no longer has the size this sink left it at.
+   * written to it would be lost with it) or no longer has the size this sink left it at. One `stat`
+   * of the path tells both: when it names the held inode, its size is the held file's (an `fstat`
+   * of the handle as well doubled the cost of every batch).
    */
-  private async checkStillTheLog(handle: FileHandle): Promise<void> {
-    const held = await handle.stat();
+  private async checkStillTheLog(): Promise<void> {
     const atPath = await stat(this.path).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
       throw error;
     });
-    if (!atPath || atPath.dev !== held.dev || atPath.ino !== held.ino) {
+    if (!atPath || !this.held || atPath.dev !== this.held.dev || atPath.ino !== this.held.ino) {
       this.refuse(`audit log ${this.path} was removed or replaced under the gateway after entry ${this.seq}: the file it writes is no longer at that path`);
     }
-    if (held.size !== this.size) {
-      this.refuse(`audit log ${this.path} changed under the gateway after entry ${this.seq}: ${held.size} bytes where ${this.size} were written; another process wrote to it or cut it`);
+    if (atPath.size !== this.size) {
+      this.refuse(`audit log ${this.path} changed under the gateway after entry ${this.seq}: ${atPath.size} bytes where ${this.size} were written; another process wrote to it or cut it`);
     }
   }
 
