@@ -9,6 +9,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { traceHeaders } from '../../lib/tracing';
 import type { GatewayContext } from '../context';
 import { classifySubgraphFailure, subgraphFailureResponse } from './failures';
+import { PlainHeaders } from './fetcher';
 import { CALLER_HEADER, callerIdentity } from './signing';
 
 /** The gateway's id of the request a subgraph call belongs to (never the client's own). */
@@ -24,12 +25,38 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     try {
-      return await super.process(options);
+      return await this.call(options);
     } catch (error) {
       const failure = classifySubgraphFailure(error, this.subgraph);
       if (!failure) throw error;
       return subgraphFailureResponse(failure, this.subgraph, options.request, 'document' in options ? options.document : undefined);
     }
+  }
+
+  /**
+   * RemoteGraphQLDataSource.process as the gateway uses it (no automatic persisted queries, no
+   * cache-control hints from subgraphs), with the call's headers a plain object: the original
+   * builds node-fetch Headers twice and a node-fetch Request (a URL parse) per call, about 5% of
+   * the gateway's CPU on a dossier. The body is the same JSON, query first.
+   */
+  private async call(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
+    const headers = new PlainHeaders();
+    for (const [name, value] of request.http?.headers ?? []) headers.append(name, value);
+    headers.set('content-type', 'application/json');
+    request.http = { method: 'POST', url: this.url, headers };
+    await this.willSendRequest(options);
+    if (!request.query) throw new Error('Missing query');
+    const { http: _http, query, ...rest } = request;
+    const response = await this.fetcher(this.url, {
+      method: 'POST',
+      headers: headers.raw as Record<string, string>,
+      body: JSON.stringify({ query, ...rest }),
+    });
+    if (!response.ok) throw await this.errorFromResponse(response);
+    const body = await this.parseBody(response);
+    if (typeof body !== 'object' || body === null) throw new Error(`Expected JSON response body, but received: ${String(body)}`);
+    return { ...body, http: response };
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {

@@ -42,12 +42,13 @@ export class SubgraphTimeoutError extends Error {
 }
 
 /**
- * A subgraph answer's headers, read straight from undici's (already lower-cased) header object:
- * building a WHATWG Headers for each of a dossier's half-dozen subgraph calls costs more than the
- * one or two lookups the gateway makes.
+ * Headers over a plain object of lower-cased names: a subgraph call's, and its answer's read
+ * straight from undici's (already lower-cased) header object. Building WHATWG or node-fetch
+ * Headers for each of a dossier's half-dozen subgraph calls (names validated, a URL parsed) costs
+ * more than the few lookups the gateway makes.
  */
-export class ResponseHeaders implements FetcherHeaders {
-  constructor(private readonly raw: IncomingHttpHeaders) {}
+export class PlainHeaders implements FetcherHeaders {
+  constructor(readonly raw: IncomingHttpHeaders = {}) {}
   get(name: string): string | null {
     const value = this.raw[name.toLowerCase()];
     return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
@@ -141,7 +142,7 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
         signal: init.signal ?? AbortSignal.timeout(options.timeoutMs),
       });
       const body = await response.body.text();
-      return new BufferedResponse(url, response.statusCode, new ResponseHeaders(response.headers), body);
+      return new BufferedResponse(url, response.statusCode, new PlainHeaders(response.headers), body);
     } catch (error) {
       const name = (error as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') throw new SubgraphTimeoutError(url, options.timeoutMs);

@@ -22,7 +22,7 @@ import DataLoader from 'dataloader';
 import { DocumentNode, getOperationAST, parse, print } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { isNativeError } from 'node:util/types';
-import { BufferedResponse, ResponseHeaders } from './fetcher';
+import { BufferedResponse, PlainHeaders } from './fetcher';
 
 export interface CallMergingOptions {
   /** Request headers that must be equal for calls to be merged (the caller, the request id). */
@@ -171,5 +171,5 @@ export function mergeConcurrentCalls(fetcher: Fetcher, options: CallMergingOptio
 /** One call's part of a merged answer, as if the subgraph had answered that call alone. */
 function answerOf(url: string, part: ExecutionResult): FetcherResponse {
   const { data, errors } = part;
-  return new BufferedResponse(url, 200, new ResponseHeaders({ 'content-type': 'application/json' }), JSON.stringify(errors ? { data, errors } : { data }));
+  return new BufferedResponse(url, 200, new PlainHeaders({ 'content-type': 'application/json' }), JSON.stringify(errors ? { data, errors } : { data }));
 }

@@ -6,7 +6,7 @@ import type { FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher'
 import { buildSchema, graphql } from 'graphql';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BufferedResponse, createSubgraphFetcher, ResponseHeaders } from '../../../../gateway/subgraph-calls/fetcher';
+import { BufferedResponse, createSubgraphFetcher, PlainHeaders } from '../../../../gateway/subgraph-calls/fetcher';
 import { mergeConcurrentCalls } from '../../../../gateway/subgraph-calls/merging';
 
 const schema = buildSchema(`
@@ -33,10 +33,10 @@ function subgraph(status = 200) {
   const fetcher = async (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
     calls.push({ body: init.body as string, headers: { ...(init.headers ?? {}) } });
     await new Promise((resolve) => setImmediate(resolve));
-    if (status !== 200) return new BufferedResponse(url, status, new ResponseHeaders({}), `{"errors":[{"message":"down ${status}"}]}`);
+    if (status !== 200) return new BufferedResponse(url, status, new PlainHeaders({}), `{"errors":[{"message":"down ${status}"}]}`);
     const { query, variables, operationName } = JSON.parse(init.body as string);
     const result = await graphql({ schema, source: query, variableValues: variables, operationName, rootValue });
-    return new BufferedResponse(url, 200, new ResponseHeaders({ 'content-type': 'application/json' }), JSON.stringify(result));
+    return new BufferedResponse(url, 200, new PlainHeaders({ 'content-type': 'application/json' }), JSON.stringify(result));
   };
   return { fetcher, calls };
 }
