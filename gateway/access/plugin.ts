@@ -58,7 +58,8 @@ function pathStartsWith(path: readonly (string | number)[] | undefined, prefix: 
 export function accessControlPlugin(options: AccessControlOptions): ApolloServerPlugin<GatewayContext> {
   let schema: GraphQLSchema | null = null;
   let policy: AccessPolicy | null = null;
-  const filtered = new LRUCache<string, FilteredOperation>({ max: options.cacheSize ?? 2000 });
+  /** Each filtered operation with the hash its query plan is cached by (made once, not per request). */
+  const filtered = new LRUCache<string, { operation: FilteredOperation; planHash: string }>({ max: options.cacheSize ?? 2000 });
 
   return {
     serverWillStart: whenPolicyLoads((apiSchema, apiPolicy) => {
@@ -75,24 +76,26 @@ export function accessControlPlugin(options: AccessControlOptions): ApolloServer
           if (!schema || !policy) throw new GraphQLError('The gateway has no schema loaded yet', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
           const { principal } = requestContext.contextValue;
           const key = `${requestContext.queryHash}|${requestContext.operationName ?? ''}|${filteringKey(principal)}`;
-          operation = filtered.get(key) ?? null;
-          if (!operation) {
+          let entry = filtered.get(key);
+          if (!entry) {
             try {
-              operation = filterOperation(schema, requestContext.document, requestContext.operationName, principal, policy);
+              const made = filterOperation(schema, requestContext.document, requestContext.operationName, principal, policy);
+              // The gateway caches query plans by this hash: callers with different access must
+              // never share a plan made for someone else's filtered operation.
+              entry = { operation: made, planHash: createHash('sha256').update(key).digest('hex') };
             } catch (error) {
               if (error instanceof OperationRefused) {
                 throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
               }
               throw error;
             }
-            filtered.set(key, operation);
+            filtered.set(key, entry);
           }
+          operation = entry.operation;
           if (operation.changed) {
             const mutable = requestContext as { document: typeof requestContext.document; queryHash: string };
             mutable.document = operation.document;
-            // The gateway caches query plans by this hash: callers with different access must
-            // never share a plan made for someone else's filtered operation.
-            mutable.queryHash = createHash('sha256').update(key).digest('hex');
+            mutable.queryHash = entry.planHash;
           }
         },
 

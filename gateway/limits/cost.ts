@@ -9,8 +9,9 @@
  *  - a list without a size argument: the most a real answer holds (ASSUMED_LIST_SIZES), or 10;
  *  - an object computed over many records is priced as that many (COMPUTED_OVER): a province's
  *    indicators read every commune of it from the sources.
- * Variables are read for sizes, so the cost is computed per request. Introspection and
- * `__typename` cost nothing: they are bounded by the schema, not by the data.
+ * Variables are read for sizes, so an operation that sizes a list by one is priced per request;
+ * one whose sizes are all written in it (a dossier's) is priced once and remembered. Introspection
+ * and `__typename` cost nothing: they are bounded by the schema, not by the data.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import {
@@ -31,6 +32,7 @@ import {
   OperationDefinitionNode,
   SelectionSetNode,
   valueFromASTUntyped,
+  ValueNode,
 } from 'graphql';
 import { LimitRejectionListener, limitError } from './errors';
 import { withOperationDefaults } from '../variable-defaults';
@@ -65,25 +67,38 @@ interface Walk {
   variables: Variables;
   /** Fragments being expanded on the current path (validation forbids cycles; this is a guard). */
   expanding: Set<string>;
+  /** Set when a size came from a variable: the cost then holds for these variables only. */
+  readVariable: boolean;
 }
 
-function argumentValue(field: FieldNode, argument: GraphQLArgument, variables: Variables): unknown {
+function containsVariable(value: ValueNode): boolean {
+  if (value.kind === Kind.VARIABLE) return true;
+  if (value.kind === Kind.LIST) return value.values.some(containsVariable);
+  if (value.kind === Kind.OBJECT) return value.fields.some((field) => containsVariable(field.value));
+  return false;
+}
+
+function argumentValue(walk: Walk, field: FieldNode, argument: GraphQLArgument): unknown {
   const node = field.arguments?.find((a) => a.name.value === argument.name);
   if (!node) return argument.defaultValue;
+  if (containsVariable(node.value)) walk.readVariable = true;
   // A variable the request left out takes the argument's default, as execution would.
-  if (node.value.kind === Kind.VARIABLE && !(node.value.name.value in variables)) return argument.defaultValue;
-  return valueFromASTUntyped(node.value, variables);
+  if (node.value.kind === Kind.VARIABLE && !(node.value.name.value in walk.variables)) return argument.defaultValue;
+  return valueFromASTUntyped(node.value, walk.variables);
 }
 
 /** How many items this field asks for, when its arguments say; null when they do not. */
-function requestedSize(field: FieldNode, definition: GraphQLField<unknown, unknown>, variables: Variables): number | null {
+function requestedSize(walk: Walk, field: FieldNode, definition: GraphQLField<unknown, unknown>): number | null {
   const returnsList = isListType(getNullableType(definition.type));
   for (const argument of definition.args) {
-    const value = argumentValue(field, argument, variables);
-    if (SIZE_ARGUMENTS.has(argument.name) && typeof value === 'number' && Number.isFinite(value)) {
+    const sizes = SIZE_ARGUMENTS.has(argument.name);
+    const lists = returnsList && isListType(getNullableType(argument.type));
+    if (!sizes && !lists) continue; // read only the arguments that can size the field
+    const value = argumentValue(walk, field, argument);
+    if (sizes && typeof value === 'number' && Number.isFinite(value)) {
       return Math.max(0, Math.floor(value));
     }
-    if (returnsList && isListType(getNullableType(argument.type)) && value !== undefined && value !== null) {
+    if (lists && value !== undefined && value !== null) {
       // A single value where a list is expected is coerced to a list of one.
       return Array.isArray(value) ? value.length : 1;
     }
@@ -98,7 +113,7 @@ function fieldCost(walk: Walk, field: FieldNode, parentType: GraphQLCompositeTyp
   if (!definition) return 0;
   const returnType = getNullableType(definition.type);
   const namedType = getNamedType(definition.type);
-  const requested = requestedSize(field, definition, walk.variables);
+  const requested = requestedSize(walk, field, definition);
 
   let multiplier = COMPUTED_OVER[`${parentType.name}.${name}`] ?? 1;
   let sizeForChildren: number | null = null;
@@ -132,8 +147,17 @@ function selectionCost(walk: Walk, selectionSet: SelectionSetNode, parentType: G
   return total;
 }
 
+/**
+ * Costs that hold whatever the variables, by schema and operation node: Apollo Server hands the
+ * same parsed document to every request with the same query text.
+ */
+const fixedCosts = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, number>>();
+
 /** The estimated cost of `operation` in `document` with these variables. */
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: unknown): number {
+  let known = fixedCosts.get(schema);
+  const fixed = known?.get(operation);
+  if (fixed !== undefined) return fixed;
   const rootType = schema.getRootType(operation.operation);
   if (!rootType) return 0;
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -142,8 +166,13 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   }
   const given = typeof variables === 'object' && variables !== null && !Array.isArray(variables) ? (variables as Variables) : {};
   // A variable the request leaves out is priced at the operation's default, as execution runs it.
-  const walk: Walk = { schema, fragments, variables: withOperationDefaults(operation, given), expanding: new Set() };
-  return selectionCost(walk, operation.selectionSet, rootType, null);
+  const walk: Walk = { schema, fragments, variables: withOperationDefaults(operation, given), expanding: new Set(), readVariable: false };
+  const cost = selectionCost(walk, operation.selectionSet, rootType, null);
+  if (!walk.readVariable) {
+    if (!known) fixedCosts.set(schema, (known = new WeakMap()));
+    known.set(operation, cost);
+  }
+  return cost;
 }
 
 export function costLimitPlugin(maxCost: number, onReject?: LimitRejectionListener): ApolloServerPlugin<BaseContext> {

@@ -60,6 +60,19 @@ describe('operation cost', () => {
     expect(cost(`query Q($ids: [ID!] = ${ids}) { citizens(personalIds: $ids) { fullName household { householdId } } }`, {})).toBe(100 * 2);
   });
 
+
+  it('prices one parsed operation afresh for each request whose variables size it, and remembers only fixed costs', () => {
+    // Apollo Server hands every request with the same text the same document: a size passed as
+    // a variable must not be remembered from the first request that priced it.
+    const sized = parse(`query Q($n: Int, $ids: [ID!]!) { commune(code: "07210") { residents(first: $n) { nodes { fullName household { householdId } } } } citizens(personalIds: $ids) { fullName } }`);
+    const price = (document: typeof sized, variables: unknown) => operationCost(schema, document, getOperationAST(document)!, variables);
+    expect(price(sized, { n: 3, ids: ['a'] })).toBe(1 + 1 + 3 * 2 + 1);
+    expect(price(sized, { n: 50, ids: ['a', 'b', 'c'] })).toBe(1 + 1 + 50 * 2 + 3);
+    // A variable the cost does not read (a personal ID) leaves the cost fixed, and the same.
+    const fixed = parse('query D($id: ID!) { citizen(personalId: $id) { fullName household { householdId } } }');
+    expect(price(fixed, { id: '024190012345' })).toBe(2);
+    expect(price(fixed, { id: '001190000001' })).toBe(2);
+  });
   it('sizes lists without a size argument by the largest real answer', () => {
     expect(cost('{ provinces { code communes { code } } }')).toBe(ASSUMED_LIST_SIZES['Query.provinces'] * (1 + ASSUMED_LIST_SIZES['Province.communes']));
   });
