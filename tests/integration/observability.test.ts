@@ -164,11 +164,11 @@ describe('subgraph /metrics', () => {
 describe('trace context', () => {
   const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
   const CALLER_SPAN = 'b7ad6b7169203331';
-  let seen: { port: number; traceparent: string | undefined }[] = [];
+  let seen: { port: number; traceparent: string | undefined; tracestate: unknown; baggage: unknown }[] = [];
   const onRequest = (message: unknown) => {
     const request = (message as { request: IncomingMessage }).request;
-    const traceparent = request.headers.traceparent;
-    seen.push({ port: request.socket.localPort ?? 0, traceparent: typeof traceparent === 'string' ? traceparent : undefined });
+    const { traceparent, tracestate, baggage } = request.headers;
+    seen.push({ port: request.socket.localPort ?? 0, traceparent: typeof traceparent === 'string' ? traceparent : undefined, tracestate, baggage });
   };
   beforeAll(() => subscribe('http.server.request.start', onRequest));
   afterAll(() => unsubscribe('http.server.request.start', onRequest));
@@ -177,7 +177,7 @@ describe('trace context', () => {
 
   it("carries the caller's traceparent through the subgraphs to the sources", async () => {
     seen = [];
-    const answer = await dossier(citizens[5].personalId, { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` });
+    const answer = await dossier(citizens[5].personalId, { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01`, tracestate: 'tthc=dossier', baggage: 'officer=someone' });
     expect(answer.status).toBe(200);
 
     const at = (port: number) => seen.filter((s) => s.port === port).map((s) => s.traceparent);
@@ -193,6 +193,13 @@ describe('trace context', () => {
       expect(traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-0[01]$`));
       expect(traceparent).not.toContain(CALLER_SPAN); // each hop is a span of its own
     }
+    // The gateway's hop differs from the subgraphs' beyond it: one span id per service.
+    expect(new Set(hops).size).toBeGreaterThan(1);
+    // The caller's tracestate goes along; its baggage (anything it likes) reaches no subgraph or source.
+    const beyondGateway = seen.filter((s) => s.port !== portOf(stack.gatewayUrl) && s.traceparent?.includes(TRACE_ID));
+    expect(beyondGateway.length).toBeGreaterThanOrEqual(hops.length);
+    expect(beyondGateway.every((s) => s.tracestate === 'tthc=dossier')).toBe(true);
+    expect(beyondGateway.some((s) => s.baggage !== undefined)).toBe(false);
   });
 
   it('starts a trace when the caller sends none, one trace id for the whole request', async () => {
