@@ -62,9 +62,11 @@ export function defaultCheckpointFile(logPath: string): string {
 /**
  * The log is opened for appending with O_DSYNC: each write returns once its bytes are on disk, as
  * a write then `fdatasync` would, in one call instead of two per batch (PostgreSQL's
- * `open_datasync` for its write-ahead log).
+ * `open_datasync` for its write-ahead log). A system without the flag (Windows) gets the write
+ * and the `fdatasync`.
  */
-const APPEND_DURABLY = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC;
+const WRITES_ARE_DURABLE = constants.O_DSYNC !== undefined;
+const APPEND_DURABLY = WRITES_ARE_DURABLE ? constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC : 'a';
 
 async function fsyncPath(path: string): Promise<void> {
   const handle = await open(path, 'r');
@@ -87,6 +89,12 @@ async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
     if (bytesWritten <= 0) throw new Error(`the write stopped after ${offset} of ${data.length} bytes`);
     offset += bytesWritten;
   }
+}
+
+/** Appends `data` and returns once it is on disk. */
+async function appendDurably(handle: FileHandle, data: Buffer): Promise<void> {
+  await writeAll(handle, data);
+  if (!WRITES_ARE_DURABLE) await handle.datasync();
 }
 
 /** The records cut where the head reaches a multiple of `every`: a checkpoint is due after each such part. */
@@ -256,7 +264,7 @@ export class FileAuditSink implements AuditSink {
     const handle = await open(this.path, APPEND_DURABLY, 0o600);
     await fsyncPath(dirname(this.path)); // the log's directory entry, when this open created it, survives a power loss
     if (endLine) {
-      await writeAll(handle, Buffer.from('\n'));
+      await appendDurably(handle, Buffer.from('\n'));
       size += 1;
     }
     const { dev, ino } = await handle.stat();
@@ -303,7 +311,7 @@ export class FileAuditSink implements AuditSink {
       await this.checkStillTheLog();
       const entries = chainRecords(this.seq, this.lastHash, records);
       const text = Buffer.from(entries.map((entry) => JSON.stringify(entry)).join('\n') + '\n');
-      await writeAll(handle, text); // durable when it returns (APPEND_DURABLY)
+      await appendDurably(handle, text);
       const last = entries[entries.length - 1];
       this.seq = last.seq;
       this.lastHash = last.hash;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -141,6 +141,25 @@ describe('FileAuditSink', () => {
       expect(entries[i + 1].requestId).toBe(`r${caller + 999}`);
     }
     await expect(verifyChain(entries)).resolves.toEqual({ ok: true, entries: 400 });
+  });
+
+  // Linux shows an open file's flags in /proc; O_DSYNC is 0o10000 there.
+  (process.platform === 'linux' ? it : it.skip)('holds the log open for durable appends: each write is on disk when it returns (O_DSYNC)', async () => {
+    const path = join(dir, 'durable', 'audit.log');
+    const sink = new FileAuditSink(path);
+    await sink.append([record(1)]);
+    const fds = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === path;
+      } catch {
+        return false; // closed while listing
+      }
+    });
+    expect(fds).toHaveLength(1);
+    const flags = Number.parseInt(/^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fds[0]}`, 'utf8'))![1], 8);
+    expect(flags & 0o10000).toBe(0o10000); // O_DSYNC
+    expect(flags & 0o2000).toBe(0o2000); // O_APPEND
+    await sink.close();
   });
 
   it('continues the chain (seq and prevHash) when the file is opened again', async () => {
