@@ -7,7 +7,7 @@
  * `--one-subgraph-process` for the one-server shape) and reads their own figures here.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { CommandInputError, parseCommandLine, runCommand } from './command-line';
 import { medianOfRounds, number, type RunResult } from './report';
 
 /** The load model of docs/capacity.md; each field names its assumption there. */
@@ -57,7 +57,7 @@ export interface ProcessCosts {
   dossierFrom: Record<string, string>;
 }
 
-export class CapacityInputError extends Error {}
+export class CapacityInputError extends CommandInputError {}
 
 /** The product's processes' CPU per request for one workload (the mock sources are not the product). */
 function costsOf(result: RunResult): Record<string, number> {
@@ -165,7 +165,7 @@ function positiveNumber(text: string, flag: string): number {
 }
 
 function main(): void {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     allowPositionals: true,
     options: {
       communes: { type: 'string' },
@@ -195,12 +195,4 @@ function main(): void {
   console.log(capacityReport(parsed.results, assumptions, scopes));
 }
 
-if (require.main === module) {
-  try {
-    main();
-  } catch (error) {
-    if (!(error instanceof CapacityInputError)) throw error;
-    console.error(`capacity: ${error.message}`);
-    process.exit(2);
-  }
-}
+if (require.main === module) runCommand('capacity', main);

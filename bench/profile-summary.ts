@@ -12,7 +12,7 @@
  *    (inclusive: what they called counts too), e.g. `--frame checkStillTheLog --frame node-fetch`.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { CommandInputError, parseCommandLine, runCommand } from './command-line';
 import { number } from './report';
 
 interface CallFrame {
@@ -59,7 +59,7 @@ export interface ProfileSummary {
   frames: Share[];
 }
 
-export class ProfileInputError extends Error {}
+export class ProfileInputError extends CommandInputError {}
 
 const IDLE = '(idle)';
 
@@ -192,24 +192,17 @@ function seconds(text: string | undefined, flag: string): number | undefined {
   return value;
 }
 
-const OPTIONS = {
-  from: { type: 'string' },
-  to: { type: 'string' },
-  top: { type: 'string' },
-  frame: { type: 'string', multiple: true },
-  timeline: { type: 'boolean' },
-} as const;
-
-function arguments_(): ReturnType<typeof parseArgs<{ allowPositionals: true; options: typeof OPTIONS }>> {
-  try {
-    return parseArgs({ allowPositionals: true, options: OPTIONS });
-  } catch (error) {
-    throw new ProfileInputError((error as Error).message); // an unknown option, or one without its value
-  }
-}
-
 function main(): void {
-  const { values, positionals } = arguments_();
+  const { values, positionals } = parseCommandLine({
+    allowPositionals: true,
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      top: { type: 'string' },
+      frame: { type: 'string', multiple: true },
+      timeline: { type: 'boolean' },
+    },
+  });
   if (positionals.length !== 1) {
     throw new ProfileInputError('usage: npm run bench:profile -- <file.cpuprofile> [--from S] [--to S] [--top N] [--frame TEXT …] [--timeline]');
   }
@@ -230,12 +223,4 @@ function main(): void {
   console.log(profileReport(summary));
 }
 
-if (require.main === module) {
-  try {
-    main();
-  } catch (error) {
-    if (!(error instanceof ProfileInputError)) throw error;
-    console.error(`bench:profile: ${error.message}`);
-    process.exit(2);
-  }
-}
+if (require.main === module) runCommand('bench:profile', main);

@@ -4,6 +4,7 @@
  * gateway's checks and the subgraphs' second checks.
  */
 
+import { isWellFormedText } from './audit/entry';
 import { isPersonalId } from './personal-id';
 
 export const SOURCE_SCOPES = [
@@ -262,13 +263,6 @@ export function principalToClaims(principal: Principal): PrincipalClaims {
 /** Longest purpose kept, in code points. */
 const MAX_PURPOSE_CODE_POINTS = 200;
 
-/**
- * A lone UTF-16 surrogate (a JSON `\ud800` escape decodes to one): it has no UTF-8 form, so the
- * audit log would store it altered and its entry would no longer match its hash. With the u
- * flag a well-formed pair is one code point, never matched.
- */
-const LONE_SURROGATE = /\p{Cs}/u;
-
 /** The first `max` code points of `text`: never half of a surrogate pair. */
 function firstCodePoints(text: string, max: number): string {
   let end = 0;
@@ -280,10 +274,14 @@ function firstCodePoints(text: string, max: number): string {
   return text.slice(0, end);
 }
 
-/** The claims that reach the audit log that are not well-formed text, named (never their values). */
+/**
+ * The claims that reach the audit log that are not well-formed text, named (never their values): a
+ * lone UTF-16 surrogate (a JSON `\ud800` escape decodes to one) would be stored altered, and its
+ * entry would no longer match its hash.
+ */
 function malformedClaims(claims: Record<string, unknown>): string[] {
   return Object.entries(claims)
-    .filter(([, value]) => typeof value === 'string' && LONE_SURROGATE.test(value))
+    .filter(([, value]) => typeof value === 'string' && !isWellFormedText(value))
     .map(([name]) => name);
 }
 

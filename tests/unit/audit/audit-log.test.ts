@@ -209,13 +209,19 @@ describe('FileAuditSink', () => {
     await expect(verifyChain(read.entries)).resolves.toEqual({ ok: true, entries: 4 });
   });
 
-  it('continues a write the system cuts short, so an acknowledged batch is on disk whole', async () => {
+  /** A sink holding entry 1 whose next write the system will cut short; the spy takes more. */
+  async function sinkBeforeAShortWrite(): Promise<{ path: string; sink: FileAuditSink; writes: jest.SpyInstance }> {
     const path = join(dir, 'audit.log');
     const sink = new FileAuditSink(path);
     await sink.append([record(1)]);
     const prototype = await fileHandlePrototype();
     const write = prototype.write as Write;
     const writes = jest.spyOn(prototype, 'write').mockImplementationOnce(shortWrite(write) as never);
+    return { path, sink, writes };
+  }
+
+  it('continues a write the system cuts short, so an acknowledged batch is on disk whole', async () => {
+    const { path, sink, writes } = await sinkBeforeAShortWrite();
     await sink.append([record(2), record(3)]);
     expect(writes).toHaveBeenCalledTimes(2); // cut short, then the rest
     await sink.close();
@@ -226,16 +232,9 @@ describe('FileAuditSink', () => {
   });
 
   it('fails the whole batch when the rest of a short write cannot be written (disk full), acknowledging nothing', async () => {
-    const path = join(dir, 'audit.log');
-    const sink = new FileAuditSink(path);
-    await sink.append([record(1)]);
-    const prototype = await fileHandlePrototype();
-    const write = prototype.write as Write;
+    const { path, sink, writes } = await sinkBeforeAShortWrite();
     const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    jest
-      .spyOn(prototype, 'write')
-      .mockImplementationOnce(shortWrite(write) as never)
-      .mockImplementationOnce(() => Promise.reject(full));
+    writes.mockImplementationOnce(() => Promise.reject(full));
     await expect(sink.append([record(2), record(3)])).rejects.toBeInstanceOf(AuditUnavailableError);
     jest.restoreAllMocks();
     // The next batch re-reads the tail: the torn line is quarantined, never taken for an entry.

@@ -108,6 +108,7 @@ describe('capacity from a benchmark', () => {
       [[file, '--communes', 'many'], /--communes must be a positive number, got "many"/],
       [[join(dir, 'missing.json')], /Cannot read .*missing\.json/],
       [[], /usage: npm run capacity/],
+      [[file, '--cores', '4'], /^capacity: Unknown option '--cores'/],
     ] as const) {
       const refused = cli(...args);
       expect(refused.status).toBe(2);
