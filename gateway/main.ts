@@ -1,5 +1,6 @@
 /** `npm run start:gateway`: the gateway alone, against SUPERGRAPH_PATH and its subgraph URLs. */
 import { GatewayConfig, ShutdownConfig, loadGatewayConfig, loadShutdownConfig, loadWorkersConfig } from '../lib/config';
+import { ed25519 } from '../lib/ed25519';
 import { ensureDevKeys } from '../lib/keys';
 import { stopGracefullyOnSignals } from '../lib/graceful-stop';
 import { log } from '../lib/log';
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
 
 async function serve(config: GatewayConfig, shutdown: ShutdownConfig): Promise<void> {
   const gateway = await startGateway(config);
-  log.info('serving', { url: gateway.url, health: '/health', readiness: '/ready', ...describeMetricsExposure(config.metrics, gateway.metricsUrl) });
+  log.info('serving', { url: gateway.url, health: '/health', readiness: '/ready', ed25519: ed25519.name, ...describeMetricsExposure(config.metrics, gateway.metricsUrl) });
   stopGracefullyOnSignals(() => gateway.close(shutdown), shutdown, 'finishing requests in flight and flushing the audit log');
 }
 

@@ -8,6 +8,7 @@ import { ConfigError, ShutdownConfig, SubgraphConfig, devDirectory, loadMetricsC
 import { serveMetrics } from '../lib/metrics';
 import { describeMetricsExposure, startMetricsServer } from '../lib/metrics-access';
 import { subgraphMetrics } from './common/metrics';
+import { ed25519 } from '../lib/ed25519';
 import { ensureDevKeys } from '../lib/keys';
 import { stopGracefullyOnSignals } from '../lib/graceful-stop';
 import { log } from '../lib/log';
@@ -42,7 +43,7 @@ async function serve(configs: SubgraphConfig[], shutdown: ShutdownConfig): Promi
   for (const config of configs) {
     const service = await startSubgraph(together.wrap(SUBGRAPH_FACTORIES[config.name](config)), subgraphServerOptions(config));
     running.push(service);
-    log.info('serving', { subgraph: config.name, url: service.url });
+    log.info('serving', { subgraph: config.name, url: service.url, ed25519: ed25519.name });
   }
   together.allStarted();
   // One registry per process, so one /metrics port per process (METRICS_PORT), whatever it runs.

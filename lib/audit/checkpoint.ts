@@ -17,8 +17,9 @@
  * checkpoints together with the entries after them (a roll-back to an earlier signed state) can
  * only be seen against an outside record of the newest checkpoint, or by its age.
  */
-import { createHash, createPublicKey, KeyObject, sign, verify, JsonWebKey } from 'node:crypto';
+import { createHash, createPublicKey, KeyObject, JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { ed25519 } from '../ed25519';
 import { keyObjectFromJwk } from '../keys';
 
 /** A checkpoint without a link to the one before it (older files; the PostgreSQL sink). */
@@ -98,6 +99,7 @@ export function loadCheckpointSigner(path: string): CheckpointSigner {
   const jwk = readJwk(path);
   if (!jwk.d) throw new Error(`${path} holds a public key; the gateway needs the private audit checkpoint key`);
   const privateKey = keyObjectFromJwk(jwk, 'private');
+  const signer = ed25519.signer(privateKey);
   const kid = jwk.kid ?? 'audit-checkpoint';
   return {
     kid,
@@ -105,7 +107,7 @@ export function loadCheckpointSigner(path: string): CheckpointSigner {
     sign(seq, hash, at = new Date(), prev) {
       const common = { seq, hash, at: at.toISOString(), kid };
       const unsigned = prev === undefined ? { v: CHECKPOINT_VERSION, ...common } : { v: LINKED_CHECKPOINT_VERSION, ...common, prev };
-      return { ...unsigned, sig: sign(null, Buffer.from(signedText(unsigned)), privateKey).toString('base64url') };
+      return { ...unsigned, sig: signer.sign(Buffer.from(signedText(unsigned))).toString('base64url') };
     },
   };
 }
@@ -117,6 +119,7 @@ export function loadCheckpointVerifier(path: string): CheckpointVerifier {
 
 export function checkpointVerifierOf(jwk: JsonWebKey & { kid?: string }): CheckpointVerifier {
   const publicKey = keyObjectFromJwk({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, 'public');
+  const verifier = ed25519.verifier(publicKey);
   const kid = jwk.kid ?? 'audit-checkpoint';
   return {
     kid,
@@ -129,7 +132,7 @@ export function checkpointVerifierOf(jwk: JsonWebKey & { kid?: string }): Checkp
       const unlinked = c.v === CHECKPOINT_VERSION && c.prev === undefined;
       if (!linked && !unlinked) return 'it is not a well-formed checkpoint';
       if (c.kid !== kid) return `it was signed by key "${c.kid}", not by the key given ("${kid}")`;
-      const ok = verify(null, Buffer.from(signedText(c as Checkpoint)), publicKey, Buffer.from(c.sig, 'base64url'));
+      const ok = verifier.verify(Buffer.from(signedText(c as Checkpoint)), Buffer.from(c.sig, 'base64url'));
       return ok ? null : 'its signature does not verify (the checkpoint was changed or forged)';
     },
   };
