@@ -3,8 +3,10 @@
  * each benchmark workload (bench/workloads.ts), with every Redis user of the product on one
  * throwaway redis-server: the gateway (persisted queries, response cache, rate limit), the
  * subgraphs (source caches, replay guard of forwarded calls). Counted by the server itself: the
- * `INFO commandstats` delta over the workload's requests, divided by them. The stack runs in one
- * process (stack/stack.ts) with the rate limit on, as in production.
+ * `INFO commandstats` delta over the workload's requests, divided by them, and the reads Redis made
+ * from its clients' sockets (`total_reads_processed`): commands a client wrote together (a
+ * pipeline) cost one read, so fewer reads per request is fewer round trips and system calls on
+ * both sides. The stack runs in one process (stack/stack.ts) with the rate limit on, as in production.
  *
  * Writes docs/results/redis-ops-<date>.json.
  */
@@ -21,6 +23,10 @@ async function commandCalls(redis: Redis): Promise<Record<string, number>> {
   const totals: Record<string, number> = {};
   for (const [, name, calls] of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) totals[name] = Number(calls);
   return totals;
+}
+
+async function socketReads(redis: Redis): Promise<number> {
+  return Number(/^total_reads_processed:(\d+)/m.exec(await redis.info('stats'))?.[1] ?? NaN);
 }
 
 async function main(): Promise<void> {
@@ -41,6 +47,7 @@ async function main(): Promise<void> {
       // Connections up and scripts loaded before counting.
       await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: workload.nextBody() });
       const before = await commandCalls(probe);
+      const readsBefore = await socketReads(probe);
       let sent = 0;
       let errors = 0;
       await Promise.all(
@@ -53,6 +60,7 @@ async function main(): Promise<void> {
           }
         }),
       );
+      const reads = (await socketReads(probe)) - readsBefore;
       const after = await commandCalls(probe);
       const perRequest: Record<string, number> = {};
       let total = 0;
@@ -62,7 +70,8 @@ async function main(): Promise<void> {
         perRequest[command] = Math.round((delta / requests) * 100) / 100;
         total += delta;
       }
-      const result = { workload: name, requests, errors, commandsPerRequest: Math.round((total / requests) * 100) / 100, byCommand: perRequest };
+      const perRequestOf = (n: number) => Math.round((n / requests) * 100) / 100;
+      const result = { workload: name, requests, errors, commandsPerRequest: perRequestOf(total), socketReadsPerRequest: perRequestOf(reads), byCommand: perRequest };
       console.log(JSON.stringify(result));
       results.push(result);
     }
@@ -76,7 +85,7 @@ async function main(): Promise<void> {
   const report = {
     command: `npm run bench:redis-ops -- --requests ${requests} --world-size ${values['world-size']} --concurrency ${concurrency}`,
     machine: machine(),
-    setup: 'the whole stack in one process on one redis-server (gateway: persisted queries, response cache, rate limit; subgraphs: source caches, forwarded-call replay guard); commands counted by INFO commandstats over the workload, divided by its requests. In a Redis Cluster each MGET of n keys becomes n GETs (keys of different hash slots).',
+    setup: 'the whole stack in one process on one redis-server (gateway: persisted queries, response cache, rate limit; subgraphs: source caches, forwarded-call replay guard); commands counted by INFO commandstats over the workload, divided by its requests; socket reads (INFO stats total_reads_processed: commands written together are read once) likewise. In a Redis Cluster each MGET of n keys becomes n GETs (keys of different hash slots).',
     results,
   };
   writeFileSync(out, JSON.stringify(report, null, 2) + '\n');

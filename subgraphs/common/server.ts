@@ -120,9 +120,14 @@ export async function startSubgraph<TContext extends WithPrincipal>(
   options: SubgraphServerOptions,
 ): Promise<RunningHttpService> {
   // Only a verifier made here claims ids in Redis; one handed in (tests, in-process stacks) keeps its own.
-  const callIds = options.redis && !options.forwardingVerifier && options.forwardingPublicKeyFile
-    ? new RedisStore({ target: options.redis, commandTimeoutMs: options.redisCommandTimeoutMs ?? 250, local: new MemoryStore(1), role: `subgraph ${definition.name}: replay guard` })
+  // Ids are claimed on the Redis connection of the subgraph's source caches where it has one: a
+  // call's claim and its first cache read then leave in one write and cost Redis one read.
+  const claimsInRedis = Boolean(options.redis && !options.forwardingVerifier && options.forwardingPublicKeyFile);
+  const cacheStore = (definition.caches ?? []).map((cache) => cache.store).find((store) => store instanceof RedisStore);
+  const ownCallIds = claimsInRedis && !cacheStore
+    ? new RedisStore({ target: options.redis!, commandTimeoutMs: options.redisCommandTimeoutMs ?? 250, local: new MemoryStore(1), role: `subgraph ${definition.name}: replay guard` })
     : undefined;
+  const callIds = claimsInRedis ? (cacheStore ?? ownCallIds) : undefined;
   const signedOnly =
     options.forwardingVerifier ??
     (options.forwardingPublicKeyFile
@@ -204,7 +209,7 @@ export async function startSubgraph<TContext extends WithPrincipal>(
       await definition.close();
       metrics.unwatchCaches(definition.caches ?? []);
       await Promise.all((definition.caches ?? []).map((cache) => cache.close()));
-      await callIds?.close();
+      await ownCallIds?.close();
     },
   });
 }

@@ -94,18 +94,23 @@ describeWithRedis('with Redis', () => {
     });
     afterAll(() => second?.close());
 
-    /** Asks one replica directly for a citizen's civil status, as the gateway would. */
-    async function civilStatusFrom(replica: RunningService, citizen: Citizen): Promise<string> {
+    /** The entity call the gateway makes for a citizen's civil status. */
+    function civilStatusRequest(citizen: Citizen): string {
       const province = world.catalogue.communeByCode.get(citizen.communeCode)!.ProvinceCode;
-      const request = JSON.stringify({
+      return JSON.stringify({
         query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Citizen { civilStatus { maritalStatus } } } }',
         variables: { r: [{ __typename: 'Citizen', personalId: citizen.personalId, jurisdictionKey: signKey(citizen.personalId, `${province}/${citizen.communeCode}`) }] },
       });
-      const response = await fetch(replica.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [FORWARDING_HEADER]: await sign(BENCHMARK_PRINCIPAL, request) },
-        body: request,
-      });
+    }
+
+    function post(replica: RunningService, request: string, signature: string): Promise<Response> {
+      return fetch(replica.url, { method: 'POST', headers: { 'content-type': 'application/json', [FORWARDING_HEADER]: signature }, body: request });
+    }
+
+    /** Asks one replica directly for a citizen's civil status, as the gateway would. */
+    async function civilStatusFrom(replica: RunningService, citizen: Citizen): Promise<string> {
+      const request = civilStatusRequest(citizen);
+      const response = await post(replica, request, await sign(BENCHMARK_PRINCIPAL, request));
       const body = (await response.json()) as { data: { _entities: { civilStatus: { maritalStatus: string } }[] } };
       return body.data._entities[0].civilStatus.maritalStatus;
     }
@@ -142,6 +147,16 @@ describeWithRedis('with Redis', () => {
       await probe.publish('vncg:source-cache:invalidate', 'garbage');
       const citizen = freshCitizen();
       await expect(civilStatusFrom(second, citizen)).resolves.toEqual(expect.any(String));
+    });
+
+    it('refuses a call that one replica served when it is replayed to the other (its id claimed in Redis)', async () => {
+      const request = civilStatusRequest(freshCitizen());
+      const signature = await sign(BENCHMARK_PRINCIPAL, request);
+      expect((await post(stack.subgraphs['civil-status'], request, signature)).status).toBe(200);
+      const replayed = await post(second, request, signature);
+      expect(replayed.status).toBe(401);
+      expect(await replayed.text()).toContain('The forwarded call was already used');
+      expect((await keys('vncg:forwarded-call:civil-status:*')).length).toBeGreaterThan(0);
     });
   });
 
