@@ -1,7 +1,7 @@
 /**
  * Ed25519 signatures for the hot path (each subgraph call's forwarding signature, jurisdiction
- * keys) and the audit checkpoints. libsodium (the `sodium-native` addon) signs in about 19 µs and
- * verifies in about 46 µs where node:crypto's OpenSSL takes about 50 and 120 on the same machine,
+ * keys) and the audit checkpoints. libsodium (the `sodium-native` addon) signs in about 18 µs and
+ * verifies in about 45 µs where node:crypto's OpenSSL takes 35–50 and 78–122 on the same machine,
  * and a dossier signs and verifies a dozen times across the gateway and its subgraphs. Where the
  * addon's prebuilt binary does not load (a platform it has none for), node:crypto does the same
  * work: Ed25519 signatures are deterministic, so both produce the very same bytes.
