@@ -39,12 +39,21 @@ function requireTime(value: unknown, argument: string): Date {
   return time;
 }
 
+/** A sequence number as the ID it travels as (digits; GraphQL turns a whole-number literal into them too). */
+function requireSequence(value: string, argument: string): number {
+  const sequence = /^[1-9][0-9]{0,15}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(sequence)) {
+    throw badUserInput(`Invalid ${argument}: expected the sequence of an event from an earlier page, a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`, argument);
+  }
+  return sequence;
+}
+
 export const resolvers: GraphQLResolverMap<AuditContext> = {
   Query: {
-    accessLog: (_root: unknown, args: { personalId: unknown; first: number; before?: number | null }, { loaders }: AuditContext) => {
+    accessLog: (_root: unknown, args: { personalId: unknown; first: number; before?: string | null }, { loaders }: AuditContext) => {
       const personalId = requirePersonalId(args.personalId);
       const first = requireIntInRange(args.first, 1, 200, 'first');
-      const before = args.before === undefined || args.before === null ? '' : requireIntInRange(args.before, 1, Number.MAX_SAFE_INTEGER, 'before');
+      const before = args.before === undefined || args.before === null ? '' : requireSequence(args.before, 'before');
       return loaders.accessLog.load(`${first}:${before}:${personalId}`);
     },
     sharingReport: (_root: unknown, args: { from: unknown; to: unknown }, context: AuditContext) => {
@@ -67,7 +76,7 @@ export const resolvers: GraphQLResolverMap<AuditContext> = {
     fields: (row: SharingRow) => row.fieldNames,
   },
   AccessEvent: {
-    sequence: (entry: AuditEntry) => entry.seq,
+    sequence: (entry: AuditEntry) => String(entry.seq),
     purposeKind: (entry: AuditEntry) => (entry.purposeBasis ? PURPOSE_KINDS[entry.purposeBasis] : null),
     procedure: (entry: AuditEntry) => entry.procedure ?? null,
     dossier: (entry: AuditEntry) => entry.dossier ?? null,

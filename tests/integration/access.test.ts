@@ -252,22 +252,23 @@ describe('audit', () => {
     const officer = await stack.token({ scope: 'population:read', jurisdiction: home.commune, sub: 'officer-paging', purpose: 'HS-PAGING' });
     for (let i = 0; i < 5; i++) await ask(officer, `query($id: ID!) { citizen(personalId: $id) { fullName } }`, { id: citizen.personalId });
     const auditor = await stack.token({ scope: 'audit:read', jurisdiction: '*', sub: 'inspector-paging', purpose: 'kiểm tra định kỳ' });
-    const page = async (before: number | null) => {
-      const { body } = await ask(auditor, `query($id: ID!, $before: Int) { accessLog(personalId: $id, first: 2, before: $before) { sequence subject } }`, { id: citizen.personalId, before });
+    const page = async (before: string | null) => {
+      const { body } = await ask(auditor, `query($id: ID!, $before: ID) { accessLog(personalId: $id, first: 2, before: $before) { sequence subject } }`, { id: citizen.personalId, before });
       expect(body.errors).toBeUndefined();
-      return body.data?.accessLog as { sequence: number; subject: string }[];
+      return body.data?.accessLog as { sequence: string; subject: string }[];
     };
-    const seen: number[] = [];
-    let before: number | null = null;
+    const seen: string[] = [];
+    let before: string | null = null;
     for (let events = await page(null); events.length > 0; events = await page(before)) {
       seen.push(...events.map((e) => e.sequence));
       before = events[events.length - 1].sequence;
     }
-    // Newest first, no event twice, and every one of the officer's five reads among them.
-    expect(seen).toEqual([...seen].sort((a, b) => b - a));
+    // Sequences are strings of digits; newest first, no event twice, and every one of the officer's five reads among them.
+    expect(seen.every((sequence) => /^[1-9][0-9]*$/.test(sequence))).toBe(true);
+    expect(seen).toEqual([...seen].sort((a, b) => Number(b) - Number(a)));
     expect(new Set(seen).size).toBe(seen.length);
     const { body } = await ask(auditor, `query($id: ID!) { accessLog(personalId: $id, first: 200) { sequence subject } }`, { id: citizen.personalId });
-    const officerReads = (body.data?.accessLog as { sequence: number; subject: string }[]).filter((e) => e.subject === 'officer-paging').map((e) => e.sequence);
+    const officerReads = (body.data?.accessLog as { sequence: string; subject: string }[]).filter((e) => e.subject === 'officer-paging').map((e) => e.sequence);
     expect(officerReads).toHaveLength(5);
     for (const sequence of officerReads) expect(seen).toContain(sequence);
   });

@@ -473,14 +473,14 @@ describeWithPostgres('PostgresAuditSink (against a throwaway PostgreSQL)', () =>
 
       const result = await ask('024190000001');
       expect(result.errors).toBeUndefined();
-      const log = result.data?.accessLog as { sequence: number; requestId: string; at: string }[];
+      const log = result.data?.accessLog as { sequence: string; requestId: string; at: string }[];
       expect(log.map((e) => [e.sequence, e.requestId])).toEqual([
-        [9, 'req-5'],
-        [7, 'req-4'],
-        [5, 'req-3'],
+        ['9', 'req-5'],
+        ['7', 'req-4'],
+        ['5', 'req-3'],
       ]);
       expect(log[0]).toEqual({
-        sequence: 9,
+        sequence: '9',
         at: '2026-01-01T08:00:05.000Z',
         subject: 'officer-1',
         clientId: 'tthc',
