@@ -31,6 +31,9 @@
  * run, drawn from seeded samplers), so their caches see the same hits and misses and a faster
  * gateway is not rewarded or punished with a different mix.
  *
+ * Each gateway answers `--warmup` dossiers before its measured runs, before the cold ones too:
+ * cold means empty caches, not a process V8 has not yet compiled (`--warmup 0` measures that).
+ *
  * Before each gateway, and before each cold run, every cache is emptied (Redis flushed and the
  * subgraphs' few-second memory copies and this gateway's kept answers left to expire; without
  * Redis, the subgraphs restarted), so
@@ -473,7 +476,9 @@ async function main(): Promise<void> {
         ...extra,
       });
 
-    if (workloads.some((w) => w !== 'cold') && options.warmupRequests > 0 && !isCeiling) {
+    // Every measured run, the cold ones too, meets a gateway whose hot path V8 has compiled, as
+    // a province's does: cold means empty caches (emptied after this), not a fresh process.
+    if (options.warmupRequests > 0 && !isCeiling) {
       say(`${gateway}: warming up (${options.warmupRequests} dossiers)`);
       await run('dossier', { amount: { requests: options.warmupRequests }, seed: SEED + 1, countSourceCalls: false });
     }

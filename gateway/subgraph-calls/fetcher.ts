@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { Agent, request } from 'undici';
+import { startDeadline } from '../../lib/deadline';
 import { readRequiredFile } from '../../lib/keys';
 
 export interface SubgraphFetcherOptions {
@@ -132,14 +133,15 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
   });
 
   const fetcher = async (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
+    // One deadline for the whole call (undici's own header/body timeouts are coarse, ~1 s).
+    const deadline = init.signal ? undefined : startDeadline(options.timeoutMs);
     try {
       const response = await request(url, {
         dispatcher,
         method: (init.method ?? 'POST') as 'POST',
         headers: init.headers,
         body: init.body,
-        // One deadline for the whole call (undici's own header/body timeouts are coarse, ~1 s).
-        signal: init.signal ?? AbortSignal.timeout(options.timeoutMs),
+        signal: init.signal ?? deadline?.signal,
       });
       const body = await response.body.text();
       return new BufferedResponse(url, response.statusCode, new PlainHeaders(response.headers), body);
@@ -147,6 +149,8 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
       const name = (error as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') throw new SubgraphTimeoutError(url, options.timeoutMs);
       throw error;
+    } finally {
+      deadline?.clear();
     }
   };
 

@@ -26,6 +26,7 @@ import {
   wrap,
 } from 'cockatiel';
 import type { SourceResilience } from '../../../lib/config';
+import { startDeadline } from '../../../lib/deadline';
 import type { SourceName } from '../../../lib/sources';
 import { SourceError } from '../errors';
 import { type BreakerState, resilienceEvents } from './events';
@@ -48,21 +49,11 @@ export function isTransient(error: unknown): boolean {
   return error.status === undefined || error.status === 429 || error.status >= 500;
 }
 
-/** Starts a call's deadline: a signal that aborts `ms` from now. */
-export type DeadlineClock = (ms: number) => AbortSignal;
-
-const wallClockDeadline: DeadlineClock = (ms) => AbortSignal.timeout(ms);
-
 export class SourcePolicy {
   private readonly policy: IPolicy;
   private breakerState: BreakerState = 'closed';
 
-  /** `startDeadline` is the wall clock; a test may pass one that runs on jest's fake timers. */
-  constructor(
-    readonly source: SourceName,
-    readonly options: SourceResilience,
-    private readonly startDeadline: DeadlineClock = wallClockDeadline,
-  ) {
+  constructor(readonly source: SourceName, readonly options: SourceResilience) {
     const transient = handleWhen(isTransient);
     const retries = retry(transient, {
       maxAttempts: options.retries,
@@ -94,7 +85,7 @@ export class SourcePolicy {
    * the deadline passes during a pause between attempts, the last attempt's error is reported.
    */
   run<T>(attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const deadline = this.startDeadline(this.options.timeoutMs);
+    const { signal: deadline, clear: clearDeadline } = startDeadline(this.options.timeoutMs);
     let attempting = false;
     let lastError: unknown;
     const execution = this.policy.execute(async () => {
@@ -116,7 +107,10 @@ export class SourcePolicy {
       deadline.addEventListener('abort', expire, { once: true });
       execution
         .then(resolve, (error: unknown) => reject(this.translate(error)))
-        .finally(() => deadline.removeEventListener('abort', expire));
+        .finally(() => {
+          deadline.removeEventListener('abort', expire);
+          clearDeadline();
+        });
     });
   }
 

@@ -2,6 +2,19 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSubgraphFetcher, SubgraphTimeoutError } from '../../../../gateway/subgraph-calls/fetcher';
+import { type Deadline, startDeadline } from '../../../../lib/deadline';
+
+// Each deadline the fetcher starts, with its clear() watched.
+jest.mock('../../../../lib/deadline', () => {
+  const actual = jest.requireActual('../../../../lib/deadline');
+  return {
+    ...actual,
+    startDeadline: jest.fn((ms: number) => {
+      const deadline = actual.startDeadline(ms);
+      return { signal: deadline.signal, clear: jest.fn(deadline.clear) };
+    }),
+  };
+});
 
 let server: Server;
 let url: string;
@@ -48,4 +61,22 @@ it.each(['/hang', '/stall'])('gives up on %s after its deadline with SubgraphTim
   await expect(fetcher(`${url}${path}`, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(SubgraphTimeoutError);
   expect(Date.now() - started).toBeLessThan(1500);
   await close();
+});
+
+it('clears each call\'s deadline when the call ends, answered or failed, so no timer fires for it later', async () => {
+  const { fetcher, close } = createSubgraphFetcher({ timeoutMs: 60_000 });
+  const started = jest.mocked(startDeadline);
+  started.mockClear();
+  try {
+    await fetcher(`${url}/graphql`, { method: 'POST', body: '{"query":"{a}"}' });
+    await expect(fetcher('http://127.0.0.1:1/graphql', { method: 'POST', body: '{}' })).rejects.toThrow();
+    const deadlines = started.mock.results.map((result) => result.value as Deadline);
+    expect(deadlines).toHaveLength(2);
+    for (const deadline of deadlines) {
+      expect(deadline.clear).toHaveBeenCalledTimes(1);
+      expect(deadline.signal.aborted).toBe(false);
+    }
+  } finally {
+    await close();
+  }
 });

@@ -197,14 +197,8 @@ describe('the deadline', () => {
     beforeEach(() => jest.useFakeTimers());
     afterEach(() => jest.useRealTimers());
 
-    function fakeClockDeadline(ms: number): AbortSignal {
-      const deadline = new AbortController();
-      setTimeout(() => deadline.abort(new DOMException('The deadline passed', 'TimeoutError')), ms);
-      return deadline.signal;
-    }
-
     function policy(resilience: Partial<SourceResilience>): SourcePolicy {
-      return new SourcePolicy('land', { ...FAST, ...resilience }, fakeClockDeadline);
+      return new SourcePolicy('land', { ...FAST, ...resilience });
     }
 
     /** Runs `call`, recording the error it ends with; `error` stays undefined while it runs. */
@@ -216,6 +210,19 @@ describe('the deadline', () => {
       );
       return ended;
     }
+
+    it('clears the deadline of a call that was answered: its signal never aborts, no timer is left', async () => {
+      let seen: AbortSignal | undefined;
+      await expect(
+        policy({ timeoutMs: 300 }).run(async (signal) => {
+          seen = signal;
+          return 'answered';
+        }),
+      ).resolves.toBe('answered');
+      expect(jest.getTimerCount()).toBe(0);
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(seen?.aborted).toBe(false);
+    });
 
     it('answers SOURCE_TIMEOUT at the deadline, not before, when the source hangs', async () => {
       let attempts = 0;
