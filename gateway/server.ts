@@ -81,6 +81,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const subgraphs = createSubgraphCalls({
     urls: config.subgraphUrls,
     timeoutMs: config.subgraphTimeoutMs,
+    maxAnswerBytes: config.subgraphMaxAnswerBytes,
     tls: subgraphTlsFromFiles(config.subgraphTls),
     signer: options.forwardingSigner ?? (await createForwardingSigner(readJwkFile(config.forwardingPrivateKeyFile))),
     deduplicate: config.subgraphDeduplication,

@@ -7,7 +7,7 @@
  */
 import type { GraphQLRequest } from '@apollo/server';
 import { DocumentNode, GraphQLFormattedError, Kind, parse, SelectionSetNode } from 'graphql';
-import { SubgraphTimeoutError } from './fetcher';
+import { SubgraphAnswerTooLargeError, SubgraphTimeoutError } from './fetcher';
 
 /** Node and undici codes that mean the subgraph could not be reached or dropped the call. */
 const CONNECTION_FAILURES = /^(ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|UND_ERR_\w+)$/;
@@ -18,6 +18,9 @@ type Failure = { code: 'SOURCE_UNAVAILABLE' | 'SOURCE_TIMEOUT'; message: string 
 export function classifySubgraphFailure(error: unknown, subgraph: string): Failure | null {
   if (error instanceof SubgraphTimeoutError) {
     return { code: 'SOURCE_TIMEOUT', message: `The ${subgraph} subgraph did not answer in time; its fields are null` };
+  }
+  if (error instanceof SubgraphAnswerTooLargeError) {
+    return { code: 'SOURCE_UNAVAILABLE', message: `The ${subgraph} subgraph answered more than the gateway reads; its fields are null` };
   }
   const status = (error as { extensions?: { response?: { status?: unknown } } })?.extensions?.response?.status;
   if (typeof status === 'number' && (status >= 500 || status === 429)) {

@@ -5,13 +5,16 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
+import { DEFAULT_SUBGRAPH_MAX_ANSWER_MIB } from '../../lib/config';
 import { startDeadline } from '../../lib/deadline';
 import { readRequiredFile } from '../../lib/keys';
 
 export interface SubgraphFetcherOptions {
   /** Per-call deadline; a subgraph slower than this fails with a timeout error. */
   timeoutMs: number;
+  /** The largest answer read from a subgraph, in bytes (`SUBGRAPH_MAX_ANSWER_MIB`); a larger one fails the call. */
+  maxAnswerBytes?: number;
   /** Connections kept per subgraph origin. */
   connections?: number;
   /** TLS to `https://` subgraphs: the CA that signed their certificates and the gateway's client certificate. */
@@ -40,6 +43,43 @@ export class SubgraphTimeoutError extends Error {
     super(`Subgraph at ${new URL(url).host} did not answer within ${timeoutMs} ms`);
     this.name = 'SubgraphTimeoutError';
   }
+}
+
+/**
+ * A subgraph answered more than the gateway reads: the call fails as the subgraph being
+ * unavailable, instead of the gateway holding an answer of any size in memory.
+ */
+export class SubgraphAnswerTooLargeError extends Error {
+  constructor(url: string, maxBytes: number) {
+    super(`Subgraph at ${new URL(url).host} answered more than ${maxBytes} bytes`);
+    this.name = 'SubgraphAnswerTooLargeError';
+  }
+}
+
+/**
+ * The answer's text, refused once it passes `maxBytes`: at once when its Content-Length says
+ * so, else as the bytes arrive (a chunked answer declares no length).
+ */
+async function readCapped(url: string, body: Dispatcher.ResponseData['body'], headers: IncomingHttpHeaders, maxBytes: number): Promise<string> {
+  // The rest is not read: the connection is dropped, and the abort it reports is this error.
+  const refuse = () => {
+    body.on('error', () => {}).destroy();
+    return new SubgraphAnswerTooLargeError(url, maxBytes);
+  };
+  const declared = headers['content-length'];
+  if (declared !== undefined) {
+    // undici fails an answer whose body runs past its declared length, so the text is capped too.
+    if (Number(declared) > maxBytes) throw refuse();
+    return body.text();
+  }
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of body) {
+    received += (chunk as Buffer).length;
+    if (received > maxBytes) throw refuse();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -143,7 +183,7 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
         body: init.body,
         signal: init.signal ?? deadline?.signal,
       });
-      const body = await response.body.text();
+      const body = await readCapped(url, response.body, response.headers, options.maxAnswerBytes ?? DEFAULT_SUBGRAPH_MAX_ANSWER_MIB * 1024 * 1024);
       return new BufferedResponse(url, response.statusCode, new PlainHeaders(response.headers), body);
     } catch (error) {
       const name = (error as Error)?.name;

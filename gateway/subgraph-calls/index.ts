@@ -31,6 +31,8 @@ export interface SubgraphCallsOptions {
   /** Subgraph URLs that override the supergraph's (by name). */
   urls: Partial<Record<SubgraphName, string>>;
   timeoutMs: number;
+  /** The largest answer read from a subgraph, in bytes. */
+  maxAnswerBytes?: number;
   tls?: SubgraphClientTls;
   signer: ForwardingSigner;
   /** Make concurrent identical calls for the same caller once. */
@@ -76,7 +78,7 @@ function observed(events: GatewayEvents, subgraph: string, fetcher: Fetcher): Fe
 }
 
 export function createSubgraphCalls(options: SubgraphCallsOptions): SubgraphCalls {
-  const network = createSubgraphFetcher({ timeoutMs: options.timeoutMs, tls: options.tls });
+  const network = createSubgraphFetcher({ timeoutMs: options.timeoutMs, maxAnswerBytes: options.maxAnswerBytes, tls: options.tls });
   const kept =
     options.keptAnswers.ttlMs > 0
       ? createSubgraphAnswerCache({

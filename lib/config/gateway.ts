@@ -11,6 +11,8 @@ import { defaultAuditFile, devDirectory } from './paths';
 import { GatewayClientTls, loadGatewayClientTls } from './tls';
 
 /** The shipped procedure catalogue (PROCEDURE_CATALOGUE_FILE's default). */
+/** Far above any answer the schema's page and list limits let a subgraph give. */
+export const DEFAULT_SUBGRAPH_MAX_ANSWER_MIB = 64;
 export const DEFAULT_PROCEDURE_CATALOGUE_FILE = resolve(__dirname, '..', '..', 'config', 'procedures', 'catalogue.yaml');
 
 export interface GatewayConfig {
@@ -22,6 +24,8 @@ export interface GatewayConfig {
   /** Overrides of the routing URLs written in the supergraph, by subgraph name. */
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   subgraphTimeoutMs: number;
+  /** The largest answer the gateway reads from a subgraph; a larger one fails that subgraph's fields. */
+  subgraphMaxAnswerBytes: number;
   /** The shared Redis (single, Cluster or Sentinel); unset: memory only. */
   redis: RedisTarget | undefined;
   redisCommandTimeoutMs: number;
@@ -117,6 +121,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       PROCEDURE_CATALOGUE_FILE: z.string().default(DEFAULT_PROCEDURE_CATALOGUE_FILE),
       SUBGRAPH_URLS: subgraphUrlList.default({}),
       SUBGRAPH_TIMEOUT_MS: positiveInt.default(10_000),
+      SUBGRAPH_MAX_ANSWER_MIB: positiveInt.max(1024).default(DEFAULT_SUBGRAPH_MAX_ANSWER_MIB),
       PERSISTED_QUERY_TTL_S: positiveInt.max(30 * 86_400).default(86_400),
       RESPONSE_CACHE_TTL_S: nonNegativeInt.max(3600).default(10),
       RESPONSE_COMPRESSION: bool.default(true),
@@ -165,6 +170,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     procedureCatalogueFile: resolve(v.PROCEDURE_CATALOGUE_FILE),
     subgraphUrls: v.SUBGRAPH_URLS,
     subgraphTimeoutMs: v.SUBGRAPH_TIMEOUT_MS,
+    subgraphMaxAnswerBytes: v.SUBGRAPH_MAX_ANSWER_MIB * 1024 * 1024,
     ...loadRedisConfig(env),
     persistedQueryTtlS: v.PERSISTED_QUERY_TTL_S,
     responseCacheTtlMs: v.RESPONSE_CACHE_TTL_S * 1000,

@@ -22,7 +22,7 @@ export type { ObservabilityConfig } from './observability';
 export type { RateLimitConfig, RequestLimits } from './limits';
 export { loadMetricsConfig } from './metrics';
 export type { MetricsConfig } from './metrics';
-export { DEFAULT_MAX_TOKEN_AGE_S, DEFAULT_PROCEDURE_CATALOGUE_FILE, loadGatewayConfig, loadMaxTokenAge } from './gateway';
+export { DEFAULT_MAX_TOKEN_AGE_S, DEFAULT_PROCEDURE_CATALOGUE_FILE, DEFAULT_SUBGRAPH_MAX_ANSWER_MIB, loadGatewayConfig, loadMaxTokenAge } from './gateway';
 export type { GatewayConfig } from './gateway';
 export { loadRedisConfig } from './redis';
 export type { RedisConfig, RedisNode, RedisTarget } from './redis';

@@ -103,6 +103,12 @@ describe('configuration', () => {
     expect(loadGatewayConfig({ RESPONSE_COMPRESSION: 'false', RESPONSE_CACHE_TTL_S: '0' })).toMatchObject({ compressionMinBytes: null, responseCacheTtlMs: 0 });
   });
 
+  it('caps a subgraph answer at 64 MiB unless told otherwise, and refuses a cap it cannot use by name', () => {
+    expect(loadGatewayConfig({}).subgraphMaxAnswerBytes).toBe(64 * 1024 * 1024);
+    expect(loadGatewayConfig({ SUBGRAPH_MAX_ANSWER_MIB: '8' }).subgraphMaxAnswerBytes).toBe(8 * 1024 * 1024);
+    for (const bad of ['0', '-1', '2048', 'lots']) expect(() => loadGatewayConfig({ SUBGRAPH_MAX_ANSWER_MIB: bad })).toThrow(/SUBGRAPH_MAX_ANSWER_MIB/);
+  });
+
   it('reads the stale window and Redis per subgraph, and refuses bad values by name', () => {
     const config = loadSubgraphConfig('land', { LAND_STALE_IF_ERROR_S: '30', REDIS_URL: 'redis://cache:6379' });
     expect(config.staleIfErrorMs).toMatchObject({ land: 30_000, population: 300_000 });

@@ -4,7 +4,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { classifySubgraphFailure, subgraphFailureResponse } from '../../../../gateway/subgraph-calls/failures';
-import { SubgraphTimeoutError } from '../../../../gateway/subgraph-calls/fetcher';
+import { SubgraphAnswerTooLargeError, SubgraphTimeoutError } from '../../../../gateway/subgraph-calls/fetcher';
 
 const connectionError = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
 const httpError = (status: number) => new GraphQLError(`${status}: ${status}`, { extensions: { response: { status } } });
@@ -17,6 +17,7 @@ describe('classifySubgraphFailure', () => {
     ['a wrapped reset', 'SOURCE_UNAVAILABLE', connectionError('ECONNRESET')],
     ['HTTP 502 from a proxy', 'SOURCE_UNAVAILABLE', httpError(502)],
     ['HTTP 503', 'SOURCE_UNAVAILABLE', httpError(503)],
+    ['an answer larger than the gateway reads', 'SOURCE_UNAVAILABLE', new SubgraphAnswerTooLargeError('http://land:4103/graphql', 1024)],
   ])('%s → %s', (_what, code, error) => {
     const failure = classifySubgraphFailure(error, 'land');
     expect(failure?.code).toBe(code);

@@ -1,7 +1,7 @@
 /** The gateway's undici fetcher: answers as Apollo's data source reads them, and deadlines that hold. */
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSubgraphFetcher, SubgraphTimeoutError } from '../../../../gateway/subgraph-calls/fetcher';
+import { createSubgraphFetcher, SubgraphAnswerTooLargeError, SubgraphTimeoutError } from '../../../../gateway/subgraph-calls/fetcher';
 import { type Deadline, startDeadline } from '../../../../lib/deadline';
 
 // Each deadline the fetcher starts, with its clear() watched.
@@ -22,6 +22,23 @@ let url: string;
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === '/hang') return; // never answers
+    if (req.url === '/large') {
+      // Declared: refused on its Content-Length.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 4096 });
+      res.end(`{"data":{"text":"${'x'.repeat(4096 - 20)}"}}`);
+      return;
+    }
+    if (req.url?.startsWith('/chunked/')) {
+      // No Content-Length: the text arrives in pieces, a Vietnamese letter split between two.
+      const size = Number(req.url.slice('/chunked/'.length));
+      const letter = Buffer.from('ễ');
+      const json = Buffer.concat([Buffer.from('{"data":{"text":"'), Buffer.from('a'.repeat(size)), letter, Buffer.from('"}}')]);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const split = json.length - 4; // inside the three bytes of the letter
+      res.write(json.subarray(0, split));
+      setImmediate(() => res.end(json.subarray(split)));
+      return;
+    }
     if (req.url === '/stall') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"data":');
@@ -61,6 +78,32 @@ it.each(['/hang', '/stall'])('gives up on %s after its deadline with SubgraphTim
   await expect(fetcher(`${url}${path}`, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(SubgraphTimeoutError);
   expect(Date.now() - started).toBeLessThan(1500);
   await close();
+});
+
+describe('an answer larger than maxAnswerBytes', () => {
+  it.each([
+    ['declared by its Content-Length', '/large'],
+    ['sent in chunks without one', '/chunked/2000'],
+  ])('fails the call with SubgraphAnswerTooLargeError when %s', async (_how, path) => {
+    const { fetcher, close } = createSubgraphFetcher({ timeoutMs: 1000, maxAnswerBytes: 1024 });
+    try {
+      await expect(fetcher(`${url}${path}`, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(SubgraphAnswerTooLargeError);
+      // The pool is still usable afterwards.
+      await expect(fetcher(`${url}/graphql`, { method: 'POST', body: '{"query":"{a}"}' }).then((r) => r.status)).resolves.toBe(200);
+    } finally {
+      await close();
+    }
+  });
+
+  it('reads a chunked answer under the cap whole, a letter split between chunks included', async () => {
+    const { fetcher, close } = createSubgraphFetcher({ timeoutMs: 1000, maxAnswerBytes: 1024 });
+    try {
+      const response = await fetcher(`${url}/chunked/500`, { method: 'POST', body: '{}' });
+      await expect(response.json()).resolves.toEqual({ data: { text: `${'a'.repeat(500)}ễ` } });
+    } finally {
+      await close();
+    }
+  });
 });
 
 it('clears each call\'s deadline when the call ends, answered or failed, so no timer fires for it later', async () => {
