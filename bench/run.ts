@@ -476,8 +476,6 @@ async function main(): Promise<void> {
         ...extra,
       });
 
-    // Every measured run, the cold ones too, meets a gateway whose hot path V8 has compiled, as
-    // a province's does: cold means empty caches (emptied after this), not a fresh process.
     if (options.warmupRequests > 0 && !isCeiling) {
       say(`${gateway}: warming up (${options.warmupRequests} dossiers)`);
       await run('dossier', { amount: { requests: options.warmupRequests }, seed: SEED + 1, countSourceCalls: false });

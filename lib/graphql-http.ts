@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, BaseContext, HeaderMap } from '@apollo/server';
+import { readCappedBytes } from './capped-body';
 
 export class HttpError extends Error {
   constructor(
@@ -30,17 +31,8 @@ export async function readBody(req: IncomingMessage, limitBytes: number): Promis
 }
 
 /** The body's exact bytes, up to `limitBytes` (subgraphs verify their digest before use). */
-export async function readBodyBytes(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limitBytes) throw payloadTooLarge(limitBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limitBytes) throw payloadTooLarge(limitBytes);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+export function readBodyBytes(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  return readCappedBytes(req, req.headers['content-length'], limitBytes, () => payloadTooLarge(limitBytes));
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -10,6 +10,7 @@
  */
 import { Agent as HttpAgent, IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { readCappedBytes } from '../../lib/capped-body';
 import { DEFAULT_SOURCE_RESILIENCE, type SourceResilience, type SubgraphConfig } from '../../lib/config';
 import type { SourceName } from '../../lib/sources';
 import { traceHeaders } from '../../lib/tracing';
@@ -165,20 +166,15 @@ export abstract class SourceClient {
       const send = this.secure ? httpsRequest : httpRequest;
       const limit = this.options.maxResponseBytes ?? MAX_SOURCE_RESPONSE_BYTES;
       const outgoing = send(url, { method: request.method ?? 'GET', headers, agent: this.agent, signal }, (incoming: IncomingMessage) => {
-        const tooLarge = () => {
-          reject(this.badResponse(`an answer larger than ${limit} bytes (read no further)`));
-          incoming.destroy();
-        };
-        if (Number(incoming.headers['content-length']) > limit) return tooLarge();
-        const chunks: Buffer[] = [];
-        let received = 0;
-        incoming.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received > limit) return tooLarge();
-          chunks.push(chunk);
-        });
-        incoming.on('end', () => resolve({ response: { status: incoming.statusCode ?? 0, contentType: incoming.headers['content-type'] ?? '' }, text: Buffer.concat(chunks).toString('utf8') }));
-        incoming.on('error', (error) => reject(signal.aborted ? aborted() : error));
+        const tooLarge = () => this.badResponse(`an answer larger than ${limit} bytes (read no further)`);
+        readCappedBytes(incoming, incoming.headers['content-length'], limit, tooLarge).then(
+          (bytes) => resolve({ response: { status: incoming.statusCode ?? 0, contentType: incoming.headers['content-type'] ?? '' }, text: bytes.toString('utf8') }),
+          (error: unknown) => {
+            incoming.destroy();
+            // The refusal stands as it is; a broken stream after an abort is the abort.
+            reject(signal.aborted && !(error instanceof SourceError) ? aborted() : error);
+          },
+        );
       });
       outgoing.on('error', (error) => reject(signal.aborted ? aborted() : error));
       outgoing.end(request.body);
