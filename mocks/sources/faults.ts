@@ -75,10 +75,9 @@ export class Faults {
     return this.settings.outage;
   }
 
-  /** Waits the configured latency plus random jitter. */
-  delay(): Promise<void> {
-    const ms = this.settings.latencyMs + Math.random() * this.settings.jitterMs;
-    return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+  /** This call's latency: the configured latency plus random jitter, in milliseconds. */
+  latency(): number {
+    return this.settings.latencyMs + Math.random() * this.settings.jitterMs;
   }
 
   /** Whether this call is answered with an injected HTTP 500. */

@@ -4,10 +4,13 @@
  * injected latency, errors, outages and malformed bodies (faults.ts), request counting (stats.ts)
  * and the test endpoints `/__control`, `/__stats` and `/__health` (test-endpoints.ts).
  *
- * Order of a call: count it → read the body → read the key → in-flight limit (429) → latency →
- * outage (503) → key check (401) → route (404/405) → injected error (500) → handler → maybe
- * corrupt the 200 body. Test endpoints and open routes skip all of it, but every one of them except
- * `/__health` needs the control key (`x-mocks-control-key`).
+ * Order of a call: count it → read the body → read the key → in-flight limit (429) → outage (503)
+ * → key check (401) → route (404/405) → injected error (500) → handler → maybe corrupt the 200
+ * body → the answer leaves once the latency has passed since the call arrived. The latency is the
+ * source's whole time to answer, its own work included, as a database's is: a source set to 50 ms
+ * answers 50 ms after the call arrives, however long the handler took, so a benchmark's fixed
+ * latency is the sources' share of a request and nothing more. Test endpoints and open routes skip
+ * all of it, but every one of them except `/__health` needs the control key (`x-mocks-control-key`).
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +24,12 @@ import { testEndpoint, TestEndpointTargets } from './test-endpoints';
 
 /** A source could not take its port; the message says which and why. */
 export class ListenError extends Error {}
+
+/** Resolves at `epochMs` (`preciseNow()`'s clock), at once when that has passed. */
+function waitUntil(epochMs: number): Promise<void> | void {
+  const ms = epochMs - preciseNow();
+  if (ms > 0) return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 export class MockService {
   readonly server: Server;
@@ -100,9 +109,12 @@ export class MockService {
     const match = matchRoute(this.definition.routes, method, path);
     const operation = match.route?.operation ?? 'unknown';
     const startedAt = preciseNow();
+    const answerAt = startedAt + this.faults.latency();
     this.stats.count(operation);
     let release = () => {};
     let reply: Reply;
+    // A call refused before it is admitted (an unreadable body, 429) is answered at once.
+    let admitted = false;
     try {
       const call: Call = { method, path, params: match.params, query: new URLSearchParams(rawQuery), headers: req.headers, body: await readBody(req) };
       // A request too broken to hold a key is reported as such, but only after latency and outage.
@@ -114,7 +126,7 @@ export class MockService {
         unreadable = error;
       }
       release = this.quota.admit(key ?? '');
-      await this.faults.delay();
+      admitted = true;
       if (this.faults.outage) throw new SourceFailure('UNAVAILABLE', `The ${this.name} service is temporarily unavailable`);
       if (unreadable) throw unreadable;
       if (key !== this.apiKey) throw new SourceFailure('UNAUTHORIZED', 'Missing or invalid access key');
@@ -128,9 +140,10 @@ export class MockService {
     } catch (error) {
       const failure = error instanceof SourceFailure ? error : new SourceFailure('INTERNAL', 'Internal error');
       reply = this.definition.renderError(failure.kind, failure.message);
-    } finally {
-      release();
     }
+    // The call holds its place in the in-flight limit until it is answered.
+    if (admitted) await waitUntil(answerAt);
+    release();
     send(res, reply);
     this.stats.record({ operation, startedAt, endedAt: preciseNow() });
   }

@@ -83,6 +83,16 @@ describe.each(SOURCES)('%s', (source) => {
     expect(elapsed).toBeGreaterThanOrEqual(145);
     expect(elapsed).toBeLessThan(1000);
   });
+
+  it('answers each call its latency after the call arrived, by its own call log', async () => {
+    mocks.setControl(source, { latencyMs: 120 });
+    await callJson(`${mocks.urls[source]}/__calls`, withControlKey({ method: 'DELETE' }));
+    expect((await Promise.all([sampleCall(source), sampleCall(source)])).map((answer) => answer.status)).toEqual([200, 200]);
+    const { body } = await callJson(`${mocks.urls[source]}/__calls`, withControlKey());
+    expect(body.calls).toHaveLength(2);
+    // Node's timers count whole milliseconds of the event loop's clock: up to one early.
+    for (const { startedAt, endedAt } of body.calls) expect(endedAt - startedAt).toBeGreaterThanOrEqual(118.5);
+  });
 });
 
 /** Truncated JSON, or JSON whose text fields arrive as numbers. */
