@@ -1,5 +1,6 @@
 /** The benchmark's command-line options (`npm run bench -- --duration 20 …`), checked up front. */
 import { findRedisServer } from '../stack/redis';
+import { CommandInputError } from './command-line';
 import { GATEWAYS, GatewayName } from './report';
 import { WORKLOADS, WorkloadName } from './workloads';
 
@@ -53,13 +54,13 @@ export const USAGE = `usage: npm run bench -- [--requests 400] [--warmup 150] [-
 function list<T extends string>(value: string, allowed: readonly T[], flag: string): T[] {
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = items.filter((item) => !(allowed as readonly string[]).includes(item));
-  if (items.length === 0 || unknown.length > 0) throw new Error(`${flag}: expected some of ${allowed.join(', ')}; got ${value}\n${USAGE}`);
+  if (items.length === 0 || unknown.length > 0) throw new CommandInputError(`${flag}: expected some of ${allowed.join(', ')}; got ${value}\n${USAGE}`);
   return items as T[];
 }
 
 function positive(value: string, flag: string, { integer = true, min = 1 } = {}): number {
   const n = Number(value);
-  if (value === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new Error(`${flag}: expected a number ≥ ${min}; got ${value}\n${USAGE}`);
+  if (value === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new CommandInputError(`${flag}: expected a number ≥ ${min}; got ${value}\n${USAGE}`);
   return n;
 }
 
@@ -102,7 +103,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       // `50` is a fixed latency, without jitter: what the critical-path run needs.
       const match = /^(\d+)(?:-(\d+))?$/.exec(v);
       const [min, max] = match ? [Number(match[1]), Number(match[2] ?? match[1])] : [NaN, NaN];
-      if (!match || min > max) throw new Error(`${f}: expected min-max in ms, e.g. 20-80, or one fixed value, e.g. 50; got ${v}\n${USAGE}`);
+      if (!match || min > max) throw new CommandInputError(`${f}: expected min-max in ms, e.g. 20-80, or one fixed value, e.g. 50; got ${v}\n${USAGE}`);
       options.latencyMs = [min, max];
     },
   };
@@ -121,10 +122,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       switches[flag]();
     } else if (valued[flag]) {
       const value = argv[++i];
-      if (value === undefined) throw new Error(`${flag}: expected a value\n${USAGE}`);
+      if (value === undefined) throw new CommandInputError(`${flag}: expected a value\n${USAGE}`);
       valued[flag](value, flag);
     } else {
-      throw new Error(`unknown option ${flag}\n${USAGE}`);
+      throw new CommandInputError(`unknown option ${flag}\n${USAGE}`);
     }
   }
   if (options.alone) {
@@ -134,10 +135,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (!given.has('--workloads')) options.workloads = ['dossier', 'household', 'cold'];
     if (!given.has('--stack-warmup')) options.stackWarmupS = 0;
     options.probe = false;
-    if (options.gateways.includes('ceiling')) throw new Error(`--alone: the ceiling has no subgraphs to stand in for; leave it out\n${USAGE}`);
+    if (options.gateways.includes('ceiling')) throw new CommandInputError(`--alone: the ceiling has no subgraphs to stand in for; leave it out\n${USAGE}`);
   }
   if (options.gateways.includes('ceiling') && !options.gateways.includes('ours')) {
-    throw new Error(`--gateways: the ceiling serves this gateway's answers, so it needs "ours" in the list too\n${USAGE}`);
+    throw new CommandInputError(`--gateways: the ceiling serves this gateway's answers, so it needs "ours" in the list too\n${USAGE}`);
   }
   // The ceiling replays this gateway's answers: it runs last.
   options.gateways.sort((a, b) => GATEWAYS.indexOf(a) - GATEWAYS.indexOf(b));

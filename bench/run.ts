@@ -58,6 +58,7 @@ import { findRedisServer, startRedis } from '../stack/redis';
 import { BenchOptions, parseOptions, USAGE } from './options';
 import { cpuOf, withDescendants } from './cpu';
 import { addNodeFlags, Child, nodeCommand, ROOT, startChild, stopAllChildren, tsxCommand, waitForUrl } from './processes';
+import { CommandInputError } from './command-line';
 import { measureCriticalPath } from './critical-path';
 import { aloneRatios, aloneTable, cpuTable, criticalPathTable, GATEWAY_LABELS, GatewayName, markdownTable, medianOfRounds, percentile, ratios, roundsTable, RunResult } from './report';
 import { createWorkload, WorkloadName } from './workloads';
@@ -582,7 +583,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 main().catch(async (error: unknown) => {
-  process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+  // A mistake in the command line is said in its own words; anything else is a bug and shows whole.
+  if (error instanceof CommandInputError) process.stderr.write(`bench: ${error.message}\n`);
+  else process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
   await cleanUp();
-  process.exit(1);
+  process.exit(error instanceof CommandInputError ? 2 : 1);
 });

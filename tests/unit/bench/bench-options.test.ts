@@ -1,4 +1,5 @@
 /** The benchmark's command line and question draws: clear refusals, and draws as described. */
+import { CommandInputError } from '../../../bench/command-line';
 import { parseOptions } from '../../../bench/options';
 import { eachOnce, zipfSampler } from '../../../bench/zipf';
 
@@ -54,6 +55,8 @@ describe('npm run bench options', () => {
     [['--alone', '--gateways', 'ours,ceiling'], /--alone: the ceiling/],
   ])('refuses %j clearly', (argv, message) => {
     expect(() => parseOptions(argv as string[])).toThrow(message);
+    // A command-line mistake, said in one line without a stack trace (bench/run.ts).
+    expect(() => parseOptions(argv as string[])).toThrow(CommandInputError);
   });
 });
 
