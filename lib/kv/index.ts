@@ -13,6 +13,7 @@ export type { InvalidationBus, InvalidationMessage } from './invalidation-bus';
 export { MemoryStore } from './memory-store';
 export { RedisStore } from './redis-store';
 export { createRedisClient } from './redis-client';
+export { FailurePause } from './failure-pause';
 export type { RedisClient } from './redis-client';
 
 export interface CacheBackendOptions {

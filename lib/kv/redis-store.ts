@@ -13,6 +13,7 @@
  *  - in a Redis Cluster, multi-key reads and deletions go one key per command (keys of different
  *    hash slots cannot share one), pipelined per node.
  */
+import { FailurePause } from './failure-pause';
 import { MemoryStore } from './memory-store';
 import type { RedisTarget } from '../config';
 import { createRedisClient, deleteEach, getEach, RedisClient } from './redis-client';
@@ -28,8 +29,6 @@ export interface RedisStoreOptions {
   role: string;
 }
 
-/** After a failed command, memory alone is used for this long before Redis is tried again. */
-const PAUSE_AFTER_FAILURE_MS = 1000;
 /** Deletions remembered while Redis is away; beyond this the rest expire by their TTL. */
 const MAX_PENDING_DELETES = 50_000;
 export const DEFAULT_LOCAL_TTL_MS = 5000;
@@ -38,7 +37,7 @@ export class RedisStore implements KeyValueStore {
   readonly client: RedisClient;
   private readonly local: MemoryStore;
   private readonly localTtlMs: number;
-  private pausedUntil = 0;
+  private readonly pause: FailurePause;
   /** Redis was unusable since the last successful command: memory may miss invalidations. */
   private away = true;
   private readonly pendingDeletes = new Set<string>();
@@ -50,13 +49,11 @@ export class RedisStore implements KeyValueStore {
     this.claims = new MemoryStore(100_000);
     this.localTtlMs = options.localTtlMs ?? DEFAULT_LOCAL_TTL_MS;
     this.client = createRedisClient(options.target, { commandTimeoutMs: options.commandTimeoutMs, role: options.role });
+    this.pause = new FailurePause(this.client);
     this.client.on('close', () => {
       this.away = true;
     });
-    this.client.on('ready', () => {
-      this.pausedUntil = 0;
-      this.answered();
-    });
+    this.client.on('ready', () => this.answered());
   }
 
   get backend(): 'memory' | 'redis' {
@@ -64,11 +61,11 @@ export class RedisStore implements KeyValueStore {
   }
 
   private usable(): boolean {
-    return this.client.status === 'ready' && Date.now() >= this.pausedUntil;
+    return this.client.status === 'ready' && this.pause.open;
   }
 
   private failed(): void {
-    this.pausedUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
+    this.pause.failed();
     this.away = true;
   }
 

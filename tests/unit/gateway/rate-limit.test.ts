@@ -130,4 +130,25 @@ describeWithRedis('Redis buckets', () => {
     await ready();
     expect((await limiter.take('outage')).store).toBe('redis');
   });
+
+  it('waits for a hung Redis once, then counts in memory for a while without asking it', async () => {
+    const limiter = replica(1000, 5);
+    await ready();
+    const client = connections[connections.length - 1];
+    expect((await limiter.take('hung')).store).toBe('redis');
+    const sent = jest.spyOn(client, 'sendCommand');
+    redis.freeze();
+    try {
+      // The first take gives up after the command timeout (200 ms here) and counts in memory.
+      expect(await limiter.take('hung')).toMatchObject({ allowed: true, store: 'memory' });
+      const asked = sent.mock.calls.length;
+      expect(asked).toBeGreaterThan(0);
+      for (let i = 0; i < 3; i++) expect((await limiter.take('hung')).store).toBe('memory');
+      // Not one of them waited on Redis again.
+      expect(sent.mock.calls.length).toBe(asked);
+    } finally {
+      redis.thaw();
+      sent.mockRestore();
+    }
+  });
 });
