@@ -25,10 +25,21 @@ import { testEndpoint, TestEndpointTargets } from './test-endpoints';
 /** A source could not take its port; the message says which and why. */
 export class ListenError extends Error {}
 
-/** Resolves at `epochMs` (`preciseNow()`'s clock), at once when that has passed. */
+/**
+ * Resolves at `epochMs` (`preciseNow()`'s clock), never before; at once when that has passed.
+ * Node's timers count whole milliseconds of the event loop's clock, which lags while the loop
+ * works, so one can fire up to two milliseconds early: the wait is checked, and continued.
+ */
 function waitUntil(epochMs: number): Promise<void> | void {
-  const ms = epochMs - preciseNow();
-  if (ms > 0) return new Promise((resolve) => setTimeout(resolve, ms));
+  if (epochMs <= preciseNow()) return;
+  return new Promise((resolve) => {
+    const check = () => {
+      const left = epochMs - preciseNow();
+      if (left > 0) setTimeout(check, left);
+      else resolve();
+    };
+    check();
+  });
 }
 
 export class MockService {
