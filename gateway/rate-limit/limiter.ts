@@ -28,24 +28,23 @@ export interface RateLimiterOptions extends BucketSettings {
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const settings: BucketSettings = { perSecond: options.perSecond, burst: options.burst };
   const memory = new MemoryBuckets(settings);
-  const redis = options.redis ? new RedisBuckets(options.redis, settings) : null;
-  const pause = options.redis ? new FailurePause(options.redis) : null;
+  const redis = options.redis ? { buckets: new RedisBuckets(options.redis, settings), pause: new FailurePause(options.redis) } : null;
   let onMemory = false;
 
   return {
     settings,
     async take(clientId, cost = 1) {
       const tokens = Math.min(Math.max(1, cost), settings.burst);
-      if (redis && pause?.open) {
+      if (redis?.pause.open) {
         try {
-          const decision = await redis.take(clientId, tokens);
+          const decision = await redis.buckets.take(clientId, tokens);
           if (onMemory) log.info('rate limit: Redis is back; buckets are shared again');
           onMemory = false;
           return { ...decision, store: 'redis' };
         } catch (error) {
           if (!onMemory) log.warn('rate limit: Redis unavailable; counting in this process until it is back', describeError(error));
           onMemory = true;
-          pause?.failed();
+          redis.pause.failed();
         }
       }
       return { ...memory.take(clientId, tokens), store: 'memory' };

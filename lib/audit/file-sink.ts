@@ -332,7 +332,7 @@ export class FileAuditSink implements AuditSink {
    * of the path tells both: when it names the held inode, its size is the held file's (an `fstat`
    * of the handle as well doubled the cost of every batch). The `stat` is synchronous: an inode
    * the kernel holds in memory answers in about 4 µs, where the thread pool's round trip cost about
-   * 35 µs of CPU and, one request at a time, 0.4 ms of waiting before every batch.
+   * 35 µs of CPU and a wait for a pool thread before every batch.
    */
   private checkStillTheLog(): void {
     const atPath = statSync(this.path, { throwIfNoEntry: false });

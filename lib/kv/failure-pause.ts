@@ -6,7 +6,7 @@
 import type { RedisClient } from './redis-client';
 
 /** After a failed command, memory alone is used for this long before Redis is tried again. */
-export const PAUSE_AFTER_FAILURE_MS = 1000;
+const PAUSE_AFTER_FAILURE_MS = 1000;
 
 export class FailurePause {
   private until = 0;

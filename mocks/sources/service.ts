@@ -124,7 +124,7 @@ export class MockService {
     this.stats.count(operation);
     let release = () => {};
     let reply: Reply;
-    // A call refused before it is admitted (an unreadable body, 429) is answered at once.
+    // A call refused before it is admitted (its body could not be read; 429) is answered at once.
     let admitted = false;
     try {
       const call: Call = { method, path, params: match.params, query: new URLSearchParams(rawQuery), headers: req.headers, body: await readBody(req) };
