@@ -34,6 +34,7 @@ import { requestLimits } from './limits';
 import { metrics, requestLog } from './observability';
 import { playground } from './playground';
 import { rateLimit } from './rate-limit';
+import { runInRequest } from './request-scope';
 import { serverTiming } from './server-timing';
 import { variableDefaults } from './variable-defaults';
 import { createSubgraphCalls } from './subgraph-calls';
@@ -151,7 +152,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       await features.admitOperations(admitted);
       // A feature may narrow the principal once the body is read (access control: the procedure named).
       const context: GatewayContext = { requestId, callerRequestId: callerRequestIdOf(req), principal: admitted.principal };
-      return await executeGraphQLRequest(apollo, read, req, res, { context: async () => context, writeBody: features.writeBody });
+      // In the request's scope: Apollo Server reads persisted queries without passing its context.
+      return await runInRequest(context, () => executeGraphQLRequest(apollo, read, req, res, { context: async () => context, writeBody: features.writeBody }));
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       events.emit('request.refused', { status: error.status, code: error.code });

@@ -4,22 +4,36 @@
  * PERSISTED_QUERY_NOT_FOUND and the client sends both, which registers it. Queries are kept in the
  * gateway's key-value store — Redis when configured, so every replica knows a query one of them
  * registered — for `ttlS` seconds.
+ *
+ * Each caller (calling system and signed-in user) has queries of its own. Shared, a hash would
+ * tell anyone who sends it whether someone else asked that exact text lately: for a query written
+ * with a personal ID in it, that someone looked that citizen up.
  */
+import { createHash } from 'node:crypto';
 import type { KeyValueStore } from '../../lib/kv';
+import type { Principal } from '../../lib/principal';
 import type { GatewayFeature } from '../feature';
+import { currentRequest } from '../request-scope';
 
 /** Apollo Server prefixes its keys with `apq:`; this namespaces them among the product's keys. */
 const PREFIX = 'gw:';
 
+/** The caller's namespace: a digest, so that no user's name sits in the store's keys. */
+export function callerNamespace(principal: Principal | undefined): string {
+  if (!principal) return 'none';
+  return createHash('sha256').update(`${principal.clientId}\n${principal.subject}`).digest('base64url').slice(0, 22);
+}
+
 export function persistedQueries({ store, ttlS }: { store: KeyValueStore; ttlS: number }): GatewayFeature {
+  const keyOf = (key: string) => `${PREFIX}${callerNamespace(currentRequest()?.principal)}:${key}`;
   return {
     name: 'persisted-queries',
     persistedQueries: {
       ttl: ttlS,
       cache: {
-        get: (key) => store.get(PREFIX + key),
-        set: (key, value, options) => store.set(PREFIX + key, value, (options?.ttl ?? ttlS) * 1000),
-        delete: (key) => store.delete([PREFIX + key]),
+        get: (key) => store.get(keyOf(key)),
+        set: (key, value, options) => store.set(keyOf(key), value, (options?.ttl ?? ttlS) * 1000),
+        delete: (key) => store.delete([keyOf(key)]),
       },
     },
   };

@@ -323,10 +323,10 @@ describe('the whole-response cache', () => {
 describe('automatic persisted queries', () => {
   const query = '{ provinces { code name } }';
   const hash = createHash('sha256').update(query).digest('hex');
-  const send = async (body: unknown) => {
+  const send = async (body: unknown, token = national) => {
     const response = await fetch(stack.gatewayUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${national}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(body),
     });
     return (await response.json()) as Record<string, any>;
@@ -340,6 +340,21 @@ describe('automatic persisted queries', () => {
     expect(registered.data.provinces.length).toBeGreaterThan(0);
     const byHash = await send({ extensions: extensions(hash) });
     expect(byHash).toEqual(registered);
+  });
+
+  it('keeps each caller\'s queries its own: another system, or another officer of the same one, is asked for the text', async () => {
+    const text = `{ provinces { code } } # ${Date.now()}`;
+    const sha = createHash('sha256').update(text).digest('hex');
+    expect((await send({ query: text, extensions: extensions(sha) })).data.provinces.length).toBeGreaterThan(0);
+    for (const other of [
+      await stack.token({ scope: ALL_SOURCES, jurisdiction: '*', client: 'another-system' }),
+      await stack.token({ scope: ALL_SOURCES, jurisdiction: '*', sub: 'another-officer' }),
+    ]) {
+      const byHash = await send({ extensions: extensions(sha) }, other);
+      expect(byHash.data).toBeUndefined();
+      expect(byHash.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    }
+    expect((await send({ extensions: extensions(sha) })).data.provinces.length).toBeGreaterThan(0);
   });
 
   it('refuses a query sent with a hash that is not its own, as the caller\'s mistake', async () => {

@@ -73,7 +73,11 @@ describeWithRedis('with Redis', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
     });
-    expect(await probe.get(`gw:apq:${hash}`)).toBe(query);
+    // Under the caller's own namespace, never under the hash alone (gateway/cache/persisted-queries.ts).
+    const stored = await probe.keys(`gw:*:apq:${hash}`);
+    expect(stored).toHaveLength(1);
+    expect(await probe.get(stored[0])).toBe(query);
+    expect(await probe.exists(`gw:apq:${hash}`)).toBe(0);
   });
 
   describe('invalidation across two replicas of a subgraph', () => {

@@ -12,6 +12,7 @@ import { ANONYMOUS, Principal } from '../../../lib/principal';
 import { createAccessPolicy } from '../../../gateway/access/policy';
 import { extractAccessRequirements } from '../../../lib/access-requirements';
 import { acceptSecurityFeatures } from '../../../gateway/access/requirements';
+import { callerNamespace } from '../../../gateway/cache/persisted-queries';
 import { accessFingerprint, touchesPersonalData } from '../../../gateway/cache/response-cache';
 import { chooseEncoding } from '../../../gateway/compression';
 import { coveredMs } from '../../../gateway/server-timing';
@@ -84,6 +85,18 @@ describe('the whole-response cache', () => {
     ];
     const fingerprints = new Set([base, ...variants].map(accessFingerprint));
     expect(fingerprints.size).toBe(variants.length + 1);
+  });
+});
+
+describe('persisted queries', () => {
+  it('keeps them per calling system and user, under a digest that names neither', () => {
+    const officer: Principal = { ...ANONYMOUS, subject: 'officer-7', clientId: 'tthc' };
+    const namespaces = [officer, { ...officer, subject: 'officer-8' }, { ...officer, clientId: 'vendor' }, ANONYMOUS].map(callerNamespace);
+    expect(new Set(namespaces).size).toBe(4);
+    // The same caller, whatever else its token says, finds its own queries again.
+    expect(callerNamespace({ ...officer, purpose: 'another purpose' })).toBe(namespaces[0]);
+    for (const namespace of namespaces) expect(namespace).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(callerNamespace(undefined)).toBe('none');
   });
 });
 
