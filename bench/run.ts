@@ -584,8 +584,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 main().catch(async (error: unknown) => {
   // A mistake in the command line is said in its own words; anything else is a bug and shows whole.
-  if (error instanceof CommandInputError) process.stderr.write(`bench: ${error.message}\n`);
-  else process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+  const mistake = error instanceof CommandInputError;
+  process.stderr.write(`bench: ${mistake ? error.message : ((error as Error).stack ?? String(error))}\n`);
   await cleanUp();
-  process.exit(error instanceof CommandInputError ? 2 : 1);
+  process.exit(mistake ? 2 : 1);
 });

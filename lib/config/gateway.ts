@@ -10,9 +10,9 @@ import { MetricsConfig, loadMetricsConfig } from './metrics';
 import { defaultAuditFile, devDirectory } from './paths';
 import { GatewayClientTls, loadGatewayClientTls } from './tls';
 
-/** The shipped procedure catalogue (PROCEDURE_CATALOGUE_FILE's default). */
 /** Far above any answer the schema's page and list limits let a subgraph give. */
 export const DEFAULT_SUBGRAPH_MAX_ANSWER_MIB = 64;
+/** The shipped procedure catalogue (PROCEDURE_CATALOGUE_FILE's default). */
 export const DEFAULT_PROCEDURE_CATALOGUE_FILE = resolve(__dirname, '..', '..', 'config', 'procedures', 'catalogue.yaml');
 
 export interface GatewayConfig {

@@ -30,8 +30,7 @@ export class ListenError extends Error {}
  * Node's timers count whole milliseconds of the event loop's clock, which lags while the loop
  * works, so one can fire up to two milliseconds early: the wait is checked, and continued.
  */
-function waitUntil(epochMs: number): Promise<void> | void {
-  if (epochMs <= preciseNow()) return;
+function waitUntil(epochMs: number): Promise<void> {
   return new Promise((resolve) => {
     const check = () => {
       const left = epochMs - preciseNow();
@@ -122,10 +121,10 @@ export class MockService {
     const startedAt = preciseNow();
     const answerAt = startedAt + this.faults.latency();
     this.stats.count(operation);
-    let release = () => {};
+    // Set once the call is admitted; a call refused before that (its body could not be read; 429)
+    // is answered at once.
+    let release: (() => void) | undefined;
     let reply: Reply;
-    // A call refused before it is admitted (its body could not be read; 429) is answered at once.
-    let admitted = false;
     try {
       const call: Call = { method, path, params: match.params, query: new URLSearchParams(rawQuery), headers: req.headers, body: await readBody(req) };
       // A request too broken to hold a key is reported as such, but only after latency and outage.
@@ -137,7 +136,6 @@ export class MockService {
         unreadable = error;
       }
       release = this.quota.admit(key ?? '');
-      admitted = true;
       if (this.faults.outage) throw new SourceFailure('UNAVAILABLE', `The ${this.name} service is temporarily unavailable`);
       if (unreadable) throw unreadable;
       if (key !== this.apiKey) throw new SourceFailure('UNAUTHORIZED', 'Missing or invalid access key');
@@ -152,9 +150,11 @@ export class MockService {
       const failure = error instanceof SourceFailure ? error : new SourceFailure('INTERNAL', 'Internal error');
       reply = this.definition.renderError(failure.kind, failure.message);
     }
-    // The call holds its place in the in-flight limit until it is answered.
-    if (admitted) await waitUntil(answerAt);
-    release();
+    if (release) {
+      await waitUntil(answerAt);
+      // The call holds its place in the in-flight limit until it is answered.
+      release();
+    }
     send(res, reply);
     this.stats.record({ operation, startedAt, endedAt: preciseNow() });
   }
