@@ -32,6 +32,7 @@ import { createGatewayEvents } from './events';
 import { GatewayFeature, IncomingGraphQLRequest, registerFeatures } from './feature';
 import { requestLimits } from './limits';
 import { metrics, requestLog } from './observability';
+import { reuseBuiltOperations } from './operation-reuse';
 import { playground } from './playground';
 import { rateLimit } from './rate-limit';
 import { runInRequest } from './request-scope';
@@ -113,6 +114,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   // @apollo/gateway sends usage figures to Apollo's servers unless this is set; a gateway over
   // citizens' data reports to no third party, whatever the environment says.
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+  reuseBuiltOperations();
   const apollo = new ApolloServer<GatewayContext>({
     // @apollo/gateway implements the Apollo Server 4 gateway interface, which Apollo Server 5
     // accepts unchanged at run time. The security directives stay in the schema; only the
