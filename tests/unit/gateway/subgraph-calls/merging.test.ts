@@ -158,3 +158,32 @@ it('merges again on the next round: nothing of an earlier call is kept or answer
   expect(calls).toHaveLength(2);
   expect(JSON.parse(await second[0].text())).toEqual({ data: { people: [{ id: 'p4', name: 'name of p4' }] } });
 });
+
+it('merges the same documents again by their variables alone: the same merged text, each call\'s own values', async () => {
+  const { fetcher, calls } = subgraph();
+  const merged = mergeConcurrentCalls(fetcher, options);
+  await Promise.all([merged(URL, call(PEOPLE, ['p1'])), merged(URL, call(SECRETS, ['p2']))]);
+  await Promise.all([merged(URL, call(PEOPLE, ['p5'])), merged(URL, call(SECRETS, ['p6', 'p7']))]);
+  const [first, second] = calls.map((c) => JSON.parse(c.body) as { query: string; variables: Record<string, unknown> });
+  expect(second.query).toBe(first.query);
+  expect(second.variables).toEqual({ _v0_ids: ['p5'], _v1_ids: ['p6', 'p7'] });
+});
+
+it('gives an error at no path to every call, and fails every call when the answer holds a field none asked for', async () => {
+  const answering = (answer: unknown) => async (url: string): Promise<FetcherResponse> => {
+    await new Promise((resolve) => setImmediate(resolve));
+    return new BufferedResponse(url, 200, new PlainHeaders({ 'content-type': 'application/json' }), JSON.stringify(answer));
+  };
+  const pathless = mergeConcurrentCalls(answering({ data: { _v0_people: [], _v1_people: [] }, errors: [{ message: 'slow source' }] }), options);
+  const answers = await Promise.all([pathless(URL, call(PEOPLE, ['p1'])), pathless(URL, call(SECRETS, ['p1']))].map(async (r) => JSON.parse(await (await r).text())));
+  expect(answers).toEqual([
+    { data: { people: [] }, errors: [{ message: 'slow source' }] },
+    { data: { people: [] }, errors: [{ message: 'slow source' }] },
+  ]);
+  const stray = mergeConcurrentCalls(answering({ data: { _v0_people: [], people: [] } }), options);
+  const results = await Promise.allSettled([stray(URL, call(PEOPLE, ['p1'])), stray(URL, call(SECRETS, ['p1']))]);
+  expect(results.map((r) => r.status === 'rejected' && (r.reason as Error).message)).toEqual([
+    expect.stringContaining('a field none of its calls asked for'),
+    expect.stringContaining('a field none of its calls asked for'),
+  ]);
+});
