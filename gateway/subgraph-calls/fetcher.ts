@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { readCappedBytes } from '../../lib/capped-body';
 import { DEFAULT_SUBGRAPH_MAX_ANSWER_MIB } from '../../lib/config';
 import { startDeadline } from '../../lib/deadline';
@@ -148,12 +148,24 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
   });
 
   const maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_SUBGRAPH_MAX_ANSWER_MIB * 1024 * 1024;
+  // The handful of subgraph URLs, each parsed once: undici's `request(url)` parsed it on every call.
+  const targets = new Map<string, { origin: string; path: string }>();
+  const targetOf = (url: string) => {
+    let target = targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      target = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+      if (targets.size >= 100) targets.clear();
+      targets.set(url, target);
+    }
+    return target;
+  };
   const fetcher = async (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
     // One deadline for the whole call (undici's own header/body timeouts are coarse, ~1 s).
     const deadline = init.signal ? undefined : startDeadline(options.timeoutMs);
     try {
-      const response = await request(url, {
-        dispatcher,
+      const response = await dispatcher.request({
+        ...targetOf(url),
         method: (init.method ?? 'POST') as 'POST',
         headers: init.headers,
         body: init.body,
