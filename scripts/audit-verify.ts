@@ -18,6 +18,10 @@
  * from a checkpoint exported or shipped earlier, and `--max-age <seconds>`: the newest checkpoint
  * must be younger (the gateway signs one every AUDIT_CHECKPOINT_INTERVAL_S, idle or not).
  *
+ * A file log's accessLog index (`<log>.index/`, derived from the log by the audit subgraph) must
+ * hold exactly the records the log calls for in the part it says it covers: one dropped would hide
+ * a read from the citizen's access history while the log stays intact. Exit 1 when it does not.
+ *
  * A last line cut short by a crash (no newline, not parsable) was never acknowledged to anyone;
  * the gateway moves it to a quarantine file when it opens the log again, so it is reported but
  * does not break the chain.
@@ -36,6 +40,7 @@ import {
   withoutKeyLines,
 } from '../lib/audit/checkpoint';
 import { ChainVerdict, ChainWalker, isEntryShaped, verifyChain } from '../lib/audit/entry';
+import { IndexRecordDigest, readStoredIndex, StoredIndex } from '../lib/audit/file-index';
 import { defaultCheckpointFile, readCheckpointFile } from '../lib/audit/file-sink';
 import { parseLine, scanLines } from '../lib/audit/lines';
 import { PostgresAuditSink, PostgresAuditSinkOptions } from '../lib/audit/postgres-sink';
@@ -151,15 +156,22 @@ export async function verifyAuditFile(path: string, options: VerifyOptions = {})
   const signed = checkSigned(await readCheckpointFile(checkpointFile), options.verifier, checkpointFile, (line) => `checkpoint line ${line}`);
   if (!signed.ok) return signed.verdict;
   const walker = new ChainWalker({ signedHeads: signed.heads });
+  // The accessLog index's records for the part of the log it says it covers, as the log calls for them.
+  const index = await readStoredIndex(file);
+  const covered = index.found && 'covered' in index ? index.covered : -1;
+  const expected = new IndexRecordDigest();
   let lineNo = 0;
   let failed: { seq: number; problem: string } | null = null;
   const broken = (at: { seq: number; problem: string }): AuditVerdict => ({
     status: 1,
     message: `audit log BROKEN at entry ${at.seq} (line ${lineNo}): ${at.problem} (${file})`,
   });
-  const { tail } = await scanLines(file, 0, (line) => {
+  const { tail, end } = await scanLines(file, 0, (line, offset) => {
     lineNo++;
-    failed = checkNext(walker, parseLine(line), options);
+    const value = parseLine(line);
+    failed = checkNext(walker, value, options);
+    // An entry about a citizen has its record in the index; a refusal (no personal ID) has none.
+    if (failed === null && offset < covered && isEntryShaped(value) && value.personalId !== '') expected.addEntry(value.personalId, offset);
     return failed === null;
   });
   if (failed) return broken(failed);
@@ -175,7 +187,28 @@ export async function verifyAuditFile(path: string, options: VerifyOptions = {})
   }
   const problem = tailProblem(walker.seq, signed, { ...options, unsignedTail: true });
   if (problem) return tailBroken(problem, file);
-  return reportOf({ ok: true, entries: walker.seq }, file, note);
+  const indexed = indexProblem(index, expected, end);
+  if (typeof indexed === 'object') return { status: 1, message: `audit log OK: ${walker.seq} entries, chain intact${note}; but its accessLog index is BROKEN: ${indexed.problem}. Citizens' access histories are read through it: move ${file}.index aside as evidence, and the audit subgraph rebuilds it from the log (${file})` };
+  return reportOf({ ok: true, entries: walker.seq }, file, note + indexed);
+}
+
+/**
+ * The sidecar index the audit subgraph answers accessLog from (lib/audit/file-index.ts) holds
+ * exactly the records the log calls for in the part it covers: one left out would hide a read
+ * from the citizen it was about. A note for the summary when it does or covers more than the log
+ * (it is then rebuilt when next read), nothing when there is none on disk, else the problem.
+ */
+function indexProblem(index: StoredIndex, expected: IndexRecordDigest, logEnd: number): string | { problem: string } {
+  if (!index.found) return ''; // none on disk yet: the audit subgraph writes its first run at FLUSH_AT entries
+  if ('problem' in index) return { problem: index.problem };
+  if (index.covered > logEnd) return `; its accessLog index covers ${index.covered} bytes, more than the log's ${logEnd}, and is rebuilt when next read`;
+  if (index.digest.count !== expected.count) {
+    return { problem: `it holds ${index.digest.count} records for the log's first ${index.covered} bytes, where the log has ${expected.count} entries about citizens there` };
+  }
+  if (!index.digest.equals(expected)) {
+    return { problem: `it holds as many records as the log's first ${index.covered} bytes call for (${expected.count}), but not the same ones` };
+  }
+  return `; its accessLog index matches the log (${expected.count} records, the first ${index.covered} bytes; the rest is read from the log)`;
 }
 
 /** Checks the chain of any sink, `where` naming it in the message. */

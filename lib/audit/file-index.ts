@@ -15,7 +15,7 @@
  * (the audit subgraph); a second reader of the same log would keep its own copy in memory and
  * write the same runs (each replaced atomically), so the files stay consistent.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { open, FileHandle, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -35,9 +35,19 @@ interface Meta {
   runs: Array<{ file: string; count: number }>;
 }
 
+/**
+ * Whom a log line is indexed under: its personal ID; '' for a refusal (about no one the log names,
+ * never in an access history); null for a line that is not an entry (the chain's checks report it).
+ */
+function indexedPersonalId(line: Buffer): string | null {
+  const match = PERSONAL_ID_KEY.exec(line.toString('utf8'));
+  if (!match) return null;
+  return match[1] === '' ? '' : (JSON.parse(`"${match[1]}"`) as string);
+}
+
 /** 64-bit key of a personal ID as two unsigned 32-bit halves. */
 export function keyOf(personalId: string): [number, number] {
-  const digest = createHash('sha256').update(personalId).digest();
+  const digest = hash('sha256', personalId, 'buffer');
   return [digest.readUInt32BE(0), digest.readUInt32BE(4)];
 }
 
@@ -197,11 +207,11 @@ export class FileAuditIndex {
       await this.load();
       if (!(await this.stillMatches(this.lastOffset, this.lastHash, this.scanned))) await this.reset();
       const { end } = await scanLines(this.logPath, this.scanned, (line, offset) => {
-        const match = PERSONAL_ID_KEY.exec(line.toString('utf8'));
-        if (!match) return; // not an entry: the chain's checks report it; nothing to index
+        const personalId = indexedPersonalId(line);
+        if (personalId === null) return;
         this.lastOffset = offset;
-        if (match[1] === '') return; // a refusal: about no one the log names, never in an access history
-        const [hi, lo] = keyOf(JSON.parse(`"${match[1]}"`) as string);
+        if (personalId === '') return;
+        const [hi, lo] = keyOf(personalId);
         const key = `${hi}:${lo}`;
         const offsets = this.tail.get(key);
         if (offsets) offsets.push(offset);
@@ -332,4 +342,88 @@ export class FileAuditIndex {
     this.runs = [];
     this.meta = null;
   }
+}
+
+/**
+ * An order-free digest of index records: their number and the sum, modulo 2^256, of each 16-byte
+ * record's SHA-256 (an additive multiset hash). The records the log calls for and those the index
+ * holds must agree on both: a record dropped from the index (a read hidden from that citizen's
+ * accessLog) or one added cannot keep the sum without SHA-256 values found to balance it.
+ */
+export class IndexRecordDigest {
+  count = 0;
+  /** The sum in eight 32-bit limbs, each a plain number until it could pass 2^53, then carried into `carried`. */
+  private readonly limbs = new Array<number>(8).fill(0);
+  private carried = 0n;
+  private readonly record = Buffer.allocUnsafe(RECORD);
+
+  add(record: Buffer): void {
+    const digest = hash('sha256', record, 'buffer');
+    for (let i = 0; i < 8; i++) this.limbs[i] += digest.readUInt32BE(i * 4);
+    if (++this.count % 1_000_000 === 0) this.carry();
+  }
+
+  /** For the log's side: the record the index writes for this entry. */
+  addEntry(personalId: string, offset: number): void {
+    const [hi, lo] = keyOf(personalId);
+    this.record.writeUInt32BE(hi, 0);
+    this.record.writeUInt32BE(lo, 4);
+    this.record.writeDoubleBE(offset, 8);
+    this.add(this.record);
+  }
+
+  private carry(): void {
+    for (let i = 0; i < 8; i++) {
+      this.carried += BigInt(this.limbs[i]) << BigInt(32 * (7 - i));
+      this.limbs[i] = 0;
+    }
+    this.carried %= 1n << 256n;
+  }
+
+  equals(other: IndexRecordDigest): boolean {
+    this.carry();
+    other.carry();
+    return this.count === other.count && this.carried === other.carried;
+  }
+}
+
+/** The index beside a log as `audit:verify` reads it: what it says it covers, and its records' digest. */
+export type StoredIndex = { found: false } | { found: true; covered: number; digest: IndexRecordDigest } | { found: true; problem: string };
+
+/**
+ * Reads the runs the index's meta names, checking each holds whole records in order, into one
+ * digest; the log's side is added by the caller as it scans (`addEntry`).
+ */
+export async function readStoredIndex(logPath: string, dir = `${logPath}.index`): Promise<StoredIndex> {
+  let meta: Meta;
+  try {
+    meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { found: false };
+    return { found: true, problem: `its meta.json cannot be read as JSON (${dir})` };
+  }
+  if (typeof meta?.covered !== 'number' || !Array.isArray(meta.runs)) return { found: true, problem: `its meta.json is not an index's (${dir})` };
+  const digest = new IndexRecordDigest();
+  for (const { file, count } of meta.runs) {
+    if (typeof file !== 'string' || file.includes('/') || !Number.isSafeInteger(count) || count < 0) return { found: true, problem: `its meta.json names a run it cannot hold (${dir})` };
+    const path = join(dir, file);
+    const size = await stat(path).then((s) => s.size, () => -1);
+    if (size !== count * RECORD) return { found: true, problem: `run ${file} holds ${size < 0 ? 'no file' : `${size} bytes`} where its ${count} records take ${count * RECORD} (${dir})` };
+    const run = await Run.open(path, count);
+    try {
+      let [hi, lo, offset] = [-1, -1, -1];
+      let at = 0;
+      for await (const block of run.records()) {
+        for (let i = 0; i < block.length; i += RECORD, at++) {
+          const next: [number, number, number] = [block.readUInt32BE(i), block.readUInt32BE(i + 4), block.readDoubleBE(i + 8)];
+          if ((compare(hi, lo, next[0], next[1]) || offset - next[2]) > 0) return { found: true, problem: `run ${file} is out of order at record ${at + 1} (${dir})` };
+          [hi, lo, offset] = next;
+          digest.add(block.subarray(i, i + RECORD));
+        }
+      }
+    } finally {
+      await run.close();
+    }
+  }
+  return { found: true, covered: meta.covered, digest };
 }

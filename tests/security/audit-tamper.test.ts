@@ -3,12 +3,13 @@
  * checkpoint key): `npm run audit:verify` must name where the log fails, for the file and for
  * PostgreSQL, and the gateway's sink must refuse to append rather than "repair" anything.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { Checkpoint } from '../../lib/audit/checkpoint';
 import { AuditEntry, chainEntry, GENESIS_HASH } from '../../lib/audit/entry';
+import { FileAuditIndex } from '../../lib/audit/file-index';
 import { FileAuditSink } from '../../lib/audit/file-sink';
 import { PostgresAuditSink } from '../../lib/audit/postgres-sink';
 import { AuditUnavailableError } from '../../lib/audit/sink';
@@ -171,6 +172,79 @@ describe('file audit log under attack', () => {
     expect(sink.refusal).toMatch(/line 10: its hash differs from the signed checkpoint/);
     await sink.close();
     expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  describe('its accessLog index, which citizens\' access histories are read through', () => {
+    const indexDir = () => `${path}.index`;
+    const meta = () => JSON.parse(readFileSync(join(indexDir(), 'meta.json'), 'utf8')) as { runs: Array<{ file: string; count: number }> };
+    /** The index as the audit subgraph leaves it once a run is written. */
+    const buildIndex = async () => {
+      const index = new FileAuditIndex(path);
+      await index.catchUp();
+      await index.flush();
+      await index.close();
+    };
+    /** What the audit subgraph answers for one citizen, reading through the index on disk. */
+    const history = async (personalId: string) => {
+      const index = new FileAuditIndex(path);
+      try {
+        return (await index.lookup(personalId, 10)).map((entry) => entry.seq);
+      } finally {
+        await index.close();
+      }
+    };
+    /** Rewrites the one run with `edit` applied to its 16-byte records, the meta's count to match. */
+    const editRun = (edit: (records: Buffer[]) => Buffer[]) => {
+      const [run] = meta().runs;
+      const bytes = readFileSync(join(indexDir(), run.file));
+      const records = Array.from({ length: bytes.length / 16 }, (_, i) => bytes.subarray(i * 16, i * 16 + 16));
+      const edited = edit(records);
+      writeFileSync(join(indexDir(), run.file), Buffer.concat(edited));
+      writeFileSync(join(indexDir(), 'meta.json'), JSON.stringify({ ...meta(), runs: [{ file: run.file, count: edited.length }] }));
+    };
+    const offsetOfEntry = (seq: number) => readFileSync(path, 'utf8').split('\n').slice(0, seq - 1).reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+
+    it('verifies an index that holds what the log calls for', async () => {
+      await buildIndex();
+      await expect(verify()).resolves.toMatchObject({ status: 0, message: expect.stringContaining('its accessLog index matches the log (35 records') });
+    });
+
+    it('catches a read hidden from a citizen\'s history by dropping its record from the index', async () => {
+      await buildIndex();
+      const victim = read()[6];
+      expect(await history(victim.personalId!)).toEqual([victim.seq]);
+      const hidden = offsetOfEntry(victim.seq);
+      editRun((records) => records.filter((record) => record.readDoubleBE(8) !== hidden));
+      // The attack works on the index alone: the subgraph no longer finds that read...
+      expect(await history(victim.personalId!)).toEqual([]);
+      // ...and verification names it, while the log itself is intact.
+      const verdict = await verify();
+      expect(verdict.status).toBe(1);
+      expect(verdict.message).toMatch(/chain intact.*accessLog index is BROKEN: it holds 34 records for the log's first \d+ bytes, where the log has 35 entries about citizens there/);
+      expect(verdict.message).not.toContain(victim.personalId!);
+      // Set aside, the index is rebuilt from the log and the read is back.
+      renameSync(indexDir(), `${indexDir()}.evidence`);
+      expect(await history(victim.personalId!)).toEqual([victim.seq]);
+    });
+
+    it('catches a record pointed at another entry, the count kept', async () => {
+      await buildIndex();
+      const moved = offsetOfEntry(7);
+      const elsewhere = Buffer.alloc(8);
+      elsewhere.writeDoubleBE(offsetOfEntry(2));
+      editRun((records) => records.map((record) => (record.readDoubleBE(8) === moved ? Buffer.concat([record.subarray(0, 8), elsewhere]) : record)).sort(Buffer.compare));
+      await expect(verify()).resolves.toMatchObject({ status: 1, message: expect.stringContaining("it holds as many records as the log's first") });
+    });
+
+    it('catches a run cut short or written out of order', async () => {
+      await buildIndex();
+      const [run] = meta().runs;
+      const bytes = readFileSync(join(indexDir(), run.file));
+      writeFileSync(join(indexDir(), run.file), bytes.subarray(0, bytes.length - 16));
+      await expect(verify()).resolves.toMatchObject({ status: 1, message: expect.stringMatching(/run run-\d+\.idx holds \d+ bytes where its 35 records take 560/) });
+      editRun((records) => [...records.slice(1), records[0]]);
+      await expect(verify()).resolves.toMatchObject({ status: 1, message: expect.stringContaining('is out of order at record') });
+    });
   });
 });
 
