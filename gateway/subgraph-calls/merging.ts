@@ -162,7 +162,8 @@ function splitResult(result: AnswerResult, count: number): AnswerResult[] | null
       const match = PREFIXED.exec(key);
       const index = match ? Number(match[1]) : -1;
       if (!match || index >= count) return null;
-      (parts[index].data ??= {})[match[2]] = value;
+      // Without a prototype: a field named `__proto__` stays a field.
+      (parts[index].data ??= Object.create(null) as Record<string, unknown>)[match[2]] = value;
     }
   }
   for (const error of result.errors ?? []) {
