@@ -34,6 +34,11 @@ const compact = kustomizationResources(COMPACT).map((located) => located.resourc
 const together = compact.find((r) => r.kind === 'Deployment' && r.metadata.name === 'subgraphs');
 /** Every Deployment an operator may run, in either shape. */
 const everyDeployment = [...deployments, together];
+/** The hourly check of the audit log, and the pod it runs. */
+const auditCheck = base.find((r) => r.kind === 'CronJob' && r.metadata.name === 'audit-verify');
+const auditCheckPod = auditCheck?.spec.jobTemplate.spec.template;
+/** Every pod template, Deployments' and the CronJob's. */
+const everyPod: Json[] = [...everyDeployment.map((d) => d.spec.template), auditCheckPod];
 /** The subgraphs a subgraph Deployment's process serves: those its arguments name, or all. */
 const servedBy = (d: Json): SubgraphName[] => (containerOf(d).args.length > 1 ? containerOf(d).args.slice(1) : [...SUBGRAPHS]);
 const matchLabels = (selector: Json, labels: Record<string, string>) => Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
@@ -189,14 +194,14 @@ describe('secrets and the pod sandbox', () => {
     const documented = documentedSecretKeys();
     expect(documented.size).toBeGreaterThan(0);
     const referenced = new Set<string>();
-    for (const d of everyDeployment) {
-      for (const variable of containerOf(d).env ?? []) {
+    for (const pod of everyPod) {
+      for (const variable of pod.spec.containers[0].env ?? []) {
         if (/^(JWKS_URL|AUDIT_DATABASE_URL|REDIS_URL|.*_SOURCE_KEY)$/.test(variable.name)) {
           expect({ name: variable.name, value: variable.value }).toEqual({ name: variable.name, value: undefined });
         }
         if (variable.valueFrom?.secretKeyRef) referenced.add(`${variable.valueFrom.secretKeyRef.name}/${variable.valueFrom.secretKeyRef.key}`);
       }
-      for (const volume of d.spec.template.spec.volumes ?? []) {
+      for (const volume of pod.spec.volumes ?? []) {
         for (const item of volume.secret?.items ?? []) referenced.add(`${volume.secret.secretName}/${item.key}`);
       }
     }
@@ -207,9 +212,9 @@ describe('secrets and the pod sandbox', () => {
   });
 
   it('runs every container as a non-root user on a read-only root, without capabilities, with /tmp writable', () => {
-    for (const d of everyDeployment) {
-      const pod = d.spec.template.spec;
-      const container = containerOf(d);
+    for (const template of everyPod) {
+      const pod = template.spec;
+      const container = pod.containers[0];
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
       expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
@@ -305,6 +310,34 @@ describe('network policies', () => {
     }
     expect(allowed(outside('monitoring'), ours('gateway'), 4000)).toBe(false);
     expect(allowed(ours('gateway'), { ip: '8.8.8.8' }, 443)).toBe(false);
+  });
+});
+
+describe('the hourly check of the audit log', () => {
+  it('runs audit:verify on the PostgreSQL log with the checkpoints\' public key alone; a broken log fails its Job, which is not retried', () => {
+    expect(auditCheck.spec.schedule).toMatch(/^\S+ \* \* \* \*$/);
+    expect(auditCheck.spec.concurrencyPolicy).toBe('Forbid');
+    expect(auditCheck.spec.jobTemplate.spec.backoffLimit).toBe(0);
+    expect(auditCheckPod.spec.restartPolicy).toBe('Never');
+    const container = auditCheckPod.spec.containers[0];
+    expect(container.image).toBe(containerOf(deployment('gateway')).image);
+    expect(container.args.slice(0, 2)).toEqual(['scripts/audit-verify.ts', '--public-key']);
+    // The key it is given is mounted from the Secret, and it is the only key the pod holds: no private key.
+    const keyPath = container.args[2];
+    const mount = container.volumeMounts.find((m: Json) => keyPath.startsWith(`${m.mountPath}/`));
+    const items = auditCheckPod.spec.volumes.find((v: Json) => v.name === mount.name).secret.items;
+    expect(items).toEqual([{ key: 'audit-checkpoint-public.jwk.json', path: keyPath.slice(mount.mountPath.length + 1) }]);
+    expect(container.env).toEqual([{ name: 'AUDIT_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'vn-gateway-endpoints', key: 'audit-database-url' } } }]);
+  });
+
+  it('may reach PostgreSQL and DNS, as every process of the product', () => {
+    const pod = { labels: auditCheckPod.metadata.labels };
+    const egress = policies.filter((p) => p.spec.policyTypes.includes('Egress') && matchLabels(p.spec.podSelector, pod.labels));
+    const reaches = (namespace: string, port: number) =>
+      egress.some((p) => (p.spec.egress ?? []).some((rule: Json) => (rule.to ?? []).some((peer: Json) => matchLabels(peer.namespaceSelector, { 'kubernetes.io/metadata.name': namespace })) && (rule.ports ?? []).some((r: Json) => r.port === port)));
+    expect(reaches('vn-gateway-data', 5432)).toBe(true);
+    expect(reaches('kube-system', 53)).toBe(true);
+    expect(reaches('vn-gateway-data', 443)).toBe(false);
   });
 });
 
