@@ -348,6 +348,15 @@ describeWithPostgres('PostgresAuditSink (against a throwaway PostgreSQL)', () =>
         await sink.append([auditRecord(1), auditRecord(2), auditRecord(3)]);
         await sink.close();
         await expect(verifyAuditDatabase(urlAs('audit_reader'), { table, verifier: keys.verifier })).resolves.toMatchObject({ status: 0, message: expect.stringContaining('3 entries') });
+        // The audit subgraph's reads, as the reader role in production: a citizen's history, a period; no append.
+        const reader = new PostgresAuditSink(urlAs('audit_reader'), { table, production: true });
+        opened.push(reader);
+        expect((await reader.readByPersonalId(auditRecord(2).personalId, 10)).map((entry) => entry.seq)).toEqual([2]);
+        const period: number[] = [];
+        for await (const entry of reader.readPeriod(new Date(Date.UTC(2025, 0, 1)), new Date(Date.UTC(2027, 0, 1)))) period.push(entry.seq);
+        expect(period).toEqual([1, 2, 3]);
+        await expect(reader.append([auditRecord(4)])).rejects.toThrow();
+        await reader.close();
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

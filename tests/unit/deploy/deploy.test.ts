@@ -47,6 +47,7 @@ const matchLabels = (selector: Json, labels: Record<string, string>) => Object.e
 const SECRET_VALUES: Record<string, string> = {
   'jwks-url': 'https://issuer.example.gov.vn/.well-known/jwks.json',
   'audit-database-url': 'postgres://gateway:secret@postgresql.vn-gateway-data:5432/audit',
+  'audit-reader-database-url': 'postgres://audit_reader:secret@postgresql.vn-gateway-data:5432/audit',
   'redis-url': 'redis://:secret@redis.vn-gateway-data:6379',
 };
 
@@ -211,6 +212,18 @@ describe('secrets and the pod sandbox', () => {
     expect([...base, ...compact].filter((r) => r.kind === 'Secret')).toEqual([]);
   });
 
+  it('connects only the gateway to the audit log as a role that may append; whatever else reads it reads as the reader role', () => {
+    const readers: string[] = [];
+    for (const pod of everyPod) {
+      const name = pod.metadata.labels['app.kubernetes.io/name'];
+      const url = (pod.spec.containers[0].env ?? []).find((variable: Json) => variable.name === 'AUDIT_DATABASE_URL');
+      if (!url) continue;
+      expect({ name, key: url.valueFrom.secretKeyRef.key }).toEqual({ name, key: name === 'gateway' ? 'audit-database-url' : 'audit-reader-database-url' });
+      if (name !== 'gateway') readers.push(name);
+    }
+    expect(readers.sort()).toEqual(['audit', 'audit-verify', 'subgraphs']);
+  });
+
   it('runs every container as a non-root user on a read-only root, without capabilities, with /tmp writable', () => {
     for (const template of everyPod) {
       const pod = template.spec;
@@ -327,7 +340,7 @@ describe('the hourly check of the audit log', () => {
     const mount = container.volumeMounts.find((m: Json) => keyPath.startsWith(`${m.mountPath}/`));
     const items = auditCheckPod.spec.volumes.find((v: Json) => v.name === mount.name).secret.items;
     expect(items).toEqual([{ key: 'audit-checkpoint-public.jwk.json', path: keyPath.slice(mount.mountPath.length + 1) }]);
-    expect(container.env).toEqual([{ name: 'AUDIT_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'vn-gateway-endpoints', key: 'audit-database-url' } } }]);
+    expect(container.env).toEqual([{ name: 'AUDIT_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'vn-gateway-endpoints', key: 'audit-reader-database-url' } } }]);
   });
 
   it('may reach PostgreSQL and DNS, as every process of the product', () => {
