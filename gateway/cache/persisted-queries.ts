@@ -18,10 +18,18 @@ import { currentRequest } from '../request-scope';
 /** Apollo Server prefixes its keys with `apq:`; this namespaces them among the product's keys. */
 const PREFIX = 'gw:';
 
+/** Namespaces worked out for a request's principal: a lookup and the registration after it share one. */
+const namespaces = new WeakMap<Principal, string>();
+
 /** The caller's namespace: a digest, so that no user's name sits in the store's keys. */
 export function callerNamespace(principal: Principal | undefined): string {
   if (!principal) return 'none';
-  return createHash('sha256').update(`${principal.clientId}\n${principal.subject}`).digest('base64url').slice(0, 22);
+  let namespace = namespaces.get(principal);
+  if (namespace === undefined) {
+    namespace = createHash('sha256').update(`${principal.clientId}\n${principal.subject}`).digest('base64url').slice(0, 22);
+    namespaces.set(principal, namespace);
+  }
+  return namespace;
 }
 
 export function persistedQueries({ store, ttlS }: { store: KeyValueStore; ttlS: number }): GatewayFeature {

@@ -214,11 +214,17 @@ export function mergeConcurrentCalls(fetcher: Fetcher, options: CallMergingOptio
     if (calls.length === 1) return [await alone(calls[0])];
     const read = calls.map(mergeable);
     const merging = read.filter((call): call is Mergeable => call !== null);
-    const mergedOutcomes = merging.length > 1 ? sendMerged(fetcher, merging) : undefined;
-    const outcomes = await Promise.all(read.map((call, i) => (call && mergedOutcomes ? undefined : alone(calls[i]))));
-    const merged = (await mergedOutcomes) ?? [];
-    let next = 0;
-    return outcomes.map((outcome) => outcome ?? merged[next++]);
+    if (merging.length < 2) return Promise.all(calls.map(alone));
+    const merged = sendMerged(fetcher, merging);
+    // Each mergeable call takes its part of the merged answer, in order; the others go alone.
+    let parts = 0;
+    return Promise.all(
+      read.map((call, i) => {
+        if (!call) return alone(calls[i]);
+        const part = parts++;
+        return merged.then((outcomes) => outcomes[part]);
+      }),
+    );
   };
   // No answer is remembered (cache: false): each call is asked of the subgraph.
   const groups = new Map<string, DataLoader<Call, Outcome>>();

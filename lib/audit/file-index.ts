@@ -51,6 +51,13 @@ export function keyOf(personalId: string): [number, number] {
   return [digest.readUInt32BE(0), digest.readUInt32BE(4)];
 }
 
+/** One index record, as runs hold it: the key's two halves, then the line's byte offset. */
+function writeRecord(buffer: Buffer, at: number, hi: number, lo: number, offset: number): void {
+  buffer.writeUInt32BE(hi, at);
+  buffer.writeUInt32BE(lo, at + 4);
+  buffer.writeDoubleBE(offset, at + 8);
+}
+
 function compare(aHi: number, aLo: number, bHi: number, bLo: number): number {
   return aHi !== bHi ? (aHi < bHi ? -1 : 1) : aLo !== bLo ? (aLo < bLo ? -1 : 1) : 0;
 }
@@ -236,9 +243,7 @@ export class FileAuditIndex {
     let at = 0;
     for (const [hi, lo] of keys) {
       for (const offset of this.tail.get(`${hi}:${lo}`) as number[]) {
-        buffer.writeUInt32BE(hi, at);
-        buffer.writeUInt32BE(lo, at + 4);
-        buffer.writeDoubleBE(offset, at + 8);
+        writeRecord(buffer, at, hi, lo, offset);
         at += RECORD;
       }
     }
@@ -366,9 +371,7 @@ export class IndexRecordDigest {
   /** For the log's side: the record the index writes for this entry. */
   addEntry(personalId: string, offset: number): void {
     const [hi, lo] = keyOf(personalId);
-    this.record.writeUInt32BE(hi, 0);
-    this.record.writeUInt32BE(lo, 4);
-    this.record.writeDoubleBE(offset, 8);
+    writeRecord(this.record, 0, hi, lo, offset);
     this.add(this.record);
   }
 
