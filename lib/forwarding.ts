@@ -12,7 +12,7 @@
  * Signing and verification are synchronous: Ed25519 through lib/ed25519 (libsodium, about 20 µs to
  * sign and 50 to verify), ES256 through node:crypto.
  */
-import { createHash, KeyObject, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import { hash, KeyObject, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import type { JWK } from 'jose';
 import { ed25519 } from './ed25519';
 import { keyObjectFromJwk } from './keys';
@@ -46,7 +46,7 @@ function base64url(bytes: Uint8Array | string): string {
 
 /** SHA-256 of the body bytes, base64url. */
 export function bodyDigest(body: string | Uint8Array): string {
-  return createHash('sha256').update(body).digest('base64url');
+  return hash('sha256', body, 'base64url');
 }
 
 /** One algorithm's signatures with one key. */

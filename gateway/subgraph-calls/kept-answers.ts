@@ -17,7 +17,7 @@
  *    change (the invalidation endpoint and the Redis invalidation channel call it).
  * A reused answer's records say so in their provenance (`servedFromCache`, `ageSeconds`).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Fetcher, FetcherHeaders, FetcherRequestInit } from '@apollo/utils.fetcher';
 import { LRUCache } from 'lru-cache';
 import { subgraphCallKey } from './deduplication';
@@ -141,7 +141,7 @@ export function createSubgraphAnswerCache(options: SubgraphAnswerCacheOptions): 
       return (async (url: string, init: FetcherRequestInit = {}) => {
         const call = subgraphCallKey(url, init, options.keyHeaders);
         if (call === null) return fetcher(url, init);
-        const key = createHash('sha256').update(call).digest('base64');
+        const key = hash('sha256', call, 'base64');
         const kept = answers.get(key);
         options.onLookup?.(subgraph, kept !== undefined);
         if (kept) return new BufferedResponse(url, 200, kept.headers, replayedBody(kept));

@@ -4,7 +4,7 @@
  * form a hash chain: each one's hash covers its content and the previous entry's hash, so
  * changing, removing or reordering any entry breaks every hash after it.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -101,7 +101,7 @@ export function hashEntry(seq: number, prevHash: string, record: AuditRecord): s
     // A refusal: tagged, so never confused with the purpose's array before it.
     ...(record.kind == null ? [] : [[record.kind, record.refusal?.code ?? null, record.refusal?.reason ?? null, record.refusal?.count ?? null]]),
   ]);
-  return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
+  return hash('sha256', `${prevHash}\n${content}`, 'hex');
 }
 
 /**
