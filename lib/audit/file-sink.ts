@@ -53,6 +53,8 @@ export interface FileAuditSinkOptions {
   checkpointFile?: string;
   /** The accessLog index folder; default `<log>.index`. */
   indexDir?: string;
+  /** The shortest time between two appended batches under load, in ms (group-commit.ts); default 0. */
+  commitIntervalMs?: number;
 }
 
 export function defaultCheckpointFile(logPath: string): string {
@@ -142,7 +144,7 @@ export class FileAuditSink implements AuditSink {
   private index: FileAuditIndex | null = null;
   private lock: WriterLock | null = null;
   private locking: Promise<WriterLock> | null = null;
-  private readonly batches = new GroupCommit((records) => this.commit(records));
+  private readonly batches: GroupCommit;
   readonly checkpointFile: string;
 
   constructor(
@@ -150,6 +152,7 @@ export class FileAuditSink implements AuditSink {
     private readonly options: FileAuditSinkOptions = {},
   ) {
     this.checkpointFile = options.checkpointFile ?? defaultCheckpointFile(path);
+    this.batches = new GroupCommit((records) => this.commit(records), { minIntervalMs: options.commitIntervalMs });
   }
 
   /** Why appends are refused, or null. */

@@ -3,6 +3,12 @@
  * appends are queued while one batch is being made durable, then committed together as the next
  * batch; each caller is answered only once its batch is durable. A batch that fails rejects every
  * caller in it with AuditUnavailableError: nothing of it is acknowledged.
+ *
+ * Under load, batches can be held apart by a minimum interval (PostgreSQL's `commit_delay`, MySQL's
+ * `binlog_group_commit_sync_delay`): a durable write costs about the same CPU whether it carries one
+ * record or twenty (an O_DSYNC append about 160 µs here), so records arriving within the interval
+ * share one. A batch due after a quiet spell starts at once: the interval only ever delays a batch
+ * that follows another closely, and by no more than the interval.
  */
 import { AuditEntry, AuditRecord, chainEntry } from './entry';
 import { AuditUnavailableError } from './sink';
@@ -24,16 +30,28 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+export interface GroupCommitOptions {
+  /** The shortest time from the start of one batch to the start of the next, in ms (0: none). */
+  minIntervalMs?: number;
+}
+
 export class GroupCommit {
   private queue: Pending[] = [];
   private writing = false;
   private idle: Promise<void> = Promise.resolve();
+  private lastStartedAt = Number.NEGATIVE_INFINITY;
+  private readonly minIntervalMs: number;
 
   /**
    * `commit` makes one batch durable (the records of its callers, in the order they asked),
    * resolving only when it is; batches never overlap.
    */
-  constructor(private readonly commit: (records: AuditRecord[]) => Promise<void>) {}
+  constructor(
+    private readonly commit: (records: AuditRecord[]) => Promise<void>,
+    options: GroupCommitOptions = {},
+  ) {
+    this.minIntervalMs = options.minIntervalMs ?? 0;
+  }
 
   append(records: AuditRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
@@ -49,6 +67,9 @@ export class GroupCommit {
   private async run(): Promise<void> {
     try {
       while (this.queue.length > 0) {
+        const wait = this.lastStartedAt + this.minIntervalMs - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        this.lastStartedAt = performance.now();
         const batch = this.queue;
         this.queue = [];
         try {

@@ -13,6 +13,8 @@ export interface AuditSinkConfig {
   auditCheckpointFile?: string;
   auditCheckpointEvery?: number;
   auditCheckpointIntervalS?: number;
+  /** The gateway's: the shortest time between two appended batches under load, in ms. */
+  auditCommitIntervalMs?: number;
   /** Production (the gateway's configuration): PostgreSQL tables this role could rewrite stop the gateway. Readers leave it out. */
   production?: boolean;
 }
@@ -28,7 +30,8 @@ export function checkpointSettingsOf(config: AuditSinkConfig): CheckpointSetting
 
 export function createAuditSink(config: AuditSinkConfig): AuditSink {
   const checkpoints = checkpointSettingsOf(config);
-  if (config.auditDatabaseUrl) return new PostgresAuditSink(config.auditDatabaseUrl, { checkpoints, production: config.production });
+  const commitIntervalMs = config.auditCommitIntervalMs;
+  if (config.auditDatabaseUrl) return new PostgresAuditSink(config.auditDatabaseUrl, { checkpoints, production: config.production, commitIntervalMs });
   if (!config.auditFile) throw new Error('no audit log configured: set AUDIT_DATABASE_URL or AUDIT_FILE');
-  return new FileAuditSink(config.auditFile, { checkpoints, checkpointFile: config.auditCheckpointFile });
+  return new FileAuditSink(config.auditFile, { checkpoints, checkpointFile: config.auditCheckpointFile, commitIntervalMs });
 }

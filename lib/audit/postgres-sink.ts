@@ -49,6 +49,8 @@ export interface PostgresAuditSinkOptions {
   checkpoints?: CheckpointSettings;
   /** Refuse to append when this role could rewrite the tables, and never create them (lib/config's `production`). */
   production?: boolean;
+  /** The shortest time between two appended batches under load, in ms (group-commit.ts); default 0. */
+  commitIntervalMs?: number;
 }
 
 /** A point of the chain: an entry's seq and hash (seq 0: the genesis, before any entry). */
@@ -263,7 +265,7 @@ export class PostgresAuditSink implements AuditSink {
   /** The checkpoint table, SQL-quoted. */
   private readonly checkpointTable: string;
   private readonly lockKey: string;
-  private readonly batches = new GroupCommit((records) => this.commit(records));
+  private readonly batches: GroupCommit;
   private tableReady: Promise<void> | null = null;
   private checked: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
@@ -282,6 +284,7 @@ export class PostgresAuditSink implements AuditSink {
     this.guardName = guardNameOf(table);
     this.production = options.production ?? false;
     this.lockKey = lockKeyOf(table);
+    this.batches = new GroupCommit((records) => this.commit(records), { minIntervalMs: options.commitIntervalMs });
     const parsed = new URL(url);
     this.where = `postgresql://${parsed.host}${parsed.pathname} (table ${table})`;
     this.pool = new Pool({

@@ -69,6 +69,8 @@ export interface GatewayConfig {
   /** A checkpoint every this many entries, and every this many seconds while entries arrive. */
   auditCheckpointEvery: number;
   auditCheckpointIntervalS: number;
+  /** Under load, the shortest time between two audit batches (their records share one durable write), in ms. */
+  auditCommitIntervalMs: number;
   devDir: string;
   production: boolean;
   /** Whether the API answers introspection (schema docs in the playground, code generators). */
@@ -147,6 +149,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       AUDIT_CHECKPOINT_FILE: z.string().optional(),
       AUDIT_CHECKPOINT_EVERY: positiveInt.max(10_000_000).default(1000),
       AUDIT_CHECKPOINT_INTERVAL_S: positiveInt.max(86_400).default(60),
+      AUDIT_COMMIT_INTERVAL_MS: nonNegativeInt.max(100).default(5),
       INTROSPECTION: bool.default(!production),
       PLAYGROUND: bool.default(true),
     },
@@ -195,6 +198,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     auditCheckpointFile: v.AUDIT_CHECKPOINT_FILE,
     auditCheckpointEvery: v.AUDIT_CHECKPOINT_EVERY,
     auditCheckpointIntervalS: v.AUDIT_CHECKPOINT_INTERVAL_S,
+    auditCommitIntervalMs: v.AUDIT_COMMIT_INTERVAL_MS,
     devDir: devDirectory(env),
     production,
     introspection: v.INTROSPECTION,

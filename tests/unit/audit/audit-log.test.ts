@@ -143,6 +143,28 @@ describe('FileAuditSink', () => {
     await expect(verifyChain(entries)).resolves.toEqual({ ok: true, entries: 400 });
   });
 
+  it('with a commit interval, keeps every acknowledged entry, chained in order, and writes the ones that arrive together as one', async () => {
+    const path = join(dir, 'interval', 'audit.log');
+    const sink = new FileAuditSink(path, { commitIntervalMs: 1000 });
+    await sink.append([record(1)]);
+    const lengthsWritten: number[] = [];
+    // Every write the sink makes from here on, by the number of lines it carries.
+    const handle = (sink as unknown as { handle: FileHandle }).handle;
+    const write = handle.write.bind(handle) as (...args: unknown[]) => Promise<{ bytesWritten: number }>;
+    (handle as unknown as { write: typeof write }).write = (...args: unknown[]) => {
+      const [data, offset, length] = args as [Buffer, number, number];
+      lengthsWritten.push(data.subarray(offset, offset + length).toString('utf8').split('\n').length - 1);
+      return write(...args);
+    };
+    // Within a second of the first write's start: held, then written together.
+    await Promise.all(Array.from({ length: 30 }, (_, i) => sink.append([record(i + 2)])));
+    await sink.close();
+    const { entries } = readEntries(path);
+    expect(entries.map((e) => e.requestId)).toEqual(Array.from({ length: 31 }, (_, i) => `r${i + 1}`));
+    await expect(verifyChain(entries)).resolves.toEqual({ ok: true, entries: 31 });
+    expect(lengthsWritten).toEqual([30]);
+  });
+
   // Linux shows an open file's flags in /proc; O_DSYNC is 0o10000 there.
   (process.platform === 'linux' ? it : it.skip)('holds the log open for durable appends: each write is on disk when it returns (O_DSYNC)', async () => {
     const path = join(dir, 'durable', 'audit.log');

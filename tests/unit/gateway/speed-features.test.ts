@@ -122,6 +122,12 @@ describe('configuration', () => {
     for (const bad of ['0', '-1', '2048', 'lots']) expect(() => loadGatewayConfig({ SUBGRAPH_MAX_ANSWER_MIB: bad })).toThrow(/SUBGRAPH_MAX_ANSWER_MIB/);
   });
 
+  it('holds audit writes at least 5 ms apart under load unless told otherwise, and refuses an interval it cannot use by name', () => {
+    expect(loadGatewayConfig({}).auditCommitIntervalMs).toBe(5);
+    expect(loadGatewayConfig({ AUDIT_COMMIT_INTERVAL_MS: '0' }).auditCommitIntervalMs).toBe(0);
+    for (const bad of ['-1', '101', '2.5', 'soon']) expect(() => loadGatewayConfig({ AUDIT_COMMIT_INTERVAL_MS: bad })).toThrow(/AUDIT_COMMIT_INTERVAL_MS/);
+  });
+
   it('reads the stale window and Redis per subgraph, and refuses bad values by name', () => {
     const config = loadSubgraphConfig('land', { LAND_STALE_IF_ERROR_S: '30', REDIS_URL: 'redis://cache:6379' });
     expect(config.staleIfErrorMs).toMatchObject({ land: 30_000, population: 300_000 });
