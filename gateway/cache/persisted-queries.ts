@@ -9,7 +9,7 @@
  * tell anyone who sends it whether someone else asked that exact text lately: for a query written
  * with a personal ID in it, that someone looked that citizen up.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { KeyValueStore } from '../../lib/kv';
 import type { Principal } from '../../lib/principal';
 import type { GatewayFeature } from '../feature';
@@ -26,7 +26,7 @@ export function callerNamespace(principal: Principal | undefined): string {
   if (!principal) return 'none';
   let namespace = namespaces.get(principal);
   if (namespace === undefined) {
-    namespace = createHash('sha256').update(`${principal.clientId}\n${principal.subject}`).digest('base64url').slice(0, 22);
+    namespace = hash('sha256', `${principal.clientId}\n${principal.subject}`, 'base64url').slice(0, 22);
     namespaces.set(principal, namespace);
   }
   return namespace;

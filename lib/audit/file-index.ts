@@ -45,6 +45,11 @@ function indexedPersonalId(line: Buffer): string | null {
   return match[1] === '' ? '' : (JSON.parse(`"${match[1]}"`) as string);
 }
 
+/** The index's meta as written in `dir`; throws when it is missing or not JSON. */
+function readMeta(dir: string): Meta {
+  return JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta;
+}
+
 /** 64-bit key of a personal ID as two unsigned 32-bit halves. */
 export function keyOf(personalId: string): [number, number] {
   const digest = hash('sha256', personalId, 'buffer');
@@ -141,7 +146,7 @@ export class FileAuditIndex {
     mkdirSync(this.dir, { recursive: true });
     let meta: Meta | null = null;
     try {
-      meta = JSON.parse(readFileSync(join(this.dir, 'meta.json'), 'utf8')) as Meta;
+      meta = readMeta(this.dir);
     } catch {
       meta = null;
     }
@@ -400,7 +405,7 @@ export type StoredIndex = { found: false } | { found: true; covered: number; dig
 export async function readStoredIndex(logPath: string, dir = `${logPath}.index`): Promise<StoredIndex> {
   let meta: Meta;
   try {
-    meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta;
+    meta = readMeta(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { found: false };
     return { found: true, problem: `its meta.json cannot be read as JSON (${dir})` };

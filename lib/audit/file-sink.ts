@@ -41,20 +41,18 @@ import {
 } from './checkpoint';
 import { AuditEntry, AuditRecord, ChainWalker, isEntryShaped } from './entry';
 import { FileAuditIndex } from './file-index';
-import { chainRecords, GroupCommit } from './group-commit';
+import { chainRecords, GroupCommit, GroupCommitOptions } from './group-commit';
 import { parseLine, readLines, scanLines } from './lines';
 import { AuditChainBrokenError, AuditSink } from './sink';
 import { takeWriterLock, WriterLock } from './writer-lock';
 
-export interface FileAuditSinkOptions {
+export interface FileAuditSinkOptions extends GroupCommitOptions {
   /** Signed checkpoints (the gateway); absent for readers. */
   checkpoints?: CheckpointSettings;
   /** Where checkpoints are kept; default `<log>.checkpoints` beside the log. */
   checkpointFile?: string;
   /** The accessLog index folder; default `<log>.index`. */
   indexDir?: string;
-  /** The shortest time between two appended batches under load, in ms (group-commit.ts); default 0. */
-  commitIntervalMs?: number;
 }
 
 export function defaultCheckpointFile(logPath: string): string {
@@ -152,7 +150,7 @@ export class FileAuditSink implements AuditSink {
     private readonly options: FileAuditSinkOptions = {},
   ) {
     this.checkpointFile = options.checkpointFile ?? defaultCheckpointFile(path);
-    this.batches = new GroupCommit((records) => this.commit(records), { minIntervalMs: options.commitIntervalMs });
+    this.batches = new GroupCommit((records) => this.commit(records), options);
   }
 
   /** Why appends are refused, or null. */

@@ -31,8 +31,8 @@ interface Pending {
 }
 
 export interface GroupCommitOptions {
-  /** The shortest time from the start of one batch to the start of the next, in ms (0: none). */
-  minIntervalMs?: number;
+  /** Under load, the shortest time from the start of one batch to the start of the next, in ms; default 0 (none). */
+  commitIntervalMs?: number;
 }
 
 export class GroupCommit {
@@ -40,7 +40,6 @@ export class GroupCommit {
   private writing = false;
   private idle: Promise<void> = Promise.resolve();
   private lastStartedAt = Number.NEGATIVE_INFINITY;
-  private readonly minIntervalMs: number;
 
   /**
    * `commit` makes one batch durable (the records of its callers, in the order they asked),
@@ -48,10 +47,8 @@ export class GroupCommit {
    */
   constructor(
     private readonly commit: (records: AuditRecord[]) => Promise<void>,
-    options: GroupCommitOptions = {},
-  ) {
-    this.minIntervalMs = options.minIntervalMs ?? 0;
-  }
+    private readonly options: GroupCommitOptions = {},
+  ) {}
 
   append(records: AuditRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
@@ -67,7 +64,7 @@ export class GroupCommit {
   private async run(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const wait = this.lastStartedAt + this.minIntervalMs - performance.now();
+        const wait = this.lastStartedAt + (this.options.commitIntervalMs ?? 0) - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         this.lastStartedAt = performance.now();
         const batch = this.queue;

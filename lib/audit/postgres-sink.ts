@@ -31,12 +31,12 @@ import { Pool, PoolClient } from 'pg';
 import { describeError, log } from '../log';
 import { Checkpoint, checkCheckpoints, checkpointDue, CheckpointSettings, checkpointVerifierOf, startTimer } from './checkpoint';
 import { AuditEntry, AuditRecord, ChainWalker, GENESIS_HASH, hashEntry, textsOf, unchainableRecordProblem } from './entry';
-import { chainRecords, GroupCommit } from './group-commit';
+import { chainRecords, GroupCommit, GroupCommitOptions } from './group-commit';
 import { AuditChainBrokenError, AuditSetupError, AuditSink, AuditUnavailableError } from './sink';
 
 export const DEFAULT_AUDIT_TABLE = 'audit_log';
 
-export interface PostgresAuditSinkOptions {
+export interface PostgresAuditSinkOptions extends GroupCommitOptions {
   /** `table` or `schema.table` (lower-case letters, digits, `_`); default `audit_log`. */
   table?: string;
   /** Connections in this process's pool; default 4. */
@@ -49,8 +49,6 @@ export interface PostgresAuditSinkOptions {
   checkpoints?: CheckpointSettings;
   /** Refuse to append when this role could rewrite the tables, and never create them (lib/config's `production`). */
   production?: boolean;
-  /** The shortest time between two appended batches under load, in ms (group-commit.ts); default 0. */
-  commitIntervalMs?: number;
 }
 
 /** A point of the chain: an entry's seq and hash (seq 0: the genesis, before any entry). */
@@ -284,7 +282,7 @@ export class PostgresAuditSink implements AuditSink {
     this.guardName = guardNameOf(table);
     this.production = options.production ?? false;
     this.lockKey = lockKeyOf(table);
-    this.batches = new GroupCommit((records) => this.commit(records), { minIntervalMs: options.commitIntervalMs });
+    this.batches = new GroupCommit((records) => this.commit(records), options);
     const parsed = new URL(url);
     this.where = `postgresql://${parsed.host}${parsed.pathname} (table ${table})`;
     this.pool = new Pool({

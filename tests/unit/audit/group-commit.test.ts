@@ -44,7 +44,7 @@ describe('GroupCommit', () => {
 
   it('holds a batch that follows another closely until the interval has passed, and commits what arrived meanwhile together', async () => {
     const { batches, commit, finishAll } = recordingCommit();
-    const group = new GroupCommit(commit, { minIntervalMs: 50 });
+    const group = new GroupCommit(commit, { commitIntervalMs: 50 });
     const acknowledged: number[] = [];
     const append = (n: number) => group.append([record(n)]).then(() => acknowledged.push(n));
 
@@ -73,7 +73,7 @@ describe('GroupCommit', () => {
 
   it('does not delay a batch after a quiet spell', async () => {
     const { batches, commit, finishAll } = recordingCommit();
-    const group = new GroupCommit(commit, { minIntervalMs: 50 });
+    const group = new GroupCommit(commit, { commitIntervalMs: 50 });
     const first = group.append([record(1)]);
     await settle();
     finishAll();
@@ -94,7 +94,7 @@ describe('GroupCommit', () => {
         batches.push(records.length);
         if (fail) throw new Error('disk full');
       },
-      { minIntervalMs: 50 },
+      { commitIntervalMs: 50 },
     );
     await group.append([record(1)]);
     fail = true;
