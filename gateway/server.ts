@@ -85,7 +85,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     timeoutMs: config.subgraphTimeoutMs,
     maxAnswerBytes: config.subgraphMaxAnswerBytes,
     tls: subgraphTlsFromFiles(config.subgraphTls),
-    signer: options.forwardingSigner ?? (await createForwardingSigner(readJwkFile(config.forwardingPrivateKeyFile))),
+    signer: options.forwardingSigner ?? (await createForwardingSigner(readJwkFile(config.forwardingPrivateKeyFile), { batch: config.forwardingBatchSignatures })),
     deduplicate: config.subgraphDeduplication,
     mergeCalls: config.subgraphCallMerging,
     keptAnswers: { ttlMs: config.subgraphAnswerCacheTtlMs, maxBytes: config.subgraphAnswerCacheMiB * 1024 * 1024 },

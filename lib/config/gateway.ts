@@ -58,6 +58,8 @@ export interface GatewayConfig {
   allowAnonymous: boolean;
   /** The private key the gateway signs forwarded identities with. */
   forwardingPrivateKeyFile: string;
+  /** Subgraph calls made in the same turn of the event loop share one signature (lib/forwarding). */
+  forwardingBatchSignatures: boolean;
   /** The append-only audit log file ('' in production when only `auditDatabaseUrl` is set). */
   auditFile: string;
   /** The PostgreSQL audit log all replicas share, used instead of `auditFile` when set. */
@@ -142,6 +144,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       JWT_MAX_TOKEN_AGE_S: maxTokenAge,
       ALLOW_ANONYMOUS: bool.default(false),
       FORWARDING_PRIVATE_KEY_FILE: requiredInProduction('the forwarding private key (JWK file)', dev.forwardingPrivateKey),
+      FORWARDING_BATCH_SIGNATURES: bool.default(true),
       // Required in production unless AUDIT_DATABASE_URL is set: checked below.
       AUDIT_FILE: production ? z.string().optional() : z.string().default(defaultAuditFile(env)),
       AUDIT_DATABASE_URL: postgresUrl.optional(),
@@ -192,6 +195,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     jwtMaxTokenAgeS: v.JWT_MAX_TOKEN_AGE_S,
     allowAnonymous: v.ALLOW_ANONYMOUS,
     forwardingPrivateKeyFile: v.FORWARDING_PRIVATE_KEY_FILE,
+    forwardingBatchSignatures: v.FORWARDING_BATCH_SIGNATURES,
     auditFile: v.AUDIT_FILE ?? '',
     auditDatabaseUrl: v.AUDIT_DATABASE_URL,
     auditCheckpointKeyFile: v.AUDIT_CHECKPOINT_KEY_FILE,

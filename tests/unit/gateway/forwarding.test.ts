@@ -1,4 +1,5 @@
-import { CallIdRegister, checkForwardedCall, createForwardingSigner, createForwardingVerifier, ForwardingError, ForwardingSigner, ForwardingVerifier } from '../../../lib/forwarding';
+import { ed25519 } from '../../../lib/ed25519';
+import { CallIdRegister, checkForwardedCall, createForwardingSigner, createForwardingVerifier, ForwardingError, ForwardingSigner, ForwardingVerifier, MAX_CALLS_PER_SIGNATURE } from '../../../lib/forwarding';
 import { generateSigningKeyPair, KeyPairJwks } from '../../../lib/keys';
 import { ANONYMOUS, Principal } from '../../../lib/principal';
 
@@ -39,7 +40,22 @@ async function expectRefused(header: string | undefined, message: RegExp, body =
   expect(error.message).toMatch(message);
 }
 
-describe('gateway → subgraph forwarded call', () => {
+const decoded = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+const encoded = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe.each([
+  ['batched (the default)', true],
+  ['each call signed alone', false],
+])('gateway → subgraph forwarded call, %s', (_form, batch) => {
+  let saved: ForwardingSigner;
+  beforeAll(async () => {
+    saved = signer;
+    signer = await createForwardingSigner(gatewayKey.privateJwk, { batch });
+  });
+  afterAll(() => {
+    signer = saved;
+  });
+
   it('round-trips a principal through the signed header', async () => {
     await expect(verifier.verify(await signForLand(OFFICER), bytes(BODY))).resolves.toEqual(OFFICER);
   });
@@ -60,16 +76,19 @@ describe('gateway → subgraph forwarded call', () => {
   });
 
   it('refuses a header signed by another key', async () => {
-    const impostor = await createForwardingSigner((await generateSigningKeyPair('EdDSA')).privateJwk);
+    const impostor = await createForwardingSigner((await generateSigningKeyPair('EdDSA')).privateJwk, { batch });
     await expectRefused(await impostor.sign(OFFICER, { audience: 'land', body: BODY }), /^The gateway forwarding signature does not verify$/);
   });
 
   it('refuses a tampered header', async () => {
-    const [header, payload, signature] = (await signForLand(OFFICER)).split('.');
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    const widened = Buffer.from(JSON.stringify({ ...claims, jurisdiction: '*' })).toString('base64url');
-    await expectRefused(`${header}.${widened}.${signature}`, /^The gateway forwarding signature does not verify$/);
+    const parts = (await signForLand(OFFICER)).split('.');
+    // The claims: the call's own part of a batch, or the payload of a call signed alone.
+    const claimsAt = parts.length - (batch ? 1 : 2);
+    const widened = [...parts];
+    widened[claimsAt] = encoded({ ...decoded(parts[claimsAt]), jurisdiction: '*' });
+    await expectRefused(widened.join('.'), /^The gateway forwarding signature does not verify$/);
     await expectRefused('not-a-jws', /^The gateway forwarding signature does not verify$/);
+    await expectRefused(`${parts.join('.')}.${parts[parts.length - 1]}`, /^The gateway forwarding signature does not verify$/);
   });
 
   it('refuses a call signed for another subgraph (audience)', async () => {
@@ -130,6 +149,61 @@ describe('gateway → subgraph forwarded call', () => {
       clock.mockReturnValue(now + (t + 29) * 1000);
       await expectRefused(header, /^The forwarded call was already used$/, BODY, fresh);
     }
+  });
+});
+
+describe('calls signed together', () => {
+  let batched: ForwardingSigner;
+  beforeAll(async () => {
+    batched = await createForwardingSigner(gatewayKey.privateJwk);
+  });
+  const signedPart = (header: string) => header.slice(0, header.lastIndexOf('.'));
+
+  it('signs the calls made in one turn with one signature, each call good only at its own subgraph and body', async () => {
+    const bodies = { land: BODY, 'civil-status': '{"query":"{ a }"}', population: '{"query":"{ b }"}' };
+    const headers = await Promise.all(Object.entries(bodies).map(([audience, body]) => batched.sign(OFFICER, { audience, body })));
+    expect(new Set(headers.map(signedPart)).size).toBe(1);
+    for (const [index, [audience, body]] of Object.entries(bodies).entries()) {
+      const subgraph = await createForwardingVerifier(gatewayKey.publicJwk, { audience });
+      // Another call's header of the same batch is refused here…
+      const other = headers[(index + 1) % headers.length];
+      await expect(subgraph.verify(other, bytes(body))).rejects.toThrow(/not meant for|body is not the one/);
+      // …and its own goes through.
+      await expect(subgraph.verify(headers[index], bytes(body))).resolves.toEqual(OFFICER);
+    }
+  });
+
+  it('never lets one call part ride on another batch\'s signature', async () => {
+    const first = await batched.sign(OFFICER, { audience: 'land', body: BODY });
+    const second = await batched.sign(OFFICER, { audience: 'land', body: BODY });
+    expect(signedPart(first)).not.toBe(signedPart(second));
+    const moved = `${signedPart(first)}.${second.slice(second.lastIndexOf('.') + 1)}`;
+    await expectRefused(moved, /^The gateway forwarding signature does not verify$/);
+    // Nor does a batch's signature stand for a call alone, without the call part.
+    await expectRefused(signedPart(first), /^The forwarded call is not meant for the land subgraph$|^The gateway forwarding signature does not verify$/);
+  });
+
+  it(`covers at most ${MAX_CALLS_PER_SIGNATURE} calls with one signature`, async () => {
+    const headers = await Promise.all(Array.from({ length: MAX_CALLS_PER_SIGNATURE * 2 + 1 }, () => batched.sign(OFFICER, { audience: 'land', body: BODY })));
+    const batches = new Map<string, number>();
+    for (const header of headers) batches.set(signedPart(header), (batches.get(signedPart(header)) ?? 0) + 1);
+    expect([...batches.values()]).toEqual([MAX_CALLS_PER_SIGNATURE, MAX_CALLS_PER_SIGNATURE, 1]);
+    const fresh = await createForwardingVerifier(gatewayKey.publicJwk, { audience: 'land' });
+    for (const header of headers) await expect(fresh.verify(header, bytes(BODY))).resolves.toEqual(OFFICER);
+  });
+
+  it('verifies a batch once in a process that receives several of its calls, and each call still once only', async () => {
+    const realVerifier = ed25519.verifier.bind(ed25519);
+    let verifications = 0;
+    jest.spyOn(ed25519, 'verifier').mockImplementation((key) => {
+      const real = realVerifier(key);
+      return { verify: (data, signature) => (verifications++, real.verify(data, signature)) };
+    });
+    const land = await createForwardingVerifier(gatewayKey.publicJwk, { audience: 'land' });
+    const headers = await Promise.all([0, 1, 2].map(() => batched.sign(OFFICER, { audience: 'land', body: BODY })));
+    for (const header of headers) await expect(land.verify(header, bytes(BODY))).resolves.toEqual(OFFICER);
+    expect(verifications).toBe(1);
+    for (const header of headers) await expectRefused(header, /^The forwarded call was already used$/, BODY, land);
   });
 });
 

@@ -128,6 +128,12 @@ describe('configuration', () => {
     for (const bad of ['-1', '101', '2.5', 'soon']) expect(() => loadGatewayConfig({ AUDIT_COMMIT_INTERVAL_MS: bad })).toThrow(/AUDIT_COMMIT_INTERVAL_MS/);
   });
 
+  it('signs the calls of one turn together unless told otherwise, and refuses a value it cannot read by name', () => {
+    expect(loadGatewayConfig({}).forwardingBatchSignatures).toBe(true);
+    expect(loadGatewayConfig({ FORWARDING_BATCH_SIGNATURES: 'false' }).forwardingBatchSignatures).toBe(false);
+    expect(() => loadGatewayConfig({ FORWARDING_BATCH_SIGNATURES: 'sometimes' })).toThrow(/FORWARDING_BATCH_SIGNATURES/);
+  });
+
   it('reads the stale window and Redis per subgraph, and refuses bad values by name', () => {
     const config = loadSubgraphConfig('land', { LAND_STALE_IF_ERROR_S: '30', REDIS_URL: 'redis://cache:6379' });
     expect(config.staleIfErrorMs).toMatchObject({ land: 30_000, population: 300_000 });
