@@ -240,15 +240,29 @@ class SeenIds {
   }
 }
 
+/**
+ * Batches whose signature verified, by their signed part, for each gateway key: shared by every
+ * verifier of the process, so the calls of one batch that reach it — the gateway's calls to one
+ * subgraph from several requests at once, or a dossier's calls to every subgraph where one process
+ * serves them all — verify the signature once. Keyed by the public key, so that a signature is
+ * only ever taken as verified under the key it was verified with.
+ */
+const verifiedBatchesByKey = new Map<string, LRUCache<string, Record<string, unknown>>>();
+
+function verifiedBatchesOf(publicJwk: JWK): LRUCache<string, Record<string, unknown>> {
+  const key = JSON.stringify([publicJwk.kty, publicJwk.crv, publicJwk.x, publicJwk.y]);
+  let batches = verifiedBatchesByKey.get(key);
+  if (!batches) verifiedBatchesByKey.set(key, (batches = new LRUCache({ max: 1024 })));
+  return batches;
+}
+
 export async function createForwardingVerifier(publicJwk: JWK, options: ForwardingVerifierOptions): Promise<ForwardingVerifier> {
   const algorithm = algorithmOf(publicJwk);
   const verifySignature = algorithm.verifier(keyObjectFromJwk(publicJwk, 'public'));
   const seen = new SeenIds();
   const register = options.callIds;
   const audienceKey = `vncg:forwarded-call:${options.audience}:`;
-  // Batches whose signature verified, by their signed part: the calls of one batch that reach this
-  // process (the gateway's calls to this subgraph from several requests at once) verify it once.
-  const verifiedBatches = new LRUCache<string, Record<string, unknown>>({ max: 1024 });
+  const verifiedBatches = verifiedBatchesOf(publicJwk);
   /** The payload of a compact JWS of the expected form whose signature verifies, or null. */
   const signedPayload = (parts: string[], batch: boolean): Record<string, unknown> | null => {
     const protectedHeader = decodedJson(parts[0]);

@@ -192,18 +192,32 @@ describe('calls signed together', () => {
     for (const header of headers) await expect(fresh.verify(header, bytes(BODY))).resolves.toEqual(OFFICER);
   });
 
-  it('verifies a batch once in a process that receives several of its calls, and each call still once only', async () => {
+  it('verifies a batch once in a process, whichever of its subgraphs receive its calls, and each call still once only', async () => {
     const realVerifier = ed25519.verifier.bind(ed25519);
     let verifications = 0;
     jest.spyOn(ed25519, 'verifier').mockImplementation((key) => {
       const real = realVerifier(key);
       return { verify: (data, signature) => (verifications++, real.verify(data, signature)) };
     });
-    const land = await createForwardingVerifier(gatewayKey.publicJwk, { audience: 'land' });
-    const headers = await Promise.all([0, 1, 2].map(() => batched.sign(OFFICER, { audience: 'land', body: BODY })));
-    for (const header of headers) await expect(land.verify(header, bytes(BODY))).resolves.toEqual(OFFICER);
+    // Where one process serves several subgraphs, each has its own verifier.
+    const audiences = ['land', 'land', 'civil-status'];
+    const subgraphs = await Promise.all(audiences.map((audience) => createForwardingVerifier(gatewayKey.publicJwk, { audience })));
+    const headers = await Promise.all(audiences.map((audience) => batched.sign(OFFICER, { audience, body: BODY })));
+    for (const [index, header] of headers.entries()) await expect(subgraphs[index].verify(header, bytes(BODY))).resolves.toEqual(OFFICER);
     expect(verifications).toBe(1);
-    for (const header of headers) await expectRefused(header, /^The forwarded call was already used$/, BODY, land);
+    await expectRefused(headers[0], /^The forwarded call was already used$/, BODY, subgraphs[0]);
+    await expectRefused(headers[1], /^The forwarded call was already used$/, BODY, subgraphs[1]);
+  });
+
+  it('never takes a batch as verified under another key than the one that verified it', async () => {
+    const impostorKey = await generateSigningKeyPair('EdDSA');
+    const impostor = await createForwardingSigner(impostorKey.privateJwk);
+    const header = await impostor.sign(OFFICER, { audience: 'land', body: BODY });
+    // Verified (and remembered) under the impostor's key by a verifier that trusts it…
+    const fooled = await createForwardingVerifier(impostorKey.publicJwk, { audience: 'land' });
+    await expect(fooled.verify(header, bytes(BODY))).resolves.toEqual(OFFICER);
+    // …and still refused by every verifier of the gateway's key.
+    await expectRefused(header, /^The gateway forwarding signature does not verify$/);
   });
 });
 
