@@ -17,9 +17,10 @@
  *    call part of the batch. A call sends `<protected>.<payload>.<signature>.<call>`, and is
  *    accepted only when the digest of its own part is among those signed, so it can no more be
  *    altered, moved to another subgraph or body, or replayed than a call signed alone. The other
- *    calls' digests tell a subgraph nothing (each part holds a random `jti`). One Ed25519
- *    signature costs about 20 µs, about what the rest of a subgraph call costs the gateway, and a
- *    subgraph that receives several calls of one batch verifies the signature once.
+ *    calls' digests tell a subgraph nothing (each part holds a random `jti`). Signed one by one,
+ *    the calls' signatures were 7% of the gateway's CPU on a dossier, 3% batched
+ *    (docs/benchmarks.md); a process that receives several calls of one batch verifies its
+ *    signature once.
  *  - per call: a compact JWS of its own (`<protected>.<payload>.<signature>`, the payload the
  *    claims with `aud`, `bdh`, `jti` and the lifetime), the only form of releases before
  *    batching, kept for a gateway upgraded before its subgraphs (`FORWARDING_BATCH_SIGNATURES=false`).
@@ -104,6 +105,8 @@ function algorithmOf(jwk: JWK): Algorithm {
 export interface ForwardingSignerOptions {
   /** Calls signed in the same turn of the event loop share one signature (default: true). */
   batch?: boolean;
+  /** A call this long after the last signature is signed at once, alone (default 5 ms). */
+  quietSpellMs?: number;
 }
 
 /** The SHA-256 of one call's part of a batch, base64url: what the batch's signature covers. */
@@ -143,14 +146,21 @@ export async function createForwardingSigner(privateJwk: JWK, options: Forwardin
   }
 
   const header = protectedHeader(BATCH_TYPE);
+  const quietSpellMs = options.quietSpellMs ?? 5;
+  const signBatch = (parts: readonly string[]) => {
+    lastSignedAt = performance.now();
+    const signed = jws(header, { ...lifetime(), calls: parts.map(callDigest) });
+    return parts.map((part) => `${signed}.${part}`);
+  };
   let pending: PendingCall[] = [];
+  let lastSignedAt = Number.NEGATIVE_INFINITY;
   const signPending = () => {
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
     try {
-      const signed = jws(header, { ...lifetime(), calls: batch.map((call) => callDigest(call.part)) });
-      for (const call of batch) call.resolve(`${signed}.${call.part}`);
+      const headers = signBatch(batch.map((call) => call.part));
+      batch.forEach((call, index) => call.resolve(headers[index]));
     } catch (error) {
       for (const call of batch) call.reject(error);
     }
@@ -158,9 +168,18 @@ export async function createForwardingSigner(privateJwk: JWK, options: Forwardin
   return {
     sign(principal, call) {
       const part = base64url(JSON.stringify(callClaims(principal, call)));
+      // The first call after a quiet spell is signed at once: one dossier at a time, its first
+      // call then leaves while the gateway still prepares the others, which share a signature.
+      if (pending.length === 0 && performance.now() - lastSignedAt > quietSpellMs) {
+        try {
+          return Promise.resolve(signBatch([part])[0]);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
       return new Promise((resolve, reject) => {
-        // After this turn's calls have all been made: a request's concurrent calls go out together
-        // anyway, so waiting for the check phase delays none of them.
+        // Signed when this turn's calls have all been made (the check phase): a request's
+        // concurrent calls go out together anyway, and under load other requests' calls join them.
         if (pending.length === 0) setImmediate(signPending);
         pending.push({ part, resolve, reject });
         if (pending.length === MAX_CALLS_PER_SIGNATURE) signPending();

@@ -153,9 +153,10 @@ describe.each([
 });
 
 describe('calls signed together', () => {
+  /** Every call gathered into its turn's batch: no call is ever after a quiet spell. */
   let batched: ForwardingSigner;
   beforeAll(async () => {
-    batched = await createForwardingSigner(gatewayKey.privateJwk);
+    batched = await createForwardingSigner(gatewayKey.privateJwk, { quietSpellMs: Number.POSITIVE_INFINITY });
   });
   const signedPart = (header: string) => header.slice(0, header.lastIndexOf('.'));
 
@@ -181,6 +182,26 @@ describe('calls signed together', () => {
     await expectRefused(moved, /^The gateway forwarding signature does not verify$/);
     // Nor does a batch's signature stand for a call alone, without the call part.
     await expectRefused(signedPart(first), /^The forwarded call is not meant for the land subgraph$|^The gateway forwarding signature does not verify$/);
+  });
+
+  it('signs the first call after a quiet spell at once and alone, and gathers the calls made after it', async () => {
+    const clock = jest.spyOn(performance, 'now').mockReturnValue(1_000);
+    const signer = await createForwardingSigner(gatewayKey.privateJwk, { quietSpellMs: 5 });
+    const first = signer.sign(OFFICER, { audience: 'land', body: BODY });
+    let firstSigned: string | undefined;
+    void first.then((header) => (firstSigned = header));
+    await Promise.resolve();
+    // Signed before the turn ends: it can leave while the others are still being made.
+    expect(firstSigned).toBeDefined();
+    clock.mockReturnValue(1_002);
+    const others = await Promise.all([0, 1, 2].map(() => signer.sign(OFFICER, { audience: 'land', body: BODY })));
+    expect(new Set(others.map(signedPart)).size).toBe(1);
+    expect(signedPart(others[0])).not.toBe(signedPart(firstSigned!));
+    // 5 ms after the last signature, quiet again.
+    clock.mockReturnValue(1_008);
+    const later = await Promise.all([0, 1].map(() => signer.sign(OFFICER, { audience: 'land', body: BODY })));
+    expect(signedPart(later[0])).not.toBe(signedPart(later[1]));
+    for (const header of [firstSigned!, ...others, ...later]) await expect(verifier.verify(header, bytes(BODY))).resolves.toEqual(OFFICER);
   });
 
   it(`covers at most ${MAX_CALLS_PER_SIGNATURE} calls with one signature`, async () => {
