@@ -12,15 +12,16 @@
  * Two forms, and subgraphs accept both:
  *  - batched (the gateway's default): the calls signed in one turn of the event loop, up to
  *    `MAX_CALLS_PER_SIGNATURE` — a dossier's second round, and under load other requests' calls —
- *    share one signature. Each call's claims are its own part, `<call>` (base64url JSON:
- *    claims, `aud`, `bdh`, `jti`); the signed payload holds the lifetime and the SHA-256 of every
- *    call part of the batch. A call sends `<protected>.<payload>.<signature>.<call>`, and is
- *    accepted only when the digest of its own part is among those signed, so it can no more be
- *    altered, moved to another subgraph or body, or replayed than a call signed alone. The other
- *    calls' digests tell a subgraph nothing (each part holds a random `jti`). Signed one by one,
- *    the calls' signatures were 7% of the gateway's CPU on a dossier, 3% batched
- *    (docs/benchmarks.md); a process that receives several calls of one batch verifies its
- *    signature once.
+ *    share one signature; the first call after a quiet spell is signed at once, as a batch of
+ *    one, so that it need not wait for the others. Each call's claims are its own part, `<call>`
+ *    (base64url JSON: claims, `aud`, `bdh`, `jti`); the signed payload holds the lifetime and the
+ *    SHA-256 of every call part of the batch. A call sends
+ *    `<protected>.<payload>.<signature>.<call>`, and is accepted only when the digest of its own
+ *    part is among those signed, so it can no more be altered, moved to another subgraph or body,
+ *    or replayed than a call signed alone. The other calls' digests tell a subgraph nothing (each
+ *    part holds a random `jti`). Signed one by one, the calls' signatures were 7% of the
+ *    gateway's CPU on a dossier, 3% batched (docs/benchmarks.md); a process that receives several
+ *    calls of one batch verifies its signature once.
  *  - per call: a compact JWS of its own (`<protected>.<payload>.<signature>`, the payload the
  *    claims with `aud`, `bdh`, `jti` and the lifetime), the only form of releases before
  *    batching, kept for a gateway upgraded before its subgraphs (`FORWARDING_BATCH_SIGNATURES=false`).
@@ -147,13 +148,13 @@ export async function createForwardingSigner(privateJwk: JWK, options: Forwardin
 
   const header = protectedHeader(BATCH_TYPE);
   const quietSpellMs = options.quietSpellMs ?? 5;
+  let lastSignedAt = Number.NEGATIVE_INFINITY;
+  let pending: PendingCall[] = [];
   const signBatch = (parts: readonly string[]) => {
     lastSignedAt = performance.now();
     const signed = jws(header, { ...lifetime(), calls: parts.map(callDigest) });
     return parts.map((part) => `${signed}.${part}`);
   };
-  let pending: PendingCall[] = [];
-  let lastSignedAt = Number.NEGATIVE_INFINITY;
   const signPending = () => {
     const batch = pending;
     pending = [];
