@@ -66,9 +66,9 @@ function base64url(bytes: Uint8Array | string): string {
   return Buffer.from(bytes).toString('base64url');
 }
 
-/** SHA-256 of the body bytes, base64url. */
-export function bodyDigest(body: string | Uint8Array): string {
-  return hash('sha256', body, 'base64url');
+/** SHA-256, base64url: of a call's body (`bdh`), and of each call part a batch's signature covers. */
+function digestOf(data: string | Uint8Array): string {
+  return hash('sha256', data, 'base64url');
 }
 
 /** A base64url JSON object, decoded; null for anything else (a throw for what is not base64url JSON). */
@@ -110,11 +110,6 @@ export interface ForwardingSignerOptions {
   quietSpellMs?: number;
 }
 
-/** The SHA-256 of one call's part of a batch, base64url: what the batch's signature covers. */
-function callDigest(callPart: string): string {
-  return hash('sha256', callPart, 'base64url');
-}
-
 /** A call waiting for its batch to be signed. */
 interface PendingCall {
   part: string;
@@ -138,7 +133,7 @@ export async function createForwardingSigner(privateJwk: JWK, options: Forwardin
     ...('subject' in principal ? principalToClaims(principal) : principal),
     aud: call.audience,
     jti: randomUUID(),
-    bdh: bodyDigest(call.body),
+    bdh: digestOf(call.body),
   });
 
   if (options.batch === false) {
@@ -150,18 +145,14 @@ export async function createForwardingSigner(privateJwk: JWK, options: Forwardin
   const quietSpellMs = options.quietSpellMs ?? 5;
   let lastSignedAt = Number.NEGATIVE_INFINITY;
   let pending: PendingCall[] = [];
-  const signBatch = (parts: readonly string[]) => {
-    lastSignedAt = performance.now();
-    const signed = jws(header, { ...lifetime(), calls: parts.map(callDigest) });
-    return parts.map((part) => `${signed}.${part}`);
-  };
   const signPending = () => {
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
+    lastSignedAt = performance.now();
     try {
-      const headers = signBatch(batch.map((call) => call.part));
-      batch.forEach((call, index) => call.resolve(headers[index]));
+      const signed = jws(header, { ...lifetime(), calls: batch.map((call) => digestOf(call.part)) });
+      for (const call of batch) call.resolve(`${signed}.${call.part}`);
     } catch (error) {
       for (const call of batch) call.reject(error);
     }
@@ -169,21 +160,15 @@ export async function createForwardingSigner(privateJwk: JWK, options: Forwardin
   return {
     sign(principal, call) {
       const part = base64url(JSON.stringify(callClaims(principal, call)));
-      // The first call after a quiet spell is signed at once: one dossier at a time, its first
-      // call then leaves while the gateway still prepares the others, which share a signature.
-      if (pending.length === 0 && performance.now() - lastSignedAt > quietSpellMs) {
-        try {
-          return Promise.resolve(signBatch([part])[0]);
-        } catch (error) {
-          return Promise.reject(error);
-        }
-      }
       return new Promise((resolve, reject) => {
-        // Signed when this turn's calls have all been made (the check phase): a request's
-        // concurrent calls go out together anyway, and under load other requests' calls join them.
-        if (pending.length === 0) setImmediate(signPending);
+        // The first call after a quiet spell is signed at once, alone: one dossier at a time, it
+        // then leaves while the gateway still prepares the others. The others are signed when this
+        // turn's calls have all been made (the check phase): a request's concurrent calls go out
+        // together anyway, and under load other requests' calls join them.
+        const quiet = pending.length === 0 && performance.now() - lastSignedAt > quietSpellMs;
+        if (pending.length === 0 && !quiet) setImmediate(signPending);
         pending.push({ part, resolve, reject });
-        if (pending.length === MAX_CALLS_PER_SIGNATURE) signPending();
+        if (quiet || pending.length === MAX_CALLS_PER_SIGNATURE) signPending();
       });
     },
   };
@@ -302,7 +287,7 @@ export async function createForwardingVerifier(publicJwk: JWK, options: Forwardi
       if (!payload || !Array.isArray(payload.calls)) return null;
       verifiedBatches.set(signed, (batch = payload));
     }
-    if (!(batch.calls as unknown[]).includes(callDigest(parts[3]))) return null;
+    if (!(batch.calls as unknown[]).includes(digestOf(parts[3]))) return null;
     const call = decodedJson(parts[3]);
     return call && { ...call, iss: batch.iss, iat: batch.iat, exp: batch.exp };
   };
@@ -324,7 +309,7 @@ export async function createForwardingVerifier(publicJwk: JWK, options: Forwardi
       throw new ForwardingError('The forwarded call has an invalid lifetime');
     }
     if (typeof jti !== 'string' || jti.length < 16 || jti.length > 128) throw new ForwardingError('The forwarded call has no valid id');
-    if (typeof bdh !== 'string' || bdh !== bodyDigest(body)) throw new ForwardingError('The request body is not the one the gateway signed');
+    if (typeof bdh !== 'string' || bdh !== digestOf(body)) throw new ForwardingError('The request body is not the one the gateway signed');
     const principal = principalFromClaims(payload, { forwarded: true });
     if (typeof principal === 'string') throw new ForwardingError(`The forwarded identity is invalid: ${principal}`);
     // Last, so a refused call does not spend the id of the real one.
