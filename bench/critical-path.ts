@@ -8,6 +8,7 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { Agent, Dispatcher, request } from 'undici';
 import type { SourceName } from '../lib/sources';
+import { backToBack, startRoundTripProbe } from './idle-round-trip';
 
 export interface TimedCall {
   source: SourceName;
@@ -123,16 +124,39 @@ async function ask(client: Dispatcher, url: string, headers: Record<string, stri
   return { status: response.statusCode, text: plain.toString('utf8') };
 }
 
-/** Asks each body in turn, alone, and reads which source calls it waited on. */
-export async function measureCriticalPath(options: CriticalPathOptions): Promise<CriticalPathSample[]> {
+/** Loopback round trips (µs) measured during the run (idle-round-trip.ts). */
+export interface MachineRoundTrips {
+  /** To a process idle since the one before, one after each dossier. */
+  idleUs: number[];
+  /** One straight after another, at the end. */
+  backToBackUs: number[];
+}
+
+/** The wait before each idle round trip: longer than a core takes to halt, shorter than a dossier's gaps. */
+const IDLE_BEFORE_PROBE_MS = 5;
+
+/**
+ * Asks each body in turn, alone, and reads which source calls it waited on; after each, one
+ * loopback round trip to an idle process, and a few back to back at the end.
+ */
+export async function measureCriticalPath(options: CriticalPathOptions): Promise<{ samples: CriticalPathSample[]; roundTrips: MachineRoundTrips }> {
   const samples: CriticalPathSample[] = [];
+  const roundTrips: MachineRoundTrips = { idleUs: [], backToBackUs: [] };
   const client = new Agent({ connections: 1 });
+  const probe = await startRoundTripProbe();
   try {
-    for (const body of options.bodies) samples.push(await measureOne(options, client, body));
+    for (const body of options.bodies) {
+      samples.push(await measureOne(options, client, body));
+      await new Promise((resolve) => setTimeout(resolve, IDLE_BEFORE_PROBE_MS));
+      roundTrips.idleUs.push(await probe.once());
+    }
+    await backToBack(probe, 10);
+    roundTrips.backToBackUs = await backToBack(probe, 50);
   } finally {
+    probe.close();
     await client.close();
   }
-  return samples;
+  return { samples, roundTrips };
 }
 
 async function measureOne(options: CriticalPathOptions, client: Dispatcher, body: string): Promise<CriticalPathSample> {

@@ -44,6 +44,8 @@ export interface RunResult {
     sourceLatencyMs: [number, number];
     /** Medians of the time outside the sources along each request's chain (absent in older results). */
     outsideSourcesMsP50?: TimeOutsideSources;
+    /** This machine during the run: a loopback round trip to an idle process, and back to back, µs (absent in older results). */
+    loopbackRoundTripUsP50?: { idle: number; backToBack: number };
   };
 }
 
@@ -235,6 +237,14 @@ export function criticalPathTable(results: readonly RunResult[]): string {
     }
     if (path.callsFromEarlierRequests) {
       lines.push('', `${GATEWAY_LABELS[r.gateway]}: ${path.callsFromEarlierRequests} source call(s) still running when the next request began (its answer had left without them; left out of that request's chain)`);
+    }
+    const loopback = path.loopbackRoundTripUsP50;
+    if (loopback) {
+      lines.push(
+        '',
+        `During the run of ${GATEWAY_LABELS[r.gateway]}, a loopback round trip of a kilobyte to a process idle for 5 ms took ${number(loopback.idle, 0)} µs (p50), ` +
+          `${number(loopback.backToBack, 0)} µs back to back. Each hop of a dossier asked alone goes to a process that sat idle.`,
+      );
     }
   }
   return lines.join('\n');

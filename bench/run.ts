@@ -14,7 +14,8 @@
  *
  * After the main table it prints this gateway's CPU ms per request by process (gateway, each
  * subgraph, Redis; the mocks apart), and with --critical-path (best with a fixed --latency 50) the
- * source round trips a cold dossier asked alone waits on in a row (bench/critical-path.ts).
+ * source round trips a cold dossier asked alone waits on in a row (bench/critical-path.ts), with
+ * what a loopback round trip to an idle process cost the machine meanwhile (bench/idle-round-trip.ts).
  *
  * `--alone` measures the gateway alone, as published gateway benchmarks do: the subgraphs are
  * replaced by stand-ins answering from memory (bench/stand-ins.ts; every gateway's record pass
@@ -276,7 +277,7 @@ async function criticalPathRun(target: Target, stack: Stack, world: World, optio
   const [gatewayPids, behind] = [target.pids(), target.behind()];
   const behindBefore = new Map([...behind].map(([name, pid]) => [name, cpuOf([pid])]));
   const gatewayBefore = cpuOf(gatewayPids);
-  const samples = await measureCriticalPath({ url: target.url('cold'), headers: target.headers, bodies, mocks: stack.mocks, mocksControl: stack.mocksControl });
+  const { samples, roundTrips } = await measureCriticalPath({ url: target.url('cold'), headers: target.headers, bodies, mocks: stack.mocks, mocksControl: stack.mocksControl });
   const requests = samples.length;
   const behindUsed = new Map([...behind].map(([name, pid]) => [name, cpuOf([pid]) - (behindBefore.get(name) ?? 0)]));
   const byRoundTrips = [...samples].sort((a, b) => a.roundTrips - b.roundTrips || a.ms - b.ms);
@@ -308,6 +309,7 @@ async function criticalPathRun(target: Target, stack: Stack, world: World, optio
         betweenMs: percentile(samples.map((s) => s.outside.betweenMs), 50),
         afterLastMs: percentile(samples.map((s) => s.outside.afterLastMs), 50),
       },
+      loopbackRoundTripUsP50: { idle: percentile(roundTrips.idleUs, 50), backToBack: percentile(roundTrips.backToBackUs, 50) },
     },
   };
 }

@@ -1,5 +1,6 @@
 /** How the critical-path run counts the source round trips a request waited on in a row. */
 import { callsOfRequest, longestChain, TimedCall, timeOutsideSources } from '../../../bench/critical-path';
+import { backToBack, startRoundTripProbe } from '../../../bench/idle-round-trip';
 
 const call = (source: TimedCall['source'], operation: string, startedAt: number, endedAt: number): TimedCall => ({ source, operation, startedAt, endedAt });
 
@@ -62,5 +63,24 @@ describe('timeOutsideSources', () => {
 
   it('counts a request that made no source call as time after', () => {
     expect(timeOutsideSources([], 1000, 1012)).toEqual({ beforeFirstMs: 0, betweenMs: 0, afterLastMs: 12 });
+  });
+});
+
+describe('the loopback round trip measured beside the critical path', () => {
+  it('times a kilobyte to an echo process and back, idle or back to back, and refuses once closed', async () => {
+    const probe = await startRoundTripProbe();
+    try {
+      const once = await probe.once();
+      const inARow = await backToBack(probe, 5);
+      for (const us of [once, ...inARow]) {
+        expect(us).toBeGreaterThan(0);
+        // A round trip on one machine: far under a second, whatever the load.
+        expect(us).toBeLessThan(1_000_000);
+      }
+      expect(inARow).toHaveLength(5);
+    } finally {
+      probe.close();
+    }
+    await expect(probe.once()).rejects.toThrow();
   });
 });

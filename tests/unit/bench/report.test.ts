@@ -89,4 +89,11 @@ describe('the critical-path table', () => {
     run.criticalPath!.callsFromEarlierRequests = 2;
     expect(criticalPathTable([run])).toContain('2 source call(s) still running when the next request began');
   });
+
+  it("says what one hop between processes cost on the machine during the run, when the run measured it", () => {
+    expect(criticalPathTable([cold(2)])).not.toContain('loopback');
+    const run = cold(2);
+    run.criticalPath!.loopbackRoundTripUsP50 = { idle: 262.4, backToBack: 97.2 };
+    expect(criticalPathTable([run])).toContain('a loopback round trip of a kilobyte to a process idle for 5 ms took 262 µs (p50), 97 µs back to back');
+  });
 });
