@@ -133,7 +133,7 @@ export interface MachineRoundTrips {
 }
 
 /** The wait before each idle round trip: longer than a core takes to halt, shorter than a dossier's gaps. */
-const IDLE_BEFORE_PROBE_MS = 5;
+export const IDLE_BEFORE_PROBE_MS = 5;
 
 /**
  * Asks each body in turn, alone, and reads which source calls it waited on; after each, one

@@ -1,10 +1,10 @@
 /**
  * What one hop between two processes costs on this machine, measured beside the critical path.
  * A dossier asked alone crosses a score of hops between processes (client, gateway, subgraphs,
- * Redis, the sources), each to a process that sat idle since its last one. On a virtual machine
- * whose idle cores halt at once, waking one costs far more than a message between busy ones, and
- * that cost moves with the host's other tenants: so each critical-path run also times a loopback
- * round trip to an idle echo process after each dossier, and back to back at the end.
+ * Redis, the sources), each to a process that sat idle since its last one. On the project's virtual
+ * machine a message to a process that waited costs several times one to a process that is running,
+ * and that cost moves with the host's other tenants: so each critical-path run also times a
+ * loopback round trip to an idle echo process after each dossier, and back to back at the end.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { connect, Socket } from 'node:net';
@@ -25,11 +25,19 @@ export async function startRoundTripProbe(): Promise<RoundTripProbe> {
   const child: ChildProcess = spawn(process.execPath, ['-e', ECHO_SOURCE], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`the echo process exited (${code}) before listening`)));
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill();
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new Error('the echo process did not listen within 10 s')), 10_000);
+    child.once('error', fail);
+    child.once('exit', (code) => fail(new Error(`the echo process exited (${code}) before listening`)));
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes('\n')) resolve(Number(out.trim()));
+      if (!out.includes('\n')) return;
+      clearTimeout(timer);
+      resolve(Number(out.trim()));
     });
   });
   const socket: Socket = connect(port, '127.0.0.1');

@@ -1,6 +1,6 @@
 /** The benchmark's results as a markdown table (printed, and pasted into docs/benchmarks.md) and JSON. */
 import type { WorkloadName } from './workloads';
-import type { TimeOutsideSources } from './critical-path';
+import { IDLE_BEFORE_PROBE_MS, type TimeOutsideSources } from './critical-path';
 
 export const GATEWAYS = ['ours', 'apollo', 'hive', 'hive-router', 'ceiling'] as const;
 export type GatewayName = (typeof GATEWAYS)[number];
@@ -242,7 +242,7 @@ export function criticalPathTable(results: readonly RunResult[]): string {
     if (loopback) {
       lines.push(
         '',
-        `During the run of ${GATEWAY_LABELS[r.gateway]}, a loopback round trip of a kilobyte to a process idle for 5 ms took ${number(loopback.idle, 0)} µs (p50), ` +
+        `During the run of ${GATEWAY_LABELS[r.gateway]}, a loopback round trip of a kilobyte to a process idle for ${IDLE_BEFORE_PROBE_MS} ms took ${number(loopback.idle, 0)} µs (p50), ` +
           `${number(loopback.backToBack, 0)} µs back to back. Each hop of a dossier asked alone goes to a process that sat idle.`,
       );
     }
