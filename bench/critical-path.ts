@@ -8,7 +8,7 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { Agent, Dispatcher, request } from 'undici';
 import type { SourceName } from '../lib/sources';
-import { backToBack, startRoundTripProbe } from './idle-round-trip';
+import { backToBack, IDLE_BEFORE_PROBE_MS, startRoundTripProbe } from './idle-round-trip';
 
 export interface TimedCall {
   source: SourceName;
@@ -131,9 +131,6 @@ export interface MachineRoundTrips {
   /** One straight after another, at the end. */
   backToBackUs: number[];
 }
-
-/** The wait before each idle round trip: longer than a core takes to halt, shorter than a dossier's gaps. */
-export const IDLE_BEFORE_PROBE_MS = 5;
 
 /**
  * Asks each body in turn, alone, and reads which source calls it waited on; after each, one

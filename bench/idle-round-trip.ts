@@ -12,6 +12,9 @@ import { connect, Socket } from 'node:net';
 /** An echo server in a process of its own, as small as a process can be. */
 const ECHO_SOURCE = `const s=require('node:net').createServer(c=>{c.setNoDelay(true);c.on('data',d=>c.write(d))});s.listen(0,'127.0.0.1',()=>process.stdout.write(String(s.address().port)+'\\n'))`;
 
+/** How long the echo process sits idle before each idle round trip: shorter than a dossier's gaps. */
+export const IDLE_BEFORE_PROBE_MS = 5;
+
 /** About a subgraph call's size. */
 const PAYLOAD = Buffer.alloc(1024, 'x');
 
@@ -25,20 +28,22 @@ export async function startRoundTripProbe(): Promise<RoundTripProbe> {
   const child: ChildProcess = spawn(process.execPath, ['-e', ECHO_SOURCE], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    const fail = (error: Error) => {
+    const settle = (error: Error | null) => {
       clearTimeout(timer);
+      child.off('error', settle).off('exit', exited);
+      child.stdout!.off('data', read);
+      if (!error) return resolve(Number(out.trim()));
       child.kill();
       reject(error);
     };
-    const timer = setTimeout(() => fail(new Error('the echo process did not listen within 10 s')), 10_000);
-    child.once('error', fail);
-    child.once('exit', (code) => fail(new Error(`the echo process exited (${code}) before listening`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
+    const exited = (code: number | null) => settle(new Error(`the echo process exited (${code}) before listening`));
+    const read = (chunk: Buffer) => {
       out += chunk.toString();
-      if (!out.includes('\n')) return;
-      clearTimeout(timer);
-      resolve(Number(out.trim()));
-    });
+      if (out.includes('\n')) settle(null);
+    };
+    const timer = setTimeout(() => settle(new Error('the echo process did not listen within 10 s')), 10_000);
+    child.on('error', settle).on('exit', exited);
+    child.stdout!.on('data', read);
   });
   const socket: Socket = connect(port, '127.0.0.1');
   socket.setNoDelay(true);

@@ -1,6 +1,7 @@
 /** The benchmark's results as a markdown table (printed, and pasted into docs/benchmarks.md) and JSON. */
 import type { WorkloadName } from './workloads';
-import { IDLE_BEFORE_PROBE_MS, type TimeOutsideSources } from './critical-path';
+import type { TimeOutsideSources } from './critical-path';
+import { IDLE_BEFORE_PROBE_MS } from './idle-round-trip';
 
 export const GATEWAYS = ['ours', 'apollo', 'hive', 'hive-router', 'ceiling'] as const;
 export type GatewayName = (typeof GATEWAYS)[number];

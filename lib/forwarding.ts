@@ -165,8 +165,9 @@ export async function createForwardingSigner(privateJwk: JWK, options: Forwardin
         // then leaves while the gateway still prepares the others. The others are signed when this
         // turn's calls have all been made (the check phase): a request's concurrent calls go out
         // together anyway, and under load other requests' calls join them.
-        const quiet = pending.length === 0 && performance.now() - lastSignedAt > quietSpellMs;
-        if (pending.length === 0 && !quiet) setImmediate(signPending);
+        const opensBatch = pending.length === 0;
+        const quiet = opensBatch && performance.now() - lastSignedAt > quietSpellMs;
+        if (opensBatch && !quiet) setImmediate(signPending);
         pending.push({ part, resolve, reject });
         if (quiet || pending.length === MAX_CALLS_PER_SIGNATURE) signPending();
       });

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { FileAuditSink } from '../../../lib/audit/file-sink';
 import { DEPLOY_DIR } from '../../../scripts/lint-deploy';
 import { auditRecord, checkpointKeys } from '../../support/audit-fixtures';
@@ -37,16 +38,6 @@ function readUnit(file: string): Map<string, Array<[string, string]>> {
 
 const valueOf = (unit: Map<string, Array<[string, string]>>, section: string, key: string): string | undefined =>
   unit.get(section)?.find(([k]) => k === key)?.[1];
-
-/** `KEY=value` lines of an environment file, comments and blank lines left out. */
-function readEnvironment(file: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(join(SYSTEMD, file), 'utf8').split('\n')) {
-    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (match) env[match[1]] = match[2];
-  }
-  return env;
-}
 
 const service = readUnit('vn-audit-verify.service');
 const timer = readUnit('vn-audit-verify.timer');
@@ -104,7 +95,7 @@ describe('the audit log checked every hour on one server', () => {
       await sink.append(Array.from({ length: 12 }, (_, i) => auditRecord(i + 1)));
       await sink.close();
       expect(valueOf(service, 'Service', 'EnvironmentFile')).toBe('/etc/vn-commune-gateway/audit-verify.env');
-      const env = { ...readEnvironment('audit-verify.env.example'), AUDIT_FILE: log, AUDIT_CHECKPOINT_EVERY: '5' };
+      const env = { ...parseEnv(readFileSync(join(SYSTEMD, 'audit-verify.env.example'), 'utf8')), AUDIT_FILE: log, AUDIT_CHECKPOINT_EVERY: '5' };
 
       const intact = run(keys.publicFile, env);
       expect(intact.stderr).toBe('');
